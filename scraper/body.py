@@ -1,0 +1,291 @@
+"""Turn an article body element into paragraphs, images with captions, and trailing credits.
+
+Shared by every layout: a layout only names the body element (and what to drop inside it);
+the rules here follow how Vietnamese government CMS editors lay out an article:
+- a paragraph, list item or table row is one paragraph (cells joined by ' | ');
+- an image's caption is its <figcaption>, the text beside it in a caption table or in its own
+  paragraph, or the wholly italic paragraph right after it; a caption printed twice (Hà Giang's
+  editor) is kept once, as the caption, and never in the text;
+- the byline and the source sit at the end of the body, right-aligned, in bold (byline) or
+  italics (source), or behind a 'Nguồn:' label.
+"""
+from __future__ import annotations
+
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from lxml import etree
+from urllib.parse import urljoin
+
+from w3lib.url import safe_url_string
+
+from scraper.cleaning import AUTHOR_LABEL, SOURCE_LABEL, strip_label, tidy
+
+BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 blockquote pre li ul ol table tbody thead tfoot tr td th figure "
+    "figcaption section article center dl dt dd header footer aside address main nav".split()
+)
+SKIP_TAGS = frozenset("script style noscript iframe form button select input textarea svg object embed template".split())
+BOLD = ("b", "strong")
+ITALIC = ("i", "em")
+MAX_CREDIT_LINES = 3
+MAX_CAPTION_CHARS = 400
+
+
+@dataclass
+class Block:
+    """One paragraph-level piece of the body, with the images it holds."""
+
+    text: str
+    element: etree._Element
+    images: list[dict] = field(default_factory=list)
+    caption_source: bool = False  # True when the block's own text is its image's caption
+
+
+@dataclass
+class Body:
+    """What a body element yields: text paragraphs, images, and the credits peeled off its end."""
+
+    paragraphs: list[str]
+    images: list[dict]
+    author: str | None
+    source: str | None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def _tag(element: etree._Element) -> str:
+    tag = element.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def _text(element: etree._Element) -> str:
+    """Visible text of an element, skipping scripts, styles and form controls."""
+    parts: list[str] = []
+
+    def visit(node: etree._Element) -> None:
+        if _tag(node) in SKIP_TAGS or not isinstance(node.tag, str):
+            return
+        if _tag(node) == "br":
+            parts.append(" ")
+        elif node.text:
+            parts.append(node.text)
+        for child in node:
+            visit(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    visit(element)
+    return tidy("".join(parts))
+
+
+def _wholly(element: etree._Element, tags: tuple[str, ...]) -> bool:
+    """True when every visible character of the element sits inside one of `tags`."""
+    total = _text(element)
+    if not total:
+        return False
+    if _tag(element) in tags:
+        return True
+    condition = " or ".join(f"self::{t}" for t in tags)
+    covered = element.xpath(f".//*[{condition}][not(ancestor::*[{condition}])]")
+    return tidy(" ".join(_text(node) for node in covered)) == total
+
+
+def _right_aligned(element: etree._Element, stop: etree._Element) -> bool:
+    node: etree._Element | None = element
+    while node is not None and node is not stop:
+        style = (node.get("style") or "").replace(" ", "").lower()
+        if "text-align:right" in style or (node.get("align") or "").lower() == "right":
+            return True
+        node = node.getparent()
+    return False
+
+
+def _has_block_child(element: etree._Element) -> bool:
+    return any(_tag(child) in BLOCK_TAGS for child in element)
+
+
+class _Walker:
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.blocks: list[Block] = []
+
+    def image(self, img: etree._Element) -> dict | None:
+        src = (img.get("src") or img.get("data-src") or "").strip()
+        if not src or src.startswith("data:"):
+            return None
+        return {"url": safe_url_string(urljoin(self.base_url, src)), "caption": None}
+
+    def images_in(self, element: etree._Element) -> list[dict]:
+        nodes = [element] if _tag(element) == "img" else element.iter("img")
+        return [image for image in map(self.image, nodes) if image]
+
+    def leaf(self, element: etree._Element) -> None:
+        text, images = _text(element), self.images_in(element)
+        if images and text and _is_caption_text(element, text):
+            images[-1]["caption"] = text
+            self.blocks.append(Block("", element, images, caption_source=True))
+        elif text or images:
+            self.blocks.append(Block(text, element, images))
+
+    def table(self, table: etree._Element) -> None:
+        if table.xpath(".//img"):
+            # A caption table: the image in one cell, its caption in another.
+            images = self.images_in(table)
+            cells = [_text(cell) for cell in table.xpath(".//td|.//th") if not cell.xpath(".//img")]
+            caption = tidy(" ".join(cell for cell in cells if cell))
+            if images and caption:
+                images[-1]["caption"] = caption
+            self.blocks.append(Block("", table, images, caption_source=True))
+            return
+        for row in table.xpath(".//tr"):
+            cells = [_text(cell) for cell in row.xpath("./td|./th")]
+            if any(cells):
+                self.blocks.append(Block(" | ".join(cells), row))
+
+    def figure(self, figure: etree._Element) -> None:
+        images = self.images_in(figure)
+        captions = figure.xpath(".//figcaption")
+        caption = tidy(" ".join(_text(node) for node in captions))
+        if images and caption:
+            images[-1]["caption"] = caption
+        self.blocks.append(Block("", figure, images, caption_source=bool(caption)))
+
+    def walk(self, element: etree._Element) -> None:
+        tag = _tag(element)
+        if tag in SKIP_TAGS or not tag:
+            return
+        if tag == "table":
+            return self.table(element)
+        if tag == "figure":
+            return self.figure(element)
+        if tag in ("ul", "ol"):
+            for item in element:
+                if _tag(item) == "li":
+                    self.walk(item)
+            return
+        if not _has_block_child(element):
+            return self.leaf(element)
+        self.mixed(element)
+
+    def mixed(self, element: etree._Element) -> None:
+        """A container holding blocks and loose inline content: each inline run is a paragraph."""
+        run = etree.Element("span")
+        run.text = element.text
+        for child in element:
+            if _tag(child) in BLOCK_TAGS:
+                self.flush(run, element)
+                run = etree.Element("span")
+                self.walk(child)
+                run.text = child.tail
+            else:
+                run.append(_copy(child))
+        self.flush(run, element)
+
+    def flush(self, run: etree._Element, parent: etree._Element) -> None:
+        """Emit a loose inline run; it carries its container's alignment for the credit rules."""
+        if _text(run) or run.xpath(".//img"):
+            for attribute in ("style", "align"):
+                if parent.get(attribute):
+                    run.set(attribute, parent.get(attribute))
+            self.leaf(run)
+
+
+def _copy(node: etree._Element) -> etree._Element:
+    return deepcopy(node)
+
+
+def _is_caption_text(element: etree._Element, text: str) -> bool:
+    return len(text) <= MAX_CAPTION_CHARS and (_wholly(element, ITALIC) or _wholly(element, BOLD))
+
+
+def _attach_following_captions(blocks: list[Block]) -> list[Block]:
+    """An uncaptioned image followed by a wholly italic short paragraph: that paragraph is its caption."""
+    kept: list[Block] = []
+    for block in blocks:
+        previous = kept[-1] if kept else None
+        if (
+            previous is not None
+            and previous.images
+            and previous.images[-1]["caption"] is None
+            and not previous.text
+            and block.text
+            and not block.images
+            and len(block.text) <= MAX_CAPTION_CHARS
+            and _wholly(block.element, ITALIC)
+        ):
+            previous.images[-1]["caption"] = block.text
+            continue
+        kept.append(block)
+    return kept
+
+
+def _drop_repeated_captions(blocks: list[Block]) -> list[Block]:
+    captions = {image["caption"] for block in blocks for image in block.images if image["caption"]}
+    return [block for block in blocks if not (block.text and not block.images and block.text in captions)]
+
+
+def _peel_credits(blocks: list[Block], body: etree._Element) -> tuple[str | None, str | None]:
+    """Take the byline and source lines off the end of the body (at most three lines)."""
+    author = source = None
+    for _ in range(MAX_CREDIT_LINES):
+        text_blocks = [b for b in blocks if b.text]
+        if not text_blocks:
+            break
+        last = text_blocks[-1]
+        if last.images:
+            break
+        if source is None and SOURCE_LABEL.match(last.text):
+            source = strip_label(last.text)
+        elif author is None and AUTHOR_LABEL.match(last.text) and len(last.text) <= 120:
+            author = strip_label(last.text, AUTHOR_LABEL)
+        elif not _right_aligned(last.element, body) or len(last.text) > 120:
+            break
+        elif author is None and _wholly(last.element, BOLD):
+            author = last.text
+        elif source is None and _wholly(last.element, ITALIC):
+            source = strip_label(last.text)
+        else:
+            break
+        blocks.remove(last)
+    return author, source
+
+
+def _unique_images(blocks: list[Block]) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for block in blocks:
+        for image in block.images:
+            if image["url"] not in seen:
+                seen[image["url"]] = image
+            elif image["caption"] and not seen[image["url"]]["caption"]:
+                seen[image["url"]]["caption"] = image["caption"]
+    return list(seen.values())
+
+
+def read_body(body: etree._Element, base_url: str) -> Body:
+    """Paragraphs, images and credits of an article body element."""
+    walker = _Walker(base_url)
+    walker.walk(body)
+    blocks = _drop_repeated_captions(_attach_following_captions(walker.blocks))
+    author, source = _peel_credits(blocks, body)
+    return Body(
+        paragraphs=[block.text for block in blocks if block.text],
+        images=_unique_images(blocks),
+        author=author,
+        source=source,
+    )
+
+
+def iter_links(elements: Iterator[etree._Element], base_url: str) -> list[dict]:
+    """Attachment links as [{url, title}], absolute, each URL once, in page order."""
+    seen: dict[str, dict] = {}
+    for link in elements:
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        url = safe_url_string(urljoin(base_url, href))
+        seen.setdefault(url, {"url": url, "title": _text(link) or None})
+    return list(seen.values())

@@ -1,0 +1,62 @@
+"""Text cleaning shared by every layout: decoding, Unicode NFC, whitespace, labels.
+
+Pure functions on strings and bytes; nothing here knows about a portal's markup.
+Text is kept as published: no word is rewritten, only normalised to NFC and tidied.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from w3lib.encoding import html_to_unicode
+
+# \s in Python already covers NBSP (U+00A0), narrow NBSP and the other Unicode spaces;
+# zero-width characters are not whitespace to Python but editors leave them between words.
+_SPACE_RUN = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+
+# Credit labels that precede a source line or byline, Vietnamese and the 2017-era English ones.
+SOURCE_LABEL = re.compile(r"^\s*(?:Nguồn(?:\s+tin)?|Theo|Source)\s*:\s*", re.IGNORECASE)
+AUTHOR_LABEL = re.compile(r"^\s*(?:Tác giả|Người viết|Bài(?:\s+và\s+ảnh)?|Tin(?:,\s*ảnh)?|Author)\s*:\s*", re.IGNORECASE)
+
+
+def tidy(text: str | None) -> str:
+    """NFC-normalise and collapse every run of whitespace (NBSP included) to one space.
+
+    Hà Giang's editor stores decomposed accents (NFD); NFC makes them comparable and searchable.
+    """
+    if not text:
+        return ""
+    return _SPACE_RUN.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def tidy_or_none(text: str | None) -> str | None:
+    """`tidy`, but None for text that is empty once tidied: "not found" is never ''."""
+    cleaned = tidy(text)
+    return cleaned or None
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Bytes to text the way browsers do: BOM, then HTTP header, then <meta charset>, then guess.
+
+    An Giang sends no charset in its header; its meta tag names UTF-8.
+    """
+    _encoding, text = html_to_unicode(content_type, body)
+    return text
+
+
+def strip_label(text: str | None, label: re.Pattern[str] = SOURCE_LABEL) -> str | None:
+    """Remove a leading credit label ('Nguồn:', 'Source:') and return the rest, or None."""
+    if text is None:
+        return None
+    return tidy_or_none(label.sub("", tidy(text), count=1))
+
+
+def parse_count(text: str | None) -> int | None:
+    """The integer in a view counter such as 'Số lượt xem: 1.204' or 'View Count: 81'."""
+    if not text:
+        return None
+    match = re.search(r"\d[\d.,\s]*", text)
+    if not match:
+        return None
+    digits = re.sub(r"\D", "", match.group())
+    return int(digits) if digits else None

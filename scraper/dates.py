@@ -1,0 +1,77 @@
+"""Vietnamese publication dates and times, parsed into ISO 8601 at +07:00.
+
+Portals print day-first dates ('31/07/2017 15:55', '02:12 13/03/2020'); some put a
+machine-readable time in the page head. An unparseable or impossible date is None plus a
+warning, never a guess.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime, time, timedelta, timezone
+
+logger = logging.getLogger(__name__)
+
+VIETNAM = timezone(timedelta(hours=7))
+
+_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})(?!\d)")
+_TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[:hH]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?!\d)")
+_YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+def iso_from_head(value: str | None) -> str | None:
+    """A head timestamp (article:published_time, <time datetime>) as ISO 8601 at +07:00.
+
+    A naive timestamp is taken to be Vietnam time; one with another offset is converted.
+    """
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        logger.warning("unparseable head timestamp %r", value)
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM)
+    return moment.astimezone(VIETNAM).isoformat(timespec="seconds")
+
+
+def parse_vietnamese_datetime(text: str | None) -> str | None:
+    """Day-first date with optional time, in either order, as precisely as the text allows.
+
+    '31/07/2017 15:55' and '15:55 31/07/2017' give '2017-07-31T15:55:00+07:00'; a date alone
+    gives '2017-07-31'; a year-month ('2023-12') gives '2023-12'. Two-digit years and impossible
+    dates give None with a warning.
+    """
+    if not text:
+        return None
+    year_month = _YEAR_MONTH.match(text)
+    if year_month:
+        year, month = int(year_month[1]), int(year_month[2])
+        if 1 <= month <= 12:
+            return f"{year:04d}-{month:02d}"
+        logger.warning("impossible month in %r", text)
+        return None
+    found = _DATE.search(text)
+    if not found:
+        logger.warning("no date in %r", text)
+        return None
+    day, month, year_text = int(found[1]), int(found[2]), found[3]
+    if len(year_text) != 4:
+        logger.warning("ambiguous year in %r: not guessing the century", text)
+        return None
+    try:
+        day_value = date(int(year_text), month, day)
+    except ValueError:
+        logger.warning("impossible date in %r", text)
+        return None
+    rest = text[: found.start()] + " " + text[found.end():]
+    clock = _TIME.search(rest)
+    if not clock:
+        return day_value.isoformat()
+    try:
+        moment = time(int(clock[1]), int(clock[2]), int(clock[3] or 0))
+    except ValueError:
+        logger.warning("impossible time in %r", text)
+        return day_value.isoformat()
+    return datetime.combine(day_value, moment, VIETNAM).isoformat(timespec="seconds")

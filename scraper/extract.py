@@ -1,0 +1,38 @@
+"""Extraction without Scrapy: (html, url) → article record, for `soyte extract` and `soyte reextract`."""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from scraper.pages import ExtractionError
+from scraper.registry import Portal, get_portal, portal_for_url
+
+
+def layout_module(portal: Portal) -> ModuleType:
+    """The spiders/<spider>.py module that holds the portal's selectors and page classes."""
+    return importlib.import_module(f"spiders.{portal.spider}")
+
+
+def resolve_portal(url: str, portal_key: str | None = None) -> Portal:
+    if portal_key:
+        return get_portal(portal_key)
+    portal = portal_for_url(url)
+    if portal is None:
+        raise ExtractionError(f"no registered portal serves {url}; name one with --portal")
+    return portal
+
+
+def extract(html: str | bytes, url: str, portal_key: str | None = None,
+            content_type: str | None = None) -> dict:
+    """The article record for one page, exactly the keys of LAYOUTS.md's record."""
+    portal = resolve_portal(url, portal_key)
+    page_class = layout_module(portal).ArticlePage
+    return page_class(html, url, portal.key, portal.province, content_type).record()
+
+
+def extractor_name(portal: Portal) -> tuple[str, str]:
+    """(layout, extractor version label) for the portal's spider, as stored with each article."""
+    module = layout_module(portal)
+    spider = next(obj for obj in vars(module).values()
+                  if isinstance(obj, type) and getattr(obj, "name", None) == portal.spider)
+    return module.ArticlePage.layout, spider.extractor()

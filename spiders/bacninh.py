@@ -1,0 +1,47 @@
+"""Bắc Ninh (soyte.bacninh.gov.vn): Liferay 6.2 with the asset-publisher portlet.
+
+The article sits in the `101_INSTANCE_bnNews` portlet among others (weather, visitor counter,
+web links, "Tin khác"). Captures from 2017 print English labels ("View Count", "Source") in the
+same markup, so no selector depends on a label's words. Listings paginate with `_cur=`.
+"""
+from __future__ import annotations
+
+from scraper.pages import ArticlePage as BaseArticlePage
+from scraper.pages import ListingPage as BaseListingPage
+from spiders.base import PortalSpider
+
+SELECTORS = {
+    "canonical": ['link[rel="canonical"]::attr(href)'],
+    "title": [".asset-full-content .asset-title", ".portlet-asset-publisher .taglib-header .header-title",
+              'meta[property="og:title"]::attr(content)'],
+    "published_head": ['meta[property="article:published_time"]::attr(content)'],
+    "published_text": [".asset-full-content .metadata-publish-date"],
+    "category": [".portlet-breadcrumb .breadcrumb li:last-child a", ".portlet-breadcrumb .breadcrumb li:last-child"],
+    "body": [".asset-full-content .journal-content-article", ".asset-full-content .asset-content"],
+    "source": [".asset-full-content .asset-source"],
+    "views": [".asset-full-content .metadata-view-count"],
+    "attachments": [".asset-full-content .asset-attachments a"],
+    # listings
+    "container": [".portlet-asset-publisher .asset-abstract"],
+    "articles": [".portlet-asset-publisher .asset-abstract .asset-title a::attr(href)"],
+    "pagination": [".portlet-asset-publisher .taglib-page-iterator .pager a::attr(href)"],
+}
+
+
+class ArticlePage(BaseArticlePage):
+    """Article page, e.g. https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/..."""
+
+    layout = "liferay-bacninh"
+    SELECTORS = SELECTORS
+
+
+class ListingPage(BaseListingPage):
+    """Listing page, e.g. https://soyte.bacninh.gov.vn/tin-tuc-su-kien?..._101_INSTANCE_bnNews_cur=2"""
+
+    SELECTORS = SELECTORS
+
+
+class BacninhSpider(PortalSpider):
+    name = "bacninh"
+    article_page = ArticlePage
+    listing_page = ListingPage
