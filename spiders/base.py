@@ -9,12 +9,17 @@ from typing import Any, AsyncIterator, ClassVar
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.url import url_query_cleaner
 
 from scraper.items import ArticleItem, FailureItem
 from scraper.pages import ArticlePage, ExtractionError, ListingPage
 from scraper.registry import Portal, get_portal, portals_for_spider
+
+
+def is_sitemap(response: Response) -> bool:
+    return b"xml" in (response.headers.get(b"Content-Type") or b"") or response.body.lstrip()[:5] == b"<?xml"
 
 
 def content_type(response: Response) -> str | None:
@@ -56,6 +61,9 @@ class PortalSpider(scrapy.Spider):
         return url_query_cleaner(url, self.article_page.DROP_PARAMS, remove=True)
 
     def parse_listing(self, response: Response, portal: str):
+        if is_sitemap(response):
+            yield from self.parse_sitemap(response, portal)
+            return
         page = self.listing_page(response.body, response.url, content_type(response))
         if not page.has_listing():
             self.logger.error("listing container not found at %s: has the %s layout changed?", response.url, self.name)
@@ -65,6 +73,15 @@ class PortalSpider(scrapy.Spider):
             yield self.article_request(self.article_link(url), portal)
         for url in page.next_urls():
             yield self.listing_request(url, portal)
+
+    def parse_sitemap(self, response: Response, portal: str):
+        """A sitemap lists articles directly (urlset) or further sitemaps (sitemapindex)."""
+        sitemap = Sitemap(response.body)
+        for entry in sitemap:
+            if sitemap.type == "sitemapindex":
+                yield self.listing_request(entry["loc"], portal)
+            else:
+                yield self.article_request(self.article_link(entry["loc"]), portal)
 
     def parse_article(self, response: Response, portal: str):
         entry = get_portal(portal)

@@ -1,0 +1,73 @@
+"""The archive's tables. Created idempotently; every write goes through archive.store.
+
+- articles:         one row per canonical article URL, the record of LAYOUTS.md (images and
+                    attachments as JSON arrays) plus provenance and first/last seen times
+- article_versions: the previous content of an article each time it changed
+- pages:            every fetched response, raw and zlib-compressed, for offline re-extraction;
+                    one row per distinct (url, body)
+- crawl_runs:       one row per crawl run with its counts and status
+- failures:         every page that could not be fetched or extracted, with the reason
+- articles_fts:     accent-insensitive full-text index over title, sapo, text (archive.search)
+"""
+from __future__ import annotations
+
+import sqlite_utils
+
+from archive.search import create_index
+
+SCHEMA_VERSION = 1
+
+TABLES: dict[str, dict] = {
+    "articles": {
+        "columns": {
+            "url": str, "portal": str, "province": str, "title": str, "published": str,
+            "category": str, "sapo": str, "text": str, "author": str, "source": str, "views": int,
+            "images": str, "attachments": str, "layout": str, "extractor": str, "extraction": str,
+            "content_hash": str, "page_id": int, "first_seen": str, "last_seen": str, "updated_at": str,
+        },
+        "pk": "url",
+        "not_null": {"portal", "title", "text"},
+    },
+    "article_versions": {
+        "columns": {"id": int, "url": str, "content_hash": str, "record": str, "extractor": str,
+                    "first_seen": str, "replaced_at": str},
+        "pk": "id",
+    },
+    "pages": {
+        "columns": {"id": int, "url": str, "status": int, "headers": str, "content_type": str,
+                    "body": bytes, "body_size": int, "sha256": str, "fetched_at": str,
+                    "last_fetched_at": str, "run_id": int},
+        "pk": "id",
+    },
+    "crawl_runs": {
+        "columns": {"id": int, "started_at": str, "finished_at": str, "portals": str, "status": str,
+                    "requests": int, "responses": int, "pages_stored": int, "articles_new": int,
+                    "articles_updated": int, "articles_unchanged": int, "errors": int, "pid": int,
+                    "message": str},
+        "pk": "id",
+    },
+    "failures": {
+        "columns": {"id": int, "run_id": int, "url": str, "portal": str, "kind": str, "reason": str,
+                    "page_id": int, "at": str},
+        "pk": "id",
+    },
+}
+
+INDEXES = [
+    ("articles", ["portal", "published"]),
+    ("articles", ["published"]),
+    ("article_versions", ["url"]),
+    ("pages", ["url", "sha256"], True),
+    ("failures", ["run_id"]),
+]
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create what is missing; never drops or rewrites existing data."""
+    for name, spec in TABLES.items():
+        if not db[name].exists():
+            db[name].create(spec["columns"], pk=spec["pk"], not_null=spec.get("not_null"))
+    for table, columns, *unique in INDEXES:
+        db[table].create_index(columns, unique=bool(unique), if_not_exists=True)
+    create_index(db.conn)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -1,0 +1,81 @@
+"""Accent-insensitive full-text search over title, sapo and text.
+
+SQLite's unicode61 tokenizer with remove_diacritics folds most Vietnamese accents but not
+đ/Đ, which is a letter of its own. So each field is indexed twice over — as published and
+folded (accents stripped, đ → d) — and queries are folded too: 'so y te' finds 'Sở Y tế',
+'Dak Lak' finds 'Đắk Lắk', and an accented query still matches. Stored text is never folded.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+
+FTS_TABLE = "articles_fts"
+FTS_COLUMNS = ("title", "sapo", "text")
+_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, strip accents and map đ to d: the form that search compares."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def index_value(text: str | None) -> str:
+    """What the index holds for a field: the text as published, then its folded form."""
+    if not text:
+        return ""
+    folded = fold(text)
+    return text if folded == text.lower() else f"{text}\n{folded}"
+
+
+def create_index(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+        f"{', '.join(FTS_COLUMNS)}, content='articles', content_rowid='rowid', "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+
+
+def index_row(conn: sqlite3.Connection, rowid: int, row: dict) -> None:
+    conn.execute(f"INSERT INTO {FTS_TABLE}(rowid, title, sapo, text) VALUES (?, ?, ?, ?)",
+                 (rowid, *(index_value(row.get(c)) for c in FTS_COLUMNS)))
+
+
+def unindex_row(conn: sqlite3.Connection, rowid: int, row: dict) -> None:
+    """External-content FTS5 deletes need the values that were indexed."""
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, sapo, text) VALUES ('delete', ?, ?, ?, ?)",
+                 (rowid, *(index_value(row.get(c)) for c in FTS_COLUMNS)))
+
+
+def rebuild_index(conn: sqlite3.Connection) -> int:
+    """Re-index every article (after `sqlite-utils rebuild-fts`, which would index unfolded text only)."""
+    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
+    count = 0
+    for rowid, *values in conn.execute(f"SELECT rowid, {', '.join(FTS_COLUMNS)} FROM articles"):
+        index_row(conn, rowid, dict(zip(FTS_COLUMNS, values)))
+        count += 1
+    return count
+
+
+def match_expression(query: str) -> str:
+    """A user's words as an FTS5 query: each word folded and quoted, all required."""
+    words = re.findall(r"\w+", fold(query))
+    return " ".join(f'"{word}"' for word in words)
+
+
+def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
+    """Articles matching every word of `query`, best first."""
+    expression = match_expression(query)
+    if not expression:
+        return []
+    cursor = conn.execute(
+        f"SELECT a.url, a.title, a.published, a.portal FROM {FTS_TABLE} f JOIN articles a ON a.rowid = f.rowid "
+        f"WHERE {FTS_TABLE} MATCH ? ORDER BY rank LIMIT ?",
+        (expression, limit),
+    )
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor]

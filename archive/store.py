@@ -1,0 +1,198 @@
+"""Writes to the archive: pages, articles (idempotent upserts, versioned), crawl runs, failures.
+
+Every write is one transaction in WAL mode, so a crawl killed at any moment leaves a file that
+holds everything committed before the kill and nothing half-written.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import zlib
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from archive.schema import ensure_schema
+from archive.search import index_row, unindex_row
+
+RECORD_KEYS = ("url", "portal", "province", "title", "published", "category", "sapo",
+               "text", "author", "source", "views", "images", "attachments")
+# Fields whose change makes a new version; a view counter ticking up is not a new version.
+CONTENT_KEYS = tuple(k for k in RECORD_KEYS if k not in ("views",))
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def content_hash(record: dict) -> str:
+    payload = json.dumps({k: record.get(k) for k in CONTENT_KEYS}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def row_to_record(row: dict) -> dict:
+    """An articles row back into the record shape of LAYOUTS.md."""
+    record = {key: row.get(key) for key in RECORD_KEYS}
+    record["images"] = json.loads(row.get("images") or "[]")
+    record["attachments"] = json.loads(row.get("attachments") or "[]")
+    return record
+
+
+class Archive:
+    """One SQLite archive file. Open one per process (or per crawler); close when done."""
+
+    def __init__(self, path: str | os.PathLike, timeout: float = 30.0):
+        self.path = Path(path)
+        conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        with self.transaction():
+            ensure_schema(self.db)
+
+    def transaction(self):
+        return _Transaction(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # crawl runs
+    def start_run(self, portals: list[str]) -> int:
+        with self.transaction():
+            return self.db["crawl_runs"].insert({
+                "started_at": now(), "portals": ",".join(portals), "status": "running", "requests": 0,
+                "responses": 0, "pages_stored": 0, "articles_new": 0, "articles_updated": 0,
+                "articles_unchanged": 0, "errors": 0, "pid": os.getpid(),
+            }).last_pk
+
+    def add_to_run(self, run_id: int | None, **counts: int) -> None:
+        with self.transaction():
+            self._count(run_id, **counts)
+
+    def _count(self, run_id: int | None, **counts: int) -> None:
+        if run_id is None:
+            return
+        sets = ", ".join(f"{name} = {name} + ?" for name in counts)
+        self.conn.execute(f"UPDATE crawl_runs SET {sets} WHERE id = ?", (*counts.values(), run_id))
+
+    def finish_run(self, run_id: int, status: str, message: str | None = None) -> None:
+        with self.transaction():
+            self.db["crawl_runs"].update(run_id, {"finished_at": now(), "status": status, "message": message})
+
+    def run(self, run_id: int) -> dict:
+        return self.db["crawl_runs"].get(run_id)
+
+    # raw pages
+    def save_page(self, url: str, status: int, headers: dict[str, str], body: bytes, run_id: int | None) -> int:
+        """Keep a fetched response; an identical body fetched again only updates last_fetched_at.
+
+        The run's `responses` and `pages_stored` counts move in the same transaction.
+        """
+        sha = hashlib.sha256(body).hexdigest()
+        fetched = now()
+        with self.transaction():
+            existing = self.conn.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ?", (url, sha)).fetchone()
+            if existing:
+                self.conn.execute("UPDATE pages SET last_fetched_at = ?, status = ? WHERE id = ?",
+                                  (fetched, status, existing[0]))
+                self._count(run_id, responses=1)
+                return existing[0]
+            self._count(run_id, responses=1, pages_stored=1)
+            return self.db["pages"].insert({
+                "url": url, "status": status, "headers": json.dumps(headers, ensure_ascii=False),
+                "content_type": headers.get("Content-Type"), "body": zlib.compress(body, 6),
+                "body_size": len(body), "sha256": sha, "fetched_at": fetched,
+                "last_fetched_at": fetched, "run_id": run_id,
+            }).last_pk
+
+    def page_body(self, page_id: int) -> tuple[str, bytes, str | None]:
+        url, body, content_type = self.conn.execute(
+            "SELECT url, body, content_type FROM pages WHERE id = ?", (page_id,)).fetchone()
+        return url, zlib.decompress(body), content_type
+
+    def latest_page_id(self, url: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM pages WHERE url = ? ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
+                                (url,)).fetchone()
+        return row[0] if row else None
+
+    # articles
+    def upsert_article(self, record: dict, *, layout: str, extractor: str, page_id: int | None,
+                       extraction: str = "layout") -> str:
+        """Insert or update one article; returns 'new', 'updated' or 'unchanged'.
+
+        A changed article keeps its previous content in article_versions.
+        """
+        digest = content_hash(record)
+        seen = now()
+        row = {key: record.get(key) for key in RECORD_KEYS}
+        row["images"] = json.dumps(record.get("images") or [], ensure_ascii=False)
+        row["attachments"] = json.dumps(record.get("attachments") or [], ensure_ascii=False)
+        row.update(layout=layout, extractor=extractor, extraction=extraction, content_hash=digest,
+                   page_id=page_id, last_seen=seen)
+        with self.transaction():
+            old = self.conn.execute("SELECT rowid, * FROM articles WHERE url = ?", (record["url"],)).fetchone()
+            if old is None:
+                row.update(first_seen=seen, updated_at=seen)
+                rowid = self.db["articles"].insert(row).last_rowid
+                index_row(self.conn, rowid, row)
+                return "new"
+            columns = ["rowid"] + [d[0] for d in self.conn.execute("SELECT * FROM articles LIMIT 0").description]
+            old_row = dict(zip(columns, old))
+            if old_row["content_hash"] == digest:
+                self.db["articles"].update(record["url"], {
+                    "last_seen": seen, "views": row["views"], "page_id": page_id,
+                    "extractor": extractor, "layout": layout, "extraction": extraction})
+                return "unchanged"
+            self.db["article_versions"].insert({
+                "url": record["url"], "content_hash": old_row["content_hash"],
+                "record": json.dumps(row_to_record(old_row), ensure_ascii=False),
+                "extractor": old_row["extractor"], "first_seen": old_row["updated_at"], "replaced_at": seen,
+            })
+            unindex_row(self.conn, old_row["rowid"], old_row)
+            row["updated_at"] = seen
+            self.db["articles"].update(record["url"], row)
+            index_row(self.conn, old_row["rowid"], row)
+            return "updated"
+
+    def article(self, url: str) -> dict | None:
+        try:
+            return row_to_record(self.db["articles"].get(url))
+        except sqlite_utils.db.NotFoundError:
+            return None
+
+    def articles(self, portal: str | None = None) -> Iterator[dict]:
+        where, args = ("portal = ?", [portal]) if portal else (None, [])
+        for row in self.db["articles"].rows_where(where, args, order_by="published desc"):
+            yield row_to_record(row)
+
+    # failures
+    def record_failure(self, run_id: int | None, url: str, portal: str, kind: str, reason: str,
+                       page_id: int | None = None) -> None:
+        with self.transaction():
+            self.db["failures"].insert({"run_id": run_id, "url": url, "portal": portal, "kind": kind,
+                                        "reason": reason, "page_id": page_id, "at": now()})
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, nesting-safe: an inner block joins the outer transaction."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.owner = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.owner = True
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if not self.owner:
+            return
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

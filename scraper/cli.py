@@ -1,0 +1,221 @@
+"""The `soyte` command: thin wrappers over the library, like sqlite-utils' verbs.
+
+Data goes to stdout (JSON lines), progress and logs to stderr. Exit status: 0 ok, 1 the crawl
+or a check found problems, 2 a usage error (one line saying what to fix).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+COMMANDS: dict[str, tuple[Callable, str, str]] = {}
+
+
+def command(name: str, purpose: str, example: str):
+    """Register a subcommand with its one-line purpose and an example (shown by --help)."""
+    def register(function: Callable) -> Callable:
+        COMMANDS[name] = (function, purpose, example)
+        return function
+    return register
+
+
+class UsageError(Exception):
+    """A user mistake: printed as one line, exit status 2."""
+
+
+def emit(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def say(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+@command("crawl", "Crawl portals (all active ones, or those named) into the archive.",
+         "soyte crawl bacninh hatinh --db archive.db")
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from scraper.crawl import run_crawl
+    from scraper.replay import ReplayServer
+
+    replay_url, server = args.replay, None
+    if args.demo_portals:
+        server = ReplayServer().start()
+        replay_url = server.url
+        say(f"serving the bundled demo portals at {replay_url}")
+    try:
+        result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite)
+    except (KeyError, ValueError) as error:
+        raise UsageError(str(error).strip('"')) from None
+    finally:
+        if server:
+            server.stop()
+    run = result.run
+    say(f"crawl run {run['id']} {run['status']}: {run['articles_new']} new, {run['articles_updated']} updated, "
+        f"{run['articles_unchanged']} unchanged articles; {run['errors']} errors; {run['requests']} requests")
+    emit(run)
+    return EXIT_OK if run["status"] == "completed" else EXIT_PROBLEM
+
+
+def add_crawl_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("portals", nargs="*", help="portal keys from the registry (default: all active)")
+    parser.add_argument("--replay", metavar="URL", help="route the real portal hosts to this replay server")
+    parser.add_argument("--demo-portals", action="store_true", help="serve the bundled demo portals and crawl them")
+    parser.add_argument("--polite", action="store_true", help="keep AutoThrottle and delays even when replaying")
+
+
+@command("extract", "Extract one saved article page and print its record as JSON.",
+         "soyte extract page.html --url https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/...")
+def cmd_extract(args: argparse.Namespace) -> int:
+    from scraper.extract import extract
+    from scraper.pages import ExtractionError
+
+    path = Path(args.page)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    try:
+        record = extract(path.read_bytes(), args.url, args.portal, args.content_type)
+    except ExtractionError as error:
+        say(f"extraction failed: {error}")
+        return EXIT_PROBLEM
+    sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+    return EXIT_OK
+
+
+@command("reextract", "Re-run extraction over the raw pages stored in the archive (no network).",
+         "soyte reextract --db archive.db")
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from archive.store import Archive
+    from scraper.extract import reextract
+
+    archive = open_archive(args.db, Archive)
+    counts = reextract(archive)
+    archive.close()
+    say(f"re-extracted: {counts['new']} new, {counts['updated']} updated, {counts['unchanged']} unchanged, "
+        f"{counts['failed']} failed")
+    emit(counts)
+    return EXIT_OK if not counts["failed"] else EXIT_PROBLEM
+
+
+@command("serve-portals", "Serve the bundled demo portals on 127.0.0.1 (what tests and the demo crawl).",
+         "soyte serve-portals --port 8123")
+def cmd_serve_portals(args: argparse.Namespace) -> int:
+    from scraper.replay import ReplayServer
+
+    server = ReplayServer(port=args.port)
+    say(f"serving {', '.join(server.portal_hosts)} at {server.url} "
+        f"(browse {server.url}/bacninh/tin-tuc-su-kien; crawl with --replay {server.url}); Ctrl-C stops")
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+@command("demo", "Serve the bundled portals, crawl them into an archive, then browse it in Datasette.",
+         "soyte demo --db demo.db")
+def cmd_demo(args: argparse.Namespace) -> int:
+    crawl = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "--demo-portals", "--db", args.db],
+                           stdout=subprocess.DEVNULL)
+    from archive.store import Archive
+
+    archive = Archive(args.db)
+    rows = archive.conn.execute("SELECT portal, published, title FROM articles ORDER BY portal, published DESC")
+    for portal, published, title in rows:
+        say(f"  {portal:<8} {published or '':<25} {title}")
+    total = archive.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    archive.close()
+    say(f"{total} articles stored in {args.db}")
+    if crawl.returncode != EXIT_OK:
+        say("the crawl reported problems: see `soyte runs`")
+    if args.no_serve:
+        return crawl.returncode
+    say(f"opening {args.db} in Datasette (Ctrl-C stops)")
+    return subprocess.call(datasette_command(args.db, args.port))
+
+
+def datasette_command(db: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "datasette", "serve", db, "--host", "127.0.0.1", "--port", str(port)]
+
+
+@command("search", "Accent-insensitive full-text search of the archive; prints matching articles as JSON lines.",
+         "soyte search 'sot xuat huyet' --db archive.db")
+def cmd_search(args: argparse.Namespace) -> int:
+    from archive.search import search
+    from archive.store import Archive
+
+    archive = open_archive(args.db, Archive)
+    for row in search(archive.conn, args.query, args.limit):
+        emit(row)
+    archive.close()
+    return EXIT_OK
+
+
+@command("runs", "List recent crawl runs with their counts, newest first, as JSON lines.",
+         "soyte runs --limit 5")
+def cmd_runs(args: argparse.Namespace) -> int:
+    from archive.store import Archive
+
+    archive = open_archive(args.db, Archive)
+    for row in archive.db["crawl_runs"].rows_where(order_by="id desc", limit=args.limit):
+        emit(row)
+    archive.close()
+    return EXIT_OK
+
+
+def open_archive(db: str, archive_class):
+    if not Path(db).exists():
+        raise UsageError(f"no archive at {db}: crawl first (soyte crawl --db {db}) or pass --db PATH")
+    return archive_class(db)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="soyte", description="Archive the news of Vietnam's provincial "
+                                     "Departments of Health (Sở Y tế) into SQLite.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (function, purpose, example) in COMMANDS.items():
+        p = sub.add_parser(name, help=purpose, description=purpose, epilog=f"Example: {example}",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(handler=function)
+        if name not in ("extract", "serve-portals"):
+            p.add_argument("--db", default="archive.db", help="the archive file (default: ./archive.db)")
+        if name == "crawl":
+            add_crawl_args(p)
+        elif name == "extract":
+            p.add_argument("page", help="a saved HTML page")
+            p.add_argument("--url", required=True, help="the URL the page was served at")
+            p.add_argument("--portal", help="portal key (default: found from the URL's host)")
+            p.add_argument("--content-type", help="the Content-Type header it was served with")
+        elif name == "serve-portals":
+            p.add_argument("--port", type=int, default=8123)
+        elif name == "demo":
+            p.add_argument("--no-serve", action="store_true", help="stop after the crawl; do not open Datasette")
+            p.add_argument("--port", type=int, default=8001, help="Datasette's port")
+        elif name == "search":
+            p.add_argument("query")
+            p.add_argument("--limit", type=int, default=20)
+        elif name == "runs":
+            p.add_argument("--limit", type=int, default=20)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "scraper.settings")
+    args = build_parser().parse_args(argv)
+    if args.command != "crawl":  # a crawl logs through Scrapy's own handler
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except UsageError as error:
+        say(f"soyte {args.command}: {error}")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

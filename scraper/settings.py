@@ -1,0 +1,39 @@
+"""Scrapy settings the project changes, each with its reason. Everything else is Scrapy's default."""
+
+BOT_NAME = "soyte"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Name the project and a contact, so portal administrators know who is crawling and why.
+USER_AGENT = "soyte-archiver/0.1 (+https://github.com/soyte-archive/soyte; public-health news archive)"
+
+# Politeness: these are small government servers.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_DELAY = 0.5
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+
+# Old CMSs answer 5xx under load and time out; try again (Scrapy retries with its own backoff
+# through AutoThrottle's latency tracking). 404 is final and is recorded, not retried.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 30
+
+# An article page is never this large; a bigger body is a mistake or an attack (gzip bomb).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+ITEM_PIPELINES = {"scraper.pipelines.ArchivePipeline": 300}
+
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+# The project's own settings.
+SOYTE_DB = "archive.db"          # the archive file the pipeline writes
+SOYTE_RUN_ID = None              # set by `soyte crawl`; a bare `scrapy crawl` starts its own run
+SOYTE_REPLAY_URL = None          # e.g. http://127.0.0.1:8123: route the real hosts to the replay server

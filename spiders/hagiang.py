@@ -1,0 +1,45 @@
+"""Hà Giang (soyte.hagiang.gov.vn): home-grown ASP.NET site on Bootstrap.
+
+The editor stores the body in decomposed Unicode (NFC happens in shared cleaning), the visible
+page prints no date (the head's article:published_time has it), and its image block prints each
+caption twice: once in the caption table, once as an italic paragraph (deduplicated in shared
+body reading). "Các bài đã đăng" below the article and the right column carry other titles.
+"""
+from __future__ import annotations
+
+from scraper.pages import ArticlePage as BaseArticlePage
+from scraper.pages import ListingPage as BaseListingPage
+from spiders.base import PortalSpider
+
+SELECTORS = {
+    "canonical": ['link[rel="canonical"]::attr(href)', 'meta[property="og:url"]::attr(content)'],
+    "title": [".news-detail .title-detail", 'meta[property="og:title"]::attr(content)'],
+    "published_head": ['meta[property="article:published_time"]::attr(content)'],
+    "published_text": [".news-detail .date-detail", ".news-detail .time-detail"],
+    "category": ["ol.breadcrumb li:last-child a", "ol.breadcrumb li:last-child"],
+    "body": [".news-detail .news-content", "#divContent"],
+    "attachments": [".news-detail .attach-file a"],
+    # listings
+    "container": [".list-news"],
+    "articles": [".list-news .item-news h3 a::attr(href)"],
+    "pagination": ["ul.pagination a::attr(href)"],
+}
+
+
+class ArticlePage(BaseArticlePage):
+    """Article page, e.g. https://soyte.hagiang.gov.vn/tin-tuc/hoat-dong-nganh/...-71168.html"""
+
+    layout = "hagiang"
+    SELECTORS = SELECTORS
+
+
+class ListingPage(BaseListingPage):
+    """Listing page, e.g. https://soyte.hagiang.gov.vn/tin-tuc/hoat-dong-nganh?page=2"""
+
+    SELECTORS = SELECTORS
+
+
+class HagiangSpider(PortalSpider):
+    name = "hagiang"
+    article_page = ArticlePage
+    listing_page = ListingPage

@@ -1,0 +1,47 @@
+"""Hà Tĩnh (soyte.hatinh.gov.vn): PHP CMS with a modern theme, and a sitemap.
+
+The visible date is only year and month ("2023-12"); the head's article:published_time has the
+full time. A bold sapo precedes the body, captions are <figcaption>, the byline is its own
+`.post-author` element. Old and new tone-mark placement ("hoá"/"hóa") is kept as published.
+"""
+from __future__ import annotations
+
+from scraper.pages import ArticlePage as BaseArticlePage
+from scraper.pages import ListingPage as BaseListingPage
+from spiders.base import PortalSpider
+
+SELECTORS = {
+    "canonical": ['link[rel="canonical"]::attr(href)', 'meta[property="og:url"]::attr(content)'],
+    "title": [".post-detail .post-title", 'meta[property="og:title"]::attr(content)'],
+    "published_head": ['meta[property="article:published_time"]::attr(content)'],
+    "published_text": [".post-detail .post-header .post-date"],
+    "category": ["nav.breadcrumbs a:last-of-type"],
+    "sapo": [".post-detail .post-sapo"],
+    "body": [".post-detail .post-content"],
+    "author": [".post-detail .post-author"],
+    "source": [".post-detail .post-source"],
+    "attachments": [".post-detail .post-attachments a"],
+    # listings
+    "container": [".post-listing"],
+    "articles": [".post-listing .post-item .post-title a::attr(href)"],
+    "pagination": [".post-listing .pagination a::attr(href)"],
+}
+
+
+class ArticlePage(BaseArticlePage):
+    """Article page, e.g. https://soyte.hatinh.gov.vn/tin-tuc-su-kien/<slug>-<timestamp>.html"""
+
+    layout = "hatinh"
+    SELECTORS = SELECTORS
+
+
+class ListingPage(BaseListingPage):
+    """Listing page, e.g. https://soyte.hatinh.gov.vn/tin-tuc-su-kien/trang-2"""
+
+    SELECTORS = SELECTORS
+
+
+class HatinhSpider(PortalSpider):
+    name = "hatinh"
+    article_page = ArticlePage
+    listing_page = ListingPage
