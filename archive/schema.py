@@ -34,7 +34,7 @@ TABLES: dict[str, dict] = {
         "pk": "id",
     },
     "pages": {
-        "columns": {"id": int, "url": str, "status": int, "headers": str, "content_type": str,
+        "columns": {"id": int, "url": str, "kind": str, "status": int, "headers": str, "content_type": str,
                     "body": bytes, "body_size": int, "sha256": str, "fetched_at": str,
                     "last_fetched_at": str, "run_id": int},
         "pk": "id",
@@ -58,6 +58,7 @@ INDEXES = [
     ("articles", ["published"]),
     ("article_versions", ["url"]),
     ("pages", ["url", "sha256"], True),
+    ("pages", ["kind", "url"]),
     ("failures", ["run_id"]),
 ]
 

@@ -89,7 +89,8 @@ class Archive:
         return self.db["crawl_runs"].get(run_id)
 
     # raw pages
-    def save_page(self, url: str, status: int, headers: dict[str, str], body: bytes, run_id: int | None) -> int:
+    def save_page(self, url: str, status: int, headers: dict[str, str], body: bytes, run_id: int | None,
+                  kind: str = "other") -> int:
         """Keep a fetched response; an identical body fetched again only updates last_fetched_at.
 
         The run's `responses` and `pages_stored` counts move in the same transaction.
@@ -105,7 +106,7 @@ class Archive:
                 return existing[0]
             self._count(run_id, responses=1, pages_stored=1)
             return self.db["pages"].insert({
-                "url": url, "status": status, "headers": json.dumps(headers, ensure_ascii=False),
+                "url": url, "kind": kind, "status": status, "headers": json.dumps(headers, ensure_ascii=False),
                 "content_type": headers.get("Content-Type"), "body": zlib.compress(body, 6),
                 "body_size": len(body), "sha256": sha, "fetched_at": fetched,
                 "last_fetched_at": fetched, "run_id": run_id,
@@ -116,10 +117,10 @@ class Archive:
             "SELECT url, body, content_type FROM pages WHERE id = ?", (page_id,)).fetchone()
         return url, zlib.decompress(body), content_type
 
-    def latest_page_id(self, url: str) -> int | None:
-        row = self.conn.execute("SELECT id FROM pages WHERE url = ? ORDER BY last_fetched_at DESC, id DESC LIMIT 1",
-                                (url,)).fetchone()
-        return row[0] if row else None
+    def latest_article_pages(self) -> list[tuple[int, str]]:
+        """(page id, url) of the newest successful capture of every article page."""
+        return list(self.conn.execute(
+            "SELECT max(id), url FROM pages WHERE kind = 'article' AND status = 200 GROUP BY url ORDER BY url"))
 
     # articles
     def upsert_article(self, record: dict, *, layout: str, extractor: str, page_id: int | None,

@@ -50,7 +50,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         replay_url = server.url
         say(f"serving the bundled demo portals at {replay_url}")
     try:
-        result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite)
+        extra = {"LOG_LEVEL": "WARNING"} if args.quiet else None
+        result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite, extra_settings=extra)
     except (KeyError, ValueError) as error:
         raise UsageError(str(error).strip('"')) from None
     finally:
@@ -68,6 +69,7 @@ def add_crawl_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replay", metavar="URL", help="route the real portal hosts to this replay server")
     parser.add_argument("--demo-portals", action="store_true", help="serve the bundled demo portals and crawl them")
     parser.add_argument("--polite", action="store_true", help="keep AutoThrottle and delays even when replaying")
+    parser.add_argument("--quiet", action="store_true", help="log only warnings and errors")
 
 
 @command("extract", "Extract one saved article page and print its record as JSON.",
@@ -121,7 +123,7 @@ def cmd_serve_portals(args: argparse.Namespace) -> int:
 @command("demo", "Serve the bundled portals, crawl them into an archive, then browse it in Datasette.",
          "soyte demo --db demo.db")
 def cmd_demo(args: argparse.Namespace) -> int:
-    crawl = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "--demo-portals", "--db", args.db],
+    crawl = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "--demo-portals", "--quiet", "--db", args.db],
                            stdout=subprocess.DEVNULL)
     from archive.store import Archive
 

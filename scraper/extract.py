@@ -43,20 +43,19 @@ def extractor_name(portal: Portal) -> tuple[str, str]:
 
 
 def reextract(archive: "Archive") -> dict[str, int]:
-    """Re-run extraction over the stored raw pages of every article; no network needed.
+    """Re-run extraction over the newest stored capture of every article page; no network needed.
 
     Returns how many articles came out new, updated, unchanged, and how many pages failed.
     """
     counts = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
-    rows = list(archive.conn.execute("SELECT url, portal, page_id FROM articles WHERE page_id IS NOT NULL"))
-    for _url, portal_key, page_id in rows:
-        page_url, body, content_type = archive.page_body(page_id)
-        portal = get_portal(portal_key)
+    for page_id, page_url in archive.latest_article_pages():
+        _url, body, content_type = archive.page_body(page_id)
         try:
+            portal = resolve_portal(page_url)
             record = extract(body, page_url, portal.key, content_type)
         except ExtractionError as error:
             counts["failed"] += 1
-            archive.record_failure(None, page_url, portal.key, "reextract", str(error), page_id)
+            archive.record_failure(None, page_url, "", "reextract", str(error), page_id)
             continue
         layout, extractor = extractor_name(portal)
         counts[archive.upsert_article(record, layout=layout, extractor=extractor, page_id=page_id)] += 1

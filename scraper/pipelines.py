@@ -47,7 +47,7 @@ class ArchivePipeline:
         if self.archive is None:
             return
         page_id = self.archive.save_page(response.url, response.status, header_dict(response),
-                                         response.body, self.run_id)
+                                         response.body, self.run_id, request.meta.get("soyte_kind", "other"))
         self.page_ids[response.url] = page_id
 
     def process_item(self, item, spider: Spider | None = None):

@@ -1,0 +1,105 @@
+"""The checks every layout's test module runs on its bundled portal (subclass `PortalSuite`).
+
+A subclass sets PORTAL, CHROME (boilerplate strings that must appear in no stored field),
+REQUESTS (what a first crawl fetches) and SEARCH (an unaccented query and the URL it finds).
+`case` parameters are filled with the portal's reference pages by conftest.pytest_generate_tests.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from archive.store import RECORD_KEYS
+from scraper.cli import main
+from scraper.replay import ReplayServer
+from tests.conftest import ArticleCase, execute, query, served_articles, soyte
+
+
+def stored_records(db: Path, portal: str) -> dict[str, dict]:
+    records = {}
+    for row in query(db, "SELECT * FROM articles WHERE portal = ?", (portal,)):
+        record = {key: row[key] for key in RECORD_KEYS}
+        record["images"] = json.loads(record["images"])
+        record["attachments"] = json.loads(record["attachments"])
+        records[row["url"]] = record
+    return records
+
+
+def boilerplate_found(records: dict[str, dict], chrome: list[str]) -> list[tuple[str, str, str]]:
+    """(url, field, string) for every chrome string, or other article's title, found in a record."""
+    found = []
+    titles = {url: record["title"] for url, record in records.items()}
+    for url, record in records.items():
+        others = [title for other, title in titles.items() if other != url]
+        for field in ("title", "text", "author", "source", "sapo", "category"):
+            value = record[field] or ""
+            found += [(url, field, needle) for needle in chrome + others if needle in value]
+    return found
+
+
+class PortalSuite:
+    PORTAL: ClassVar[str]
+    CHROME: ClassVar[list[str]]
+    REQUESTS: ClassVar[int]
+    SEARCH: ClassVar[tuple[str, str]]
+
+    def test_extract_command_prints_the_expected_record(self, case: ArticleCase, capsys):
+        status = main(["extract", str(case.file), "--url", case.url, "--content-type", case.content_type])
+        assert status == 0
+        assert json.loads(capsys.readouterr().out) == case.expected
+
+    @pytest.fixture(scope="class")
+    def crawled(self, tmp_path_factory) -> tuple[Path, dict, dict]:
+        db = tmp_path_factory.mktemp(self.PORTAL) / "archive.db"
+        with ReplayServer() as server:
+            first = soyte("crawl", self.PORTAL, "--db", str(db), "--replay", server.url)
+            second = soyte("crawl", self.PORTAL, "--db", str(db), "--replay", server.url)
+        return db, json.loads(first.stdout), json.loads(second.stdout)
+
+    def test_crawl_stores_exactly_the_served_articles(self, crawled):
+        db, _first, _second = crawled
+        expected = {record["url"]: record for record in served_articles(self.PORTAL)}
+        assert stored_records(db, self.PORTAL) == expected
+
+    def test_crawl_keeps_no_boilerplate_or_other_titles(self, crawled):
+        db, _first, _second = crawled
+        assert boilerplate_found(stored_records(db, self.PORTAL), self.CHROME) == []
+
+    def test_first_crawl_run_counts(self, crawled):
+        _db, first, _second = crawled
+        articles = len(served_articles(self.PORTAL))
+        assert (first["status"], first["articles_new"], first["articles_updated"], first["errors"]) == (
+            "completed", articles, 0, 0)
+        assert first["requests"] == self.REQUESTS
+
+    def test_second_crawl_adds_no_rows(self, crawled):
+        db, _first, second = crawled
+        articles = len(served_articles(self.PORTAL))
+        assert (second["articles_new"], second["articles_unchanged"]) == (0, articles)
+        assert query(db, "SELECT count(*) AS n FROM articles")[0]["n"] == articles
+        assert [row["status"] for row in query(db, "SELECT status FROM crawl_runs ORDER BY id")] == ["completed"] * 2
+
+    def test_raw_pages_are_kept_under_the_real_host(self, crawled):
+        db, _first, _second = crawled
+        urls = [row["url"] for row in query(db, "SELECT DISTINCT url FROM pages")]
+        assert len(urls) == self.REQUESTS
+        host = served_articles(self.PORTAL)[0]["url"].split("/")[2]
+        assert {url.split("/")[2] for url in urls} == {host}
+
+    def test_unaccented_search_finds_the_accented_article(self, crawled):
+        db, _first, _second = crawled
+        words, url = self.SEARCH
+        found = soyte("search", words, "--db", str(db)).stdout.splitlines()
+        assert [json.loads(line)["url"] for line in found] == [url]
+
+    def test_reextract_rebuilds_the_articles_from_stored_pages_without_the_server(self, crawled):
+        db, _first, _second = crawled  # the replay server has stopped by now
+        before = stored_records(db, self.PORTAL)
+        execute(db, "DELETE FROM articles")
+        execute(db, "INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
+        result = soyte("reextract", "--db", str(db))
+        assert json.loads(result.stdout) == {"new": len(before), "updated": 0, "unchanged": 0, "failed": 0}
+        assert stored_records(db, self.PORTAL) == before

@@ -1,0 +1,86 @@
+"""The archive on its own: upserts, versions, raw pages and accent-insensitive search."""
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+from archive.search import fold, search
+from archive.store import Archive
+from tests.conftest import query
+
+RECORD = {
+    "url": "https://soyte.example.gov.vn/a.html", "portal": "demo", "province": "Đắk Lắk",
+    "title": "Sở Y tế Đắk Lắk phòng chống sốt xuất huyết", "published": "2024-01-02T08:00:00+07:00",
+    "category": "Tin tức", "sapo": None, "text": "Đoàn kiểm tra đến từng hộ dân.", "author": "Thu Hà",
+    "source": None, "views": 10, "images": [{"url": "https://soyte.example.gov.vn/i.jpg", "caption": "Ảnh"}],
+    "attachments": [],
+}
+
+
+@pytest.fixture
+def archive(tmp_path):
+    store = Archive(tmp_path / "a.db")
+    yield store
+    store.close()
+
+
+def upsert(archive: Archive, record: dict) -> str:
+    return archive.upsert_article(record, layout="demo", extractor="demo/1", page_id=None)
+
+
+def test_upsert_is_idempotent(archive):
+    assert [upsert(archive, RECORD) for _ in range(3)] == ["new", "unchanged", "unchanged"]
+    assert archive.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    assert archive.article(RECORD["url"]) == RECORD
+
+
+def test_a_new_view_count_is_not_a_new_version(archive):
+    upsert(archive, RECORD)
+    assert upsert(archive, {**RECORD, "views": 11}) == "unchanged"
+    assert archive.article(RECORD["url"])["views"] == 11
+    assert archive.conn.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 0
+
+
+def test_a_changed_article_keeps_its_old_version(archive):
+    upsert(archive, RECORD)
+    assert upsert(archive, {**RECORD, "text": "Nội dung đã sửa."}) == "updated"
+    versions = query(archive.path, "SELECT url, record FROM article_versions")
+    assert len(versions) == 1 and "Đoàn kiểm tra đến từng hộ dân." in versions[0]["record"]
+    assert archive.article(RECORD["url"])["text"] == "Nội dung đã sửa."
+
+
+def test_search_folds_accents_and_d_with_stroke(archive):
+    upsert(archive, RECORD)
+    for words in ("so y te", "Dak Lak", "đắk lắk", "sot xuat huyet", "doan kiem tra"):
+        assert [row["url"] for row in search(archive.conn, words)] == [RECORD["url"]], words
+    assert search(archive.conn, "dengue") == []
+
+
+def test_search_follows_an_update(archive):
+    upsert(archive, RECORD)
+    upsert(archive, {**RECORD, "text": "Nội dung đã sửa."})
+    assert search(archive.conn, "doan kiem tra") == []
+    assert len(search(archive.conn, "noi dung da sua")) == 1
+
+
+def test_stored_text_is_never_folded(archive):
+    upsert(archive, RECORD)
+    assert query(archive.path, "SELECT title FROM articles")[0]["title"] == RECORD["title"]
+    assert fold(RECORD["title"]) == "so y te dak lak phong chong sot xuat huyet"
+
+
+def test_pages_are_kept_compressed_and_deduplicated(archive):
+    run = archive.start_run(["demo"])
+    body = ("<html>" + "Sở Y tế " * 2000 + "</html>").encode()
+    first = archive.save_page("https://x/a", 200, {"Content-Type": "text/html"}, body, run, "article")
+    again = archive.save_page("https://x/a", 200, {"Content-Type": "text/html"}, body, run, "article")
+    assert first == again
+    stored = query(archive.path, "SELECT body, body_size FROM pages")
+    assert len(stored) == 1 and zlib.decompress(stored[0]["body"]) == body
+    assert len(stored[0]["body"]) < 0.3 * stored[0]["body_size"]
+    assert archive.run(run)["pages_stored"] == 1 and archive.run(run)["responses"] == 2
+
+
+def test_the_archive_is_in_wal_mode(archive):
+    assert archive.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

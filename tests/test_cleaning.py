@@ -1,0 +1,87 @@
+"""Shared cleaning and dates: pure functions, tested on their own."""
+from __future__ import annotations
+
+import logging
+import unicodedata
+
+import pytest
+
+from scraper.cleaning import decode_html, parse_count, strip_label, tidy, tidy_or_none
+from scraper.dates import iso_from_head, parse_vietnamese_datetime
+
+
+def test_tidy_composes_decomposed_accents():
+    decomposed = "Kho\u0302\u0301ng che\u0302\u0301"  # what Hà Giang's editor stores
+    assert tidy(decomposed) == "Khống chế"
+    assert len(tidy(decomposed)) == 9
+
+
+def test_tidy_collapses_nbsp_and_runs_of_spaces_but_keeps_words():
+    assert tidy("\u00a0 \u00a0Trong  hai\u00a0ngày\n16 và 17/9 ,") == "Trong hai ngày 16 và 17/9 ,"
+
+
+def test_tidy_keeps_both_tone_mark_placements():
+    assert tidy("hoá và hóa") == "hoá và hóa"
+
+
+def test_tidy_or_none_never_returns_empty_string():
+    assert tidy_or_none(" \u00a0 ") is None
+
+
+@pytest.mark.parametrize("label", ["Nguồn:", "Source:", "Nguồn tin:", "Theo:"])
+def test_strip_label(label):
+    assert strip_label(f"{label} Trung tâm Truyền thông GDSK") == "Trung tâm Truyền thông GDSK"
+
+
+@pytest.mark.parametrize("text, count", [("Số lượt xem: 1.204", 1204), ("View Count: 81", 81), ("", None), ("xem", None)])
+def test_parse_count(text, count):
+    assert parse_count(text) == count
+
+
+def to_cp1258(text: str) -> bytes:
+    """Encode as Vietnamese Windows pages do: precomposed letters where cp1258 has them, tone marks combining."""
+    out = b""
+    for char in text:
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            decomposed = unicodedata.normalize("NFD", char)
+            out += unicodedata.normalize("NFC", decomposed[:-1]).encode("cp1258") + decomposed[-1].encode("cp1258")
+    return out
+
+
+def test_decode_html_reads_the_meta_charset_when_the_header_has_none():
+    body = to_cp1258('<meta charset="windows-1258"><p>Sở Y tế Đắk Lắk</p>')
+    assert "Sở Y tế Đắk Lắk" in tidy(decode_html(body, "text/html"))
+
+
+def test_decode_html_prefers_the_byte_order_mark():
+    assert decode_html("\ufeff<p>Bắc Ninh</p>".encode("utf-8"), "text/html; charset=iso-8859-1").endswith("Bắc Ninh</p>")
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("31/07/2017 15:55", "2017-07-31T15:55:00+07:00"),
+    ("02:12 13/03/2020", "2020-03-13T02:12:00+07:00"),
+    ("Thứ hai, 12/06/2018 - 10h05", "2018-06-12T10:05:00+07:00"),
+    ("12-6-2018", "2018-06-12"),
+    ("2023-12", "2023-12"),
+])
+def test_vietnamese_dates(text, iso):
+    assert parse_vietnamese_datetime(text) == iso
+
+
+@pytest.mark.parametrize("text", ["31/02/2020 10:00", "12/06/18", "hôm qua", "2023-13"])
+def test_bad_dates_are_none_with_a_warning(text, caplog):
+    with caplog.at_level(logging.WARNING, logger="scraper.dates"):
+        assert parse_vietnamese_datetime(text) is None
+    assert caplog.records
+
+
+@pytest.mark.parametrize("value, iso", [
+    ("2022-03-17T09:10:00+07:00", "2022-03-17T09:10:00+07:00"),
+    ("2022-03-17T02:10:00Z", "2022-03-17T09:10:00+07:00"),
+    ("2022-03-17T09:10:00", "2022-03-17T09:10:00+07:00"),
+    ("not a time", None),
+])
+def test_head_timestamps_are_given_at_plus_seven(value, iso):
+    assert iso_from_head(value) == iso
