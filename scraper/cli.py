@@ -1,28 +1,47 @@
 """The `soyte` command: thin wrappers over the library, like sqlite-utils' verbs.
 
-Data goes to stdout (JSON lines), progress and logs to stderr. Exit status: 0 ok, 1 the crawl
-or a check found problems, 2 a usage error (one line saying what to fix).
+Commands register themselves with `@command(...)`; this module holds the crawl and extraction
+commands, `scraper.cli_*` modules add the others (they are imported by `build_parser`).
+Data goes to stdout (JSON), progress and logs to stderr. Exit status: 0 ok, 1 the crawl or a
+check found problems, 2 a usage error (one line saying what to fix, never a traceback).
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
+import pkgutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import scraper
+
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
-COMMANDS: dict[str, tuple[Callable, str, str]] = {}
 
 
-def command(name: str, purpose: str, example: str):
-    """Register a subcommand with its one-line purpose and an example (shown by --help)."""
-    def register(function: Callable) -> Callable:
-        COMMANDS[name] = (function, purpose, example)
-        return function
+@dataclass
+class Command:
+    handler: Callable[[argparse.Namespace], int]
+    purpose: str
+    example: str
+    arguments: Callable[[argparse.ArgumentParser], None] | None
+    uses_archive: bool
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, purpose: str, example: str,
+            arguments: Callable[[argparse.ArgumentParser], None] | None = None, uses_archive: bool = True):
+    """Register a subcommand: one line of purpose, an example, and a function adding its arguments."""
+    def register(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = Command(handler, purpose, example, arguments, uses_archive)
+        return handler
     return register
 
 
@@ -38,8 +57,25 @@ def say(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
+def open_archive(db: str):
+    """The archive at `db`, which must exist (commands that only read never create one)."""
+    from archive.store import Archive
+
+    if not Path(db).exists():
+        raise UsageError(f"no archive at {db}: crawl first (soyte crawl --db {db}) or pass --db PATH")
+    return Archive(db)
+
+
+def crawl_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("portals", nargs="*", help="portal keys from the registry (default: all active)")
+    parser.add_argument("--replay", metavar="URL", help="route the real portal hosts to this replay server")
+    parser.add_argument("--demo-portals", action="store_true", help="serve the bundled demo portals and crawl them")
+    parser.add_argument("--polite", action="store_true", help="keep AutoThrottle and delays even when replaying")
+    parser.add_argument("--quiet", action="store_true", help="log only warnings and errors")
+
+
 @command("crawl", "Crawl portals (all active ones, or those named) into the archive.",
-         "soyte crawl bacninh hatinh --db archive.db")
+         "soyte crawl bacninh hatinh --db archive.db", crawl_arguments)
 def cmd_crawl(args: argparse.Namespace) -> int:
     from scraper.crawl import run_crawl
     from scraper.replay import ReplayServer
@@ -64,16 +100,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return EXIT_OK if run["status"] == "completed" else EXIT_PROBLEM
 
 
-def add_crawl_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("portals", nargs="*", help="portal keys from the registry (default: all active)")
-    parser.add_argument("--replay", metavar="URL", help="route the real portal hosts to this replay server")
-    parser.add_argument("--demo-portals", action="store_true", help="serve the bundled demo portals and crawl them")
-    parser.add_argument("--polite", action="store_true", help="keep AutoThrottle and delays even when replaying")
-    parser.add_argument("--quiet", action="store_true", help="log only warnings and errors")
+def extract_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("page", help="a saved HTML page")
+    parser.add_argument("--url", required=True, help="the URL the page was served at")
+    parser.add_argument("--portal", help="portal key (default: found from the URL's host)")
+    parser.add_argument("--content-type", help="the Content-Type header it was served with")
 
 
 @command("extract", "Extract one saved article page and print its record as JSON.",
-         "soyte extract page.html --url https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/...")
+         "soyte extract page.html --url https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/...",
+         extract_arguments, uses_archive=False)
 def cmd_extract(args: argparse.Namespace) -> int:
     from scraper.extract import extract
     from scraper.pages import ExtractionError
@@ -93,10 +129,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
 @command("reextract", "Re-run extraction over the raw pages stored in the archive (no network).",
          "soyte reextract --db archive.db")
 def cmd_reextract(args: argparse.Namespace) -> int:
-    from archive.store import Archive
     from scraper.extract import reextract
 
-    archive = open_archive(args.db, Archive)
+    archive = open_archive(args.db)
     counts = reextract(archive)
     archive.close()
     say(f"re-extracted: {counts['new']} new, {counts['updated']} updated, {counts['unchanged']} unchanged, "
@@ -105,8 +140,14 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return EXIT_OK if not counts["failed"] else EXIT_PROBLEM
 
 
+def port_argument(default: int) -> Callable[[argparse.ArgumentParser], None]:
+    def add(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--port", type=int, default=default)
+    return add
+
+
 @command("serve-portals", "Serve the bundled demo portals on 127.0.0.1 (what tests and the demo crawl).",
-         "soyte serve-portals --port 8123")
+         "soyte serve-portals --port 8123", port_argument(8123), uses_archive=False)
 def cmd_serve_portals(args: argparse.Namespace) -> int:
     from scraper.replay import ReplayServer
 
@@ -120,14 +161,17 @@ def cmd_serve_portals(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("demo", "Serve the bundled portals, crawl them into an archive, then browse it in Datasette.",
-         "soyte demo --db demo.db")
-def cmd_demo(args: argparse.Namespace) -> int:
-    crawl = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "--demo-portals", "--quiet", "--db", args.db],
-                           stdout=subprocess.DEVNULL)
-    from archive.store import Archive
+def demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-serve", action="store_true", help="stop after the crawl; do not open Datasette")
+    parser.add_argument("--port", type=int, default=8001, help="Datasette's port")
 
-    archive = Archive(args.db)
+
+@command("demo", "Serve the bundled portals, crawl them into an archive, then browse it in Datasette.",
+         "soyte demo --db demo.db", demo_arguments)
+def cmd_demo(args: argparse.Namespace) -> int:
+    crawl = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "--demo-portals", "--quiet",
+                            "--db", args.db], stdout=subprocess.DEVNULL)
+    archive = open_archive(args.db)
     rows = archive.conn.execute("SELECT portal, published, title FROM articles ORDER BY portal, published DESC")
     for portal, published, title in rows:
         say(f"  {portal:<8} {published or '':<25} {title}")
@@ -138,72 +182,68 @@ def cmd_demo(args: argparse.Namespace) -> int:
         say("the crawl reported problems: see `soyte runs`")
     if args.no_serve:
         return crawl.returncode
-    say(f"opening {args.db} in Datasette (Ctrl-C stops)")
+    say(f"opening {args.db} in Datasette at http://127.0.0.1:{args.port} (Ctrl-C stops)")
     return subprocess.call(datasette_command(args.db, args.port))
 
 
 def datasette_command(db: str, port: int) -> list[str]:
+    """How `soyte demo` opens the archive; `soyte serve`, where present, adds the project's metadata."""
+    if "serve" in COMMANDS:
+        return [sys.executable, "-m", "scraper.cli", "serve", db, "--port", str(port)]
     return [sys.executable, "-m", "datasette", "serve", db, "--host", "127.0.0.1", "--port", str(port)]
 
 
+def search_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("query")
+    parser.add_argument("--limit", type=int, default=20)
+
+
 @command("search", "Accent-insensitive full-text search of the archive; prints matching articles as JSON lines.",
-         "soyte search 'sot xuat huyet' --db archive.db")
+         "soyte search 'sot xuat huyet' --db archive.db", search_arguments)
 def cmd_search(args: argparse.Namespace) -> int:
     from archive.search import search
-    from archive.store import Archive
 
-    archive = open_archive(args.db, Archive)
+    archive = open_archive(args.db)
     for row in search(archive.conn, args.query, args.limit):
         emit(row)
     archive.close()
     return EXIT_OK
 
 
-@command("runs", "List recent crawl runs with their counts, newest first, as JSON lines.",
-         "soyte runs --limit 5")
-def cmd_runs(args: argparse.Namespace) -> int:
-    from archive.store import Archive
+def limit_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, default=20)
 
-    archive = open_archive(args.db, Archive)
+
+@command("runs", "List recent crawl runs with their counts, newest first, as JSON lines.",
+         "soyte runs --limit 5", limit_argument)
+def cmd_runs(args: argparse.Namespace) -> int:
+    archive = open_archive(args.db)
     for row in archive.db["crawl_runs"].rows_where(order_by="id desc", limit=args.limit):
         emit(row)
     archive.close()
     return EXIT_OK
 
 
-def open_archive(db: str, archive_class):
-    if not Path(db).exists():
-        raise UsageError(f"no archive at {db}: crawl first (soyte crawl --db {db}) or pass --db PATH")
-    return archive_class(db)
+def load_command_modules() -> None:
+    """Import every scraper.cli_* module so that its commands register."""
+    for module in pkgutil.iter_modules(scraper.__path__):
+        if module.name.startswith("cli_"):
+            importlib.import_module(f"scraper.{module.name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    load_command_modules()
     parser = argparse.ArgumentParser(prog="soyte", description="Archive the news of Vietnam's provincial "
                                      "Departments of Health (Sở Y tế) into SQLite.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (function, purpose, example) in COMMANDS.items():
-        p = sub.add_parser(name, help=purpose, description=purpose, epilog=f"Example: {example}",
+    for name, spec in COMMANDS.items():
+        p = sub.add_parser(name, help=spec.purpose, description=spec.purpose, epilog=f"Example: {spec.example}",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.set_defaults(handler=function)
-        if name not in ("extract", "serve-portals"):
+        p.set_defaults(handler=spec.handler)
+        if spec.uses_archive:
             p.add_argument("--db", default="archive.db", help="the archive file (default: ./archive.db)")
-        if name == "crawl":
-            add_crawl_args(p)
-        elif name == "extract":
-            p.add_argument("page", help="a saved HTML page")
-            p.add_argument("--url", required=True, help="the URL the page was served at")
-            p.add_argument("--portal", help="portal key (default: found from the URL's host)")
-            p.add_argument("--content-type", help="the Content-Type header it was served with")
-        elif name == "serve-portals":
-            p.add_argument("--port", type=int, default=8123)
-        elif name == "demo":
-            p.add_argument("--no-serve", action="store_true", help="stop after the crawl; do not open Datasette")
-            p.add_argument("--port", type=int, default=8001, help="Datasette's port")
-        elif name == "search":
-            p.add_argument("query")
-            p.add_argument("--limit", type=int, default=20)
-        elif name == "runs":
-            p.add_argument("--limit", type=int, default=20)
+        if spec.arguments:
+            spec.arguments(p)
     return parser
 
 

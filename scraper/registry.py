@@ -1,13 +1,15 @@
 """The portal registry (portals.toml): which portals exist, their layout, where crawls start."""
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-REGISTRY_PATH = Path(__file__).with_name("portals.toml")
+# SOYTE_REGISTRY names another registry file (benchmarks and tests register synthetic portals).
+REGISTRY_PATH = Path(os.environ.get("SOYTE_REGISTRY") or Path(__file__).with_name("portals.toml"))
 DEMO_PORTALS = Path(__file__).with_name("demo_portals")
 
 

@@ -5,8 +5,11 @@ import json
 
 import pytest
 
-from scraper.cli import COMMANDS, main
+from scraper.cli import COMMANDS, build_parser, main
 from tests.conftest import query, soyte
+
+
+build_parser()  # registers the commands of every scraper.cli_* module
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -15,7 +18,7 @@ def test_every_command_has_a_purpose_and_an_example(name, capsys):
         main([name, "--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert COMMANDS[name][1] in " ".join(out.split())
+    assert COMMANDS[name].purpose in " ".join(out.split())
     assert "Example: soyte " + name in out
 
 
