@@ -5,7 +5,10 @@
 - article_versions: the previous content of an article each time it changed
 - pages:            every fetched response, raw and zlib-compressed, for offline re-extraction;
                     one row per distinct (url, body)
-- crawl_runs:       one row per crawl run with its counts and status
+- crawl_runs:       one row per crawl run with its counts and status (running, completed,
+                    alarm: finished but a portal looks broken, aborted: killed, failed)
+- portal_runs:      one row per portal per run: what its listings and articles gave, and the
+                    problem that raised the alarm, if any
 - failures:         every page that could not be fetched or extracted, with the reason
 - articles_fts:     accent-insensitive full-text index over title, sapo, text (archive.search)
 """
@@ -46,9 +49,16 @@ TABLES: dict[str, dict] = {
                     "message": str},
         "pk": "id",
     },
+    "portal_runs": {
+        "columns": {"run_id": int, "portal": str, "listing_pages": int, "listing_not_modified": int,
+                    "article_links": int, "article_pages": int, "articles_new": int, "articles_updated": int,
+                    "articles_unchanged": int, "extraction_failures": int, "fetch_failures": int,
+                    "problem": str},
+        "pk": ("run_id", "portal"),
+    },
     "failures": {
-        "columns": {"id": int, "run_id": int, "url": str, "portal": str, "kind": str, "reason": str,
-                    "page_id": int, "at": str},
+        "columns": {"id": int, "run_id": int, "url": str, "portal": str, "kind": str, "status": int,
+                    "reason": str, "page_id": int, "at": str},
         "pk": "id",
     },
 }

@@ -172,12 +172,32 @@ class Archive:
         for row in self.db["articles"].rows_where(where, args, order_by="published desc"):
             yield row_to_record(row)
 
-    # failures
+    def touch_article(self, url: str) -> bool:
+        """An archived article seen again unchanged (HTTP 304): only last_seen moves."""
+        with self.transaction():
+            return self.conn.execute("UPDATE articles SET last_seen = ? WHERE url = ?", (now(), url)).rowcount > 0
+
+    # failures and per-portal results
     def record_failure(self, run_id: int | None, url: str, portal: str, kind: str, reason: str,
-                       page_id: int | None = None) -> None:
+                       page_id: int | None = None, status: int | None = None) -> None:
         with self.transaction():
             self.db["failures"].insert({"run_id": run_id, "url": url, "portal": portal, "kind": kind,
-                                        "reason": reason, "page_id": page_id, "at": now()})
+                                        "status": status, "reason": reason, "page_id": page_id, "at": now()})
+
+    def record_portal_run(self, row: dict) -> None:
+        with self.transaction():
+            self.db["portal_runs"].upsert(row, pk=("run_id", "portal"))
+
+    def portal_runs(self, run_id: int) -> list[dict]:
+        return list(self.db["portal_runs"].rows_where("run_id = ?", [run_id], order_by="portal"))
+
+    def abort_stale_runs(self) -> list[int]:
+        """Runs still marked running when no crawl holds the lock were killed: mark them aborted."""
+        with self.transaction():
+            stale = [row[0] for row in self.conn.execute("SELECT id FROM crawl_runs WHERE status = 'running'")]
+            self.conn.execute("UPDATE crawl_runs SET status = 'aborted', message = 'the crawl process ended "
+                              "before finishing (killed or crashed)' WHERE status = 'running'")
+        return stale
 
 
 class _Transaction:

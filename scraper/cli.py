@@ -3,7 +3,8 @@
 Commands register themselves with `@command(...)`; this module holds the crawl and extraction
 commands, `scraper.cli_*` modules add the others (they are imported by `build_parser`).
 Data goes to stdout (JSON), progress and logs to stderr. Exit status: 0 ok, 1 the crawl or a
-check found problems, 2 a usage error (one line saying what to fix, never a traceback).
+check found problems (a portal's alarm), 2 a usage error (one line saying what to fix, never a
+traceback), 3 another crawl holds the archive.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import Callable
 
 import scraper
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
 
 @dataclass
@@ -72,12 +73,16 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo-portals", action="store_true", help="serve the bundled demo portals and crawl them")
     parser.add_argument("--polite", action="store_true", help="keep AutoThrottle and delays even when replaying")
     parser.add_argument("--quiet", action="store_true", help="log only warnings and errors")
+    parser.add_argument("--revisit-after", type=float, metavar="DAYS",
+                        help="fetch archived articles again (conditionally) when older than this (default 30; 0: all)")
+    parser.add_argument("--max-failure-share", type=float, metavar="SHARE",
+                        help="alarm when more than this share of a portal's article pages fail extraction (default 0.2)")
 
 
 @command("crawl", "Crawl portals (all active ones, or those named) into the archive.",
          "soyte crawl bacninh hatinh --db archive.db", crawl_arguments)
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from scraper.crawl import run_crawl
+    from scraper.crawl import CrawlLocked, run_crawl
     from scraper.replay import ReplayServer
 
     replay_url, server = args.replay, None
@@ -85,17 +90,26 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         server = ReplayServer().start()
         replay_url = server.url
         say(f"serving the bundled demo portals at {replay_url}")
+    extra = {"LOG_LEVEL": "WARNING"} if args.quiet else {}
+    if args.revisit_after is not None:
+        extra["SOYTE_REVISIT_DAYS"] = args.revisit_after
+    if args.max_failure_share is not None:
+        extra["SOYTE_MAX_FAILURE_SHARE"] = args.max_failure_share
     try:
-        extra = {"LOG_LEVEL": "WARNING"} if args.quiet else None
         result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite, extra_settings=extra)
     except (KeyError, ValueError) as error:
         raise UsageError(str(error).strip('"')) from None
+    except CrawlLocked as error:
+        say(f"soyte crawl: {error}")
+        return EXIT_LOCKED
     finally:
         if server:
             server.stop()
     run = result.run
     say(f"crawl run {run['id']} {run['status']}: {run['articles_new']} new, {run['articles_updated']} updated, "
         f"{run['articles_unchanged']} unchanged articles; {run['errors']} errors; {run['requests']} requests")
+    for problem in result.problems:
+        say(f"ALARM {problem}")
     emit(run)
     return EXIT_OK if run["status"] == "completed" else EXIT_PROBLEM
 

@@ -1,42 +1,76 @@
 """Run one crawl of the named portals into an archive, as one crawl run.
 
-Scrapy's reactor starts once per process, so each crawl is one process: `soyte crawl` calls
-this; tests and `soyte demo` run `soyte crawl` in a subprocess.
+One crawl at a time per archive: a lock file beside it is held for the whole run (the
+operating system releases it if the process is killed), and runs a killed process left
+'running' are marked 'aborted' by the next one. Scrapy's reactor starts once per process, so
+each crawl is one process: `soyte crawl` calls this; tests and `soyte demo` run it in a subprocess.
 """
 from __future__ import annotations
 
-import logging
+import fcntl
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import groupby
+from pathlib import Path
+from typing import Iterator
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from archive.frontier import load_frontier
 from archive.store import Archive
 from scraper.registry import Portal, get_portal, load_portals
 
-logger = logging.getLogger(__name__)
-
 # Against the replay server on 127.0.0.1 there is nobody to be polite to.
 REPLAY_SETTINGS = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}
+
+
+class CrawlLocked(RuntimeError):
+    """Another crawl is writing to this archive."""
 
 
 @dataclass
 class CrawlResult:
     run_id: int
     run: dict
+    portals: list[dict]
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{row['portal']}: {row['problem']}" for row in self.portals if row["problem"]]
 
 
 def select_portals(keys: list[str] | None) -> list[Portal]:
-    """The active portals named, or every active portal; a named retired portal is an error."""
+    """The active portals named, or every active portal; a named portal that is not active is an error."""
     if not keys:
         return [p for p in load_portals().values() if p.active]
     portals = [get_portal(key) for key in keys]
-    retired = [p.key for p in portals if not p.active]
-    if retired:
-        raise ValueError(f"retired portals cannot be crawled: {', '.join(retired)}")
+    inactive = [f"{p.key} ({p.status})" for p in portals if not p.active]
+    if inactive:
+        raise ValueError(f"only active portals can be crawled: {', '.join(inactive)}")
     return portals
+
+
+@contextmanager
+def crawl_lock(db: str) -> Iterator[None]:
+    path = Path(f"{db}.lock")
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise CrawlLocked(f"another crawl ({holder}) is writing to {db}; wait for it to finish") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def project_settings(db: str, run_id: int | None = None, replay_url: str | None = None,
@@ -59,22 +93,30 @@ def project_settings(db: str, run_id: int | None = None, replay_url: str | None 
 
 def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = None,
               polite: bool = False, extra_settings: dict | None = None) -> CrawlResult:
-    """Crawl the portals into `db` and record the run; returns the finished crawl_runs row."""
+    """Crawl the portals into `db` and record the run; returns the finished run and per-portal rows."""
     portals = select_portals(keys)
-    archive = Archive(db)
-    run_id = archive.start_run([p.key for p in portals])
-    settings = project_settings(db, run_id, replay_url, polite, extra_settings)
-    process = CrawlerProcess(settings)
-    for spider, group in groupby(sorted(portals, key=lambda p: p.spider), key=lambda p: p.spider):
-        process.crawl(spider, portals=",".join(p.key for p in group))
-    status = "completed"
-    try:
-        process.start()
-    except BaseException:
+    with crawl_lock(db):
+        archive = Archive(db)
+        archive.abort_stale_runs()
+        settings = project_settings(db, None, replay_url, polite, extra_settings)
+        revisit_days = settings.getfloat("SOYTE_REVISIT_DAYS")
+        frontier = load_frontier(archive.conn, [p.key for p in portals],
+                                 timedelta(days=revisit_days) if revisit_days >= 0 else None)
+        run_id = archive.start_run([p.key for p in portals])
+        settings.set("SOYTE_RUN_ID", run_id, priority="cmdline")
+        process = CrawlerProcess(settings)
+        for spider, group in groupby(sorted(portals, key=lambda p: p.spider), key=lambda p: p.spider):
+            process.crawl(spider, portals=",".join(p.key for p in group), frontier=frontier)
         status = "failed"
-        raise
-    finally:
-        archive.finish_run(run_id, status)
-        run = archive.run(run_id)
-        archive.close()
-    return CrawlResult(run_id, run)
+        try:
+            process.start()
+            status = "completed"
+        finally:
+            rows = archive.portal_runs(run_id)
+            problems = [f"{row['portal']}: {row['problem']}" for row in rows if row["problem"]]
+            if status == "completed" and problems:
+                status = "alarm"
+            archive.finish_run(run_id, status, "; ".join(problems) or None)
+            run = archive.run(run_id)
+            archive.close()
+    return CrawlResult(run_id, run, rows)

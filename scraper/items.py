@@ -21,4 +21,13 @@ class FailureItem:
     url: str
     portal: str
     reason: str
-    kind: str = "extraction"
+    kind: str = "extraction"  # extraction, article-fetch, listing-fetch, listing, not-html
+    status: int | None = None  # the HTTP status, when the server answered one
+
+
+@dataclass
+class NotModifiedItem:
+    """An archived article the server says has not changed (304): seen again, nothing to store."""
+
+    url: str
+    portal: str

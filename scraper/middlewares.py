@@ -1,15 +1,18 @@
-"""Routing the real portal hosts to the replay server, invisibly to spiders and middlewares.
+"""Downloader pieces: retries with backoff, and the replay routing used by demos and tests.
 
+Replay routing, invisibly to spiders and middlewares:
 With SOYTE_REPLAY_URL set (e.g. http://127.0.0.1:8123), this download handler sends each
 request to that server with the real Host header, and hands back a response that carries the
 real URL. Robots.txt, dedupe, the archive: everything above the downloader sees the real site.
 """
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 
 
@@ -22,3 +25,27 @@ class ReplayDownloadHandler(HTTP11DownloadHandler):
         headers["Host"] = real.netloc
         response = await super().download_request(request.replace(url=local, headers=headers))
         return response.replace(url=request.url, request=request)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries (5xx, timeouts, dropped connections), each waiting twice as long as the last."""
+
+    async def process_response(self, request: Request, response: Response, spider=None):
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            await self.backoff(result)
+        return result
+
+    async def process_exception(self, request: Request, exception: Exception, spider=None):
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await self.backoff(result)
+        return result
+
+    async def backoff(self, retry: Request) -> None:
+        settings = self.crawler.settings
+        attempt = retry.meta.get("retry_times", 1)
+        delay = min(settings.getfloat("SOYTE_RETRY_BACKOFF") * 2 ** (attempt - 1),
+                    settings.getfloat("SOYTE_RETRY_BACKOFF_MAX"))
+        if delay > 0:
+            await asyncio.sleep(delay)

@@ -1,20 +1,41 @@
-"""The archive pipeline: every response is kept raw; every item is stored in the archive."""
+"""The archive pipeline: every response is kept raw; every item is stored in the archive.
+
+It also keeps each portal's tally for the run (listing pages, articles new / updated /
+unchanged, failures) and writes it to `portal_runs` with the problem, if any, that should
+raise the layout-change alarm.
+"""
 from __future__ import annotations
 
 import logging
+from collections import Counter, defaultdict
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from archive.store import Archive
-from scraper.items import ArticleItem, FailureItem
+from scraper.items import ArticleItem, FailureItem, NotModifiedItem
 
 logger = logging.getLogger(__name__)
 
 
 def header_dict(response: Response) -> dict[str, str]:
     return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+
+def portal_problem(tally: Counter, max_failure_share: float) -> str | None:
+    """Why a portal looks broken this run (its layout changed, or it is down), or None."""
+    listings_seen = tally["listing_pages"] + tally["listing_not_modified"]
+    if not listings_seen:
+        return "no listing page could be fetched"
+    if tally["listing_missing"] and tally["listing_missing"] == tally["listing_pages"] and not tally["listing_not_modified"]:
+        return "listing container not found: the layout may have changed"
+    if tally["listing_pages"] and not tally["listing_not_modified"] and not tally["article_links"]:
+        return "the listing pages hold no article links"
+    tried = tally["article_pages"]
+    if tried and tally["extraction_failures"] / tried > max_failure_share:
+        return f"{tally['extraction_failures']} of {tried} article pages failed extraction"
+    return None
 
 
 class ArchivePipeline:
@@ -26,7 +47,7 @@ class ArchivePipeline:
         self.run_id: int | None = None
         self.own_run = False
         self.page_ids: dict[str, int] = {}
-        self.counts = {"new": 0, "updated": 0, "unchanged": 0, "errors": 0}
+        self.tallies: dict[str, Counter] = defaultdict(Counter)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
@@ -44,23 +65,33 @@ class ArchivePipeline:
             self.run_id = self.archive.start_run(keys)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
-        if self.archive is None:
-            return
+        if self.archive is None or response.status == 304:
+            return  # a 304 has no body to keep; the article it names is touched instead
         page_id = self.archive.save_page(response.url, response.status, header_dict(response),
                                          response.body, self.run_id, request.meta.get("soyte_kind", "other"))
         self.page_ids[response.url] = page_id
+
+    def count(self, portal: str, what: str) -> None:
+        self.tallies[portal][what] += 1
+        self.crawler.stats.inc_value(f"soyte/{portal}/{what}")
 
     def process_item(self, item, spider: Spider | None = None):
         assert self.archive is not None and self.run_id is not None
         if isinstance(item, ArticleItem):
             outcome = self.archive.upsert_article(item.record, layout=item.layout, extractor=item.extractor,
                                                   page_id=self.page_ids.get(item.page_url))
-            self.counts[outcome] += 1
+            self.count(item.record["portal"], f"articles_{outcome}")
             self.archive.add_to_run(self.run_id, **{f"articles_{outcome}": 1})
+        elif isinstance(item, NotModifiedItem):
+            if self.archive.touch_article(item.url):
+                self.count(item.portal, "articles_unchanged")
+                self.archive.add_to_run(self.run_id, articles_unchanged=1)
+            else:
+                logger.warning("%s: 304 for %s, which is not archived under that URL", item.portal, item.url)
         elif isinstance(item, FailureItem):
-            self.counts["errors"] += 1
+            self.count(item.portal, "extraction_failures" if item.kind == "extraction" else "fetch_failures")
             self.archive.record_failure(self.run_id, item.url, item.portal, item.kind, item.reason,
-                                        self.page_ids.get(item.url))
+                                        self.page_ids.get(item.url), item.status)
             self.archive.add_to_run(self.run_id, errors=1)
         return item
 
@@ -69,9 +100,25 @@ class ArchivePipeline:
             return
         stats = self.crawler.stats
         self.archive.add_to_run(self.run_id, requests=stats.get_value("downloader/request_count", 0))
-        name = self.crawler.spider.name if self.crawler.spider else "?"
-        logger.info("%s: %d new, %d updated, %d unchanged articles, %d errors", name,
-                    self.counts["new"], self.counts["updated"], self.counts["unchanged"], self.counts["errors"])
+        share = self.crawler.settings.getfloat("SOYTE_MAX_FAILURE_SHARE")
+        problems = []
+        for portal in getattr(self.crawler.spider, "portals", []):
+            tally = self.tallies[portal.key]
+            for what in ("listing_pages", "listing_not_modified", "listing_missing", "article_links", "article_pages"):
+                tally[what] = stats.get_value(f"soyte/{portal.key}/{what}", 0)
+            problem = portal_problem(tally, share)
+            self.archive.record_portal_run({
+                "run_id": self.run_id, "portal": portal.key, "problem": problem,
+                **{what: tally[what] for what in ("listing_pages", "listing_not_modified", "article_links",
+                                                  "article_pages", "articles_new", "articles_updated",
+                                                  "articles_unchanged", "extraction_failures", "fetch_failures")}})
+            logger.info("%s: %d listing pages (%d unchanged), %d new, %d updated, %d unchanged articles, "
+                        "%d extraction and %d fetch failures%s", portal.key, tally["listing_pages"],
+                        tally["listing_not_modified"], tally["articles_new"], tally["articles_updated"],
+                        tally["articles_unchanged"], tally["extraction_failures"], tally["fetch_failures"],
+                        f": ALARM: {problem}" if problem else "")
+            if problem:
+                problems.append(f"{portal.key}: {problem}")
         if self.own_run:
-            self.archive.finish_run(self.run_id, "completed")
+            self.archive.finish_run(self.run_id, "alarm" if problems else "completed", "; ".join(problems) or None)
         self.archive.close()

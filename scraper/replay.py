@@ -70,7 +70,7 @@ class ReplayServer:
             if portals is None or key in portals:
                 self.sites[host] = pages
                 self.portal_hosts[key] = host
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.httpd = _QuietServer(("127.0.0.1", port), self._handler())
         self.httpd.daemon_threads = True
         self.thread: threading.Thread | None = None
 
@@ -163,6 +163,11 @@ class ReplayServer:
                 pass
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A crawler killed mid-request resets its connections: expected here, not worth a traceback."""
 
 
 def _not_modified(page: Page, headers) -> bool:

@@ -33,7 +33,19 @@ LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
+# Retries wait longer each time (1 s, 2 s, 4 s … at most 60 s): a struggling server gets air.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scraper.middlewares.BackoffRetryMiddleware": 550,
+}
+EXTENSIONS = {"scraper.progress.ProgressLog": 500}
+
 # The project's own settings.
+SOYTE_RETRY_BACKOFF = 1.0        # seconds before the first retry; doubles each retry
+SOYTE_RETRY_BACKOFF_MAX = 60.0
+SOYTE_PROGRESS_INTERVAL = 30.0   # seconds between progress lines per portal
+SOYTE_REVISIT_DAYS = 30.0        # archived articles older than this are fetched again (conditionally)
+SOYTE_MAX_FAILURE_SHARE = 0.2    # more article pages than this failing extraction raises the alarm
 SOYTE_DB = "archive.db"          # the archive file the pipeline writes
 SOYTE_RUN_ID = None              # set by `soyte crawl`; a bare `scrapy crawl` starts its own run
 SOYTE_REPLAY_URL = None          # e.g. http://127.0.0.1:8123: route the real hosts to the replay server

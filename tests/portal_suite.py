@@ -14,6 +14,7 @@ import pytest
 
 from archive.store import RECORD_KEYS
 from scraper.cli import main
+from scraper.registry import get_portal
 from scraper.replay import ReplayServer
 from tests.conftest import ArticleCase, execute, query, served_articles, soyte
 
@@ -75,10 +76,13 @@ class PortalSuite:
             "completed", articles, 0, 0)
         assert first["requests"] == self.REQUESTS
 
-    def test_second_crawl_adds_no_rows(self, crawled):
+    def test_second_crawl_adds_no_rows_and_fetches_no_article(self, crawled):
         db, _first, second = crawled
         articles = len(served_articles(self.PORTAL))
-        assert (second["articles_new"], second["articles_unchanged"]) == (0, articles)
+        assert (second["articles_new"], second["articles_updated"], second["errors"]) == (0, 0, 0)
+        # robots.txt and the start pages, each answered 304 Not Modified
+        start_urls = len(get_portal(self.PORTAL).start_urls)
+        assert second["requests"] == 1 + start_urls
         assert query(db, "SELECT count(*) AS n FROM articles")[0]["n"] == articles
         assert [row["status"] for row in query(db, "SELECT status FROM crawl_runs ORDER BY id")] == ["completed"] * 2
 

@@ -1,0 +1,90 @@
+"""The archive as the crawl frontier: what is known, what is due for a revisit, what to resume.
+
+A crawl run reads this once at its start (spiders never open the database). It answers:
+- is an article URL already archived (by canonical URL or by the URL it was fetched at)?
+- which archived articles are older than the revisit age, with the validators (ETag,
+  Last-Modified) their last capture carried, for conditional requests;
+- which listing pages may be asked conditionally: only those fetched by a completed run, since
+  a killed run may have stored a listing page without fetching the articles it links to;
+- which portals must walk all their listing pages because their last run did not complete;
+- which article pages failed before and are still not archived (tried again).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+MAX_RETRIES = 3  # an article page that failed this many runs is left to a person (see `failures`)
+
+
+@dataclass
+class Frontier:
+    known: set[str] = field(default_factory=set)
+    due: dict[str, list[str]] = field(default_factory=dict)          # portal -> article URLs to revisit
+    validators: dict[str, dict[str, str]] = field(default_factory=dict)  # URL -> conditional headers
+    resume: set[str] = field(default_factory=set)                    # portals whose last run did not complete
+    retry: dict[str, list[str]] = field(default_factory=dict)        # portal -> failed, unarchived URLs
+
+    def is_known(self, url: str) -> bool:
+        return url in self.known
+
+    def conditional_headers(self, url: str, portal: str, kind: str) -> dict[str, str]:
+        if kind == "listing" and portal in self.resume:
+            return {}
+        return self.validators.get(url, {})
+
+    def stop_paginating(self, portal: str, article_urls: list[str]) -> bool:
+        """Stop after a listing page that holds only archived articles, unless resuming."""
+        return portal not in self.resume and bool(article_urls) and all(map(self.is_known, article_urls))
+
+
+def _validators(headers_json: str) -> dict[str, str]:
+    headers = {k.lower(): v for k, v in json.loads(headers_json or "{}").items()}
+    found = {}
+    if headers.get("etag"):
+        found["If-None-Match"] = headers["etag"]
+    if headers.get("last-modified"):
+        found["If-Modified-Since"] = headers["last-modified"]
+    return found
+
+
+def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: timedelta | None,
+                  now: datetime | None = None) -> Frontier:
+    """Read the frontier for these portals from the archive."""
+    now = now or datetime.now(timezone.utc)
+    frontier = Frontier()
+    marks = ",".join("?" * len(portals))
+    for url, portal, last_seen in conn.execute(
+            f"SELECT url, portal, last_seen FROM articles WHERE portal IN ({marks})", portals):
+        frontier.known.add(url)
+        if revisit_after is not None and datetime.fromisoformat(last_seen) <= now - revisit_after:
+            frontier.due.setdefault(portal, []).append(url)
+    # The URL an archived article was fetched at is known too (it may differ from the canonical one);
+    # a page stored without its article (the crawl was killed in between) is not.
+    for (url,) in conn.execute("SELECT p.url FROM articles a JOIN pages p ON p.id = a.page_id"):
+        frontier.known.add(url)
+    # Validators for conditional requests: an archived article's capture, and listing pages fetched
+    # by a run that finished (a 304 must never hide work a killed run left undone).
+    for url, headers in conn.execute(
+            "SELECT p.url, p.headers FROM articles a JOIN pages p ON p.id = a.page_id WHERE p.status = 200"):
+        frontier.validators[url] = _validators(headers)
+    for url, headers in conn.execute(
+            "SELECT p.url, p.headers FROM pages p JOIN "
+            "(SELECT max(id) AS id FROM pages WHERE status = 200 AND kind = 'listing' GROUP BY url) newest "
+            "ON newest.id = p.id JOIN crawl_runs r ON r.id = p.run_id WHERE r.status IN ('completed', 'alarm')"):
+        frontier.validators[url] = _validators(headers)
+    for portal in portals:
+        last = conn.execute(
+            "SELECT status FROM crawl_runs WHERE status != 'running' AND (',' || portals || ',') LIKE ? "
+            "ORDER BY id DESC LIMIT 1", (f"%,{portal},%",)).fetchone()
+        if last and last[0] in ("aborted", "failed"):
+            frontier.resume.add(portal)
+    # 404 and other 4xx are final; network errors, 5xx and extraction failures are worth another try.
+    for url, portal, tries in conn.execute(
+            f"SELECT url, portal, count(*) FROM failures WHERE kind IN ('article-fetch', 'extraction') "
+            f"AND (status IS NULL OR status >= 500) AND portal IN ({marks}) GROUP BY url, portal", portals):
+        if tries < MAX_RETRIES and url not in frontier.known:
+            frontier.retry.setdefault(portal, []).append(url)
+    return frontier
