@@ -26,6 +26,7 @@ TABLES: dict[str, dict] = {
             "url": str, "portal": str, "province": str, "title": str, "published": str,
             "category": str, "sapo": str, "text": str, "author": str, "source": str, "views": int,
             "images": str, "attachments": str, "layout": str, "extractor": str, "extraction": str,
+            "extraction_note": str,
             "content_hash": str, "page_id": int, "first_seen": str, "last_seen": str, "updated_at": str,
         },
         "pk": "url",
@@ -45,7 +46,8 @@ TABLES: dict[str, dict] = {
     "crawl_runs": {
         "columns": {"id": int, "started_at": str, "finished_at": str, "portals": str, "status": str,
                     "requests": int, "responses": int, "pages_stored": int, "articles_new": int,
-                    "articles_updated": int, "articles_unchanged": int, "errors": int, "pid": int,
+                    "articles_updated": int, "articles_unchanged": int, "articles_generic": int,
+                    "errors": int, "warnings": int, "pid": int,
                     "message": str},
         "pk": "id",
     },
@@ -76,8 +78,13 @@ INDEXES = [
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create what is missing; never drops or rewrites existing data."""
     for name, spec in TABLES.items():
-        if not db[name].exists():
-            db[name].create(spec["columns"], pk=spec["pk"], not_null=spec.get("not_null"))
+        table = db[name]
+        if not table.exists():
+            table.create(spec["columns"], pk=spec["pk"], not_null=spec.get("not_null"))
+            continue
+        for column, kind in spec["columns"].items():  # an archive made by an older version
+            if column not in table.columns_dict:
+                table.add_column(column, kind)
     for table, columns, *unique in INDEXES:
         db[table].create_index(columns, unique=bool(unique), if_not_exists=True)
     create_index(db.conn)

@@ -68,7 +68,7 @@ class Archive:
             return self.db["crawl_runs"].insert({
                 "started_at": now(), "portals": ",".join(portals), "status": "running", "requests": 0,
                 "responses": 0, "pages_stored": 0, "articles_new": 0, "articles_updated": 0,
-                "articles_unchanged": 0, "errors": 0, "pid": os.getpid(),
+                "articles_unchanged": 0, "articles_generic": 0, "errors": 0, "warnings": 0, "pid": os.getpid(),
             }).last_pk
 
     def add_to_run(self, run_id: int | None, **counts: int) -> None:
@@ -124,7 +124,7 @@ class Archive:
 
     # articles
     def upsert_article(self, record: dict, *, layout: str, extractor: str, page_id: int | None,
-                       extraction: str = "layout") -> str:
+                       extraction: str = "layout", note: str | None = None) -> str:
         """Insert or update one article; returns 'new', 'updated' or 'unchanged'.
 
         A changed article keeps its previous content in article_versions.
@@ -134,8 +134,8 @@ class Archive:
         row = {key: record.get(key) for key in RECORD_KEYS}
         row["images"] = json.dumps(record.get("images") or [], ensure_ascii=False)
         row["attachments"] = json.dumps(record.get("attachments") or [], ensure_ascii=False)
-        row.update(layout=layout, extractor=extractor, extraction=extraction, content_hash=digest,
-                   page_id=page_id, last_seen=seen)
+        row.update(layout=layout, extractor=extractor, extraction=extraction, extraction_note=note,
+                   content_hash=digest, page_id=page_id, last_seen=seen)
         with self.transaction():
             old = self.conn.execute("SELECT rowid, * FROM articles WHERE url = ?", (record["url"],)).fetchone()
             if old is None:
@@ -147,8 +147,8 @@ class Archive:
             old_row = dict(zip(columns, old))
             if old_row["content_hash"] == digest:
                 self.db["articles"].update(record["url"], {
-                    "last_seen": seen, "views": row["views"], "page_id": page_id,
-                    "extractor": extractor, "layout": layout, "extraction": extraction})
+                    "last_seen": seen, "views": row["views"], "page_id": page_id, "extractor": extractor,
+                    "layout": layout, "extraction": extraction, "extraction_note": note})
                 return "unchanged"
             self.db["article_versions"].insert({
                 "url": record["url"], "content_hash": old_row["content_hash"],

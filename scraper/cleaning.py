@@ -5,10 +5,14 @@ Text is kept as published: no word is rewritten, only normalised to NFC and tidi
 """
 from __future__ import annotations
 
+import codecs
+import logging
 import re
 import unicodedata
 
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
+
+logger = logging.getLogger(__name__)
 
 # \s in Python already covers NBSP (U+00A0), narrow NBSP and the other Unicode spaces;
 # zero-width characters are not whitespace to Python but editors leave them between words.
@@ -36,12 +40,25 @@ def tidy_or_none(text: str | None) -> str | None:
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Bytes to text the way browsers do: BOM, then HTTP header, then <meta charset>, then guess.
+    """Bytes to text: a BOM, else valid UTF-8, else the header's charset, <meta charset>, windows-1258.
 
-    An Giang sends no charset in its header; its meta tag names UTF-8.
+    Bytes that decode as UTF-8 are UTF-8 whatever a header says (a legacy single-byte page is
+    practically never valid UTF-8, and Latin-1 cannot even write Vietnamese). Otherwise a charset
+    is believed only if the body decodes under it: portals send 'UTF-8' headers on windows-1258
+    pages, and An Giang sends no charset at all (its meta tag names it).
     """
-    _encoding, text = html_to_unicode(content_type, body)
-    return text
+    if body.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return html_to_unicode(content_type, body)[1]
+    declared = ["utf-8", http_content_type_encoding(content_type), html_body_declared_encoding(body), "cp1258"]
+    for encoding in filter(None, declared):
+        try:
+            text = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            if encoding != "utf-8":
+                logger.warning("the page does not decode as %s, its declared charset; trying the next", encoding)
+            continue
+        return text
+    return body.decode("utf-8", errors="replace")
 
 
 def strip_label(text: str | None, label: re.Pattern[str] = SOURCE_LABEL) -> str | None:

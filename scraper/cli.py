@@ -4,7 +4,7 @@ Commands register themselves with `@command(...)`; this module holds the crawl a
 commands, `scraper.cli_*` modules add the others (they are imported by `build_parser`).
 Data goes to stdout (JSON), progress and logs to stderr. Exit status: 0 ok, 1 the crawl or a
 check found problems (a portal's alarm), 2 a usage error (one line saying what to fix, never a
-traceback), 3 another crawl holds the archive.
+traceback), 3 another crawl holds the archive, 4 the archive cannot be written.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from typing import Callable
 
 import scraper
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_LOCKED, EXIT_STORAGE = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -77,12 +77,14 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fetch archived articles again (conditionally) when older than this (default 30; 0: all)")
     parser.add_argument("--max-failure-share", type=float, metavar="SHARE",
                         help="alarm when more than this share of a portal's article pages fail extraction (default 0.2)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a Scrapy or soyte setting, as `scrapy crawl -s` does (repeatable)")
 
 
 @command("crawl", "Crawl portals (all active ones, or those named) into the archive.",
          "soyte crawl bacninh hatinh --db archive.db", crawl_arguments)
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from scraper.crawl import CrawlLocked, run_crawl
+    from scraper.crawl import ArchiveUnwritable, CrawlLocked, run_crawl
     from scraper.replay import ReplayServer
 
     replay_url, server = args.replay, None
@@ -95,6 +97,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         extra["SOYTE_REVISIT_DAYS"] = args.revisit_after
     if args.max_failure_share is not None:
         extra["SOYTE_MAX_FAILURE_SHARE"] = args.max_failure_share
+    for assignment in args.set:
+        name, equals, value = assignment.partition("=")
+        if not equals or not name.isupper():
+            raise UsageError(f"--set takes NAME=VALUE with an upper-case setting name, not {assignment!r}")
+        extra[name] = value
     try:
         result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite, extra_settings=extra)
     except (KeyError, ValueError) as error:
@@ -102,6 +109,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except CrawlLocked as error:
         say(f"soyte crawl: {error}")
         return EXIT_LOCKED
+    except ArchiveUnwritable as error:
+        say(f"soyte crawl: {error}")
+        return EXIT_STORAGE
     finally:
         if server:
             server.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +30,10 @@ REPLAY_SETTINGS = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRE
 
 class CrawlLocked(RuntimeError):
     """Another crawl is writing to this archive."""
+
+
+class ArchiveUnwritable(RuntimeError):
+    """The archive refused a write (read-only file, full disk): the crawl stopped."""
 
 
 @dataclass
@@ -96,7 +101,10 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
     """Crawl the portals into `db` and record the run; returns the finished run and per-portal rows."""
     portals = select_portals(keys)
     with crawl_lock(db):
-        archive = Archive(db)
+        try:
+            archive = Archive(db)
+        except sqlite3.Error as error:
+            raise ArchiveUnwritable(f"cannot open the archive {db} for writing: {error}") from None
         archive.abort_stale_runs()
         settings = project_settings(db, None, replay_url, polite, extra_settings)
         revisit_days = settings.getfloat("SOYTE_REVISIT_DAYS")
@@ -112,11 +120,21 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
             process.start()
             status = "completed"
         finally:
-            rows = archive.portal_runs(run_id)
-            problems = [f"{row['portal']}: {row['problem']}" for row in rows if row["problem"]]
-            if status == "completed" and problems:
-                status = "alarm"
-            archive.finish_run(run_id, status, "; ".join(problems) or None)
-            run = archive.run(run_id)
-            archive.close()
+            storage = [c.stats.get_value("soyte/storage_error") for c in process.crawlers]
+            storage_error = next(filter(None, storage), None)
+            try:
+                rows = archive.portal_runs(run_id)
+                problems = [f"{row['portal']}: {row['problem']}" for row in rows if row["problem"]]
+                if status == "completed" and problems:
+                    status = "alarm"
+                archive.finish_run(run_id, "failed" if storage_error else status,
+                                   storage_error or "; ".join(problems) or None)
+                run = archive.run(run_id)
+            except sqlite3.Error as error:  # the next run marks this one aborted
+                storage_error = storage_error or str(error)
+            finally:
+                archive.close()
+    if storage_error:
+        raise ArchiveUnwritable(f"the archive {db} cannot be written ({storage_error}); the crawl stopped. "
+                                "What was stored before is intact: free space or fix permissions, then crawl again")
     return CrawlResult(run_id, run, rows)

@@ -17,6 +17,7 @@ VIETNAM = timezone(timedelta(hours=7))
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})(?!\d)")
 _TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[:hH]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?!\d)")
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
 
 def iso_from_head(value: str | None) -> str | None:
@@ -45,6 +46,13 @@ def parse_vietnamese_datetime(text: str | None) -> str | None:
     """
     if not text:
         return None
+    iso_date = _ISO_DATE.match(text)
+    if iso_date:
+        try:
+            return date(int(iso_date[1]), int(iso_date[2]), int(iso_date[3])).isoformat()
+        except ValueError:
+            logger.warning("impossible date in %r", text)
+            return None
     year_month = _YEAR_MONTH.match(text)
     if year_month:
         year, month = int(year_month[1]), int(year_month[2])

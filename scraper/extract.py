@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from scraper.pages import ExtractionError
+from scraper.generic import generic_record
+from scraper.pages import ArticlePage, ExtractionError, TruncatedPage, looks_truncated
 from scraper.registry import Portal, get_portal, portal_for_url
 
 if TYPE_CHECKING:
@@ -34,6 +36,41 @@ def extract(html: str | bytes, url: str, portal_key: str | None = None,
     return page_class(html, url, portal.key, portal.province, content_type).record()
 
 
+@dataclass
+class Extraction:
+    """An article record and how it was made: by the layout's rules, or generically (with why)."""
+
+    record: dict
+    method: str = "layout"
+    note: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def extract_page(body: bytes, url: str, portal: Portal, content_type: str | None,
+                 page_class: type[ArticlePage] | None = None) -> Extraction:
+    """What the crawler and `reextract` store for a fetched article page.
+
+    The layout's rules first; when they fail on a complete page, the generic extractor, flagged.
+    A truncated page raises TruncatedPage: its raw bytes are kept, but no partial article
+    replaces a complete one.
+    """
+    if looks_truncated(body):
+        raise TruncatedPage(f"the page ends before </html> ({len(body)} bytes): {url}")
+    page_class = page_class or layout_module(portal).ArticlePage
+    try:
+        page = page_class(body, url, portal.key, portal.province, content_type)
+        record = page.record()
+        return Extraction(record, warnings=page.warnings)
+    except ExtractionError as error:
+        if not body.strip():
+            raise
+        try:
+            record = generic_record(body, url, portal.key, portal.province, content_type)
+        except ExtractionError as generic_error:
+            raise ExtractionError(f"{error}; {generic_error}") from None
+        return Extraction(record, method="generic", note=str(error))
+
+
 def extractor_name(portal: Portal) -> tuple[str, str]:
     """(layout, extractor version label) for the portal's spider, as stored with each article."""
     module = layout_module(portal)
@@ -52,11 +89,13 @@ def reextract(archive: "Archive") -> dict[str, int]:
         _url, body, content_type = archive.page_body(page_id)
         try:
             portal = resolve_portal(page_url)
-            record = extract(body, page_url, portal.key, content_type)
+            result = extract_page(body, page_url, portal, content_type)
         except ExtractionError as error:
             counts["failed"] += 1
-            archive.record_failure(None, page_url, "", "reextract", str(error), page_id)
+            archive.record_failure(None, page_url, "", error.kind, str(error), page_id)
             continue
         layout, extractor = extractor_name(portal)
-        counts[archive.upsert_article(record, layout=layout, extractor=extractor, page_id=page_id)] += 1
+        outcome = archive.upsert_article(result.record, layout=layout, extractor=extractor, page_id=page_id,
+                                         extraction=result.method, note=result.note)
+        counts[outcome] += 1
     return counts

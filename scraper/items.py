@@ -1,7 +1,7 @@
 """What spiders yield. Plain dataclasses: the pipeline decides how they are stored."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -12,6 +12,9 @@ class ArticleItem:
     page_url: str
     layout: str
     extractor: str
+    extraction: str = "layout"  # or "generic": the layout's rules failed, see note
+    note: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -21,7 +24,7 @@ class FailureItem:
     url: str
     portal: str
     reason: str
-    kind: str = "extraction"  # extraction, article-fetch, listing-fetch, listing, not-html
+    kind: str = "extraction"  # extraction, truncated, article-fetch, listing-fetch, listing, not-html
     status: int | None = None  # the HTTP status, when the server answered one
 
 

@@ -26,6 +26,20 @@ Selectors = dict[str, list[str]]
 class ExtractionError(ValueError):
     """A required field matched nothing: the page is not an article of this layout."""
 
+    kind = "extraction"
+
+
+class TruncatedPage(ExtractionError):
+    """The body stops before the end of the document: keep the raw page, store no partial article."""
+
+    kind = "truncated"
+
+
+def looks_truncated(body: bytes) -> bool:
+    """An HTML document whose closing </html> never arrived (some servers drop connections mid-page)."""
+    tail = body[-2048:].rstrip().lower()
+    return bool(body.strip()) and b"<html" in body[:4096].lower() and not tail.endswith(b"</html>")
+
 
 def as_selector(html: str | bytes, content_type: str | None = None) -> Selector:
     text = decode_html(html, content_type) if isinstance(html, bytes) else html
@@ -53,10 +67,13 @@ class ArticlePage:
 
     def __init__(self, html: str | bytes, url: str, portal: str = "", province: str = "",
                  content_type: str | None = None):
+        if not html.strip():
+            raise ExtractionError(f"{self.layout}: empty page at {url}")
         self.url = url
         self.portal = portal
         self.province = province
         self.sel = as_selector(html, content_type)
+        self.warnings: list[str] = []  # what a person should check, e.g. a date that would not parse
 
     def select(self, field: str) -> str | None:
         return first_text(self.sel, self.SELECTORS.get(field, []))
@@ -77,8 +94,13 @@ class ArticlePage:
         return self.require("title")
 
     def published(self) -> str | None:
-        """A machine-readable time in the head beats the visible text."""
-        return iso_from_head(self.select("published_head")) or parse_vietnamese_datetime(self.select("published_text"))
+        """A machine-readable time in the head beats the visible text; no date is better than a wrong one."""
+        head, visible = self.select("published_head"), self.select("published_text")
+        published = iso_from_head(head) or parse_vietnamese_datetime(visible)
+        if published is None:
+            shown = ", ".join(f"{where} {value!r}" for where, value in (("head", head), ("page", visible)) if value)
+            self.warnings.append(f"publication date not understood: {shown}" if shown else "no publication date")
+        return published
 
     def category(self) -> str | None:
         return self.select("category")

@@ -6,12 +6,16 @@ raise the layout-change alarm.
 """
 from __future__ import annotations
 
+import functools
 import logging
+import sqlite3
 from collections import Counter, defaultdict
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 
 from archive.store import Archive
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
@@ -38,6 +42,27 @@ def portal_problem(tally: Counter, max_failure_share: float) -> str | None:
     return None
 
 
+def guarded(method):
+    """A write the archive refuses (read-only file, disk full) stops the crawl at once.
+
+    SQLite rolls the failed transaction back, so the file keeps everything committed before.
+    """
+    @functools.wraps(method)
+    def wrapper(self: "ArchivePipeline", *args, **kwargs):
+        if self.storage_error:
+            raise DropItem("the archive cannot be written")
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as error:
+            self.storage_error = f"{type(error).__name__}: {error}"
+            logger.critical("the archive %s cannot be written (%s): stopping the crawl",
+                            self.crawler.settings.get("SOYTE_DB"), self.storage_error)
+            self.crawler.stats.set_value("soyte/storage_error", self.storage_error)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            raise DropItem(self.storage_error) from None
+    return wrapper
+
+
 class ArchivePipeline:
     """Writes pages, articles and failures to the SQLite archive named by SOYTE_DB."""
 
@@ -48,6 +73,7 @@ class ArchivePipeline:
         self.own_run = False
         self.page_ids: dict[str, int] = {}
         self.tallies: dict[str, Counter] = defaultdict(Counter)
+        self.storage_error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
@@ -65,6 +91,13 @@ class ArchivePipeline:
             self.run_id = self.archive.start_run(keys)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        try:
+            self.save_response(response, request)
+        except DropItem:
+            pass
+
+    @guarded
+    def save_response(self, response: Response, request: Request) -> None:
         if self.archive is None or response.status == 304:
             return  # a 304 has no body to keep; the article it names is touched instead
         page_id = self.archive.save_page(response.url, response.status, header_dict(response),
@@ -75,13 +108,22 @@ class ArchivePipeline:
         self.tallies[portal][what] += 1
         self.crawler.stats.inc_value(f"soyte/{portal}/{what}")
 
+    @guarded
     def process_item(self, item, spider: Spider | None = None):
         assert self.archive is not None and self.run_id is not None
         if isinstance(item, ArticleItem):
+            portal, page_id = item.record["portal"], self.page_ids.get(item.page_url)
             outcome = self.archive.upsert_article(item.record, layout=item.layout, extractor=item.extractor,
-                                                  page_id=self.page_ids.get(item.page_url))
-            self.count(item.record["portal"], f"articles_{outcome}")
-            self.archive.add_to_run(self.run_id, **{f"articles_{outcome}": 1})
+                                                  page_id=page_id, extraction=item.extraction, note=item.note)
+            self.count(portal, f"articles_{outcome}")
+            counts = {f"articles_{outcome}": 1}
+            if item.extraction == "generic":  # saved, but the layout's rules failed: it counts for the alarm
+                self.count(portal, "extraction_failures")
+                counts["articles_generic"] = 1
+            for warning in item.warnings:
+                self.archive.record_failure(self.run_id, item.record["url"], portal, "warning", warning, page_id)
+                logger.warning("%s: %s: %s", portal, item.record["url"], warning)
+            self.archive.add_to_run(self.run_id, warnings=len(item.warnings), **counts)
         elif isinstance(item, NotModifiedItem):
             if self.archive.touch_article(item.url):
                 self.count(item.portal, "articles_unchanged")
@@ -97,6 +139,9 @@ class ArchivePipeline:
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.archive is None:
+            return
+        if self.storage_error:
+            self.archive.close()
             return
         stats = self.crawler.stats
         self.archive.add_to_run(self.run_id, requests=stats.get_value("downloader/request_count", 0))

@@ -12,7 +12,7 @@ import hashlib
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import format_datetime, parsedate_to_datetime
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,9 +27,11 @@ SERVED_KINDS = {"listing", "article", "robots", "sitemap"}
 @dataclass
 class Page:
     body: bytes
-    content_type: str
+    content_type: str | None
     modified: datetime
     status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)  # extra headers (Location, Content-Encoding …)
+    delay: float = 0.0  # seconds to wait before answering (a slow or hanging server)
 
     @property
     def etag(self) -> str:
@@ -94,10 +96,13 @@ class ReplayServer:
         self.stop()
 
     # What tests change between crawls.
-    def set_page(self, url: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> None:
+    def set_page(self, url: str, body: bytes, content_type: str | None = "text/html; charset=utf-8",
+                 status: int = 200, headers: dict[str, str] | None = None, delay: float = 0.0) -> None:
+        """Serve `body` at `url` from now on (None as content type sends no Content-Type header)."""
         host, path = _key(url)
         with self.lock:
-            self.sites.setdefault(host, {})[path] = Page(body, content_type, datetime.now(timezone.utc))
+            self.sites.setdefault(host, {})[path] = Page(body, content_type, datetime.now(timezone.utc),
+                                                         status, dict(headers or {}), delay)
 
     def remove_page(self, url: str) -> None:
         host, path = _key(url)
@@ -127,15 +132,20 @@ class ReplayServer:
             page = self.sites.get(host, {}).get(path)
             queued = self.statuses.get((host, path))
             forced = queued.pop(0) if queued else None
-        if self.delay:
-            time.sleep(self.delay)
+        delay = self.delay + (page.delay if page else 0.0)
+        if delay:
+            time.sleep(delay)
         if forced and forced != 200:
             status, out_headers, body = forced, {"Content-Type": "text/plain"}, b"replayed error"
         elif page is None:
             status, out_headers, body = 404, {"Content-Type": "text/html; charset=utf-8"}, b"<h1>404</h1>"
+        elif page.status != 200:
+            status, out_headers, body = page.status, dict(page.headers), page.body
         else:
-            out_headers = {"Content-Type": page.content_type, "ETag": page.etag,
-                           "Last-Modified": format_datetime(page.modified, usegmt=True)}
+            out_headers = {"ETag": page.etag, "Last-Modified": format_datetime(page.modified, usegmt=True),
+                           **page.headers}
+            if page.content_type:
+                out_headers["Content-Type"] = page.content_type
             status, body = (304, b"") if _not_modified(page, headers) else (200, page.body)
         with self.lock:
             self.requests.append((host, path, status))

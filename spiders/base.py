@@ -19,6 +19,7 @@ from w3lib.url import url_query_cleaner
 
 from archive.frontier import Frontier
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
+from scraper.extract import extract_page
 from scraper.pages import ArticlePage, ExtractionError, ListingPage
 from scraper.registry import Portal, get_portal, portals_for_spider
 
@@ -132,16 +133,18 @@ class PortalSpider(scrapy.Spider):
             yield FailureItem(response.url, portal, f"not an HTML page: {content_type(response)}", kind="not-html",
                               status=response.status)
             return
-        entry = get_portal(portal)
-        page = self.article_page(response.body, response.url, entry.key, entry.province, content_type(response))
         try:
-            record = page.record()
+            result = extract_page(response.body, response.url, get_portal(portal), content_type(response),
+                                  self.article_page)
         except ExtractionError as error:
-            self.logger.warning("%s: extraction failed: %s", portal, error)
-            yield FailureItem(response.url, portal, str(error), status=response.status)
+            self.logger.warning("%s: %s failed: %s", portal, error.kind, error)
+            yield FailureItem(response.url, portal, str(error), kind=error.kind, status=response.status)
             return
-        yield ArticleItem(record=record, page_url=response.url, layout=self.article_page.layout,
-                          extractor=self.extractor())
+        if result.method == "generic":
+            self.logger.warning("%s: saved generically (the layout's rules failed): %s", portal, result.note)
+        yield ArticleItem(record=result.record, page_url=response.url, layout=self.article_page.layout,
+                          extractor=self.extractor(), extraction=result.method, note=result.note,
+                          warnings=result.warnings)
 
     def failed(self, failure: Failure):
         request = failure.request
