@@ -26,6 +26,19 @@ def _not_an_article(sel: Selector) -> str | None:
     return None
 
 
+def _document_title(sel: Selector, candidate: str | None) -> str | None:
+    """The headline, only if the document itself names it (og:title or <title>).
+
+    Without that check a site logo's alt text or a sidebar heading could become the title.
+    """
+    declared = [tidy(value) for value in (sel.css('meta[property="og:title"]::attr(content)').get(),
+                                          sel.css("title::text").get()) if value and tidy(value)]
+    candidate = tidy_or_none(candidate)
+    if candidate and any(candidate in value for value in declared):
+        return candidate
+    return declared[0] if declared else None
+
+
 def _trafilatura(html: str, url: str) -> dict | None:
     try:
         import trafilatura
@@ -61,9 +74,11 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
         raise ExtractionError(f"generic: {refusal}: {url}")
     text_html = sel.get()
     found = _trafilatura(text_html, url) or _dense_paragraphs(sel)
+    title = _document_title(sel, found.get("title"))
     paragraphs = [tidy(line) for line in re.split(r"\n+", found.get("text") or "") if tidy(line)]
+    if paragraphs and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]  # the headline, repeated as the body's first line
     text = "\n\n".join(paragraphs)
-    title = tidy_or_none(found.get("title"))
     if not title or len(text) < MIN_TEXT_CHARS:
         raise ExtractionError(f"generic: no article here (title {title!r}, {len(text)} characters of text): {url}")
     head_time = next((value for css in HEAD_TIME if (value := sel.css(css).get())), None)

@@ -8,11 +8,12 @@ real URL. Robots.txt, dedupe, the archive: everything above the downloader sees 
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 
@@ -49,3 +50,33 @@ class BackoffRetryMiddleware(RetryMiddleware):
                     settings.getfloat("SOYTE_RETRY_BACKOFF_MAX"))
         if delay > 0:
             await asyncio.sleep(delay)
+
+
+class RedirectGuardMiddleware:
+    """Refuse, with a reason the crawl records, the redirects Scrapy would drop silently.
+
+    Scrapy follows a redirect and then its duplicate filter drops a loop back to a URL already
+    seen, and its offsite filter drops a redirect to another host; both leave no trace. Seen on
+    portals in the middle of a move (2025 merger): redirects to parked domains and login loops.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "RedirectGuardMiddleware":
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider=None) -> Response:
+        location = response.headers.get(b"Location")
+        if not (300 <= response.status < 400 and location):
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
+        host = urlsplit(target).hostname or ""
+        if allowed and not any(host == domain or host.endswith("." + domain) for domain in allowed):
+            raise IgnoreRequest(f"refused redirect to another host: {request.url} -> {target}")
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in chain:
+            raise IgnoreRequest(f"redirect loop: {' -> '.join(chain + [target])}")
+        return response

@@ -131,6 +131,7 @@ class ArchivePipeline:
             else:
                 logger.warning("%s: 304 for %s, which is not archived under that URL", item.portal, item.url)
         elif isinstance(item, FailureItem):
+            logger.warning("%s: %s: %s: %s", item.portal, item.kind, item.url, item.reason)
             self.count(item.portal, "extraction_failures" if item.kind == "extraction" else "fetch_failures")
             self.archive.record_failure(self.run_id, item.url, item.portal, item.kind, item.reason,
                                         self.page_ids.get(item.url), item.status)

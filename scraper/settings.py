@@ -37,6 +37,7 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scraper.middlewares.BackoffRetryMiddleware": 550,
+    "scraper.middlewares.RedirectGuardMiddleware": 650,  # sees 3xx before RedirectMiddleware (600)
 }
 EXTENSIONS = {"scraper.progress.ProgressLog": 500}
 

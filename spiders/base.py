@@ -102,8 +102,6 @@ class PortalSpider(scrapy.Spider):
         page = self.listing_page(response.body, response.url, content_type(response))
         if not page.has_listing():
             self.count(portal, "listing_missing")
-            self.logger.error("%s: listing container not found at %s: has the %s layout changed?",
-                              portal, response.url, self.name)
             yield FailureItem(response.url, portal, "listing container not found", kind="listing",
                               status=response.status)
             return
@@ -137,7 +135,6 @@ class PortalSpider(scrapy.Spider):
             result = extract_page(response.body, response.url, get_portal(portal), content_type(response),
                                   self.article_page)
         except ExtractionError as error:
-            self.logger.warning("%s: %s failed: %s", portal, error.kind, error)
             yield FailureItem(response.url, portal, str(error), kind=error.kind, status=response.status)
             return
         if result.method == "generic":
@@ -151,5 +148,4 @@ class PortalSpider(scrapy.Spider):
         kind = request.meta.get("soyte_kind", "article")
         status = failure.value.response.status if failure.check(HttpError) else None
         reason = f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        self.logger.warning("%s: fetch failed: %s: %s", request.meta.get("portal"), request.url, reason)
         yield FailureItem(request.url, request.meta.get("portal", ""), reason, kind=f"{kind}-fetch", status=status)

@@ -40,13 +40,15 @@ def test_parse_count(text, count):
 
 def to_cp1258(text: str) -> bytes:
     """Encode as Vietnamese Windows pages do: precomposed letters where cp1258 has them, tone marks combining."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"
     out = b""
     for char in text:
         try:
             out += char.encode("cp1258")
         except UnicodeEncodeError:
             decomposed = unicodedata.normalize("NFD", char)
-            out += unicodedata.normalize("NFC", decomposed[:-1]).encode("cp1258") + decomposed[-1].encode("cp1258")
+            base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tones))
+            out += (base + "".join(c for c in decomposed if c in tones)).encode("cp1258")
     return out
 
 
