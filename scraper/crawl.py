@@ -61,7 +61,11 @@ def select_portals(keys: list[str] | None) -> list[Portal]:
 @contextmanager
 def crawl_lock(db: str) -> Iterator[None]:
     path = Path(f"{db}.lock")
-    with open(path, "a+") as handle:
+    try:
+        handle = open(path, "a+")
+    except OSError as error:
+        raise ArchiveUnwritable(f"cannot open the archive {db} for writing: {error.strerror}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -113,14 +117,16 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
         run_id = archive.start_run([p.key for p in portals])
         settings.set("SOYTE_RUN_ID", run_id, priority="cmdline")
         process = CrawlerProcess(settings)
+        crawlers = []
         for spider, group in groupby(sorted(portals, key=lambda p: p.spider), key=lambda p: p.spider):
-            process.crawl(spider, portals=",".join(p.key for p in group), frontier=frontier)
+            crawlers.append(process.create_crawler(spider))
+            process.crawl(crawlers[-1], portals=",".join(p.key for p in group), frontier=frontier)
         status = "failed"
         try:
             process.start()
             status = "completed"
         finally:
-            storage = [c.stats.get_value("soyte/storage_error") for c in process.crawlers]
+            storage = [crawler.stats.get_value("soyte/storage_error") for crawler in crawlers]
             storage_error = next(filter(None, storage), None)
             try:
                 rows = archive.portal_runs(run_id)

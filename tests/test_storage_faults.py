@@ -1,0 +1,101 @@
+"""The archive file in trouble: full disk, read-only file, and readers during a crawl.
+
+A small tmpfs stands for a full disk and a read-only remount for a read-only archive; both need
+root, which CI and the developers' machines have.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from scraper.replay import ReplayServer
+from tests.conftest import ROOT, query, soyte
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    if os.geteuid() != 0:
+        pytest.fail("these tests mount a small tmpfs and need root (as CI has)")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", str(disk)], check=True)
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def integrity(db) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_a_full_disk_stops_the_crawl_with_a_clear_message_and_keeps_what_was_stored(small_disk, replay_server):
+    db = small_disk / "archive.db"
+    soyte("crawl", "hatinh", "--db", str(db), "--replay", replay_server.url)
+    before = query(db, "SELECT url, text FROM articles ORDER BY url")
+    result = soyte("crawl", "--db", str(db), "--replay", replay_server.url, check=False)
+    assert result.returncode == 4
+    message = [line for line in result.stderr.splitlines() if line.startswith("soyte crawl:")]
+    assert message == [f"soyte crawl: the archive {db} cannot be written (OperationalError: database or disk is "
+                       "full); the crawl stopped. What was stored before is intact: free space or fix "
+                       "permissions, then crawl again"]
+    assert "Traceback" not in result.stderr
+    assert integrity(db) == "ok"
+    stored = query(db, "SELECT url, text FROM articles ORDER BY url")
+    assert [row for row in stored if row in before] == before and len(before) == 4
+
+
+def test_a_read_only_archive_is_refused_with_a_clear_message(small_disk, replay_server):
+    db = small_disk / "archive.db"
+    soyte("crawl", "angiang", "--db", str(db), "--replay", replay_server.url)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    result = soyte("crawl", "angiang", "--db", str(db), "--replay", replay_server.url, check=False)
+    subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    assert result.returncode == 4
+    assert result.stderr.strip().startswith(f"soyte crawl: cannot open the archive {db} for writing:")
+    assert integrity(db) == "ok"
+    assert query(db, "SELECT count(*) AS n FROM articles") == [{"n": 4}]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_datasette_reads_the_archive_while_a_crawl_writes_it(archive_path):
+    port = free_port()
+    with ReplayServer(delay=0.15) as slow:
+        soyte("crawl", "hatinh", "--db", str(archive_path), "--replay", slow.url)  # the file exists for Datasette
+        datasette = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(archive_path), "--port",
+                                      str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        crawl = subprocess.Popen([sys.executable, "-m", "scraper.cli", "crawl", "--db", str(archive_path),
+                                  "--replay", slow.url, "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        counts, errors = [], []
+        try:
+            while crawl.poll() is None:
+                try:
+                    url = f"http://127.0.0.1:{port}/archive.json?sql=select+count(*)+as+n+from+articles"
+                    with urllib.request.urlopen(url, timeout=5) as response:
+                        counts.append(json.load(response)["rows"][0][0])
+                except OSError as error:  # Datasette still starting
+                    errors.append(error)
+                time.sleep(0.1)
+        finally:
+            datasette.terminate()
+            datasette.wait()
+    assert crawl.returncode == 0
+    assert len(counts) >= 5, errors[-3:]
+    assert counts == sorted(counts) and counts[0] >= 4 and counts[-1] <= 17
+    assert query(archive_path, "SELECT count(*) AS n FROM articles") == [{"n": 17}]
