@@ -49,15 +49,16 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     """
     if body.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return html_to_unicode(content_type, body)[1]
-    declared = ["utf-8", http_content_type_encoding(content_type), html_body_declared_encoding(body), "cp1258"]
-    for encoding in filter(None, declared):
-        try:
-            text = body.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            if encoding != "utf-8":
-                logger.warning("the page does not decode as %s, its declared charset; trying the next", encoding)
+    candidates = [("the bytes", "utf-8"), ("the HTTP header", http_content_type_encoding(content_type)),
+                  ("the meta tag", html_body_declared_encoding(body)), ("the Vietnamese default", "cp1258")]
+    for source, encoding in candidates:
+        if not encoding:
             continue
-        return text
+        try:
+            return body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            if source != "the bytes":
+                logger.warning("the page does not decode as %s, the charset %s names; trying the next", encoding, source)
     return body.decode("utf-8", errors="replace")
 
 
