@@ -202,8 +202,14 @@ def _is_caption_text(element: etree._Element, text: str) -> bool:
     return len(text) <= MAX_CAPTION_CHARS and (_wholly(element, ITALIC) or _wholly(element, BOLD))
 
 
+def _centered(element: etree._Element) -> bool:
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return "text-align:center" in style or (element.get("align") or "").lower() == "center"
+
+
 def _attach_following_captions(blocks: list[Block]) -> list[Block]:
-    """An uncaptioned image followed by a wholly italic short paragraph: that paragraph is its caption."""
+    """An uncaptioned image followed by a short paragraph that is wholly italic, or centred like the
+    image: that paragraph is its caption."""
     kept: list[Block] = []
     for block in blocks:
         previous = kept[-1] if kept else None
@@ -215,7 +221,7 @@ def _attach_following_captions(blocks: list[Block]) -> list[Block]:
             and block.text
             and not block.images
             and len(block.text) <= MAX_CAPTION_CHARS
-            and _wholly(block.element, ITALIC)
+            and (_wholly(block.element, ITALIC) or (_centered(block.element) and _centered(previous.element)))
         ):
             previous.images[-1]["caption"] = block.text
             continue
@@ -241,7 +247,7 @@ def _peel_credits(blocks: list[Block], body: etree._Element) -> tuple[str | None
         if source is None and SOURCE_LABEL.match(last.text):
             source = strip_label(last.text)
         elif author is None and AUTHOR_LABEL.match(last.text) and len(last.text) <= 120:
-            author = strip_label(last.text, AUTHOR_LABEL)
+            author = last.text  # the byline as printed, label included ("Tin, ảnh: …")
         elif not _right_aligned(last.element, body) or len(last.text) > 120:
             break
         elif author is None and _wholly(last.element, BOLD):
