@@ -284,4 +284,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m scraper.cli` runs this file as __main__; the scraper.cli_* modules register their
+    # commands in the importable `scraper.cli`, so run that module's main.
+    from scraper.cli import main as entry
+
+    sys.exit(entry())
