@@ -158,3 +158,12 @@ def test_schedule_prints_systemd_service_and_timer(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "[Service]\nType=oneshot" in out and "[Timer]\nOnCalendar=0/6:17" in out
     assert f"crawl --db {db} --quiet" in out
+
+
+def test_progress_lines_name_each_portal_while_crawling(archive_path):
+    with ReplayServer(delay=0.4) as slow:
+        result = soyte("crawl", "bacninh", "--db", str(archive_path), "--replay", slow.url,
+                       "--set", "SOYTE_PROGRESS_INTERVAL=0.25")
+    progress = [line for line in result.stderr.splitlines() if "progress bacninh:" in line]
+    assert len(progress) >= 2
+    assert progress[-1].endswith(" new, 0 updated, 0 unchanged articles, 0 errors")
