@@ -91,8 +91,6 @@ def project_settings(db: str, run_id: int | None = None, replay_url: str | None 
         settings.set("SOYTE_RUN_ID", run_id, priority="cmdline")
     if replay_url:
         settings.set("SOYTE_REPLAY_URL", replay_url, priority="cmdline")
-        handler = "scraper.middlewares.ReplayDownloadHandler"
-        settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="cmdline")
         if not polite:
             settings.setdict(REPLAY_SETTINGS, priority="cmdline")
     if extra:

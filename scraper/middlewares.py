@@ -18,8 +18,13 @@ from scrapy.http import Response
 
 
 class ReplayDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler; with SOYTE_REPLAY_URL set, it fetches from the replay server."""
+
     async def download_request(self, request: Request) -> Response:
-        target = urlsplit(self.crawler.settings.get("SOYTE_REPLAY_URL"))
+        replay_url = self.crawler.settings.get("SOYTE_REPLAY_URL")
+        if not replay_url:
+            return await super().download_request(request)
+        target = urlsplit(replay_url)
         real = urlsplit(request.url)
         local = urlunsplit((target.scheme, target.netloc, real.path or "/", real.query, ""))
         headers = request.headers.copy()

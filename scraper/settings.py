@@ -41,6 +41,10 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {"scraper.progress.ProgressLog": 500}
 
+# Scrapy's HTTP/1.1 handler, which sends requests to the replay server when SOYTE_REPLAY_URL is set.
+DOWNLOAD_HANDLERS = {"http": "scraper.middlewares.ReplayDownloadHandler",
+                     "https": "scraper.middlewares.ReplayDownloadHandler"}
+
 # The project's own settings.
 SOYTE_RETRY_BACKOFF = 1.0        # seconds before the first retry; doubles each retry
 SOYTE_RETRY_BACKOFF_MAX = 60.0
