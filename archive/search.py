@@ -33,11 +33,21 @@ def index_value(text: str | None) -> str:
 
 
 def create_index(conn: sqlite3.Connection) -> None:
+    """Create the index; `content="articles"` is double-quoted because that is the form Datasette and
+    sqlite-utils look for to find a table's index. An index declared otherwise (archives made before
+    2026-11 wrote content='articles') is dropped, created again and re-indexed."""
+    existing = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (FTS_TABLE,)).fetchone()
+    if existing and 'content="articles"' in existing[0]:
+        return
+    if existing:
+        conn.execute(f"DROP TABLE {FTS_TABLE}")
     conn.execute(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-        f"{', '.join(FTS_COLUMNS)}, content='articles', content_rowid='rowid', "
+        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+        f"{', '.join(FTS_COLUMNS)}, content=\"articles\", content_rowid='rowid', "
         "tokenize='unicode61 remove_diacritics 2')"
     )
+    if existing:
+        rebuild_index(conn)
 
 
 def index_row(conn: sqlite3.Connection, rowid: int, row: dict) -> None:

@@ -1,0 +1,44 @@
+"""The archive in Datasette: its metadata, the article page template and soyte's plugin.
+
+`soyte serve` is `serve(path, host, port)`; tests build the same Datasette with `make_datasette`.
+The archive is served mutable (a crawl may write while people browse) and never written by Datasette.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from datasette.app import Datasette
+from datasette.plugins import pm
+
+from archive.datasette import plugin
+from archive.datasette.metadata import metadata
+
+TEMPLATES = Path(__file__).parent / "templates"
+SETTINGS = {
+    # Tables cut long article texts to 240 characters; the article page shows them whole.
+    "truncate_cells_html": 240,
+    "default_page_size": 50,
+    # Province and category have no index: on a large archive their facets scan every article,
+    # which Datasette's default 200 ms would cut off.
+    "facet_time_limit_ms": 1000,
+}
+
+
+def database_name(path: str | Path) -> str:
+    """The name Datasette serves a file under: archive.db → archive."""
+    return Path(path).stem
+
+
+def make_datasette(path: str | Path) -> Datasette:
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name="soyte")
+    return Datasette([str(path)], metadata=copy.deepcopy(metadata(database_name(path))),
+                     template_dir=str(TEMPLATES), settings=SETTINGS)
+
+
+def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Serve the archive until interrupted."""
+    import uvicorn
+
+    uvicorn.run(make_datasette(path).app(), host=host, port=port, log_level="warning", lifespan="on")

@@ -1,0 +1,178 @@
+"""What Datasette tells a reader about the archive: titles, descriptions, facets, canned queries.
+
+Datasette keys metadata by database name, which is the archive file's name without `.db`, so the
+metadata is built for a name rather than kept as a fixed JSON file.
+"""
+from __future__ import annotations
+
+TITLE = "Sở Y tế news archive"
+DESCRIPTION = (
+    "News published by Vietnam's provincial Departments of Health (Sở Y tế), crawled by soyte and "
+    "kept as published: title, time at +07:00, byline, category, text, image captions, attachments "
+    "and the original URL. Search without accents: 'sot xuat huyet' finds 'sốt xuất huyết', "
+    "'Dak Lak' finds 'Đắk Lắk'. Click an article's title to read it."
+)
+
+ARTICLE_COLUMNS = {
+    "url": "Canonical URL of the article on its portal (the key)",
+    "portal": "Portal key in soyte's registry, e.g. bacninh",
+    "province": "Province as written in Vietnamese",
+    "title": "Headline as published",
+    "published": "Publication time, ISO 8601 at +07:00, as precise as the page gives it",
+    "category": "Section the portal files the article under",
+    "sapo": "Lead paragraph, where the layout sets one apart",
+    "text": "Body text: paragraphs separated by a blank line, Unicode NFC, without captions or byline",
+    "author": "Byline as printed",
+    "source": "Credited source unit, without its label",
+    "views": "View count printed on the page at the last fetch",
+    "images": "JSON array of {url, caption}, in page order",
+    "attachments": "JSON array of {url, title}",
+    "layout": "Spider layout that extracted the article",
+    "extractor": "Extractor version",
+    "extraction": "layout: the layout's rules extracted it; generic: they failed and the generic extractor saved it",
+    "extraction_note": "Why the layout's rules failed, for a generic extraction",
+    "content_hash": "SHA-256 of the content fields; a new hash makes a new version",
+    "page_id": "The raw page (pages.id) the record was extracted from",
+    "first_seen": "When the archive first stored the article (UTC)",
+    "last_seen": "When a crawl last saw the article (UTC)",
+    "updated_at": "When the stored content last changed (UTC)",
+}
+
+TABLES: dict[str, dict] = {
+    "articles": {
+        "description": "One row per article (canonical URL). Newest first; open an article by its title.",
+        "columns": ARTICLE_COLUMNS,
+        "facets": ["province", "category", {"year": "published"}],
+        "sort_desc": "published",
+        "label_column": "title",
+        "fts_table": "articles_fts",
+        "fts_pk": "rowid",
+    },
+    "article_versions": {
+        "description": "The previous content of an article each time it changed.",
+        "columns": {
+            "id": "Version number", "url": "The article (articles.url)",
+            "content_hash": "Hash of this earlier content", "record": "The earlier record as JSON",
+            "extractor": "Extractor that produced it", "first_seen": "When this content was first stored (UTC)",
+            "replaced_at": "When newer content replaced it (UTC)",
+        },
+        "facets": ["extractor"],
+        "sort_desc": "replaced_at",
+    },
+    "pages": {
+        "description": "Every fetched response, raw and zlib-compressed, for offline re-extraction.",
+        "columns": {
+            "id": "Page id", "url": "URL fetched", "kind": "listing, article or other",
+            "status": "HTTP status", "headers": "Response headers as JSON", "content_type": "Content-Type header",
+            "body": "Raw body, zlib-compressed", "body_size": "Raw body size in bytes",
+            "sha256": "SHA-256 of the raw body", "fetched_at": "First fetched (UTC)",
+            "last_fetched_at": "Last fetched with this same body (UTC)", "run_id": "Crawl run (crawl_runs.id)",
+        },
+        "facets": ["kind", "status"],
+        "sort_desc": "id",
+    },
+    "crawl_runs": {
+        "description": "One row per crawl run with its counts and status.",
+        "columns": {
+            "id": "Run id", "started_at": "Start (UTC)", "finished_at": "End (UTC)",
+            "portals": "Portals crawled, comma-separated",
+            "status": "running, completed, alarm (a portal looks broken), aborted or failed",
+            "requests": "Requests made", "responses": "Responses received", "pages_stored": "New raw pages kept",
+            "articles_new": "Articles stored for the first time", "articles_updated": "Articles whose content changed",
+            "articles_unchanged": "Articles seen again unchanged",
+            "articles_generic": "Articles saved by the generic extractor because their layout's rules failed",
+            "errors": "Pages that failed", "warnings": "Things a person should check, e.g. a date that did not parse",
+            "pid": "Process id of the crawl", "message": "Why the run ended as it did",
+        },
+        "facets": ["status"],
+        "sort_desc": "id",
+    },
+    "portal_runs": {
+        "description": "What each portal gave in each crawl run, and the problem that raised an alarm.",
+        "columns": {
+            "run_id": "Crawl run (crawl_runs.id)", "portal": "Portal key",
+            "listing_pages": "Listing pages fetched", "listing_not_modified": "Listing pages unchanged (304)",
+            "article_links": "Article links found", "article_pages": "Article pages fetched",
+            "articles_new": "New articles", "articles_updated": "Changed articles",
+            "articles_unchanged": "Unchanged articles", "extraction_failures": "Article pages not extracted",
+            "fetch_failures": "Pages that could not be fetched", "problem": "Why the portal raised an alarm",
+        },
+        "facets": ["portal"],
+        "sort_desc": "run_id",
+    },
+    "failures": {
+        "description": "Every page that could not be fetched or extracted, with the reason.",
+        "columns": {
+            "id": "Failure id", "run_id": "Crawl run (crawl_runs.id); empty for `soyte reextract`",
+            "url": "Page URL", "portal": "Portal key",
+            "kind": "Fetched but not extracted: extraction, truncated, listing, not-html; "
+                    "not fetched: article-fetch, listing-fetch",
+            "status": "HTTP status, when the server answered one", "reason": "What went wrong",
+            "page_id": "The raw page kept (pages.id), if any", "at": "When (UTC)",
+        },
+        "facets": ["portal", "kind"],
+        "sort_desc": "id",
+    },
+    "articles_fts": {
+        "description": "Full-text index of articles: title, sapo and text as published and folded "
+                       "(no accents, đ → d). Search it from the articles table.",
+    },
+}
+
+QUERIES: dict[str, dict] = {
+    "latest_articles": {
+        "title": "Latest articles",
+        "description": "The 50 most recently published articles.",
+        "sql": "select published, province, category, title, author, url from articles\n"
+               "order by published desc limit 50",
+    },
+    "articles_per_province_per_month": {
+        "title": "Articles per province per month",
+        "description": "How many archived articles each province published each month, newest month first.",
+        "sql": "select province, substr(published, 1, 7) as month, count(*) as articles from articles\n"
+               "where published is not null\n"
+               "group by province, month order by month desc, province",
+    },
+    "search": {
+        "title": "Search a term",
+        "description": "Accent-insensitive: every word must occur in the title, sapo or text. "
+                       "'sot xuat huyet' finds 'sốt xuất huyết', 'Dak Lak' finds 'Đắk Lắk'.",
+        "sql": "select a.published, a.province, a.title, substr(coalesce(a.sapo, a.text), 1, 240) as beginning, a.url\n"
+               "from articles_fts join articles a on a.rowid = articles_fts.rowid\n"
+               "where articles_fts match soyte_fts_query(:term)\n"
+               "order by articles_fts.rank limit 100",
+    },
+    "crawl_health": {
+        "title": "Crawl health per run",
+        "description": "Each crawl run, newest first: its status, counts, failures and the portals that raised an alarm.",
+        "sql": "select r.id as run, r.started_at, r.finished_at, r.status, r.portals, r.requests,\n"
+               "  r.articles_new, r.articles_updated, r.articles_unchanged, r.articles_generic, r.errors, r.warnings,\n"
+               "  (select count(*) from failures f where f.run_id = r.id) as failures,\n"
+               "  (select group_concat(p.portal || ': ' || p.problem, '; ') from portal_runs p\n"
+               "   where p.run_id = r.id and p.problem is not null) as problems,\n"
+               "  r.message\n"
+               "from crawl_runs r order by r.id desc",
+    },
+    "extraction_failures": {
+        "title": "Extraction failures",
+        "description": "Pages that were fetched but gave no record (fetch errors are left out), newest first, "
+                       "with the raw page kept for re-extraction.",
+        "sql": "select id, at, run_id, portal, kind, status, reason, url, page_id from failures\n"
+               "where kind not like '%-fetch' order by id desc",
+    },
+}
+
+
+def metadata(database: str) -> dict:
+    """Datasette metadata for an archive served under the name `database`."""
+    return {
+        "title": TITLE,
+        "description": DESCRIPTION,
+        "databases": {
+            database: {
+                "description": DESCRIPTION,
+                "tables": TABLES,
+                "queries": QUERIES,
+            },
+        },
+    }

@@ -1,0 +1,143 @@
+"""soyte's Datasette plugin: a year facet, accent-insensitive search in SQL, and the article page's filters.
+
+Registered by archive.datasette.make_datasette for the Datasette it builds (`soyte serve`), not
+globally through an entry point, so a plain `datasette` elsewhere is unaffected.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.facets import Facet
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_encode, urlsafe_components
+from markupsafe import Markup
+
+from archive.search import fold, match_expression
+
+
+class YearFacet(Facet):
+    """Counts per year of an ISO 8601 text column (`{"year": "published"}` in metadata, or
+    `?_facet_year=published`); choosing a year filters with `published__startswith=2020`."""
+
+    type = "year"
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        args = dict(self.get_querystring_pairs())
+        size = self.get_facet_size()
+        for source_and_config in self.get_configs():
+            config = source_and_config["config"]
+            column = config.get("column") or config["simple"]
+            sql = (f"select substr({escape_sqlite(column)}, 1, 4) as value, count(*) as count "
+                   f"from ({self.sql}) where {escape_sqlite(column)} glob '[0-9][0-9][0-9][0-9]*' "
+                   f"group by value order by value desc limit {size + 1}")
+            try:
+                rows = await self.ds.execute(self.database, sql, self.params, truncate=False,
+                                             custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            key = f"{column}__startswith"
+            values = []
+            for row in rows.rows[:size]:
+                selected = args.get(key) == row["value"]
+                change = path_with_removed_args if selected else path_with_added_args
+                values.append({"value": row["value"], "label": row["value"], "count": row["count"],
+                               "toggle_url": self.ds.absolute_url(self.request, change(self.request, {key: row["value"]})),
+                               "selected": selected})
+            results.append({"name": column, "type": self.type, "results": values,
+                            "hideable": source_and_config["source"] != "metadata",
+                            "toggle_url": path_with_removed_args(self.request, {"_facet_year": column}),
+                            "truncated": len(rows) > size})
+        return results, timed_out
+
+
+@hookimpl
+def register_facet_classes():
+    return [YearFacet]
+
+
+@hookimpl
+def prepare_connection(conn):
+    """SQL functions for canned queries and users: soyte_fts_query('sot xuat huyet') is an FTS5
+    query of folded, quoted words; soyte_fold(text) is the folded text the index also holds."""
+    conn.create_function("soyte_fts_query", 1, lambda query: match_expression(query or "") or '""', deterministic=True)
+    conn.create_function("soyte_fold", 1, fold, deterministic=True)
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """An article's title, in the articles table and in query results with its url, opens its page."""
+    if column != "title" or not isinstance(value, str) or table not in (None, "articles"):
+        return None
+    try:
+        url = row["url"]
+    except (IndexError, KeyError):
+        return None
+    if not isinstance(url, str):
+        return None
+    href = datasette.urls.row(database, "articles", tilde_encode(url))
+    return Markup('<a href="{}">{}</a>').format(href, value)
+
+
+@hookimpl
+def extra_template_vars(view_name, table, database, request, datasette):
+    """The article page shows how many earlier versions of the article the archive keeps."""
+    if view_name != "row" or table != "articles" or request is None:
+        return {}
+
+    async def versions() -> dict:
+        (url,) = urlsafe_components(request.url_vars["pks"])
+        db = datasette.get_database(database)
+        if "article_versions" not in await db.table_names():
+            return {"article_versions": 0}
+        result = await db.execute("select count(*) from article_versions where url = ?", [url])
+        return {"article_versions": result.first()[0]}
+
+    return versions
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """The stored text's paragraphs (separated by a blank line, as LAYOUTS.md's record has them)."""
+    return [part.strip() for part in (text or "").split("\n\n") if part.strip()]
+
+
+def json_list(value: str | None) -> list:
+    try:
+        loaded = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return loaded if isinstance(loaded, list) else []
+
+
+def web_url(value: str | None) -> str | None:
+    """Only http(s) links are made clickable: a stored `javascript:` URL must not become a link."""
+    if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
+        return value
+    return None
+
+
+def readable_time(value: str | None) -> str:
+    """'2018-06-12T10:05:00+07:00' as '12 June 2018, 10:05 (UTC+07:00)'; a date alone stays a date."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    day = f"{moment.day} {moment:%B %Y}"
+    if "T" not in value:
+        return day
+    offset = moment.strftime("%z")
+    zone = f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""
+    return f"{day}, {moment:%H:%M}{zone}"
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters.update(soyte_paragraphs=paragraphs, soyte_json=json_list, soyte_url=web_url,
+                       soyte_time=readable_time)
+

@@ -1,0 +1,78 @@
+"""Reading the archive: `soyte serve` (Datasette with the project's metadata) and `soyte export`."""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from datetime import date
+
+from scraper.cli import EXIT_OK, UsageError, command, open_archive, say
+
+
+def serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", metavar="PATH", help="the archive file (default: --db, ./archive.db)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8001, help="port to listen on (default 8001)")
+
+
+def check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise UsageError(f"cannot listen on {host}:{port} ({error.strerror}): pass another --port") from None
+
+
+@command("serve", "Browse and search the archive in Datasette, with its descriptions, facets, queries and article pages.",
+         "soyte serve archive.db --port 8001", serve_arguments)
+def cmd_serve(args: argparse.Namespace) -> int:
+    from archive.datasette import database_name, serve
+
+    path = args.path or args.db
+    open_archive(path).close()  # refuses a missing file; brings an older archive's schema up to date
+    check_port_free(args.host, args.port)
+    say(f"serving {path} at http://{args.host}:{args.port}/{database_name(path)}/articles (Ctrl-C stops)")
+    serve(path, args.host, args.port)
+    return EXIT_OK
+
+
+def export_arguments(parser: argparse.ArgumentParser) -> None:
+    from archive.export import FORMATS
+
+    parser.add_argument("--format", choices=FORMATS, default="jsonl",
+                        help="jsonl: one JSON record a line (default); csv: images and attachments as JSON text")
+    parser.add_argument("--portal", metavar="KEY", help="only this portal's articles")
+    parser.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD, at +07:00)")
+
+
+@command("export", "Write the archived articles to stdout as JSON lines or CSV, newest first, for corpus building.",
+         "soyte export --format jsonl --portal bacninh --since 2020-01-01 > bacninh.jsonl", export_arguments)
+def cmd_export(args: argparse.Namespace) -> int:
+    from archive.export import export, portals
+
+    since = None
+    if args.since:
+        try:
+            since = date.fromisoformat(args.since)
+        except ValueError:
+            raise UsageError(f"--since wants a date such as 2020-01-31, not {args.since!r}") from None
+    archive = open_archive(args.db)
+    try:
+        if args.portal and args.portal not in (known := portals(archive.conn)):
+            raise UsageError(f"no articles from portal {args.portal!r} in {args.db}; "
+                             f"portals in the archive: {', '.join(known) or 'none'}")
+        if sys.stdout.encoding.lower().replace("-", "") != "utf8":
+            sys.stdout.reconfigure(encoding="utf-8")
+        try:
+            count = export(archive.conn, sys.stdout, args.format, args.portal, since)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`soyte export | head`): that is not an error.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
+    finally:
+        archive.close()
+    say(f"exported {count} articles from {args.db}")
+    return EXIT_OK
