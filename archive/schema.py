@@ -68,6 +68,8 @@ TABLES: dict[str, dict] = {
 INDEXES = [
     ("articles", ["portal", "published"]),
     ("articles", ["published"]),
+    ("articles", ["province"]),   # Datasette's facets
+    ("articles", ["category"]),
     ("article_versions", ["url"]),
     ("pages", ["url", "sha256"], True),
     ("pages", ["kind", "url"]),
