@@ -1,9 +1,19 @@
-"""The portal registry (portals.toml): which portals exist, their layout, where crawls start."""
+"""The portal registry (portals.toml): which portals exist, their layout, where crawls start.
+
+Since the 2025 merger of provinces (63 into 34) portals move, merge and retire, so the registry
+holds more than what is crawled: `active` portals are crawled, `planned` ones are known (a
+post-merger province, a portal being scaffolded) but not crawled yet, `retired` ones are kept for
+their archive with the date they stopped and the portal that took over. The file is checked when
+it is loaded: a mistake in it is one clear `RegistryError`, not a crawl that silently skips.
+"""
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,15 +22,20 @@ from urllib.parse import urlsplit
 REGISTRY_PATH = Path(os.environ.get("SOYTE_REGISTRY") or Path(__file__).with_name("portals.toml"))
 DEMO_PORTALS = Path(__file__).with_name("demo_portals")
 
+STATUSES = ("active", "planned", "retired")
+# A key names a spider module, a test module and a fixture folder: ASCII lower-case, no separators.
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*\Z")
+HOST_PATTERN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+\Z")
+
 
 @dataclass(frozen=True)
 class Portal:
     key: str
     province: str
     host: str
-    spider: str
-    layout: str
-    start_urls: tuple[str, ...]
+    spider: str = ""
+    layout: str = ""
+    start_urls: tuple[str, ...] = ()
     status: str = "active"
     demo: str | None = None
     notes: str = ""
@@ -37,22 +52,101 @@ class Portal:
         return DEMO_PORTALS / self.demo if self.demo else None
 
 
+class RegistryError(ValueError):
+    """The registry file says something impossible; the message names the file, the entry and the fix."""
+
+
 class UnknownPortal(KeyError):
     def __str__(self) -> str:
-        return f"unknown portal {self.args[0]!r}; known portals: {', '.join(sorted(load_portals()))}"
+        # Only portals with a spider: listing every planned and retired province would drown the hint.
+        known = sorted(key for key, portal in load_portals().items() if portal.spider)
+        return f"unknown portal {self.args[0]!r}; known portals: {', '.join(known)}"
+
+
+def spider_module_exists(spider: str) -> bool:
+    """Whether spiders/<spider>.py can be imported, without importing it (it imports this module)."""
+    try:
+        return importlib.util.find_spec(f"spiders.{spider}") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def entry_problems(portal: Portal) -> list[str]:
+    """What is wrong with one entry on its own."""
+    problems = []
+    if not KEY_PATTERN.match(portal.key):
+        problems.append("the key must be ASCII lower-case letters and digits (e.g. tuyenquang)")
+    if not portal.province:
+        problems.append("no province")
+    if not HOST_PATTERN.match(portal.host or ""):
+        problems.append(f"host {portal.host!r} is not a bare host name (e.g. soyte.hatinh.gov.vn)")
+    if portal.status not in STATUSES:
+        problems.append(f"status {portal.status!r} is not one of {', '.join(STATUSES)}")
+    if portal.status == "active":
+        if not portal.spider:
+            problems.append("an active portal needs a spider")
+        elif not spider_module_exists(portal.spider):
+            problems.append(f"spider module spiders/{portal.spider}.py is missing "
+                            f"(scaffold it with soyte new-portal, or set status = \"planned\")")
+        if not portal.start_urls:
+            problems.append("an active portal needs start_urls")
+    if portal.status == "retired":
+        if not portal.retired_on:
+            problems.append("a retired portal needs retired_on = \"YYYY-MM-DD\"")
+        if not portal.successor:
+            problems.append("a retired portal needs successor = \"<portal key>\"")
+    if portal.retired_on:
+        try:
+            date.fromisoformat(portal.retired_on)
+        except (TypeError, ValueError):
+            problems.append(f"retired_on {portal.retired_on!r} is not a date YYYY-MM-DD")
+    return problems
+
+
+def validate(portals: dict[str, Portal]) -> list[str]:
+    """Every problem of the registry as '[key] problem', in file order."""
+    problems = []
+    hosts: dict[str, str] = {}
+    for key, portal in portals.items():
+        problems += [f"[{key}] {problem}" for problem in entry_problems(portal)]
+        if portal.successor and portal.successor not in portals:
+            problems.append(f"[{key}] successor {portal.successor!r} is not a portal in the registry")
+        if portal.successor == key:
+            problems.append(f"[{key}] a portal cannot succeed itself")
+        host = (portal.host or "").lower()
+        if host in hosts:
+            problems.append(f"[{key}] host {portal.host} is already the host of [{hosts[host]}]")
+        hosts.setdefault(host, key)
+    return problems
+
+
+def parse_registry(data: dict) -> dict[str, Portal]:
+    """Registry entries by key, in file order; fields the Portal does not name go to `extra`."""
+    known = set(Portal.__dataclass_fields__) - {"key", "extra", "start_urls"}
+    portals = {}
+    for key, entry in data.items():
+        if not isinstance(entry, dict):
+            raise RegistryError(f"{key} = ... is not a portal table: write [{key}] and its fields below it")
+        fields = {name: value for name, value in entry.items() if name in known}
+        extra = {name: value for name, value in entry.items() if name not in known and name != "start_urls"}
+        fields.setdefault("province", "")
+        fields.setdefault("host", "")
+        portals[key] = Portal(key=key, start_urls=tuple(entry.get("start_urls", ())), extra=extra, **fields)
+    return portals
 
 
 @lru_cache(maxsize=None)
 def load_portals(path: Path = REGISTRY_PATH) -> dict[str, Portal]:
-    """All registry entries by key, in file order."""
-    with open(path, "rb") as handle:
-        data = tomllib.load(handle)
-    known = set(Portal.__dataclass_fields__) - {"key", "extra", "start_urls"}
-    portals = {}
-    for key, entry in data.items():
-        fields = {name: value for name, value in entry.items() if name in known}
-        extra = {name: value for name, value in entry.items() if name not in known and name != "start_urls"}
-        portals[key] = Portal(key=key, start_urls=tuple(entry.get("start_urls", ())), extra=extra, **fields)
+    """All registry entries by key, in file order; raises RegistryError listing every problem."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise RegistryError(f"{path}: not valid TOML: {error}") from None
+    portals = parse_registry(data)
+    problems = validate(portals)
+    if problems:
+        raise RegistryError(f"{path}: " + "; ".join(problems))
     return portals
 
 
@@ -64,10 +158,10 @@ def get_portal(key: str) -> Portal:
 
 
 def portal_for_url(url: str) -> Portal | None:
-    """The registered portal whose host serves this URL."""
+    """The registered portal with a spider whose host serves this URL (only those can extract)."""
     host = urlsplit(url).hostname or ""
     for portal in load_portals().values():
-        if host == portal.host or host.endswith("." + portal.host):
+        if portal.spider and (host == portal.host or host.endswith("." + portal.host)):
             return portal
     return None
 

@@ -6,6 +6,11 @@ same markup, so no selector depends on a label's words. Listings paginate with `
 """
 from __future__ import annotations
 
+from typing import Any, Iterable
+
+from scrapy.http import Response
+
+from scraper.contracts import checked
 from scraper.pages import ArticlePage as BaseArticlePage
 from scraper.pages import ListingPage as BaseListingPage
 from spiders.base import PortalSpider
@@ -23,7 +28,8 @@ SELECTORS = {
     "attachments": [".asset-full-content .asset-attachments a"],
     # listings
     "container": [".portlet-asset-publisher .asset-abstract"],
-    "articles": [".portlet-asset-publisher .asset-abstract .asset-title a::attr(href)"],
+    "articles": [".portlet-asset-publisher .asset-abstract .asset-title a::attr(href)",
+                 ".portlet-asset-publisher .asset-abstract .asset-more a::attr(href)"],
     "pagination": [".portlet-asset-publisher .taglib-page-iterator .pager a::attr(href)"],
 }
 
@@ -45,3 +51,26 @@ class BacninhSpider(PortalSpider):
     name = "bacninh"
     article_page = ArticlePage
     listing_page = ListingPage
+
+    # Contracts (`soyte check`, or `scrapy check` against a replay): the callbacks are the base
+    # spider's, restated to carry this layout's sample pages; `checked` only acts under a check.
+    def parse_listing(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+        """The first listing page links two articles and two more listing pages.
+
+        @url https://soyte.bacninh.gov.vn/tin-tuc-su-kien
+        @cb_kwargs {"portal": "bacninh"}
+        @returns items 0 0
+        @returns requests 4 4
+        """
+        return checked(super().parse_listing(response, **kwargs))
+
+    def parse_article(self, response: Response, **kwargs: Any) -> Iterable[Any]:
+        """An article page gives one article record, extracted by this layout's rules.
+
+        @url https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/bac-ninh-ra-quan-chien-dich-diet-bo-gay-phong-chong-sot-xuat-huyet-nam-2018
+        @cb_kwargs {"portal": "bacninh"}
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes record page_url layout extractor
+        """
+        return checked(super().parse_article(response, **kwargs))

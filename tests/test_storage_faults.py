@@ -26,9 +26,16 @@ def small_disk(tmp_path):
         pytest.fail("these tests mount a small tmpfs and need root (as CI has)")
     disk = tmp_path / "disk"
     disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", str(disk)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], check=True)
     yield disk
     subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def fill(disk, leave: int) -> None:
+    """Take all the free space of `disk` but `leave` bytes: enough to open the archive, not to crawl."""
+    stats = os.statvfs(disk)
+    with open(disk / "filler", "wb") as handle:
+        handle.write(b"\0" * (stats.f_bavail * stats.f_frsize - leave))
 
 
 def integrity(db) -> str:
@@ -43,6 +50,7 @@ def test_a_full_disk_stops_the_crawl_with_a_clear_message_and_keeps_what_was_sto
     db = small_disk / "archive.db"
     soyte("crawl", "hatinh", "--db", str(db), "--replay", replay_server.url)
     before = query(db, "SELECT url, text FROM articles ORDER BY url")
+    fill(small_disk, leave=96 * 1024)
     result = soyte("crawl", "--db", str(db), "--replay", replay_server.url, check=False)
     assert result.returncode == 4
     message = [line for line in result.stderr.splitlines() if line.startswith("soyte crawl:")]

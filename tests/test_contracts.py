@@ -1,0 +1,45 @@
+"""Spider contracts: every layout's sample listing and article, checked offline with `soyte check`."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.project_copy import copy_project, run
+
+SPIDERS = ("angiang", "bacninh", "hagiang", "hatinh")
+
+
+@pytest.fixture
+def project(tmp_path):
+    return copy_project(tmp_path / "soyte")
+
+
+def test_contracts_hold_for_every_spider():
+    result = run(ROOT, "check", "--verbose")  # reads the repository, writes nothing
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = sorted(line for line in result.stderr.splitlines() if line.endswith(" ... ok"))
+    assert lines == sorted(
+        f"[{spider}] {line} ... ok" for spider in SPIDERS for line in (
+            "parse_listing (@returns post-hook)", "parse_listing (@returns post-hook)",
+            "parse_article (@returns post-hook)", "parse_article (@returns post-hook)",
+            "parse_article (@scrapes post-hook)"))
+    assert "Ran 20 contracts" in result.stderr
+
+
+def test_contracts_fail_when_the_layout_rules_no_longer_match(project):
+    """The generic extractor would still save the article in a crawl; a contract must not pass on it."""
+    module = project / "spiders" / "angiang.py"
+    text = module.read_text(encoding="utf-8")
+    text = text.replace('"body": [".wcm-detail .news-content"]', '"body": [".wcm-detail .gone"]')
+    module.write_text(text.replace('"container": [".wcm-list"]', '"container": [".wcm-gone"]'), encoding="utf-8")
+    result = run(project, "check", "angiang")
+    assert result.returncode == 1
+    article = ("https://soyte.angiang.gov.vn/wps/portal/Home/tin-hoat-dong/"
+               "benh-vien-da-khoa-khu-vuc-chau-doc-don-nhan-danh-hieu-benh-vien-xanh-sach-dep")
+    failures = [line for line in result.stderr.splitlines() if line.startswith(("ERROR:", "FAIL:", "scrapy.exc"))]
+    assert sorted(failures) == sorted([
+        "ERROR: [angiang] parse_article (callback)",
+        "ERROR: [angiang] parse_listing (callback)",
+        "scrapy.exceptions.ContractFail: angiang: the layout's rules failed (the generic extractor saved the "
+        f"article): angiang-wps: no body at ['.wcm-detail .gone'] in {article}",
+        "scrapy.exceptions.ContractFail: angiang: listing container not found"])

@@ -1,0 +1,273 @@
+"""Adding a portal end to end, in a copy of the project that pretends Hà Tĩnh is new.
+
+The copy has no [hatinh] entry, no spiders/hatinh.py and no tests/test_hatinh.py. Each test runs
+the real commands there (new-portal, save-page against the replay server, expect, pytest, crawl)
+in subprocesses (tests/project_copy.py), so nothing is generated in this repository.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from scraper.registry import DEMO_PORTALS
+from tests.conftest import ROOT
+from tests.project_copy import copy_project, ok, python, run, run_pytest
+
+HATINH = DEMO_PORTALS / "hatinh"
+HATINH_PAGES = json.loads((HATINH / "site.json").read_text(encoding="utf-8"))["pages"]
+LISTING = "https://soyte.hatinh.gov.vn/tin-tuc-su-kien"
+LISTING_2 = "https://soyte.hatinh.gov.vn/tin-tuc-su-kien/trang-2"
+SITEMAP = "https://soyte.hatinh.gov.vn/sitemap.xml"
+ARTICLES = [page for page in HATINH_PAGES if page["kind"] == "article"]
+# File names from the URLs; a slug over 80 characters keeps its start and its end (the id).
+ARTICLE_FILES = ["quyet-liet-trien-khai-cong-tac-chuyen-doi-so-trong-nganh-y-te-1703238000.html",
+                 "cong-bo-danh-sach-co-so-kham-benh-chua-benh-du-dieu-kien-kha-e-lai-xe-1686731400.html",
+                 "ha-tinh-phan-dau-100-tram-y-te-xa-trien-khai-benh-an-dien-tu-nam-2022-1647483000.html",
+                 "tang-cuong-giam-sat-benh-tay-chan-mieng-trong-truong-mam-non-1635233700.html"]
+NEW_HATINH = ("new-portal", "hatinh", "--host", "https://soyte.hatinh.gov.vn", "--province", "Hà Tĩnh",
+              "--start-url", LISTING, "--start-url", SITEMAP)
+TODAY = date.today().isoformat()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "soyte")
+
+
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory) -> Path:
+    """A copy only refused commands run in: they must leave it as it was."""
+    return copy_project(tmp_path_factory.mktemp("untouched") / "soyte")
+
+
+def capture_hatinh(project: Path, replay_url: str) -> None:
+    """What a developer saves from the site: two listing pages, four articles, the sitemap, robots.txt."""
+    ok(run(project, "save-page", LISTING, "--portal", "hatinh", "--replay", replay_url))
+    ok(run(project, "save-page", LISTING_2, "--portal", "hatinh", "--replay", replay_url, "--kind", "listing"))
+    for page in ARTICLES:
+        ok(run(project, "save-page", page["url"], "--portal", "hatinh", "--replay", replay_url))
+    for url in (SITEMAP, "https://soyte.hatinh.gov.vn/robots.txt"):
+        ok(run(project, "save-page", url, "--portal", "hatinh", "--replay", replay_url))
+
+
+def write_hatinh_selectors(project: Path) -> None:
+    """What the developer writes by hand: the selectors that read Hà Tĩnh's pages."""
+    source = (ROOT / "spiders" / "hatinh.py").read_text(encoding="utf-8")
+    node = next(n for n in ast.parse(source).body if isinstance(n, ast.Assign) and n.targets[0].id == "SELECTORS")
+    module = project / "spiders" / "hatinh.py"
+    text = module.read_text(encoding="utf-8")
+    start = text.index("SELECTORS = {")
+    end = text.index("\n}\n", start) + 2
+    module.write_text(text[:start] + ast.get_source_segment(source, node) + text[end:], encoding="utf-8")
+
+
+def bundled_expected(url: str) -> dict:
+    page = next(page for page in ARTICLES if page["url"] == url)
+    return json.loads((HATINH / "expected" / f"{Path(page['file']).stem}.json").read_text(encoding="utf-8"))
+
+
+def fixture_manifest(project: Path) -> dict:
+    return json.loads((project / "tests" / "fixtures" / "hatinh" / "site.json").read_text(encoding="utf-8"))
+
+
+def test_new_portal_writes_a_spider_a_planned_entry_a_fixture_folder_and_a_test(project):
+    result = ok(run(project, *NEW_HATINH))
+    entry = {"province": "Hà Tĩnh", "host": "soyte.hatinh.gov.vn", "spider": "hatinh", "layout": "hatinh",
+             "start_urls": [LISTING, SITEMAP], "status": "planned",
+             "notes": f"Scaffolded by soyte new-portal on {TODAY}: "
+                      'set status = "active" once tests/test_hatinh.py passes.'}
+    assert json.loads(result.stdout) == {
+        "portal": "hatinh", "entry": entry, "filled_planned": False,
+        "written": ["spiders/hatinh.py", "tests/test_hatinh.py", "tests/fixtures/hatinh/site.json",
+                    "scraper/portals.toml"]}
+    registry = tomllib.loads((project / "scraper" / "portals.toml").read_text(encoding="utf-8"))
+    assert registry["hatinh"] == entry
+    folder = project / "tests" / "fixtures" / "hatinh"
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
+        "expected/.gitkeep", "pages/.gitkeep", "site.json"]
+    assert fixture_manifest(project) == {"portal": "hatinh", "province": "Hà Tĩnh", "layout": "hatinh",
+                                         "base_url": "https://soyte.hatinh.gov.vn", "start_urls": [LISTING, SITEMAP],
+                                         "pages": []}
+
+
+def test_scaffolded_modules_import_with_todo_selectors(project):
+    ok(run(project, *NEW_HATINH))
+    probe = ("import json, spiders.hatinh as m, tests.test_hatinh as t; print(json.dumps([m.ArticlePage.layout, "
+             "m.HatinhSpider.name, m.HatinhSpider.article_page is m.ArticlePage, m.SELECTORS['body'], "
+             "m.SELECTORS['container'], t.PORTAL]))")
+    assert json.loads(ok(python(project, probe)).stdout) == ["hatinh", "hatinh", True, [], [], "hatinh"]
+
+
+def test_a_planned_portal_is_not_crawled(project):
+    ok(run(project, *NEW_HATINH))
+    active = ok(run(project, "portals", "--status", "active")).stdout.splitlines()
+    assert [json.loads(line)["key"] for line in active] == ["bacninh", "hagiang", "angiang"]
+
+
+def test_new_portal_like_fills_in_the_planned_province_and_copies_the_layout(project):
+    result = ok(run(project, "new-portal", "tuyenquang", "--host", "https://soyte.tuyenquang.gov.vn",
+                    "--like", "hagiang"))
+    assert json.loads(result.stdout)["filled_planned"] is True
+    text = (project / "scraper" / "portals.toml").read_text(encoding="utf-8")
+    assert text.count("[tuyenquang]") == 1
+    assert tomllib.loads(text)["tuyenquang"] == {
+        "province": "Tuyên Quang", "host": "soyte.tuyenquang.gov.vn", "spider": "tuyenquang", "layout": "tuyenquang",
+        "start_urls": ["https://soyte.tuyenquang.gov.vn/"], "status": "planned",
+        "notes": "Since 2025-07-01 includes the former Hà Giang. Host unverified (follows soyte.<province>.gov.vn). "
+                 f"Scaffolded from the hagiang layout by soyte new-portal on {TODAY}: "
+                 'set status = "active" once tests/test_tuyenquang.py passes.'}
+    probe = ("import json, spiders.tuyenquang as m, spiders.hagiang as h; print(json.dumps(["
+             "m.SELECTORS == h.SELECTORS, issubclass(m.ArticlePage, h.ArticlePage), "
+             "issubclass(m.ListingPage, h.ListingPage), m.ArticlePage.layout, "
+             "m.TuyenquangSpider.name]))")
+    assert json.loads(ok(python(project, probe)).stdout) == [True, True, True, "tuyenquang", "tuyenquang"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("bacninh", "--host", "https://soyte.bacninh.gov.vn"),
+     "portal 'bacninh' already exists in portals.toml (status active, spider bacninh): choose another key"),
+    (("kiengiang", "--host", "https://soyte.kiengiang.gov.vn"),
+     "portal 'kiengiang' already exists in portals.toml (status retired, spider none): choose another key"),
+    (("HaTinh", "--host", "https://soyte.hatinh.gov.vn"),
+     "portal key 'HaTinh' must be ASCII lower-case letters and digits, e.g. tuyenquang"),
+    (("hàtĩnh", "--host", "https://soyte.hatinh.gov.vn"),
+     "portal key 'hàtĩnh' must be ASCII lower-case letters and digits, e.g. tuyenquang"),
+    (("ha-tinh", "--host", "https://soyte.hatinh.gov.vn"),
+     "portal key 'ha-tinh' must be ASCII lower-case letters and digits, e.g. tuyenquang"),
+    (("hatinhmoi", "--host", "https://soyte.bacninh.gov.vn", "--province", "Hà Tĩnh"),
+     "host soyte.bacninh.gov.vn already belongs to portal 'bacninh': retire or change that entry first"),
+    (("hatinh", "--host", "https://soyte.hatinh.gov.vn", "--like", "joomla"),
+     "no layout 'joomla' to start from; layouts: angiang, bacninh, hagiang"),
+    (("hatinh", "--host", "https://soyte.hatinh.gov.vn"),
+     "give the province as written in Vietnamese: --province 'Tuyên Quang'"),
+])
+def test_new_portal_refuses_with_one_line_and_writes_nothing(untouched, args, message):
+    before = (untouched / "scraper" / "portals.toml").read_bytes()
+    result = run(untouched, "new-portal", *args)
+    assert (result.returncode, result.stderr.splitlines()) == (2, [f"soyte new-portal: {message}"])
+    assert (untouched / "scraper" / "portals.toml").read_bytes() == before
+    assert not (untouched / "tests" / "fixtures").exists()
+    assert sorted(p.name for p in (untouched / "spiders").glob("*.py")) == [
+        "__init__.py", "angiang.py", "bacninh.py", "base.py", "hagiang.py"]
+
+
+def test_pages_are_saved_only_for_a_scaffolded_portal(untouched):
+    result = run(untouched, "save-page", "https://soyte.tuyenquang.gov.vn/", "--portal", "tuyenquang")
+    assert (result.returncode, result.stderr.splitlines()) == (2, [
+        "soyte save-page: tuyenquang has no spider yet: "
+        "run soyte new-portal tuyenquang --host https://soyte.tuyenquang.gov.vn first"])
+    assert not (untouched / "tests" / "fixtures").exists()
+
+
+def test_generated_test_fails_with_the_next_step_until_fixtures_exist(project):
+    ok(run(project, *NEW_HATINH))
+    result = run_pytest(project, "tests/test_hatinh.py")
+    assert result.returncode == 1
+    assert ("no fixtures yet: run soyte save-page URL --portal hatinh (a listing page and a few articles), then "
+            "soyte expect hatinh, and check the records it writes in tests/fixtures/hatinh/expected/") in result.stdout
+
+
+def test_save_page_keeps_the_bytes_and_headers_the_real_host_served(project, replay_server):
+    ok(run(project, *NEW_HATINH))
+    capture_hatinh(project, replay_server.url)
+    pages = fixture_manifest(project)["pages"]
+    assert [(p["url"], p["file"], p["kind"], p["status"], p["content_type"]) for p in pages] == [
+        (LISTING, "pages/tin-tuc-su-kien.html", "listing", 200, "text/html; charset=utf-8"),
+        (LISTING_2, "pages/trang-2.html", "listing", 200, "text/html; charset=utf-8"),
+    ] + [(article["url"], f"pages/{name}", "article", 200, "text/html; charset=utf-8")
+         for article, name in zip(ARTICLES, ARTICLE_FILES)] + [
+        (SITEMAP, "pages/sitemap.xml", "sitemap", 200, "application/xml"),
+        ("https://soyte.hatinh.gov.vn/robots.txt", "pages/robots.txt", "robots", 200, "text/plain; charset=utf-8")]
+    assert {name for p in pages for name in p["headers"]} == {"server", "etag", "last-modified", "content-type"}
+    served = {page["url"]: (HATINH / page["file"]).read_bytes() for page in HATINH_PAGES}
+    folder = project / "tests" / "fixtures" / "hatinh"
+    assert {p["url"]: (folder / p["file"]).read_bytes() for p in pages} == served
+    # Every request reached the replay server as a request for the real host.
+    assert {(host, status) for host, _path, status in replay_server.requests} == {("soyte.hatinh.gov.vn", 200)}
+
+
+def test_saving_a_page_again_replaces_its_capture(project, replay_server):
+    ok(run(project, *NEW_HATINH))
+    ok(run(project, "save-page", LISTING, "--portal", "hatinh", "--replay", replay_server.url))
+    replay_server.set_page(LISTING, b"<html>changed</html>")
+    ok(run(project, "save-page", LISTING, "--portal", "hatinh", "--replay", replay_server.url))
+    assert [p["file"] for p in fixture_manifest(project)["pages"]] == ["pages/tin-tuc-su-kien.html"]
+    assert (project / "tests/fixtures/hatinh/pages/tin-tuc-su-kien.html").read_bytes() == b"<html>changed</html>"
+
+
+def test_save_page_saves_nothing_for_an_error_status_or_another_host(project, replay_server):
+    ok(run(project, *NEW_HATINH))
+    missing = run(project, "save-page", "https://soyte.hatinh.gov.vn/khong-co", "--portal", "hatinh",
+                  "--replay", replay_server.url)
+    assert (missing.returncode, missing.stderr.splitlines()) == (
+        1, ["soyte save-page: https://soyte.hatinh.gov.vn/khong-co answered HTTP 404; nothing saved"])
+    elsewhere = run(project, "save-page", "https://soyte.bacninh.gov.vn/tin-tuc-su-kien", "--portal", "hatinh",
+                    "--replay", replay_server.url)
+    assert (elsewhere.returncode, elsewhere.stderr.splitlines()) == (2, [
+        "soyte save-page: https://soyte.bacninh.gov.vn/tin-tuc-su-kien is not on hatinh's host soyte.hatinh.gov.vn: "
+        "fix the URL, or the host in the registry if the portal moved"])
+    assert fixture_manifest(project)["pages"] == []
+
+
+def test_expect_writes_what_the_spider_extracts_and_keeps_corrected_records(project, replay_server):
+    ok(run(project, *NEW_HATINH))
+    capture_hatinh(project, replay_server.url)
+    todo = run(project, "expect", "hatinh")
+    assert todo.returncode == 1
+    assert {json.loads(line)["status"] for line in todo.stdout.splitlines()} == {"failed"}
+    assert json.loads(todo.stdout.splitlines()[0])["error"] == f"hatinh: no body at [] in {ARTICLES[0]['url']}"
+
+    write_hatinh_selectors(project)
+    written = [json.loads(line) for line in ok(run(project, "expect", "hatinh")).stdout.splitlines()]
+    assert [report["status"] for report in written] == ["written"] * 4
+    folder = project / "tests" / "fixtures" / "hatinh"
+    files = {p["url"]: p["file"] for p in fixture_manifest(project)["pages"]}
+    for page in ARTICLES:
+        expected = folder / "expected" / f"{Path(files[page['url']]).stem}.json"
+        assert json.loads(expected.read_text(encoding="utf-8")) == bundled_expected(page["url"])
+
+    corrected = folder / "expected" / f"{Path(files[ARTICLES[0]['url']]).stem}.json"
+    corrected.write_text('{"title": "corrected by hand"}\n', encoding="utf-8")
+    kept = [json.loads(line) for line in ok(run(project, "expect", "hatinh")).stdout.splitlines()]
+    assert [report["status"] for report in kept] == ["kept"] * 4
+    assert corrected.read_text(encoding="utf-8") == '{"title": "corrected by hand"}\n'
+    forced = [json.loads(line) for line in ok(run(project, "expect", "hatinh", "--force")).stdout.splitlines()]
+    assert [report["status"] for report in forced] == ["written"] * 4
+    assert json.loads(corrected.read_text(encoding="utf-8")) == bundled_expected(ARTICLES[0]["url"])
+
+
+def test_generated_test_passes_with_captured_pages_expected_records_and_selectors(project, replay_server):
+    ok(run(project, *NEW_HATINH))
+    capture_hatinh(project, replay_server.url)
+    folder = project / "tests" / "fixtures" / "hatinh"
+    for page in fixture_manifest(project)["pages"]:
+        if page["kind"] == "article":
+            (folder / "expected" / f"{Path(page['file']).stem}.json").write_text(
+                json.dumps(bundled_expected(page["url"]), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    without_selectors = run_pytest(project, "tests/test_hatinh.py")
+    assert without_selectors.returncode == 1
+    assert "ExtractionError: hatinh: no body at [] in" in without_selectors.stdout
+
+    write_hatinh_selectors(project)
+    result = run_pytest(project, "tests/test_hatinh.py")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"\b9 passed\b", result.stdout)  # fixtures present, 4 articles, 2 listings × 2 facts
+
+
+def test_an_activated_portal_is_crawled(project, replay_server, tmp_path):
+    ok(run(project, *NEW_HATINH))
+    write_hatinh_selectors(project)
+    registry = project / "scraper" / "portals.toml"
+    text = registry.read_text(encoding="utf-8")
+    block = text.index("[hatinh]")
+    registry.write_text(text[:block] + text[block:].replace('status = "planned"', 'status = "active"', 1),
+                        encoding="utf-8")
+    crawl = ok(run(project, "crawl", "hatinh", "--db", str(tmp_path / "a.db"), "--replay", replay_server.url))
+    run_row = json.loads(crawl.stdout)
+    assert (run_row["portals"], run_row["articles_new"], run_row["errors"]) == ("hatinh", 4, 0)
