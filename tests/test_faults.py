@@ -98,11 +98,11 @@ def faulty_crawl(tmp_path_factory):
             server.set_page(CONTENT + name, body, content_type, headers=headers)
         server.set_page(CONTENT + "server-error", variant("server-error").encode())
         server.answer_statuses(CONTENT + "server-error", [500, 503])
-        server.set_page(CONTENT + "slow", variant("slow").encode(), delay=3)
+        server.set_page(CONTENT + "slow", variant("slow").encode(), delay=5)
         server.set_page(CONTENT + "redirect-loop", b"", status=302, headers={"Location": CONTENT + "redirect-loop"})
         server.set_page(CONTENT + "redirect-offsite", b"", status=302,
                         headers={"Location": "https://phishing.example.com/bai-viet"})
-        result = soyte("crawl", "bacninh", "--db", str(db), "--replay", server.url, "--set", "DOWNLOAD_TIMEOUT=1",
+        result = soyte("crawl", "bacninh", "--db", str(db), "--replay", server.url, "--set", "DOWNLOAD_TIMEOUT=3",
                        "--set", "DOWNLOAD_MAXSIZE=300000", "--set", "SOYTE_RETRY_BACKOFF=0.1",
                        "--set", "RETRY_TIMES=2", check=False)
         requests = list(server.requests)
