@@ -100,9 +100,11 @@ class ArchivePipeline:
     def save_response(self, response: Response, request: Request) -> None:
         if self.archive is None or response.status == 304:
             return  # a 304 has no body to keep; the article it names is touched instead
+        kind = request.meta.get("soyte_kind", "other")
         page_id = self.archive.save_page(response.url, response.status, header_dict(response),
-                                         response.body, self.run_id, request.meta.get("soyte_kind", "other"))
-        self.page_ids[response.url] = page_id
+                                         response.body, self.run_id, kind)
+        if kind == "article":  # looked up once, by the item this page gives
+            self.page_ids[response.url] = page_id
 
     def count(self, portal: str, what: str) -> None:
         self.tallies[portal][what] += 1
@@ -112,7 +114,7 @@ class ArchivePipeline:
     def process_item(self, item, spider: Spider | None = None):
         assert self.archive is not None and self.run_id is not None
         if isinstance(item, ArticleItem):
-            portal, page_id = item.record["portal"], self.page_ids.get(item.page_url)
+            portal, page_id = item.record["portal"], self.page_ids.pop(item.page_url, None)
             outcome = self.archive.upsert_article(item.record, layout=item.layout, extractor=item.extractor,
                                                   page_id=page_id, extraction=item.extraction, note=item.note)
             self.count(portal, f"articles_{outcome}")
@@ -134,7 +136,7 @@ class ArchivePipeline:
             logger.warning("%s: %s: %s: %s", item.portal, item.kind, item.url, item.reason)
             self.count(item.portal, "extraction_failures" if item.kind == "extraction" else "fetch_failures")
             self.archive.record_failure(self.run_id, item.url, item.portal, item.kind, item.reason,
-                                        self.page_ids.get(item.url), item.status)
+                                        self.page_ids.pop(item.url, None), item.status)
             self.archive.add_to_run(self.run_id, errors=1)
         return item
 

@@ -71,7 +71,11 @@ class PortalSpider(scrapy.Spider):
 
     def request(self, url: str, portal: str, kind: str, callback) -> scrapy.Request:
         headers = self.frontier.conditional_headers(url, portal, kind)
-        return scrapy.Request(url, callback=callback, errback=self.failed, headers=headers, cb_kwargs={"portal": portal},
+        # Articles before further listing pages: the queue holds one listing page's links at a
+        # time, not a whole portal's, so memory does not grow with the size of the site.
+        priority = 10 if kind == "article" else 0
+        return scrapy.Request(url, callback=callback, errback=self.failed, headers=headers, priority=priority,
+                              cb_kwargs={"portal": portal},
                               meta={"soyte_kind": kind, "portal": portal, "handle_httpstatus_list": [NOT_MODIFIED]})
 
     def listing_request(self, url: str, portal: str) -> scrapy.Request:
