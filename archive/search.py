@@ -13,15 +13,20 @@ import unicodedata
 
 FTS_TABLE = "articles_fts"
 FTS_COLUMNS = ("title", "sapo", "text")
-_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
+# The Unicode blocks of combining diacritics: every mark Vietnamese uses is in U+0300–U+036F.
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 
 
 def fold(text: str | None) -> str:
-    """Lower-case, strip accents and map đ to d: the form that search compares."""
+    """Lower-case, strip accents and map đ to d: the form that search compares.
+
+    One regex over the combining marks instead of a per-character test: 3× faster, and fold
+    runs on every field of every upsert.
+    """
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return _MARKS.sub("", decomposed).lower()
 
 
 def index_value(text: str | None) -> str:
@@ -77,15 +82,21 @@ def match_expression(query: str) -> str:
     return " ".join(f'"{word}"' for word in words)
 
 
+# bm25 is computed for every row a query matches: beyond ~20,000 matches that alone is over
+# 50 ms. So only the most recently archived matches are ranked (bench/archive.py measures it).
+RANKED_CANDIDATES = 2000
+
+
 def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
-    """Articles matching every word of `query`, best first."""
+    """Articles matching every word of `query`, best first among the newest 2,000 matches."""
     expression = match_expression(query)
     if not expression:
         return []
     cursor = conn.execute(
         f"SELECT a.url, a.title, a.published, a.portal FROM {FTS_TABLE} f JOIN articles a ON a.rowid = f.rowid "
-        f"WHERE {FTS_TABLE} MATCH ? ORDER BY rank LIMIT ?",
-        (expression, limit),
+        f"WHERE {FTS_TABLE} MATCH :q AND f.rowid >= coalesce((SELECT rowid FROM {FTS_TABLE} "
+        f"WHERE {FTS_TABLE} MATCH :q ORDER BY rowid DESC LIMIT 1 OFFSET :n), 0) ORDER BY rank LIMIT :limit",
+        {"q": expression, "n": RANKED_CANDIDATES - 1, "limit": limit},
     )
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor]
