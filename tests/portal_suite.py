@@ -41,6 +41,17 @@ def boilerplate_found(records: dict[str, dict], chrome: list[str]) -> list[tuple
     return found
 
 
+@pytest.fixture(scope="class")
+def crawled(request, tmp_path_factory) -> tuple[Path, dict, dict]:
+    """Two crawls of the test class's PORTAL into one archive: (archive, first run, second run)."""
+    portal = request.cls.PORTAL
+    db = tmp_path_factory.mktemp(portal) / "archive.db"
+    with ReplayServer() as server:
+        first = soyte("crawl", portal, "--db", str(db), "--replay", server.url)
+        second = soyte("crawl", portal, "--db", str(db), "--replay", server.url)
+    return db, json.loads(first.stdout), json.loads(second.stdout)
+
+
 class PortalSuite:
     PORTAL: ClassVar[str]
     CHROME: ClassVar[list[str]]
@@ -51,14 +62,6 @@ class PortalSuite:
         status = main(["extract", str(case.file), "--url", case.url, "--content-type", case.content_type])
         assert status == 0
         assert json.loads(capsys.readouterr().out) == case.expected
-
-    @pytest.fixture(scope="class")
-    def crawled(self, tmp_path_factory) -> tuple[Path, dict, dict]:
-        db = tmp_path_factory.mktemp(self.PORTAL) / "archive.db"
-        with ReplayServer() as server:
-            first = soyte("crawl", self.PORTAL, "--db", str(db), "--replay", server.url)
-            second = soyte("crawl", self.PORTAL, "--db", str(db), "--replay", server.url)
-        return db, json.loads(first.stdout), json.loads(second.stdout)
 
     def test_crawl_stores_exactly_the_served_articles(self, crawled):
         db, _first, _second = crawled

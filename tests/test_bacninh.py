@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.conftest import article_cases
-from tests.portal_suite import PortalSuite
+from tests.portal_suite import PortalSuite, crawled  # noqa: F401  (the class-scoped crawl)
 
 
 class TestBacninh(PortalSuite):
