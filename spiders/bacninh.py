@@ -39,6 +39,8 @@ class ArticlePage(BaseArticlePage):
 
     layout = "liferay-bacninh"
     SELECTORS = SELECTORS
+    # Liferay adds these to asset links; they never name the article.
+    DROP_PARAMS = ("redirect", "inheritRedirect")
 
 
 class ListingPage(BaseListingPage):
