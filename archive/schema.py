@@ -90,4 +90,5 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for table, columns, *unique in INDEXES:
         db[table].create_index(columns, unique=bool(unique), if_not_exists=True)
     create_index(db.conn)
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:  # no write on every open
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

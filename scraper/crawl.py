@@ -135,7 +135,7 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
                                    storage_error or "; ".join(problems) or None)
                 run = archive.run(run_id)
             except sqlite3.Error as error:  # the next run marks this one aborted
-                storage_error = storage_error or str(error)
+                storage_error = storage_error or f"{type(error).__name__}: {error}"
             finally:
                 archive.close()
     if storage_error:

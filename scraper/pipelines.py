@@ -54,10 +54,7 @@ def guarded(method):
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as error:
-            self.storage_error = f"{type(error).__name__}: {error}"
-            logger.critical("the archive %s cannot be written (%s): stopping the crawl",
-                            self.crawler.settings.get("SOYTE_DB"), self.storage_error)
-            self.crawler.stats.set_value("soyte/storage_error", self.storage_error)
+            self.storage_failed(error)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
             raise DropItem(self.storage_error) from None
     return wrapper
@@ -140,12 +137,26 @@ class ArchivePipeline:
             self.archive.add_to_run(self.run_id, errors=1)
         return item
 
+    def storage_failed(self, error: sqlite3.Error) -> None:
+        """Remember the archive's refusal; `soyte crawl` reports it in one line and exits 4."""
+        self.storage_error = f"{type(error).__name__}: {error}"
+        logger.critical("the archive %s cannot be written (%s): stopping the crawl",
+                        self.crawler.settings.get("SOYTE_DB"), self.storage_error)
+        self.crawler.stats.set_value("soyte/storage_error", self.storage_error)
+
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.archive is None:
             return
-        if self.storage_error:
+        try:
+            if not self.storage_error:
+                self.record_results()
+        except sqlite3.Error as error:  # the disk filled up at the very end
+            self.storage_failed(error)
+        finally:
             self.archive.close()
-            return
+
+    def record_results(self) -> None:
+        """The run's request count, each portal's tally and alarm, and (for a bare `scrapy crawl`) the run's end."""
         stats = self.crawler.stats
         self.archive.add_to_run(self.run_id, requests=stats.get_value("downloader/request_count", 0))
         share = self.crawler.settings.getfloat("SOYTE_MAX_FAILURE_SHARE")
@@ -169,4 +180,3 @@ class ArchivePipeline:
                 problems.append(f"{portal.key}: {problem}")
         if self.own_run:
             self.archive.finish_run(self.run_id, "alarm" if problems else "completed", "; ".join(problems) or None)
-        self.archive.close()
