@@ -211,10 +211,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def datasette_command(db: str, port: int) -> list[str]:
-    """How `soyte demo` opens the archive; `soyte serve`, where present, adds the project's metadata."""
-    if "serve" in COMMANDS:
-        return [sys.executable, "-m", "scraper.cli", "serve", db, "--port", str(port)]
-    return [sys.executable, "-m", "datasette", "serve", db, "--host", "127.0.0.1", "--port", str(port)]
+    """How `soyte demo` opens the archive: `soyte serve`, Datasette with the project's metadata."""
+    return [sys.executable, "-m", "scraper.cli", "serve", db, "--port", str(port)]
 
 
 def search_arguments(parser: argparse.ArgumentParser) -> None:

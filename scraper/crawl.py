@@ -44,7 +44,12 @@ class CrawlResult:
 
     @property
     def problems(self) -> list[str]:
-        return [f"{row['portal']}: {row['problem']}" for row in self.portals if row["problem"]]
+        return problem_lines(self.portals)
+
+
+def problem_lines(portal_rows: list[dict]) -> list[str]:
+    """'portal: problem' for each portal of a run that raised the alarm."""
+    return [f"{row['portal']}: {row['problem']}" for row in portal_rows if row["problem"]]
 
 
 def select_portals(keys: list[str] | None) -> list[Portal]:
@@ -128,7 +133,7 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
             storage_error = next(filter(None, storage), None)
             try:
                 rows = archive.portal_runs(run_id)
-                problems = [f"{row['portal']}: {row['problem']}" for row in rows if row["problem"]]
+                problems = problem_lines(rows)
                 if status == "completed" and problems:
                     status = "alarm"
                 archive.finish_run(run_id, "failed" if storage_error else status,
