@@ -189,7 +189,7 @@ class _Walker:
                 self.walk(child)
                 run.text = child.tail
             else:
-                run.append(_copy(child))
+                run.append(deepcopy(child))  # the copy carries the child's tail text too
         self.flush(run, element)
 
     def flush(self, run: etree._Element, parent: etree._Element) -> None:
@@ -201,10 +201,6 @@ class _Walker:
                 if parent.get(attribute):
                     run.set(attribute, parent.get(attribute))
             self.leaf(run)
-
-
-def _copy(node: etree._Element) -> etree._Element:
-    return deepcopy(node)
 
 
 def _is_caption_text(element: etree._Element, text: str) -> bool:

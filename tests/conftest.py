@@ -23,6 +23,7 @@ class ArticleCase:
     """One reference page as the site served it, with the record expected from it."""
 
     portal: str
+    kind: str  # article (served now) or snapshot (an older capture, not served)
     file: Path
     url: str
     content_type: str
@@ -43,15 +44,14 @@ def article_cases(portal: str) -> list[ArticleCase]:
             continue
         page = folder / entry["file"]
         expected = folder / "expected" / (page.stem.removesuffix("-2017") + ".json")
-        cases.append(ArticleCase(portal, page, entry["url"], entry["content_type"],
+        cases.append(ArticleCase(portal, entry["kind"], page, entry["url"], entry["content_type"],
                                  json.loads(expected.read_text(encoding="utf-8"))))
     return cases
 
 
 def served_articles(portal: str) -> list[dict]:
     """Expected records of the articles the portal serves now (snapshots are not served)."""
-    return [case.expected for case in article_cases(portal) if "snapshot" not in case.file.name
-            and not case.file.stem.endswith("-2017")]
+    return [case.expected for case in article_cases(portal) if case.kind == "article"]
 
 
 def soyte(*args: str, check: bool = True, timeout: float = 180, **kwargs) -> subprocess.CompletedProcess:
