@@ -4,9 +4,11 @@ A crawl run reads this once at its start (spiders never open the database). It a
 - is an article URL already archived (by canonical URL or by the URL it was fetched at)?
 - which archived articles are older than the revisit age, with the validators (ETag,
   Last-Modified) their last capture carried, for conditional requests;
-- which listing pages may be asked conditionally: only those fetched by a completed run, since
-  a killed run may have stored a listing page without fetching the articles it links to;
-- which portals must walk all their listing pages because their last run did not complete;
+- which listing pages may be asked conditionally: only those fetched by a run that ran to its
+  end, since a killed or interrupted run may have stored a listing page without fetching the
+  articles it links to;
+- which portals must walk all their listing pages because their last run did not walk them
+  completely (killed, interrupted by a signal, failed, or a listing page that failed);
 - which article pages failed before and are still not archived (tried again).
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 MAX_RETRIES = 3  # an article page that failed this many runs is left to a person (see `failures`)
+RETRIED_KINDS = ('extraction', 'truncated', 'error')  # and article-fetch failures but 4xx
 
 
 @dataclass
@@ -26,6 +29,7 @@ class Frontier:
     validators: dict[str, dict[str, str]] = field(default_factory=dict)  # URL -> conditional headers
     resume: set[str] = field(default_factory=set)                    # portals whose last run did not complete
     retry: dict[str, list[str]] = field(default_factory=dict)        # portal -> failed, unarchived URLs
+    fetched_at: dict[str, str] = field(default_factory=dict)         # archived URL -> URL its page came from
 
     def is_known(self, url: str) -> bool:
         return url in self.known
@@ -50,6 +54,19 @@ def _validators(headers_json: str) -> dict[str, str]:
     return found
 
 
+def last_walk_complete(conn: sqlite3.Connection, portal: str) -> bool:
+    """Whether the last run that crawled `portal` walked all its listings and ran to its end.
+
+    A portal never crawled is complete (nothing to resume). An archive written before
+    `portal_runs.complete` existed has it null: that portal is walked in full once.
+    """
+    last = conn.execute(
+        "SELECT r.status, pr.complete FROM crawl_runs r LEFT JOIN portal_runs pr ON pr.run_id = r.id "
+        "AND pr.portal = ? WHERE r.status != 'running' AND (',' || r.portals || ',') LIKE ? "
+        "ORDER BY r.id DESC LIMIT 1", (portal, f"%,{portal},%")).fetchone()
+    return last is None or (last[0] in ("completed", "alarm") and last[1] == 1)
+
+
 def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: timedelta | None,
                   now: datetime | None = None) -> Frontier:
     """Read the frontier for these portals from the archive."""
@@ -63,8 +80,9 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
             frontier.due.setdefault(portal, []).append(url)
     # The URL an archived article was fetched at is known too (it may differ from the canonical one);
     # a page stored without its article (the crawl was killed in between) is not.
-    for (url,) in conn.execute("SELECT p.url FROM articles a JOIN pages p ON p.id = a.page_id"):
+    for article_url, url in conn.execute("SELECT a.url, p.url FROM articles a JOIN pages p ON p.id = a.page_id"):
         frontier.known.add(url)
+        frontier.fetched_at[article_url] = url
     # Validators for conditional requests: an archived article's capture, and listing pages fetched
     # by a run that finished (a 304 must never hide work a killed run left undone).
     for url, headers in conn.execute(
@@ -73,18 +91,17 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
     for url, headers in conn.execute(
             "SELECT p.url, p.headers FROM pages p JOIN "
             "(SELECT max(id) AS id FROM pages WHERE status = 200 AND kind = 'listing' GROUP BY url) newest "
-            "ON newest.id = p.id JOIN crawl_runs r ON r.id = p.run_id WHERE r.status IN ('completed', 'alarm')"):
+            "ON newest.id = p.id JOIN crawl_runs r ON r.id = coalesce(p.last_run_id, p.run_id) "
+            "WHERE r.status IN ('completed', 'alarm')"):
         frontier.validators[url] = _validators(headers)
     for portal in portals:
-        last = conn.execute(
-            "SELECT status FROM crawl_runs WHERE status != 'running' AND (',' || portals || ',') LIKE ? "
-            "ORDER BY id DESC LIMIT 1", (f"%,{portal},%",)).fetchone()
-        if last and last[0] in ("aborted", "failed"):
+        if not last_walk_complete(conn, portal):
             frontier.resume.add(portal)
-    # 404 and other 4xx are final; network errors, 5xx and extraction failures are worth another try.
+    # 404 and other 4xx are final; network errors, 5xx, truncated pages, extraction failures and
+    # unforeseen errors are worth another try.
     for url, portal, tries in conn.execute(
-            f"SELECT url, portal, count(*) FROM failures WHERE kind IN ('article-fetch', 'extraction') "
-            f"AND (status IS NULL OR status >= 500) AND portal IN ({marks}) GROUP BY url, portal", portals):
+            f"SELECT url, portal, count(*) FROM failures WHERE (kind IN {RETRIED_KINDS} OR (kind = 'article-fetch' "
+            f"AND (status IS NULL OR status >= 500))) AND portal IN ({marks}) GROUP BY url, portal", portals):
         if tries < MAX_RETRIES and url not in frontier.known:
             frontier.retry.setdefault(portal, []).append(url)
     return frontier

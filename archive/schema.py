@@ -6,9 +6,11 @@
 - pages:            every fetched response, raw and zlib-compressed, for offline re-extraction;
                     one row per distinct (url, body)
 - crawl_runs:       one row per crawl run with its counts and status (running, completed,
-                    alarm: finished but a portal looks broken, aborted: killed, failed)
-- portal_runs:      one row per portal per run: what its listings and articles gave, and the
-                    problem that raised the alarm, if any
+                    alarm: finished but a portal looks broken, interrupted: stopped by a
+                    signal, aborted: killed, failed: stopped on an error or never started)
+- portal_runs:      one row per portal per run: what its listings and articles gave, the
+                    problem that raised the alarm, if any, and whether the portal was walked
+                    completely (`complete`: no listing page failed, the run ran to its end)
 - failures:         every page that could not be fetched or extracted, with the reason
 - articles_fts:     accent-insensitive full-text index over title, sapo, text (archive.search)
 """
@@ -40,7 +42,7 @@ TABLES: dict[str, dict] = {
     "pages": {
         "columns": {"id": int, "url": str, "kind": str, "status": int, "headers": str, "content_type": str,
                     "body": bytes, "body_size": int, "sha256": str, "fetched_at": str,
-                    "last_fetched_at": str, "run_id": int},
+                    "last_fetched_at": str, "run_id": int, "last_run_id": int},
         "pk": "id",
     },
     "crawl_runs": {
@@ -55,7 +57,7 @@ TABLES: dict[str, dict] = {
         "columns": {"run_id": int, "portal": str, "listing_pages": int, "listing_not_modified": int,
                     "article_links": int, "article_pages": int, "articles_new": int, "articles_updated": int,
                     "articles_unchanged": int, "extraction_failures": int, "fetch_failures": int,
-                    "problem": str},
+                    "problem": str, "complete": int},
         "pk": ("run_id", "portal"),
     },
     "failures": {

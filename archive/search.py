@@ -76,9 +76,23 @@ def rebuild_index(conn: sqlite3.Connection) -> int:
     return count
 
 
+# FTS5's time grows with the square of the number of phrases in a query (800 words: 8 s), and no
+# one searches news with a paragraph: the query is bounded instead, with a message saying so.
+MAX_QUERY_WORDS = 32
+MAX_QUERY_CHARS = 1000
+
+
+class QueryTooLong(ValueError):
+    """A search query past the bounds above."""
+
+
 def match_expression(query: str) -> str:
     """A user's words as an FTS5 query: each word folded and quoted, all required."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLong(f"the query has {len(query)} characters; at most {MAX_QUERY_CHARS} are searched")
     words = re.findall(r"\w+", fold(query))
+    if len(words) > MAX_QUERY_WORDS:
+        raise QueryTooLong(f"the query has {len(words)} words; at most {MAX_QUERY_WORDS} are searched")
     return " ".join(f'"{word}"' for word in words)
 
 
@@ -88,7 +102,8 @@ RANKED_CANDIDATES = 2000
 
 
 def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
-    """Articles matching every word of `query`, best first among the newest 2,000 matches."""
+    """Articles matching every word of `query`, best first among the newest 2,000 matches (or
+    `limit`, when more are asked for). QueryTooLong past MAX_QUERY_WORDS or MAX_QUERY_CHARS."""
     expression = match_expression(query)
     if not expression:
         return []
@@ -96,7 +111,7 @@ def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
         f"SELECT a.url, a.title, a.published, a.portal FROM {FTS_TABLE} f JOIN articles a ON a.rowid = f.rowid "
         f"WHERE {FTS_TABLE} MATCH :q AND f.rowid >= coalesce((SELECT rowid FROM {FTS_TABLE} "
         f"WHERE {FTS_TABLE} MATCH :q ORDER BY rowid DESC LIMIT 1 OFFSET :n), 0) ORDER BY rank LIMIT :limit",
-        {"q": expression, "n": RANKED_CANDIDATES - 1, "limit": limit},
+        {"q": expression, "n": max(RANKED_CANDIDATES, limit) - 1, "limit": limit},
     )
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor]

@@ -21,6 +21,8 @@ from archive.search import index_row, unindex_row
 
 RECORD_KEYS = ("url", "portal", "province", "title", "published", "category", "sapo",
                "text", "author", "source", "views", "images", "attachments")
+# Run statuses of a crawl that ran to its end (an alarm is a finished run that found a problem).
+FINISHED = ("completed", "alarm")
 # Fields whose change makes a new version; a view counter ticking up is not a new version.
 CONTENT_KEYS = tuple(k for k in RECORD_KEYS if k not in ("views",))
 
@@ -42,19 +44,59 @@ def row_to_record(row: dict) -> dict:
     return record
 
 
+def _connect_readonly(path: Path, timeout: float) -> sqlite3.Connection:
+    """A read-only connection; on read-only storage, where SQLite cannot make the WAL's shared-memory
+    file, the file is opened as immutable (nothing can change it there anyway)."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        if os.access(path.parent, os.W_OK) and os.access(path, os.W_OK):
+            raise
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=timeout, isolation_level=None,
+                           check_same_thread=False)
+
+
+class DamagedPage(Exception):
+    """A stored page whose bytes cannot be decompressed (the file was damaged on disk)."""
+
+    kind = "damaged-page"
+
+
 class Archive:
     """One SQLite archive file. Open one per process (or per crawler); close when done."""
 
-    def __init__(self, path: str | os.PathLike, timeout: float = 30.0):
+    def __init__(self, path: str | os.PathLike, timeout: float = 30.0, readonly: bool = False):
+        """Open (and, unless `readonly`, create or bring up to date) the archive at `path`.
+
+        A read-only open is for archives kept on read-only storage: it never writes, not even
+        the schema. Any sqlite3.Error here means the file is not a usable archive.
+        """
         self.path = Path(path)
-        conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
+        if self.path.is_dir():
+            raise sqlite3.OperationalError(f"{path} is a directory, not an archive file")
+        if readonly:
+            conn = _connect_readonly(self.path, timeout)
+        else:
+            conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        with self.transaction():
-            ensure_schema(self.db)
+        try:
+            if readonly:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            with self.transaction():
+                ensure_schema(self.db)
+        except sqlite3.Error:
+            conn.close()
+            raise
 
     def transaction(self):
         return _Transaction(self.conn)
@@ -75,6 +117,7 @@ class Archive:
         with self.transaction():
             self._count(run_id, **counts)
 
+
     def _count(self, run_id: int | None, **counts: int) -> None:
         if run_id is None:
             return
@@ -82,26 +125,39 @@ class Archive:
         self.conn.execute(f"UPDATE crawl_runs SET {sets} WHERE id = ?", (*counts.values(), run_id))
 
     def finish_run(self, run_id: int, status: str, message: str | None = None) -> None:
+        """Close the run, and mark which of its portals were walked completely.
+
+        A portal is complete only when the run ran to its end and none of its listing pages
+        failed: the frontier makes the next run walk an incomplete portal's listings again.
+        """
         with self.transaction():
             self.db["crawl_runs"].update(run_id, {"finished_at": now(), "status": status, "message": message})
+            finished = 1 if status in FINISHED else 0
+            self.conn.execute(
+                "UPDATE portal_runs SET complete = ? * NOT EXISTS (SELECT 1 FROM failures f WHERE f.run_id = "
+                "portal_runs.run_id AND f.portal = portal_runs.portal AND f.kind IN ('listing', 'listing-fetch', "
+                "'listing-error')) WHERE run_id = ?", (finished, run_id))
 
     def run(self, run_id: int) -> dict:
         return self.db["crawl_runs"].get(run_id)
 
     # raw pages
     def save_page(self, url: str, status: int, headers: dict[str, str], body: bytes, run_id: int | None,
-                  kind: str = "other") -> int:
+                  kind: str = "other", requests: int | None = None) -> int:
         """Keep a fetched response; an identical body fetched again only updates last_fetched_at.
 
-        The run's `responses` and `pages_stored` counts move in the same transaction.
+        The run's `responses` and `pages_stored` counts (and `requests`, the requests sent since
+        the last call) move in the same transaction, so a killed run still shows what it did.
         """
         sha = hashlib.sha256(body).hexdigest()
         fetched = now()
         with self.transaction():
+            if requests:
+                self._count(run_id, requests=requests)
             existing = self.conn.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ?", (url, sha)).fetchone()
             if existing:
-                self.conn.execute("UPDATE pages SET last_fetched_at = ?, status = ? WHERE id = ?",
-                                  (fetched, status, existing[0]))
+                self.conn.execute("UPDATE pages SET last_fetched_at = ?, status = ?, last_run_id = coalesce(?, last_run_id) WHERE id = ?",
+                                  (fetched, status, run_id, existing[0]))
                 self._count(run_id, responses=1)
                 return existing[0]
             self._count(run_id, responses=1, pages_stored=1)
@@ -109,13 +165,17 @@ class Archive:
                 "url": url, "kind": kind, "status": status, "headers": json.dumps(headers, ensure_ascii=False),
                 "content_type": headers.get("Content-Type"), "body": zlib.compress(body, 6),
                 "body_size": len(body), "sha256": sha, "fetched_at": fetched,
-                "last_fetched_at": fetched, "run_id": run_id,
+                "last_fetched_at": fetched, "run_id": run_id, "last_run_id": run_id,
             }).last_pk
 
     def page_body(self, page_id: int) -> tuple[str, bytes, str | None]:
+        """A stored page's URL, raw body and content type; DamagedPage when its bytes no longer decompress."""
         url, body, content_type = self.conn.execute(
             "SELECT url, body, content_type FROM pages WHERE id = ?", (page_id,)).fetchone()
-        return url, zlib.decompress(body), content_type
+        try:
+            return url, zlib.decompress(body), content_type
+        except (zlib.error, TypeError) as error:
+            raise DamagedPage(f"stored page {page_id} ({url}) is damaged and cannot be read: {error}") from None
 
     def latest_article_pages(self) -> list[tuple[int, str]]:
         """(page id, url) of the newest successful capture of every article page."""
@@ -196,7 +256,8 @@ class Archive:
         with self.transaction():
             stale = [row[0] for row in self.conn.execute("SELECT id FROM crawl_runs WHERE status = 'running'")]
             self.conn.execute("UPDATE crawl_runs SET status = 'aborted', message = 'the crawl process ended "
-                              "before finishing (killed or crashed)' WHERE status = 'running'")
+                              "before finishing (killed or crashed)', requests = max(requests, responses) "
+                              "WHERE status = 'running'")
         return stale
 
 

@@ -20,6 +20,8 @@ from urllib.parse import urljoin
 
 from w3lib.url import safe_url_string
 
+from scraper.urls import is_web_url
+
 from scraper.cleaning import AUTHOR_LABEL, SOURCE_LABEL, strip_label, tidy
 
 BLOCK_TAGS = frozenset(
@@ -295,8 +297,10 @@ def iter_links(elements: Iterator[etree._Element], base_url: str) -> list[dict]:
     seen: dict[str, dict] = {}
     for link in elements:
         href = (link.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "#", "mailto:")):
+        if not href or href.startswith("#"):
             continue
         url = safe_url_string(urljoin(base_url, href))
+        if not is_web_url(url):  # javascript:, data:, mailto: … name no file to keep
+            continue
         seen.setdefault(url, {"url": url, "title": _text(link) or None})
     return list(seen.values())

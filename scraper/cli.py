@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import pkgutil
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -58,13 +59,25 @@ def say(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
-def open_archive(db: str):
-    """The archive at `db`, which must exist (commands that only read never create one)."""
+class ArchiveUnusable(Exception):
+    """The archive file cannot be opened or read (not a database, corrupt, a directory): exit 4."""
+
+
+def open_archive(db: str, readonly: bool = False):
+    """The archive at `db`, which must exist (commands that only read never create one).
+
+    Reading commands pass `readonly`: they work on an archive kept on read-only storage too.
+    """
+    import sqlite3
+
     from archive.store import Archive
 
     if not Path(db).exists():
         raise UsageError(f"no archive at {db}: crawl first (soyte crawl --db {db}) or pass --db PATH")
-    return Archive(db)
+    try:
+        return Archive(db, readonly=readonly)
+    except sqlite3.Error as error:
+        raise ArchiveUnusable(f"the archive {db} cannot be opened: {error}") from None
 
 
 def crawl_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +97,7 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
 @command("crawl", "Crawl portals (all active ones, or those named) into the archive.",
          "soyte crawl bacninh hatinh --db archive.db", crawl_arguments)
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from scraper.crawl import ArchiveUnwritable, CrawlLocked, run_crawl
+    from scraper.crawl import ArchiveUnwritable, CrawlLocked, run_crawl, setting_problem
     from scraper.replay import ReplayServer
 
     replay_url, server = args.replay, None
@@ -101,6 +114,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         name, equals, value = assignment.partition("=")
         if not equals or not name.isupper():
             raise UsageError(f"--set takes NAME=VALUE with an upper-case setting name, not {assignment!r}")
+        problem = setting_problem(name, value)
+        if problem:
+            raise UsageError(f"--set {assignment}: {problem}")
         extra[name] = value
     try:
         result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite, extra_settings=extra)
@@ -120,7 +136,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         f"{run['articles_unchanged']} unchanged articles; {run['errors']} errors; {run['requests']} requests")
     for problem in result.problems:
         say(f"ALARM {problem}")
+    if run["status"] in ("interrupted", "failed"):
+        say(f"the run is not finished: {run['message']}")
     emit(run)
+    if result.interrupted_by:
+        return 128 + result.interrupted_by  # the shell's convention: 130 after SIGINT, 143 after SIGTERM
     return EXIT_OK if run["status"] == "completed" else EXIT_PROBLEM
 
 
@@ -164,9 +184,20 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return EXIT_OK if not counts["failed"] else EXIT_PROBLEM
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 1 to 65535 (argparse prints the message and exits 2)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {text!r}")
+    return port
+
+
 def port_argument(default: int) -> Callable[[argparse.ArgumentParser], None]:
     def add(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--port", type=int, default=default)
+        parser.add_argument("--port", type=port_number, default=default)
     return add
 
 
@@ -187,7 +218,7 @@ def cmd_serve_portals(args: argparse.Namespace) -> int:
 
 def demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-serve", action="store_true", help="stop after the crawl; do not open Datasette")
-    parser.add_argument("--port", type=int, default=8001, help="Datasette's port")
+    parser.add_argument("--port", type=port_number, default=8001, help="Datasette's port")
 
 
 @command("demo", "Serve the bundled portals, crawl them into an archive, then browse it in Datasette.",
@@ -195,7 +226,7 @@ def demo_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     crawl = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "--demo-portals", "--quiet",
                             "--db", args.db], stdout=subprocess.DEVNULL)
-    archive = open_archive(args.db)
+    archive = open_archive(args.db, readonly=True)
     rows = archive.conn.execute("SELECT portal, published, title FROM articles ORDER BY portal, published DESC")
     for portal, published, title in rows:
         say(f"  {portal:<8} {published or '':<25} {title}")
@@ -223,12 +254,19 @@ def search_arguments(parser: argparse.ArgumentParser) -> None:
 @command("search", "Accent-insensitive full-text search of the archive; prints matching articles as JSON lines.",
          "soyte search 'sot xuat huyet' --db archive.db", search_arguments)
 def cmd_search(args: argparse.Namespace) -> int:
-    from archive.search import search
+    from archive.search import QueryTooLong, search
 
-    archive = open_archive(args.db)
-    for row in search(archive.conn, args.query, args.limit):
+    if args.limit < 1:
+        raise UsageError(f"--limit wants a positive number, not {args.limit}")
+    archive = open_archive(args.db, readonly=True)
+    try:
+        rows = search(archive.conn, args.query, args.limit)
+    except QueryTooLong as error:
+        raise UsageError(f"{error}: search with fewer, more telling words") from None
+    finally:
+        archive.close()
+    for row in rows:
         emit(row)
-    archive.close()
     return EXIT_OK
 
 
@@ -239,7 +277,7 @@ def limit_argument(parser: argparse.ArgumentParser) -> None:
 @command("runs", "List recent crawl runs with their counts, newest first, as JSON lines.",
          "soyte runs --limit 5", limit_argument)
 def cmd_runs(args: argparse.Namespace) -> int:
-    archive = open_archive(args.db)
+    archive = open_archive(args.db, readonly=True)
     for row in archive.db["crawl_runs"].rows_where(order_by="id desc", limit=args.limit):
         emit(row)
     archive.close()
@@ -279,6 +317,18 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         say(f"soyte {args.command}: {error}")
         return EXIT_USAGE
+    except ArchiveUnusable as error:
+        say(f"soyte {args.command}: {error}")
+        return EXIT_STORAGE
+    except sqlite3.DatabaseError as error:  # damage found while reading, past the open
+        say(f"soyte {args.command}: the archive {getattr(args, 'db', '')} cannot be read ({error}); "
+            "what it holds may be damaged: check it with `sqlite3 FILE 'PRAGMA integrity_check'`")
+        return EXIT_STORAGE
+    except BrokenPipeError:
+        # The reader stopped early (`soyte search … | head -1`): not an error. Point stdout at
+        # /dev/null so that Python's flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -7,13 +7,13 @@ import socket
 import sys
 from datetime import date
 
-from scraper.cli import EXIT_OK, UsageError, command, open_archive, say
+from scraper.cli import EXIT_OK, ArchiveUnusable, UsageError, command, open_archive, port_number, say
 
 
 def serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", nargs="?", metavar="PATH", help="the archive file (default: --db, ./archive.db)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=int, default=8001, help="port to listen on (default 8001)")
+    parser.add_argument("--port", type=port_number, default=8001, help="port to listen on (default 8001)")
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -25,13 +25,29 @@ def check_port_free(host: str, port: int) -> None:
             raise UsageError(f"cannot listen on {host}:{port} ({error.strerror}): pass another --port") from None
 
 
+def check_readable(path: str) -> None:
+    """Refuse, before Datasette starts, an archive it could only answer with errors.
+
+    Brings an older archive's schema up to date where the file is writable; reads the newest
+    articles, what the first page shows (a full check would read the whole file).
+    """
+    try:
+        archive = open_archive(path)
+    except ArchiveUnusable:
+        archive = open_archive(path, readonly=True)
+    try:
+        archive.conn.execute("SELECT * FROM articles ORDER BY published DESC LIMIT 20").fetchall()
+    finally:
+        archive.close()
+
+
 @command("serve", "Browse and search the archive in Datasette, with its descriptions, facets, queries and article pages.",
          "soyte serve archive.db --port 8001", serve_arguments)
 def cmd_serve(args: argparse.Namespace) -> int:
     from archive.datasette import database_name, serve
 
     path = args.path or args.db
-    open_archive(path).close()  # refuses a missing file; brings an older archive's schema up to date
+    check_readable(path)
     check_port_free(args.host, args.port)
     say(f"serving {path} at http://{args.host}:{args.port}/{database_name(path)}/articles (Ctrl-C stops)")
     serve(path, args.host, args.port)
@@ -58,7 +74,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             since = date.fromisoformat(args.since)
         except ValueError:
             raise UsageError(f"--since wants a date such as 2020-01-31, not {args.since!r}") from None
-    archive = open_archive(args.db)
+    archive = open_archive(args.db, readonly=True)
     try:
         if args.portal and args.portal not in (known := portals(archive.conn)):
             raise UsageError(f"no articles from portal {args.portal!r} in {args.db}; "

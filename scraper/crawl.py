@@ -1,14 +1,18 @@
 """Run one crawl of the named portals into an archive, as one crawl run.
 
-One crawl at a time per archive: a lock file beside it is held for the whole run (the
-operating system releases it if the process is killed), and runs a killed process left
-'running' are marked 'aborted' by the next one. Scrapy's reactor starts once per process, so
-each crawl is one process: `soyte crawl` calls this; tests and `soyte demo` run it in a subprocess.
+One crawl at a time per archive: a lock file beside the archive's real path is held for the
+whole run (the operating system releases it if the process is killed), and runs a killed process
+left 'running' are marked 'aborted' by the next one. A crawl stopped by SIGINT or SIGTERM (Ctrl-C,
+`timeout`, `systemctl stop`) finishes its writes and is recorded 'interrupted'; a crawl whose
+spiders never ran is 'failed'. Neither is ever recorded as finished, so the next run walks the
+portal's listings again. Scrapy's reactor starts once per process, so each crawl is one process:
+`soyte crawl` calls this; tests and `soyte demo` run it in a subprocess.
 """
 from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,11 +40,44 @@ class ArchiveUnwritable(RuntimeError):
     """The archive refused a write (read-only file, full disk): the crawl stopped."""
 
 
+class SoyteCrawlerProcess(CrawlerProcess):
+    """Scrapy's process, remembering the signal that stopped it (SIGINT, SIGTERM).
+
+    Scrapy handles the first signal by closing the spiders gracefully (reason 'shutdown'), the
+    second by stopping the reactor at once; either way the run must not be recorded as finished.
+    """
+
+    interrupted_by: int | None = None
+
+    def _signal_shutdown(self, signum: int, _frame) -> None:
+        self.interrupted_by = self.interrupted_by or signum
+        super()._signal_shutdown(signum, _frame)
+
+    def _signal_kill(self, signum: int, _frame) -> None:
+        self.interrupted_by = self.interrupted_by or signum
+        super()._signal_kill(signum, _frame)
+
+
+def run_status(process: SoyteCrawlerProcess, crawlers: list) -> tuple[str, str | None]:
+    """How the crawl ended, from the process and each spider's finish reason."""
+    if process.interrupted_by:
+        name = signal.Signals(process.interrupted_by).name
+        return "interrupted", f"stopped by {name} before finishing; the next run completes the portals"
+    reasons = [crawler.stats.get_value("finish_reason") if crawler.stats else None for crawler in crawlers]
+    if any(reason is None for reason in reasons):
+        return "failed", "a spider did not run to its end (see the log)"
+    unusual = [reason for reason in reasons if reason not in ("finished", "archive_error")]
+    if unusual:
+        return "failed", f"a spider closed early ({', '.join(unusual)})"
+    return "completed", None
+
+
 @dataclass
 class CrawlResult:
     run_id: int
     run: dict
     portals: list[dict]
+    interrupted_by: int | None = None  # the signal that stopped the crawl, if one did
 
     @property
     def problems(self) -> list[str]:
@@ -63,9 +100,14 @@ def select_portals(keys: list[str] | None) -> list[Portal]:
     return portals
 
 
+def lock_path(db: str) -> Path:
+    """The lock beside the archive's real file: a symlink or another spelling of the path is the same archive."""
+    return Path(f"{os.path.realpath(db)}.lock")
+
+
 @contextmanager
 def crawl_lock(db: str) -> Iterator[None]:
-    path = Path(f"{db}.lock")
+    path = lock_path(db)
     try:
         handle = open(path, "a+")
     except OSError as error:
@@ -85,6 +127,32 @@ def crawl_lock(db: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def setting_problem(name: str, value: str) -> str | None:
+    """Why `--set NAME=VALUE` would break the crawl, checked before any run is recorded.
+
+    The value must read as the type of the setting's default (Scrapy's or soyte's); a name
+    that is neither Scrapy's nor soyte's is a typo more often than a custom setting.
+    """
+    from scrapy.settings import BaseSettings, default_settings
+
+    from scraper import settings as soyte_settings
+
+    known = {**vars(default_settings), **vars(soyte_settings)}
+    if name not in known:
+        return f"unknown setting {name}: not one of Scrapy's or soyte's (see scraper/settings.py)"
+    default = known[name]
+    getter = {bool: "getbool", int: "getint", float: "getfloat", list: "getlist", tuple: "getlist",
+              dict: "getdict"}.get(type(default))
+    if getter is None:
+        return None
+    try:
+        getattr(BaseSettings({name: value}), getter)(name)
+    except (ValueError, TypeError):
+        kind = "true or false" if type(default) is bool else f"a {type(default).__name__}"
+        return f"setting {name} wants {kind} (default {default!r}), not {value!r}"
+    return None
 
 
 def project_settings(db: str, run_id: int | None = None, replay_url: str | None = None,
@@ -110,24 +178,24 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
     with crawl_lock(db):
         try:
             archive = Archive(db)
-        except sqlite3.Error as error:
+            archive.abort_stale_runs()
+        except (sqlite3.Error, OSError) as error:
             raise ArchiveUnwritable(f"cannot open the archive {db} for writing: {error}") from None
-        archive.abort_stale_runs()
         settings = project_settings(db, None, replay_url, polite, extra_settings)
         revisit_days = settings.getfloat("SOYTE_REVISIT_DAYS")
         frontier = load_frontier(archive.conn, [p.key for p in portals],
                                  timedelta(days=revisit_days) if revisit_days >= 0 else None)
         run_id = archive.start_run([p.key for p in portals])
         settings.set("SOYTE_RUN_ID", run_id, priority="cmdline")
-        process = CrawlerProcess(settings)
+        process = SoyteCrawlerProcess(settings)
         crawlers = []
         for spider, group in groupby(sorted(portals, key=lambda p: p.spider), key=lambda p: p.spider):
             crawlers.append(process.create_crawler(spider))
             process.crawl(crawlers[-1], portals=",".join(p.key for p in group), frontier=frontier)
-        status = "failed"
+        status, reason = "failed", "the crawl stopped on an error (see the log)"
         try:
             process.start()
-            status = "completed"
+            status, reason = run_status(process, crawlers)
         finally:
             storage = [crawler.stats.get_value("soyte/storage_error") for crawler in crawlers]
             storage_error = next(filter(None, storage), None)
@@ -137,7 +205,7 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
                 if status == "completed" and problems:
                     status = "alarm"
                 archive.finish_run(run_id, "failed" if storage_error else status,
-                                   storage_error or "; ".join(problems) or None)
+                                   storage_error or reason or "; ".join(problems) or None)
                 run = archive.run(run_id)
             except sqlite3.Error as error:  # the next run marks this one aborted
                 storage_error = storage_error or f"{type(error).__name__}: {error}"
@@ -146,4 +214,4 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
     if storage_error:
         raise ArchiveUnwritable(f"the archive {db} cannot be written ({storage_error}); the crawl stopped. "
                                 "What was stored before is intact: free space or fix permissions, then crawl again")
-    return CrawlResult(run_id, run, rows)
+    return CrawlResult(run_id, run, rows, process.interrupted_by)

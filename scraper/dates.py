@@ -29,12 +29,12 @@ def iso_from_head(value: str | None) -> str | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=VIETNAM)
+        return moment.astimezone(VIETNAM).isoformat(timespec="seconds")
+    except (ValueError, OverflowError):  # OverflowError: year 9999 at -05:00 is past datetime's range
         logger.warning("unparseable head timestamp %r", value)
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=VIETNAM)
-    return moment.astimezone(VIETNAM).isoformat(timespec="seconds")
 
 
 def parse_vietnamese_datetime(text: str | None) -> str | None:

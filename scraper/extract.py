@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from scraper.generic import generic_record
 from scraper.pages import ArticlePage, ExtractionError, TruncatedPage, looks_truncated
@@ -33,7 +34,8 @@ def extract(html: str | bytes, url: str, portal_key: str | None = None,
     """The article record for one page, exactly the keys of LAYOUTS.md's record."""
     portal = resolve_portal(url, portal_key)
     page_class = layout_module(portal).ArticlePage
-    return page_class(html, url, portal.key, portal.province, content_type).record()
+    with unforeseen(url):
+        return page_class(html, url, portal.key, portal.province, content_type).record()
 
 
 @dataclass
@@ -58,17 +60,39 @@ def extract_page(body: bytes, url: str, portal: Portal, content_type: str | None
         raise TruncatedPage(f"the page ends before </html> ({len(body)} bytes): {url}")
     page_class = page_class or layout_module(portal).ArticlePage
     try:
-        page = page_class(body, url, portal.key, portal.province, content_type)
-        record = page.record()
+        with unforeseen(url):
+            page = page_class(body, url, portal.key, portal.province, content_type)
+            record = page.record()
         return Extraction(record, warnings=page.warnings)
     except ExtractionError as error:
-        if not body.strip():
+        if not body.strip() or isinstance(error, UnforeseenError):
             raise
         try:
-            record = generic_record(body, url, portal.key, portal.province, content_type)
+            with unforeseen(url):
+                record = generic_record(body, url, portal.key, portal.province, content_type)
         except ExtractionError as generic_error:
             raise ExtractionError(f"{error}; {generic_error}") from None
         return Extraction(record, method="generic", note=str(error))
+
+
+class UnforeseenError(ExtractionError):
+    """Extraction raised something no rule expected (a bug, or a page built to break parsers)."""
+
+    kind = "error"
+
+
+@contextmanager
+def unforeseen(url: str) -> Iterator[None]:
+    """Turn any exception but ExtractionError into one: a page must fail as a recorded failure,
+    never as a traceback that drops it silently (seen: 500 nested <font> tags, a year-9999 date)."""
+    try:
+        yield
+    except ExtractionError:
+        raise
+    except RecursionError:
+        raise UnforeseenError(f"the page nests its elements too deeply to read: {url}") from None
+    except Exception as error:  # noqa: BLE001
+        raise UnforeseenError(f"{type(error).__name__} while extracting {url}: {error}") from None
 
 
 def extractor_name(portal: Portal) -> tuple[str, str]:
@@ -85,12 +109,14 @@ def reextract(archive: "Archive") -> dict[str, int]:
     Returns how many articles came out new, updated, unchanged, and how many pages failed.
     """
     counts = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    from archive.store import DamagedPage
+
     for page_id, page_url in archive.latest_article_pages():
-        _url, body, content_type = archive.page_body(page_id)
         try:
+            _url, body, content_type = archive.page_body(page_id)
             portal = resolve_portal(page_url)
             result = extract_page(body, page_url, portal, content_type)
-        except ExtractionError as error:
+        except (ExtractionError, DamagedPage) as error:
             counts["failed"] += 1
             archive.record_failure(None, page_url, "", error.kind, str(error), page_id)
             continue

@@ -19,6 +19,7 @@ from w3lib.url import safe_url_string, url_query_cleaner
 from scraper.body import Body, iter_links, read_body
 from scraper.cleaning import SOURCE_LABEL, decode_html, parse_count, strip_label, tidy, tidy_or_none
 from scraper.dates import iso_from_head, parse_vietnamese_datetime
+from scraper.urls import canonical_problem, is_web_url
 
 RECORD_KEYS = (
     "url", "portal", "province", "title", "published", "category", "sapo",
@@ -127,11 +128,21 @@ class ArticlePage(_Selecting):
             raise ExtractionError(f"{self.layout}: no {field} at {self.SELECTORS.get(field)} in {self.url}")
         return value
 
-    def canonical_url(self) -> str:
-        href = self.select("canonical")
-        if href:
-            return safe_url_string(urljoin(self.url, href))
+    def fetched_url(self) -> str:
+        """The URL the page was fetched at, without the listing parameters that never name an article."""
         return url_query_cleaner(self.url, self.DROP_PARAMS, remove=True)
+
+    def canonical_url(self) -> str:
+        """The page's canonical where it can stand for the page (scraper.urls), else the fetched URL."""
+        href = self.select("canonical")
+        if not href:
+            return self.fetched_url()
+        canonical = safe_url_string(urljoin(self.url, href))
+        problem = canonical_problem(canonical, self.url)
+        if problem:
+            self.warnings.append(f"{problem}; kept the fetched URL")
+            return self.fetched_url()
+        return canonical
 
     def title(self) -> str:
         return self.require("title")
@@ -208,9 +219,9 @@ class ListingPage(_Selecting):
         for css in self.SELECTORS.get(field, []):
             for href in self.css(css):
                 href = href.strip()
-                if href and not href.startswith(("javascript:", "#", "mailto:")):
+                if href and not href.startswith("#"):
                     url = safe_url_string(urljoin(self.url, href))
-                    if url not in urls:
+                    if is_web_url(url) and url not in urls:
                         urls.append(url)
         return urls
 

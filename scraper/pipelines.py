@@ -71,11 +71,13 @@ class ArchivePipeline:
         self.page_ids: dict[str, int] = {}
         self.tallies: dict[str, Counter] = defaultdict(Counter)
         self.storage_error: str | None = None
+        self.requests_counted = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
+        crawler.signals.connect(pipeline.spider_error, signal=signals.spider_error)
         return pipeline
 
     def open_spider(self, spider: Spider | None = None) -> None:
@@ -99,9 +101,16 @@ class ArchivePipeline:
             return  # a 304 has no body to keep; the article it names is touched instead
         kind = request.meta.get("soyte_kind", "other")
         page_id = self.archive.save_page(response.url, response.status, header_dict(response),
-                                         response.body, self.run_id, kind)
+                                         response.body, self.run_id, kind,
+                                         requests=self.requests_since_last_count())
         if kind == "article":  # looked up once, by the item this page gives
             self.page_ids[response.url] = page_id
+
+    def requests_since_last_count(self) -> int:
+        """Requests this crawler sent since the run's count last moved (several crawlers share a run)."""
+        sent = self.crawler.stats.get_value("downloader/request_count", 0)
+        delta, self.requests_counted = sent - self.requests_counted, sent
+        return delta
 
     def count(self, portal: str, what: str) -> None:
         self.tallies[portal][what] += 1
@@ -110,6 +119,33 @@ class ArchivePipeline:
     @guarded
     def process_item(self, item, spider: Spider | None = None):
         assert self.archive is not None and self.run_id is not None
+        try:
+            return self.store_item(item)
+        except sqlite3.Error:
+            raise
+        except Exception as error:  # noqa: BLE001 — an unforeseen error loses no page silently
+            url = getattr(item, "page_url", None) or getattr(item, "url", "")
+            portal = getattr(item, "portal", None) or getattr(item, "record", {}).get("portal", "")
+            self.record_error(url, portal, error)
+            raise DropItem(f"{type(error).__name__}: {error}") from None
+
+    def record_error(self, url: str, portal: str, error: BaseException, kind: str = "error") -> None:
+        """An exception nobody foresaw, on one page: a failure retried by the next run, never a silent loss."""
+        reason = f"{type(error).__name__}: {error}"
+        logger.error("%s: %s: %s: %s", portal, kind, url, reason)
+        self.count(portal, "extraction_failures" if kind == "error" else "fetch_failures")
+        self.archive.record_failure(self.run_id, url, portal, kind, reason, self.page_ids.pop(url, None))
+        self.archive.add_to_run(self.run_id, errors=1)
+
+    def spider_error(self, failure, response: Response, spider: Spider) -> None:
+        """A callback raised: record it against the page (a listing's error leaves its portal incomplete)."""
+        kind = "listing-error" if response.meta.get("soyte_kind") == "listing" else "error"
+        try:
+            self.record_error(response.url, response.meta.get("portal", ""), failure.value, kind)
+        except sqlite3.Error as error:
+            self.storage_failed(error)
+
+    def store_item(self, item):
         if isinstance(item, ArticleItem):
             portal, page_id = item.record["portal"], self.page_ids.pop(item.page_url, None)
             outcome = self.archive.upsert_article(item.record, layout=item.layout, extractor=item.extractor,
@@ -131,7 +167,7 @@ class ArchivePipeline:
                 logger.warning("%s: 304 for %s, which is not archived under that URL", item.portal, item.url)
         elif isinstance(item, FailureItem):
             logger.warning("%s: %s: %s: %s", item.portal, item.kind, item.url, item.reason)
-            self.count(item.portal, "extraction_failures" if item.kind == "extraction" else "fetch_failures")
+            self.count(item.portal, "extraction_failures" if item.kind in ("extraction", "error") else "fetch_failures")
             self.archive.record_failure(self.run_id, item.url, item.portal, item.kind, item.reason,
                                         self.page_ids.pop(item.url, None), item.status)
             self.archive.add_to_run(self.run_id, errors=1)
@@ -158,7 +194,7 @@ class ArchivePipeline:
     def record_results(self) -> None:
         """The run's request count, each portal's tally and alarm, and (for a bare `scrapy crawl`) the run's end."""
         stats = self.crawler.stats
-        self.archive.add_to_run(self.run_id, requests=stats.get_value("downloader/request_count", 0))
+        self.archive.add_to_run(self.run_id, requests=self.requests_since_last_count())
         share = self.crawler.settings.getfloat("SOYTE_MAX_FAILURE_SHARE")
         problems = []
         for portal in getattr(self.crawler.spider, "portals", []):

@@ -19,9 +19,10 @@ from w3lib.url import url_query_cleaner
 
 from archive.frontier import Frontier
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
-from scraper.extract import extract_page
+from scraper.extract import Extraction, extract_page
 from scraper.pages import ArticlePage, ExtractionError, ListingPage
 from scraper.registry import Portal, get_portal, portals_for_spider
+from scraper.urls import CanonicalGuard
 
 NOT_MODIFIED = 304
 
@@ -52,6 +53,7 @@ class PortalSpider(scrapy.Spider):
         only = tuple(key for key in (portals or "").split(",") if key)
         self.portals: list[Portal] = portals_for_spider(self.name, only or None)
         self.frontier = frontier or Frontier()
+        self.canonicals = CanonicalGuard(self.frontier.fetched_at)
         # Links and redirects to other hosts are dropped by Scrapy's offsite filtering.
         self.allowed_domains = [portal.host for portal in self.portals]
 
@@ -90,11 +92,22 @@ class PortalSpider(scrapy.Spider):
 
     def follow_articles(self, urls: list[str], portal: str):
         self.count(portal, "article_links", len(urls))
+        self.canonicals.listed_articles(urls)
         for url in urls:
             if not self.frontier.is_known(url):
                 yield self.article_request(url, portal)
 
     def parse_listing(self, response: Response, portal: str):
+        """A listing page's article links and next pages; any error in reading it is a recorded
+        failure that leaves the portal incomplete (the next run walks its listings again)."""
+        try:
+            yield from self.read_listing(response, portal)
+        except Exception as error:  # noqa: BLE001 — an unforeseen page must not end the crawl silently
+            self.logger.exception("%s: listing page %s could not be read", portal, response.url)
+            yield FailureItem(response.url, portal, f"{type(error).__name__}: {error}", kind="listing-error",
+                              status=response.status)
+
+    def read_listing(self, response: Response, portal: str):
         if response.status == NOT_MODIFIED:
             self.count(portal, "listing_not_modified")
             self.logger.info("%s: listing unchanged since the last run: %s", portal, response.url)
@@ -141,11 +154,19 @@ class PortalSpider(scrapy.Spider):
         except ExtractionError as error:
             yield FailureItem(response.url, portal, str(error), kind=error.kind, status=response.status)
             return
+        self.guard_canonical(result, self.article_link(response.url))
         if result.method == "generic":
             self.logger.warning("%s: saved generically (the layout's rules failed): %s", portal, result.note)
         yield ArticleItem(record=result.record, page_url=response.url, layout=self.article_page.layout,
                           extractor=self.extractor(), extraction=result.method, note=result.note,
                           warnings=result.warnings)
+
+    def guard_canonical(self, result: Extraction, fetched: str) -> None:
+        """Keep the fetched URL when the page's canonical is another article's (scraper.urls)."""
+        problem = self.canonicals.problem(result.record["url"], fetched)
+        if problem:
+            result.record["url"] = fetched
+            result.warnings.append(f"{problem}; kept the fetched URL")
 
     def failed(self, failure: Failure):
         request = failure.request

@@ -60,3 +60,12 @@ def test_runs_lists_the_crawl_runs_newest_first(archive_path, replay_server):
     soyte("crawl", "angiang", "--db", str(archive_path), "--replay", replay_server.url)
     runs = [json.loads(line) for line in soyte("runs", "--db", str(archive_path)).stdout.splitlines()]
     assert [(run["id"], run["portals"], run["articles_new"]) for run in runs] == [(2, "angiang", 4), (1, "hatinh", 4)]
+
+
+def test_ci_runs_the_test_command_that_the_readme_gives():
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Run the tests", 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0]
+    assert "apt-get install" in section and "chromium" in section and "python -m pytest" in section
+    assert section in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()

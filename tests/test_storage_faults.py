@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +108,57 @@ def test_datasette_reads_the_archive_while_a_crawl_writes_it(archive_path):
     assert len(counts) >= 5, errors[-3:]
     assert counts == sorted(counts) and counts[0] >= 4 and counts[-1] <= 17
     assert query(archive_path, "SELECT count(*) AS n FROM articles") == [{"n": 17}]
+
+
+def damaged_copy(kind: str, good: Path, where: Path) -> Path:
+    """An archive path that is not a usable archive in one of the ways files go wrong."""
+    path = where / f"{kind}.db"
+    if kind == "not-a-database":
+        path.write_bytes(b"Tin tuc y te\n" * 500)
+    elif kind == "corrupt":
+        data = bytearray(good.read_bytes())
+        data[100:4096 * 3] = b"\xff" * (4096 * 3 - 100)  # the header page and the first tables' pages
+        path.write_bytes(bytes(data))
+    elif kind == "directory":
+        path.mkdir()
+    return path
+
+
+@pytest.fixture(scope="module")
+def good_archive(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("good") / "archive.db"
+    with ReplayServer() as server:
+        soyte("crawl", "hatinh", "--db", str(db), "--replay", server.url)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return db
+
+
+COMMANDS = {"crawl": ["crawl", "hatinh", "--db"], "search": ["search", "y te", "--db"], "runs": ["runs", "--db"],
+            "export": ["export", "--db"], "serve": ["serve", "--port", "1", "--db"], "reextract": ["reextract", "--db"]}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("kind", ["not-a-database", "corrupt", "directory"])
+def test_an_unusable_archive_is_one_line_and_exit_4(good_archive, tmp_path, replay_server, command, kind):
+    db = damaged_copy(kind, good_archive, tmp_path)
+    extra = ["--replay", replay_server.url] if command == "crawl" else []
+    result = soyte(*COMMANDS[command], str(db), *extra, check=False, timeout=60)
+    assert result.returncode == 4, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith(f"soyte {command}:")]
+    assert len(lines) == 1 and str(db) in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["search", "runs", "export"])
+def test_reading_commands_work_on_a_read_only_archive(good_archive, small_disk, command):
+    db = small_disk / "archive.db"
+    db.write_bytes(good_archive.read_bytes())
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    try:
+        result = soyte(*COMMANDS[command], str(db), check=False, timeout=60)
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
