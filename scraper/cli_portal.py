@@ -21,19 +21,24 @@ def portal_or_usage_error(key: str) -> Portal:
 
 def portals_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=STATUSES, help="only the portals with this status")
+    parser.add_argument("--unverified", action="store_true",
+                        help="only the portals whose host no cited public source confirms yet (host_verified "
+                             "is not true): what is left to check")
 
 
 @command("portals", "List the registry's portals (active, planned, retired) as JSON lines.",
-         "soyte portals --status planned", portals_arguments, uses_archive=False)
+         "soyte portals --status planned --unverified", portals_arguments, uses_archive=False)
 def cmd_portals(args: argparse.Namespace) -> int:
     try:
         portals = load_portals()
     except RegistryError as error:
         raise UsageError(str(error)) from None
     for portal in portals.values():
-        if args.status in (None, portal.status):
+        if args.status in (None, portal.status) and not (args.unverified and portal.host_verified is True):
             emit({"key": portal.key, "province": portal.province, "host": portal.host, "status": portal.status,
                   "spider": portal.spider or None, "successor": portal.successor, "retired_on": portal.retired_on,
+                  "host_verified": portal.host_verified, "host_source": portal.host_source or None,
+                  "host_source_date": portal.host_source_date or None, "host_note": portal.host_note or None,
                   "notes": portal.notes})
     return EXIT_OK
 

@@ -23,6 +23,8 @@ REGISTRY_PATH = Path(os.environ.get("SOYTE_REGISTRY") or Path(__file__).with_nam
 DEMO_PORTALS = Path(__file__).with_name("demo_portals")
 
 STATUSES = ("active", "planned", "retired")
+# A host's source date is as precise as the source: a day, a month or a year.
+SOURCE_DATE_PATTERN = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
 # A key names a spider module, a test module and a fixture folder: ASCII lower-case, no separators.
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*\Z")
 HOST_PATTERN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+\Z")
@@ -41,6 +43,10 @@ class Portal:
     notes: str = ""
     retired_on: str | None = None
     successor: str | None = None
+    host_verified: bool | None = None  # None: the entry says nothing of how its host is known
+    host_source: str = ""
+    host_source_date: str = ""
+    host_note: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -50,6 +56,11 @@ class Portal:
     @property
     def demo_dir(self) -> Path | None:
         return DEMO_PORTALS / self.demo if self.demo else None
+
+    @property
+    def pages_captured(self) -> bool:
+        """Whether pages of the host are captured in the repository: a spider's fixtures or bundled demo pages."""
+        return bool(self.spider or self.demo or (DEMO_PORTALS / self.key).is_dir())
 
 
 class RegistryError(ValueError):
@@ -69,6 +80,63 @@ def spider_module_exists(spider: str) -> bool:
         return importlib.util.find_spec(f"spiders.{spider}") is not None
     except (ImportError, ValueError):
         return False
+
+
+def source_date_problem(value: object) -> str | None:
+    """Why a host_source_date is not "YYYY-MM-DD", "YYYY-MM" or "YYYY" (a real day, month or year), or None."""
+    if not isinstance(value, str) or not SOURCE_DATE_PATTERN.match(value):
+        return (f"host_source_date {str(value)!r} is not a quoted \"YYYY-MM-DD\", \"YYYY-MM\" or \"YYYY\" "
+                f"(the date the source gives)")
+    parts = [int(part) for part in value.split("-")]
+    try:
+        date(parts[0], *(parts[1:] + [1] * (3 - len(parts))))
+    except ValueError:
+        return f"host_source_date {value!r} is not a real date"
+    return None
+
+
+def host_problems(portal: Portal) -> list[str]:
+    """What is wrong with how an entry says its host is known.
+
+    A host nobody opened is a guess (soyte.<province>.gov.vn is often wrong), and a crawl of a wrong
+    host fails or archives someone else's site. So a planned or retired entry whose pages are not
+    captured in the repository (no spider, no bundled demo pages) must either cite the public page
+    that names the address (host_verified = true, host_source, host_source_date) or say it is
+    unchecked and what was looked for (host_verified = false, host_note). Active portals are crawled
+    and tested against their pages; any entry that has host_verified is held to it.
+    """
+    if portal.host_verified is None:
+        if portal.status == "active" or portal.pages_captured:
+            return []
+        return [f"host {portal.host} is neither verified nor marked unverified: add host_verified = true with "
+                f"host_source (the URL of a page naming it) and host_source_date, or host_verified = false "
+                f"with host_note (what was looked for)"]
+    if not isinstance(portal.host_verified, bool):
+        return [f"host_verified {portal.host_verified!r} must be true or false"]
+    if not portal.host_verified:
+        if str(portal.host_note or "").strip():
+            return []
+        return ["an unverified host needs host_note: what was looked for, and what was found or disagreed"]
+    problems = []
+    source = portal.host_source if isinstance(portal.host_source, str) else ""
+    if urlsplit(source).scheme not in ("http", "https") or not urlsplit(source).hostname:
+        problems.append(f"a verified host needs host_source, the http(s) URL of the page naming it "
+                        f"(got {portal.host_source!r})")
+    date_problem = source_date_problem(portal.host_source_date)
+    if date_problem:
+        problems.append(date_problem)
+    return problems
+
+
+def start_url_problems(portal: Portal) -> list[str]:
+    """Start URLs are on the portal's host: a sub-site's path goes in start_urls, never in host."""
+    problems = []
+    for url in portal.start_urls:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https") or not (host == portal.host or host.endswith("." + portal.host)):
+            problems.append(f"start URL {url!r} is not an http(s) URL on host {portal.host}")
+    return problems
 
 
 def entry_problems(portal: Portal) -> list[str]:
@@ -100,7 +168,7 @@ def entry_problems(portal: Portal) -> list[str]:
             date.fromisoformat(portal.retired_on)
         except (TypeError, ValueError):
             problems.append(f"retired_on {portal.retired_on!r} is not a date YYYY-MM-DD")
-    return problems
+    return problems + start_url_problems(portal) + host_problems(portal)
 
 
 def validate(portals: dict[str, Portal]) -> list[str]:

@@ -5,12 +5,14 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from scraper.cli import main
-from scraper.registry import RegistryError, load_portals, portal_for_url
+from scraper.registry import REGISTRY_PATH, RegistryError, load_portals, portal_for_url
 from tests.conftest import ROOT, soyte
 
 POST_MERGER = {
@@ -30,8 +32,12 @@ SUCCESSORS = {
     "soctrang": "cantho", "haugiang": "cantho", "bentre": "vinhlong", "travinh": "vinhlong",
     "tiengiang": "dongthap", "baclieu": "camau", "kiengiang": "angiang",
 }
+# Hosts a department left before the merger, retired on the day it moved.
+MOVED = {"hochiminhmedinet": "hochiminh"}
 BUNDLED = ["bacninh", "hagiang", "angiang", "hatinh"]
 VALID = 'province = "Tỉnh A"\nhost = "soyte.a.gov.vn"\nspider = "hatinh"\nstart_urls = ["https://soyte.a.gov.vn/"]\n'
+UNVERIFIED = 'host_verified = false\nhost_note = "a test entry: nothing looked for"\n'
+VERIFIED = 'host_verified = true\nhost_source = "https://baochinhphu.vn/a.htm"\n'
 
 
 def test_the_34_provinces_of_2025_are_the_portals_without_a_successor():
@@ -40,26 +46,50 @@ def test_the_34_provinces_of_2025_are_the_portals_without_a_successor():
     assert len(POST_MERGER) == 34
 
 
-def test_every_pre_merger_province_names_its_successor():
-    assert {key: p.successor for key, p in load_portals().items() if p.successor} == SUCCESSORS
+def test_every_pre_merger_province_and_moved_host_names_its_successor():
+    assert {key: p.successor for key, p in load_portals().items() if p.successor} == {**SUCCESSORS, **MOVED}
     assert len(POST_MERGER) + len(SUCCESSORS) == 63
 
 
 def test_merged_portals_retired_on_the_day_the_new_provinces_began():
     retired = {key: p.retired_on for key, p in load_portals().items() if p.status == "retired"}
-    assert retired == {key: "2025-07-01" for key in SUCCESSORS if key != "hagiang"}
+    assert retired == {**{key: "2025-07-01" for key in SUCCESSORS if key != "hagiang"}, "hochiminhmedinet": "2017-01-01"}
 
 
 def test_only_the_four_bundled_portals_are_crawled_and_in_this_order():
     assert [key for key, p in load_portals().items() if p.active] == BUNDLED
 
 
-def test_every_host_is_a_soyte_host_and_the_guessed_ones_say_so():
+def test_every_host_is_a_distinct_gov_vn_host():
     portals = load_portals()
-    assert all(p.host.startswith("soyte.") and p.host.endswith(".gov.vn") for p in portals.values())
-    assert len({p.host for p in portals.values()}) == 63
-    unverified = {key for key, p in portals.items() if "Host unverified" in p.notes}
-    assert unverified == set(portals) - set(BUNDLED)
+    assert all(p.host.endswith(".gov.vn") for p in portals.values())
+    assert len({p.host for p in portals.values()}) == len(portals) == 64
+
+
+def test_every_entry_without_captured_pages_says_how_its_host_is_known():
+    entries = tomllib.loads(REGISTRY_PATH.read_text(encoding="utf-8"))
+    captured = {key for key, entry in entries.items() if entry.get("spider") or entry.get("demo")
+                or (ROOT / "scraper" / "demo_portals" / key).is_dir()}
+    assert {key for key, entry in entries.items() if "host_verified" not in entry} == captured
+    assert not any("Host unverified" in entry["notes"] for key, entry in entries.items() if key not in captured)
+
+
+def test_a_verified_host_is_named_by_a_page_on_it_or_by_the_cited_news_item():
+    """The department's own pages prove their host; a third-party source must be a page that names it."""
+    verified = {key: p for key, p in load_portals().items() if p.host_verified}
+    off_host = {key for key, p in verified.items()
+                if urlsplit(p.host_source).hostname not in (p.host, f"www.{p.host}")}
+    assert off_host == {"hochiminh", "hochiminhmedinet"}
+    assert all(p.host_source_date and p.host_note for p in verified.values())
+
+
+def test_ho_chi_minh_city_publishes_at_medinet_since_2017():
+    portals = load_portals()
+    source = "http://infonet.vn/trien-khai-cong-thong-tin-dien-tu-nganh-y-te-tphcm-post216761.info"
+    assert [(p.host, p.status, p.retired_on, p.successor, p.host_verified, p.host_source, p.host_source_date)
+            for p in (portals["hochiminh"], portals["hochiminhmedinet"])] == [
+        ("medinet.gov.vn", "planned", None, None, True, source, "2017-01-01"),
+        ("medinet.hochiminhcity.gov.vn", "retired", "2017-01-01", "hochiminh", True, source, "2017-01-01")]
 
 
 def test_urls_of_a_portal_without_a_spider_belong_to_no_portal():
@@ -72,9 +102,34 @@ def test_portals_command_lists_the_planned_provinces(capsys):
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 31
     assert next(row for row in rows if row["key"] == "tuyenquang") == {
-        "key": "tuyenquang", "province": "Tuyên Quang", "host": "soyte.tuyenquang.gov.vn", "status": "planned",
-        "spider": None, "successor": None, "retired_on": None,
-        "notes": "Since 2025-07-01 includes the former Hà Giang. Host unverified (follows soyte.<province>.gov.vn)."}
+        "key": "tuyenquang", "province": "Tuyên Quang", "host": "soytetuyenquang.gov.vn", "status": "planned",
+        "spider": None, "successor": None, "retired_on": None, "host_verified": True,
+        "host_source": "http://soytetuyenquang.gov.vn/ke-hoach-y-te", "host_source_date": "2021-08",
+        "host_note": "The department's own 'Kế hoạch y tế' page (quoting the province's plan 123/KH-UBND of "
+                     "2021-08-04). The host has no dot: soytetuyenquang, not soyte.tuyenquang. Whether the merged "
+                     "province (with Hà Giang) kept it after 2025-07-01 is not known.",
+        "notes": "Since 2025-07-01 includes the former Hà Giang."}
+
+
+def test_unverified_lists_exactly_the_entries_whose_host_is_not_verified(capsys):
+    entries = tomllib.loads(REGISTRY_PATH.read_text(encoding="utf-8"))
+    expected = [key for key, entry in entries.items() if entry.get("host_verified") is not True]
+    assert main(["portals", "--unverified"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["key"] for row in rows] == expected
+    assert {row["host_verified"] for row in rows} == {False, None}  # None: bundled portals without the fields yet
+    assert main(["portals", "--unverified", "--status", "retired"]) == 0
+    retired = [json.loads(line)["key"] for line in capsys.readouterr().out.splitlines()]
+    assert retired == [key for key in expected if entries[key]["status"] == "retired"]
+    assert "kontum" not in retired and "yenbai" in retired
+
+
+def test_unverified_is_one_line_of_json_per_entry_from_the_cli():
+    result = soyte("portals", "--unverified", "--status", "planned")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    hanoi = next(row for row in rows if row["key"] == "hanoi")
+    assert (hanoi["host"], hanoi["host_verified"], hanoi["host_source"]) == ("soyte.hanoi.gov.vn", False, None)
+    assert "hochiminh" not in {row["key"] for row in rows}
 
 
 def load_text(tmp_path: Path, text: str):
@@ -85,28 +140,53 @@ def load_text(tmp_path: Path, text: str):
 
 def test_a_valid_registry_with_planned_and_retired_portals_loads(tmp_path):
     portals = load_text(tmp_path, f'[a]\n{VALID}\n'
-                                  '[b]\nprovince = "Tỉnh B"\nhost = "soyte.b.gov.vn"\nstatus = "planned"\n\n'
+                                  f'[b]\nprovince = "Tỉnh B"\nhost = "soyte.b.gov.vn"\nstatus = "planned"\n{UNVERIFIED}\n'
                                   '[c]\nprovince = "Tỉnh C"\nhost = "soyte.c.gov.vn"\nstatus = "retired"\n'
-                                  'retired_on = "2025-07-01"\nsuccessor = "a"\n')
-    assert [(p.key, p.status, p.spider, p.successor) for p in portals.values()] == [
-        ("a", "active", "hatinh", None), ("b", "planned", "", None), ("c", "retired", "", "a")]
+                                  f'retired_on = "2025-07-01"\nsuccessor = "a"\n{VERIFIED}host_source_date = "2025-06"\n')
+    assert [(p.key, p.status, p.spider, p.successor, p.host_verified, p.host_source_date)
+            for p in portals.values()] == [("a", "active", "hatinh", None, None, ""),
+                                           ("b", "planned", "", None, False, ""),
+                                           ("c", "retired", "", "a", True, "2025-06")]
+
+
+HOST_NOT_SAID = ("[a] host soyte.a.gov.vn is neither verified nor marked unverified: add host_verified = true with "
+                 "host_source (the URL of a page naming it) and host_source_date, or host_verified = false with "
+                 "host_note (what was looked for)")
+PLANNED = '[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "planned"\n'
 
 
 @pytest.mark.parametrize("text, problem", [
     (f'[a]\n{VALID}status = "live"\n', "[a] status 'live' is not one of active, planned, retired"),
-    ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "retired"\n',
+    (f'[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "retired"\n{UNVERIFIED}',
      '[a] a retired portal needs retired_on = "YYYY-MM-DD"; [a] a retired portal needs successor = "<portal key>"'),
-    (f'[a]\n{VALID}\n[b]\nprovince = "B"\nhost = "soyte.a.gov.vn"\nstatus = "planned"\n',
+    (f'[a]\n{VALID}\n[b]\nprovince = "B"\nhost = "soyte.a.gov.vn"\nstatus = "planned"\n{UNVERIFIED}',
      "[b] host soyte.a.gov.vn is already the host of [a]"),
     ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nspider = "nosuch"\nstart_urls = ["https://soyte.a.gov.vn/"]\n',
      '[a] spider module spiders/nosuch.py is missing (scaffold it with soyte new-portal, or set status = "planned")'),
     ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\n', "[a] an active portal needs a spider; "
                                                        "[a] an active portal needs start_urls"),
-    ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "retired"\nretired_on = "1/7/2025"\nsuccessor = "x"\n',
+    ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "retired"\nretired_on = "1/7/2025"\nsuccessor = "x"\n'
+     f'{UNVERIFIED}',
      "[a] retired_on '1/7/2025' is not a date YYYY-MM-DD; [a] successor 'x' is not a portal in the registry"),
     (f'[Ha-Giang]\n{VALID}', "[Ha-Giang] the key must be ASCII lower-case letters and digits (e.g. tuyenquang)"),
-    ('[a]\nprovince = "A"\nhost = "https://soyte.a.gov.vn"\nstatus = "planned"\n',
+    (f'[a]\nprovince = "A"\nhost = "https://soyte.a.gov.vn"\nstatus = "planned"\n{UNVERIFIED}',
      "[a] host 'https://soyte.a.gov.vn' is not a bare host name (e.g. soyte.hatinh.gov.vn)"),
+    (PLANNED, HOST_NOT_SAID),
+    (f'{PLANNED}host_verified = true\n',
+     "[a] a verified host needs host_source, the http(s) URL of the page naming it (got ''); "
+     "[a] host_source_date '' is not a quoted \"YYYY-MM-DD\", \"YYYY-MM\" or \"YYYY\" (the date the source gives)"),
+    (f'{PLANNED}{VERIFIED}host_source_date = "1/2017"\n',
+     "[a] host_source_date '1/2017' is not a quoted \"YYYY-MM-DD\", \"YYYY-MM\" or \"YYYY\" (the date the source gives)"),
+    (f'{PLANNED}{VERIFIED}host_source_date = 2017-01-01\n',
+     "[a] host_source_date '2017-01-01' is not a quoted \"YYYY-MM-DD\", \"YYYY-MM\" or \"YYYY\" (the date the source gives)"),
+    (f'{PLANNED}{VERIFIED}host_source_date = "2025-13"\n', "[a] host_source_date '2025-13' is not a real date"),
+    (f'{PLANNED}host_verified = true\nhost_source = "baochinhphu.vn/a.htm"\nhost_source_date = "2025"\n',
+     "[a] a verified host needs host_source, the http(s) URL of the page naming it (got 'baochinhphu.vn/a.htm')"),
+    (f'{PLANNED}host_verified = false\n',
+     "[a] an unverified host needs host_note: what was looked for, and what was found or disagreed"),
+    (f'{PLANNED}host_verified = "yes"\n', "[a] host_verified 'yes' must be true or false"),
+    (f'{PLANNED}{UNVERIFIED}start_urls = ["https://hanoi.gov.vn/soyte"]\n',
+     "[a] start URL 'https://hanoi.gov.vn/soyte' is not an http(s) URL on host soyte.a.gov.vn"),
 ])
 def test_a_registry_mistake_is_one_error_naming_the_entry(tmp_path, text, problem):
     with pytest.raises(RegistryError) as error:

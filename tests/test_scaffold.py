@@ -119,7 +119,7 @@ def test_new_portal_like_fills_in_the_planned_province_and_copies_the_layout(pro
     assert tomllib.loads(text)["tuyenquang"] == {
         "province": "Tuyên Quang", "host": "soyte.tuyenquang.gov.vn", "spider": "tuyenquang", "layout": "tuyenquang",
         "start_urls": ["https://soyte.tuyenquang.gov.vn/"], "status": "planned",
-        "notes": "Since 2025-07-01 includes the former Hà Giang. Host unverified (follows soyte.<province>.gov.vn). "
+        "notes": "Since 2025-07-01 includes the former Hà Giang. Host was soytetuyenquang.gov.vn. "
                  f"Scaffolded from the hagiang layout by soyte new-portal on {TODAY}: "
                  'set status = "active" once tests/test_tuyenquang.py passes.'}
     probe = ("import json, spiders.tuyenquang as m, spiders.hagiang as h; print(json.dumps(["
@@ -161,7 +161,7 @@ def test_pages_are_saved_only_for_a_scaffolded_portal(untouched):
     result = run(untouched, "save-page", "https://soyte.tuyenquang.gov.vn/", "--portal", "tuyenquang")
     assert (result.returncode, result.stderr.splitlines()) == (2, [
         "soyte save-page: tuyenquang has no spider yet: "
-        "run soyte new-portal tuyenquang --host https://soyte.tuyenquang.gov.vn first"])
+        "run soyte new-portal tuyenquang --host https://soytetuyenquang.gov.vn first"])
     assert not (untouched / "tests" / "fixtures").exists()
 
 
