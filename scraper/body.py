@@ -117,16 +117,30 @@ def _has_block_child(element: etree._Element) -> bool:
     return any(_tag(child) in BLOCK_TAGS for child in element)
 
 
+# Where lazy-loading themes (WordPress with Jetpack or WP Rocket, many VNPT portals) keep the
+# real image while `src` holds a placeholder.
+LAZY_SOURCES = ("data-lazy-src", "data-src", "data-original", "data-lazy")
+
+
+def _placeholder(src: str) -> bool:
+    """A src that stands in for the image until a script loads it: an inline data: URI or an SVG."""
+    return not src or src.startswith("data:") or src.split("?")[0].lower().endswith(".svg")
+
+
 class _Walker:
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, caption_attribute: str | None = None):
         self.base_url = base_url
+        self.caption_attribute = caption_attribute
         self.blocks: list[Block] = []
 
     def image(self, img: etree._Element) -> dict | None:
-        src = (img.get("src") or img.get("data-src") or "").strip()
-        if not src or src.startswith("data:"):
+        src = (img.get("src") or "").strip()
+        if _placeholder(src):
+            src = next((img.get(name).strip() for name in LAZY_SOURCES if (img.get(name) or "").strip()), src)
+        if _placeholder(src):
             return None
-        return {"url": safe_url_string(urljoin(self.base_url, src)), "caption": None}
+        caption = tidy(img.get(self.caption_attribute)) if self.caption_attribute else None
+        return {"url": safe_url_string(urljoin(self.base_url, src)), "caption": caption or None}
 
     def images_in(self, element: etree._Element) -> list[dict]:
         nodes = [element] if _tag(element) == "img" else element.iter("img")
@@ -241,7 +255,17 @@ def _drop_repeated_captions(blocks: list[Block]) -> list[Block]:
     return [block for block in blocks if not (block.text and not block.images and block.text in captions)]
 
 
-def _peel_credits(blocks: list[Block], body: etree._Element) -> tuple[str | None, str | None]:
+def _credited_source(text: str, prefixes: tuple[str, ...]) -> str | None:
+    """'Theo Báo Cần Thơ' → 'Báo Cần Thơ' when the layout says its last line credits a source so;
+    a short line without a full stop, never a sentence that happens to begin with 'Theo'."""
+    for prefix in prefixes:
+        if text.startswith(prefix + " ") and len(text) <= 120 and not text.rstrip().endswith((".", ";", ":")):
+            return tidy(text[len(prefix):]).strip("()") or None
+    return None
+
+
+def _peel_credits(blocks: list[Block], body: etree._Element,
+                  source_prefixes: tuple[str, ...] = ()) -> tuple[str | None, str | None]:
     """Take the byline and source lines off the end of the body (at most three lines)."""
     author = source = None
     for _ in range(MAX_CREDIT_LINES):
@@ -253,6 +277,8 @@ def _peel_credits(blocks: list[Block], body: etree._Element) -> tuple[str | None
             break
         if source is None and SOURCE_LABEL.match(last.text):
             source = strip_label(last.text)
+        elif source is None and _credited_source(last.text, source_prefixes):
+            source = _credited_source(last.text, source_prefixes)
         elif author is None and AUTHOR_LABEL.match(last.text) and len(last.text) <= 120:
             author = last.text  # the byline as printed, label included ("Tin, ảnh: …")
         elif not _right_aligned(last.element, body) or len(last.text) > 120:
@@ -278,12 +304,18 @@ def _unique_images(blocks: list[Block]) -> list[dict]:
     return list(seen.values())
 
 
-def read_body(body: etree._Element, base_url: str) -> Body:
-    """Paragraphs, images and credits of an article body element."""
-    walker = _Walker(base_url)
+def read_body(body: etree._Element, base_url: str, caption_attribute: str | None = None,
+              source_prefixes: list[str] | tuple[str, ...] = ()) -> Body:
+    """Paragraphs, images and credits of an article body element.
+
+    The options are a layout's [reading] section: `caption_attribute` names an image attribute
+    that holds its caption (Joomla's caption.js draws `title`), `source_prefixes` the words that
+    open a last line crediting the source ('Theo Báo Cần Thơ').
+    """
+    walker = _Walker(base_url, caption_attribute)
     walker.walk(body)
     blocks = _drop_repeated_captions(_attach_following_captions(walker.blocks))
-    author, source = _peel_credits(blocks, body)
+    author, source = _peel_credits(blocks, body, tuple(source_prefixes))
     return Body(
         paragraphs=[block.text for block in blocks if block.text],
         images=_unique_images(blocks),

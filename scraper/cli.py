@@ -149,24 +149,33 @@ def extract_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", required=True, help="the URL the page was served at")
     parser.add_argument("--portal", help="portal key (default: found from the URL's host)")
     parser.add_argument("--content-type", help="the Content-Type header it was served with")
+    parser.add_argument("--generic", action="store_true", help="use the generic extractor, not the layout's rules")
 
 
-@command("extract", "Extract one saved article page and print its record as JSON.",
+@command("extract", "Extract one saved article page and print its record as JSON, as a crawl would store it.",
          "soyte extract page.html --url https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/...",
          extract_arguments, uses_archive=False)
 def cmd_extract(args: argparse.Namespace) -> int:
-    from scraper.extract import extract
+    from scraper.extract import extract_page, resolve_portal
     from scraper.pages import ExtractionError
 
     path = Path(args.page)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     try:
-        record = extract(path.read_bytes(), args.url, args.portal, args.content_type)
+        portal = resolve_portal(args.url, args.portal)
+        result = extract_page(path.read_bytes(), args.url, portal, args.content_type,
+                              method="generic" if args.generic else "auto")
+    except KeyError as error:
+        raise UsageError(str(error).strip('"')) from None
     except ExtractionError as error:
         say(f"extraction failed: {error}")
         return EXIT_PROBLEM
-    sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+    if result.method == "generic":
+        say(f"generic extractor used: {result.note or 'asked for with --generic'}")
+    for warning in result.warnings:
+        say(f"warning: {warning}")
+    sys.stdout.write(json.dumps(result.record, ensure_ascii=False, indent=1) + "\n")
     return EXIT_OK
 
 

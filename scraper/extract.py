@@ -1,41 +1,39 @@
-"""Extraction without Scrapy: (html, url) → article record, for `soyte extract` and `soyte reextract`."""
+"""Extraction without Scrapy: (html, url) → article record, for the crawler, `soyte extract`,
+`soyte reextract` and `soyte learn` alike.
+
+One function, `extract_page`: the portal's layout file (scraper/layouts.py) first; when its
+rules fail on a complete page, the generic extractor, flagged with the reason. A page with no
+registered portal, or `method="generic"`, goes straight to the generic extractor.
+"""
 from __future__ import annotations
 
-import importlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import TYPE_CHECKING, Iterator
 
 from scraper.generic import generic_record
-from scraper.pages import ArticlePage, ExtractionError, TruncatedPage, looks_truncated
+from scraper.layouts import Layout, load_layout
+from scraper.pages import ArticlePage, ExtractionError, TruncatedPage, looks_truncated, page_classes
 from scraper.registry import Portal, get_portal, portal_for_url
 
 if TYPE_CHECKING:
     from archive.store import Archive
 
-
-def layout_module(portal: Portal) -> ModuleType:
-    """The spiders/<spider>.py module that holds the portal's selectors and page classes."""
-    return importlib.import_module(f"spiders.{portal.spider}")
+METHODS = ("auto", "layout", "generic")
 
 
-def resolve_portal(url: str, portal_key: str | None = None) -> Portal:
-    if portal_key:
-        return get_portal(portal_key)
-    portal = portal_for_url(url)
-    if portal is None:
-        raise ExtractionError(f"no registered portal serves {url}; name one with --portal")
-    return portal
+def layout_of(portal: Portal) -> Layout:
+    """The layout file the registry names for this portal."""
+    return load_layout(portal.layout)
 
 
-def extract(html: str | bytes, url: str, portal_key: str | None = None,
-            content_type: str | None = None) -> dict:
-    """The article record for one page, exactly the keys of LAYOUTS.md's record."""
-    portal = resolve_portal(url, portal_key)
-    page_class = layout_module(portal).ArticlePage
-    with unforeseen(url):
-        return page_class(html, url, portal.key, portal.province, content_type).record()
+def article_page_class(portal: Portal) -> type[ArticlePage]:
+    return page_classes(layout_of(portal))[0]
+
+
+def resolve_portal(url: str, portal_key: str | None = None) -> Portal | None:
+    """The portal named, or the registered portal (planned ones too) whose host serves `url`."""
+    return get_portal(portal_key) if portal_key else portal_for_url(url)
 
 
 @dataclass
@@ -46,33 +44,8 @@ class Extraction:
     method: str = "layout"
     note: str | None = None
     warnings: list[str] = field(default_factory=list)
-
-
-def extract_page(body: bytes, url: str, portal: Portal, content_type: str | None,
-                 page_class: type[ArticlePage] | None = None) -> Extraction:
-    """What the crawler and `reextract` store for a fetched article page.
-
-    The layout's rules first; when they fail on a complete page, the generic extractor, flagged.
-    A truncated page raises TruncatedPage: its raw bytes are kept, but no partial article
-    replaces a complete one.
-    """
-    if looks_truncated(body):
-        raise TruncatedPage(f"the page ends before </html> ({len(body)} bytes): {url}")
-    page_class = page_class or layout_module(portal).ArticlePage
-    try:
-        with unforeseen(url):
-            page = page_class(body, url, portal.key, portal.province, content_type)
-            record = page.record()
-        return Extraction(record, warnings=page.warnings)
-    except ExtractionError as error:
-        if not body.strip() or isinstance(error, UnforeseenError):
-            raise
-        try:
-            with unforeseen(url):
-                record = generic_record(body, url, portal.key, portal.province, content_type)
-        except ExtractionError as generic_error:
-            raise ExtractionError(f"{error}; {generic_error}") from None
-        return Extraction(record, method="generic", note=str(error))
+    layout: str | None = None      # the layout whose rules were tried
+    extractor: str = "generic/1"   # what the archive records as the extractor
 
 
 class UnforeseenError(ExtractionError):
@@ -95,33 +68,61 @@ def unforeseen(url: str) -> Iterator[None]:
         raise UnforeseenError(f"{type(error).__name__} while extracting {url}: {error}") from None
 
 
-def extractor_name(portal: Portal) -> tuple[str, str]:
-    """(layout, extractor version label) for the portal's spider, as stored with each article."""
-    module = layout_module(portal)
-    spider = next(obj for obj in vars(module).values()
-                  if isinstance(obj, type) and getattr(obj, "name", None) == portal.spider)
-    return module.ArticlePage.layout, spider.extractor()
+def _generic(body: bytes, url: str, portal: Portal | None, content_type: str | None, note: str | None,
+             layout: str | None) -> Extraction:
+    key, province = (portal.key, portal.province) if portal else (None, None)
+    with unforeseen(url):
+        record = generic_record(body, url, key, province, content_type)
+    return Extraction(record, method="generic", note=note, layout=layout)
+
+
+def extract_page(body: bytes, url: str, portal: Portal | None, content_type: str | None = None,
+                 method: str = "auto") -> Extraction:
+    """What the crawler and `reextract` store for a fetched article page.
+
+    `method`: "auto" (the layout's rules, then the generic extractor when they fail), "layout"
+    (the layout's rules only) or "generic". A truncated page raises TruncatedPage: its raw bytes
+    are kept, but no partial article replaces a complete one.
+    """
+    if looks_truncated(body):
+        raise TruncatedPage(f"the page ends before </html> ({len(body)} bytes): {url}")
+    if portal is None or not portal.layout or method == "generic":
+        why = None if method == "generic" else "no layout for this page's host"
+        return _generic(body, url, portal, content_type, why, portal.layout if portal else None)
+    layout = layout_of(portal)
+    try:
+        with unforeseen(url):
+            page = page_classes(layout)[0](body, url, portal.key, portal.province, content_type)
+            record = page.record()
+        return Extraction(record, warnings=page.warnings, layout=layout.name, extractor=layout.extractor)
+    except ExtractionError as error:
+        if method == "layout" or not body.strip() or isinstance(error, UnforeseenError):
+            raise
+        try:
+            return _generic(body, url, portal, content_type, str(error), layout.name)
+        except ExtractionError as generic_error:
+            raise ExtractionError(f"{error}; {generic_error}") from None
 
 
 def reextract(archive: "Archive") -> dict[str, int]:
     """Re-run extraction over the newest stored capture of every article page; no network needed.
 
-    Returns how many articles came out new, updated, unchanged, and how many pages failed.
+    Returns how many articles came out new, updated, unchanged, and how many pages failed; a
+    page that fails (or whose stored bytes are damaged) is recorded and the others go on.
     """
-    counts = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
     from archive.store import DamagedPage
 
+    counts = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
     for page_id, page_url in archive.latest_article_pages():
+        portal = resolve_portal(page_url)
         try:
             _url, body, content_type = archive.page_body(page_id)
-            portal = resolve_portal(page_url)
             result = extract_page(body, page_url, portal, content_type)
         except (ExtractionError, DamagedPage) as error:
             counts["failed"] += 1
-            archive.record_failure(None, page_url, "", error.kind, str(error), page_id)
+            archive.record_failure(None, page_url, portal.key if portal else "", error.kind, str(error), page_id)
             continue
-        layout, extractor = extractor_name(portal)
-        outcome = archive.upsert_article(result.record, layout=layout, extractor=extractor, page_id=page_id,
-                                         extraction=result.method, note=result.note)
+        outcome = archive.upsert_article(result.record, layout=result.layout, extractor=result.extractor,
+                                         page_id=page_id, extraction=result.method, note=result.note)
         counts[outcome] += 1
     return counts

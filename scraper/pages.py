@@ -1,7 +1,8 @@
 """Page classes shared by every layout: a page is (html, url) in, plain data out.
 
-A layout module subclasses `ArticlePage` and `ListingPage` and fills `SELECTORS` (CSS, most
-specific first). A required field that matches nothing raises `ExtractionError` naming the
+`page_classes(layout)` gives the `ArticlePage` and `ListingPage` of a layout file
+(scraper/layouts.py): its selectors (CSS, most specific first), what to drop inside the body,
+its reading options. A required field that matches nothing raises `ExtractionError` naming the
 selector and the URL; an optional one returns None. Pages never fetch anything.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from w3lib.url import safe_url_string, url_query_cleaner
 from scraper.body import Body, iter_links, read_body
 from scraper.cleaning import SOURCE_LABEL, decode_html, parse_count, strip_label, tidy, tidy_or_none
 from scraper.dates import iso_from_head, parse_vietnamese_datetime
+from scraper.layouts import Layout
 from scraper.urls import canonical_problem, is_web_url
 
 RECORD_KEYS = (
@@ -108,6 +110,9 @@ class ArticlePage(_Selecting):
     SELECTORS: ClassVar[Selectors] = {}
     # Query parameters that listings add to article links and that never identify an article.
     DROP_PARAMS: ClassVar[tuple[str, ...]] = ("redirect",)
+    DROP: ClassVar[tuple[str, ...]] = ()          # selectors removed inside the body
+    READING: ClassVar[dict] = {}                  # reading options (scraper.layouts.READING_OPTIONS)
+    SOURCE: ClassVar[Layout | None] = None        # the layout these class attributes come from
 
     def __init__(self, html: str | bytes, url: str, portal: str = "", province: str = "",
                  content_type: str | None = None):
@@ -166,7 +171,7 @@ class ArticlePage(_Selecting):
         for css in self.SELECTORS.get("body", []):
             found = self.css(css)
             if found:
-                return read_body(found[0], self.url)
+                return read_body(without(found[0], self.DROP), self.url, **self.READING)
         raise ExtractionError(f"{self.layout}: no body at {self.SELECTORS.get('body')} in {self.url}")
 
     def author(self, body: Body) -> str | None:
@@ -188,7 +193,7 @@ class ArticlePage(_Selecting):
         text = body.text
         if not text:
             raise ExtractionError(f"{self.layout}: empty body at {self.SELECTORS.get('body')} in {self.url}")
-        return {
+        record = {
             "url": self.canonical_url(),
             "portal": self.portal,
             "province": self.province,
@@ -203,6 +208,36 @@ class ArticlePage(_Selecting):
             "images": body.images,
             "attachments": self.attachments(),
         }
+        hooks = self.SOURCE.hooks_module() if self.SOURCE else None
+        if hooks is not None and hasattr(hooks, "fix_record"):
+            record = hooks.fix_record(record, self)  # what the layout file cannot say as data
+        return record
+
+
+def without(element: etree._Element, drop: tuple[str, ...]) -> etree._Element:
+    """The body element less what the layout drops inside it (toolbars, related links, vote forms),
+    on a copy: the page's tree stays whole for the other fields."""
+    if not drop:
+        return element
+    from copy import deepcopy
+
+    copy = deepcopy(element)
+    for css in drop:
+        for node in _compiled(css, True)(copy):
+            parent = node.getparent()
+            if parent is not None:
+                _remove_keeping_tail(node, parent)
+    return copy
+
+
+def _remove_keeping_tail(node: etree._Element, parent: etree._Element) -> None:
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
 
 
 class ListingPage(_Selecting):
@@ -234,3 +269,20 @@ class ListingPage(_Selecting):
     def has_listing(self) -> bool:
         """False when the listing container is gone: the portal changed its theme."""
         return any(self.css(css) for css in self.SELECTORS.get("container", []))
+
+
+_CLASSES: dict[str, tuple[type[ArticlePage], type[ListingPage]]] = {}
+
+
+def page_classes(layout: Layout) -> tuple[type[ArticlePage], type[ListingPage]]:
+    """The article and listing page classes that read pages of `layout` (made once per layout)."""
+    if layout.name not in _CLASSES or _CLASSES[layout.name][0].SOURCE is not layout:
+        selectors = {**layout.article, **layout.listing}
+        article = type("ArticlePage", (ArticlePage,), {
+            "layout": layout.name, "SELECTORS": selectors, "DROP_PARAMS": layout.drop_params,
+            "DROP": layout.drop, "READING": dict(layout.reading), "SOURCE": layout,
+            "__doc__": f"An article page of layout {layout.name}: {layout.description}"})
+        listing = type("ListingPage", (ListingPage,), {
+            "SELECTORS": selectors, "__doc__": f"A listing page of layout {layout.name}"})
+        _CLASSES[layout.name] = (article, listing)
+    return _CLASSES[layout.name]

@@ -226,12 +226,11 @@ def get_portal(key: str) -> Portal:
 
 
 def portal_for_url(url: str) -> Portal | None:
-    """The registered portal with a spider whose host serves this URL (only those can extract)."""
+    """The registered portal (any status) whose host serves this URL; one with a layout first."""
     host = urlsplit(url).hostname or ""
-    for portal in load_portals().values():
-        if portal.spider and (host == portal.host or host.endswith("." + portal.host)):
-            return portal
-    return None
+    serving = [portal for portal in load_portals().values()
+               if host == portal.host or host.endswith("." + portal.host)]
+    return next((portal for portal in serving if portal.layout), serving[0] if serving else None)
 
 
 def portals_for_spider(spider: str, only: tuple[str, ...] | None = None) -> list[Portal]:

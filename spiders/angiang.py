@@ -12,36 +12,11 @@ from typing import Any, Iterable
 from scrapy.http import Response
 
 from scraper.contracts import checked
-from scraper.pages import ArticlePage as BaseArticlePage
-from scraper.pages import ListingPage as BaseListingPage
+from scraper.layouts import load_layout
+from scraper.pages import page_classes
 from spiders.base import PortalSpider
 
-SELECTORS = {
-    "canonical": ['link[rel="canonical"]::attr(href)'],
-    "title": [".wcm-detail .news-title", 'meta[property="og:title"]::attr(content)'],
-    "published_head": ['meta[property="article:published_time"]::attr(content)'],
-    "published_text": [".wcm-detail .news-date"],
-    "category": [".wcm-detail .channel-name"],
-    "body": [".wcm-detail .news-content"],
-    "attachments": [".wcm-detail .file-dinh-kem a"],
-    # listings
-    "container": [".wcm-list"],
-    "articles": [".wcm-list .news-item a.title::attr(href)"],
-    "pagination": [".wcm-list .paging a::attr(href)", ".paging a::attr(href)"],
-}
-
-
-class ArticlePage(BaseArticlePage):
-    """Article page, e.g. https://soyte.angiang.gov.vn/wps/portal/Home/tin-hoat-dong/<slug>"""
-
-    layout = "angiang-wps"
-    SELECTORS = SELECTORS
-
-
-class ListingPage(BaseListingPage):
-    """Listing page, e.g. https://soyte.angiang.gov.vn/wps/portal/Home/tin-hoat-dong?trang=2"""
-
-    SELECTORS = SELECTORS
+ArticlePage, ListingPage = page_classes(load_layout("angiang-wps"))
 
 
 class AngiangSpider(PortalSpider):

@@ -11,42 +11,11 @@ from typing import Any, Iterable
 from scrapy.http import Response
 
 from scraper.contracts import checked
-from scraper.pages import ArticlePage as BaseArticlePage
-from scraper.pages import ListingPage as BaseListingPage
+from scraper.layouts import load_layout
+from scraper.pages import page_classes
 from spiders.base import PortalSpider
 
-SELECTORS = {
-    "canonical": ['link[rel="canonical"]::attr(href)'],
-    "title": [".asset-full-content .asset-title", ".portlet-asset-publisher .taglib-header .header-title",
-              'meta[property="og:title"]::attr(content)'],
-    "published_head": ['meta[property="article:published_time"]::attr(content)'],
-    "published_text": [".asset-full-content .metadata-publish-date"],
-    "category": [".portlet-breadcrumb .breadcrumb li:last-child a", ".portlet-breadcrumb .breadcrumb li:last-child"],
-    "body": [".asset-full-content .journal-content-article", ".asset-full-content .asset-content"],
-    "source": [".asset-full-content .asset-source"],
-    "views": [".asset-full-content .metadata-view-count"],
-    "attachments": [".asset-full-content .asset-attachments a"],
-    # listings
-    "container": [".portlet-asset-publisher .asset-abstract"],
-    "articles": [".portlet-asset-publisher .asset-abstract .asset-title a::attr(href)",
-                 ".portlet-asset-publisher .asset-abstract .asset-more a::attr(href)"],
-    "pagination": [".portlet-asset-publisher .taglib-page-iterator .pager a::attr(href)"],
-}
-
-
-class ArticlePage(BaseArticlePage):
-    """Article page, e.g. https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/..."""
-
-    layout = "liferay-bacninh"
-    SELECTORS = SELECTORS
-    # Liferay adds these to asset links; they never name the article.
-    DROP_PARAMS = ("redirect", "inheritRedirect")
-
-
-class ListingPage(BaseListingPage):
-    """Listing page, e.g. https://soyte.bacninh.gov.vn/tin-tuc-su-kien?..._101_INSTANCE_bnNews_cur=2"""
-
-    SELECTORS = SELECTORS
+ArticlePage, ListingPage = page_classes(load_layout("liferay-bacninh"))
 
 
 class BacninhSpider(PortalSpider):

@@ -149,16 +149,15 @@ class PortalSpider(scrapy.Spider):
                               status=response.status)
             return
         try:
-            result = extract_page(response.body, response.url, get_portal(portal), content_type(response),
-                                  self.article_page)
+            result = extract_page(response.body, response.url, get_portal(portal), content_type(response))
         except ExtractionError as error:
             yield FailureItem(response.url, portal, str(error), kind=error.kind, status=response.status)
             return
         self.guard_canonical(result, self.article_link(response.url))
         if result.method == "generic":
             self.logger.warning("%s: saved generically (the layout's rules failed): %s", portal, result.note)
-        yield ArticleItem(record=result.record, page_url=response.url, layout=self.article_page.layout,
-                          extractor=self.extractor(), extraction=result.method, note=result.note,
+        yield ArticleItem(record=result.record, page_url=response.url, layout=result.layout,
+                          extractor=result.extractor, extraction=result.method, note=result.note,
                           warnings=result.warnings)
 
     def guard_canonical(self, result: Extraction, fetched: str) -> None:

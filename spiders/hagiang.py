@@ -12,36 +12,11 @@ from typing import Any, Iterable
 from scrapy.http import Response
 
 from scraper.contracts import checked
-from scraper.pages import ArticlePage as BaseArticlePage
-from scraper.pages import ListingPage as BaseListingPage
+from scraper.layouts import load_layout
+from scraper.pages import page_classes
 from spiders.base import PortalSpider
 
-SELECTORS = {
-    "canonical": ['link[rel="canonical"]::attr(href)', 'meta[property="og:url"]::attr(content)'],
-    "title": [".news-detail .title-detail", 'meta[property="og:title"]::attr(content)'],
-    "published_head": ['meta[property="article:published_time"]::attr(content)'],
-    "published_text": [".news-detail .date-detail", ".news-detail .time-detail"],
-    "category": ["ol.breadcrumb li:last-child a", "ol.breadcrumb li:last-child"],
-    "body": [".news-detail .news-content", "#divContent"],
-    "attachments": [".news-detail .attach-file a"],
-    # listings
-    "container": [".list-news"],
-    "articles": [".list-news .item-news h3 a::attr(href)"],
-    "pagination": ["ul.pagination a::attr(href)"],
-}
-
-
-class ArticlePage(BaseArticlePage):
-    """Article page, e.g. https://soyte.hagiang.gov.vn/tin-tuc/hoat-dong-nganh/...-71168.html"""
-
-    layout = "hagiang"
-    SELECTORS = SELECTORS
-
-
-class ListingPage(BaseListingPage):
-    """Listing page, e.g. https://soyte.hagiang.gov.vn/tin-tuc/hoat-dong-nganh?page=2"""
-
-    SELECTORS = SELECTORS
+ArticlePage, ListingPage = page_classes(load_layout("hagiang"))
 
 
 class HagiangSpider(PortalSpider):

@@ -11,39 +11,11 @@ from typing import Any, Iterable
 from scrapy.http import Response
 
 from scraper.contracts import checked
-from scraper.pages import ArticlePage as BaseArticlePage
-from scraper.pages import ListingPage as BaseListingPage
+from scraper.layouts import load_layout
+from scraper.pages import page_classes
 from spiders.base import PortalSpider
 
-SELECTORS = {
-    "canonical": ['link[rel="canonical"]::attr(href)', 'meta[property="og:url"]::attr(content)'],
-    "title": [".post-detail .post-title", 'meta[property="og:title"]::attr(content)'],
-    "published_head": ['meta[property="article:published_time"]::attr(content)'],
-    "published_text": [".post-detail .post-header .post-date"],
-    "category": ["nav.breadcrumbs a:last-of-type"],
-    "sapo": [".post-detail .post-sapo"],
-    "body": [".post-detail .post-content"],
-    "author": [".post-detail .post-author"],
-    "source": [".post-detail .post-source"],
-    "attachments": [".post-detail .post-attachments a"],
-    # listings
-    "container": [".post-listing"],
-    "articles": [".post-listing .post-item .post-title a::attr(href)"],
-    "pagination": [".post-listing .pagination a::attr(href)"],
-}
-
-
-class ArticlePage(BaseArticlePage):
-    """Article page, e.g. https://soyte.hatinh.gov.vn/tin-tuc-su-kien/<slug>-<timestamp>.html"""
-
-    layout = "hatinh"
-    SELECTORS = SELECTORS
-
-
-class ListingPage(BaseListingPage):
-    """Listing page, e.g. https://soyte.hatinh.gov.vn/tin-tuc-su-kien/trang-2"""
-
-    SELECTORS = SELECTORS
+ArticlePage, ListingPage = page_classes(load_layout("hatinh"))
 
 
 class HatinhSpider(PortalSpider):
