@@ -16,6 +16,9 @@ VIETNAM = timezone(timedelta(hours=7))
 
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2,4})(?!\d)")
 _TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[:hH]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?!\d)")
+# 12-hour clocks: SharePoint and ASP.NET portals print "8:05 SA" (sáng, morning) and "2:15 CH"
+# (chiều, afternoon), others "02:57:13 PM".
+_MERIDIEM = re.compile(r"\s*(SA|CH|AM|PM|A\.M\.|P\.M\.)(?![^\W\d_])", re.IGNORECASE)
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
@@ -35,6 +38,16 @@ def iso_from_head(value: str | None) -> str | None:
     except (ValueError, OverflowError):  # OverflowError: year 9999 at -05:00 is past datetime's range
         logger.warning("unparseable head timestamp %r", value)
         return None
+
+
+def twenty_four_hour(hour: int, meridiem: re.Match | None) -> int:
+    """The hour on a 24-hour clock; 'CH'/'PM' after 1–11 adds 12, 'SA'/'AM' makes 12 midnight."""
+    if meridiem is None:
+        return hour
+    afternoon = meridiem[1].upper().replace(".", "") in ("CH", "PM")
+    if hour > 12:
+        raise ValueError(f"{hour} is not a 12-hour clock's hour")
+    return (hour % 12) + (12 if afternoon else 0)
 
 
 def parse_vietnamese_datetime(text: str | None) -> str | None:
@@ -78,7 +91,8 @@ def parse_vietnamese_datetime(text: str | None) -> str | None:
     if not clock:
         return day_value.isoformat()
     try:
-        moment = time(int(clock[1]), int(clock[2]), int(clock[3] or 0))
+        moment = time(twenty_four_hour(int(clock[1]), _MERIDIEM.match(rest, clock.end())), int(clock[2]),
+                      int(clock[3] or 0))
     except ValueError:
         logger.warning("impossible time in %r", text)
         return day_value.isoformat()

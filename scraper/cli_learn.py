@@ -1,0 +1,75 @@
+"""`soyte learn KEY`: write a portal's layout file from its captured, annotated pages."""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from scraper.cli import EXIT_OK, EXIT_PROBLEM, UsageError, command, say
+
+
+def learn_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("key", help="the portal key; its pages are read from tests/fixtures/KEY/ "
+                        "(or the bundled demo portal of that name)")
+    parser.add_argument("--folder", type=Path, help="read the pages from this site.json folder instead")
+    parser.add_argument("--layout", help="the layout's name (default: the registry's, site.json's, or KEY)")
+    parser.add_argument("--only", nargs="+", metavar="PAGE", help="learn from these article pages only (file stems)")
+    parser.add_argument("--dry-run", action="store_true", help="print the layout; write nothing")
+
+
+def fixture_folder(key: str) -> Path:
+    """Where a portal's annotated pages are: its fixture folder, else its bundled demo folder."""
+    from scraper.fixtures import FIXTURES_DIR
+    from scraper.registry import DEMO_PORTALS
+
+    for folder in (FIXTURES_DIR / key, DEMO_PORTALS / key):
+        if (folder / "site.json").exists():
+            return folder
+    raise UsageError(f"no pages for {key}: capture them into tests/fixtures/{key}/ (soyte save-page, soyte expect) "
+                     "or pass --folder")
+
+
+def layout_name(key: str, folder: Path, given: str | None) -> str:
+    from scraper.registry import load_portals
+
+    if given:
+        return given
+    portal = load_portals().get(key)
+    if portal is not None and portal.layout:
+        return portal.layout
+    return json.loads((folder / "site.json").read_text(encoding="utf-8")).get("layout") or key
+
+
+@command("learn", "Learn a portal's layout file from its captured pages and corrected expected records.",
+         "soyte learn thanhhoa", learn_arguments, uses_archive=False)
+def cmd_learn(args: argparse.Namespace) -> int:
+    from scraper.layouts import dump_layout, layout_path
+    from scraper.learn import learn_layout
+
+    folder = args.folder or fixture_folder(args.key)
+    if not (folder / "site.json").exists():
+        raise UsageError(f"no site.json in {folder}")
+    name = layout_name(args.key, folder, args.layout)
+    started = time.perf_counter()
+    try:
+        learnt = learn_layout(folder, name, description=f"learnt from {folder.name}/ by soyte learn",
+                              only=args.only)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    for line in learnt.report:
+        say(f"  {line}")
+    text = dump_layout(learnt.layout)
+    if args.dry_run:
+        print(text, end="")
+    else:
+        path = layout_path(name)
+        path.write_text(text, encoding="utf-8")
+        say(f"wrote {path} in {time.perf_counter() - started:.1f} s")
+    if learnt.problems:
+        say(f"{len(learnt.problems)} expected values are not reproduced (fix the expected record or the page):")
+        for problem in learnt.problems:
+            say(f"  {problem}")
+        return EXIT_PROBLEM
+    say("every expected record is reproduced")
+    return EXIT_OK
