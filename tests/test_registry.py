@@ -92,9 +92,11 @@ def test_ho_chi_minh_city_publishes_at_medinet_since_2017():
         ("medinet.hochiminhcity.gov.vn", "retired", "2017-01-01", "hochiminh", True, source, "2017-01-01")]
 
 
-def test_urls_of_a_portal_without_a_spider_belong_to_no_portal():
-    assert portal_for_url("https://soyte.kiengiang.gov.vn/tin-tuc/1") is None
+def test_urls_belong_to_the_registered_portal_of_their_host_whatever_its_status():
+    """A planned or retired portal's page still names its province (`soyte extract --generic`)."""
+    assert portal_for_url("https://soyte.kiengiang.gov.vn/tin-tuc/1").key == "kiengiang"
     assert portal_for_url("https://soyte.angiang.gov.vn/wps/portal/Home/tin-hoat-dong").key == "angiang"
+    assert portal_for_url("https://example.com/tin-tuc/1") is None
 
 
 def test_portals_command_lists_the_planned_provinces(capsys):
