@@ -57,7 +57,7 @@ TABLES: dict[str, dict] = {
         "columns": {"run_id": int, "portal": str, "listing_pages": int, "listing_not_modified": int,
                     "article_links": int, "article_pages": int, "articles_new": int, "articles_updated": int,
                     "articles_unchanged": int, "extraction_failures": int, "fetch_failures": int,
-                    "problem": str, "complete": int},
+                    "problem": str, "complete": int, "coverage": str},
         "pk": ("run_id", "portal"),
     },
     "failures": {

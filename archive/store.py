@@ -248,6 +248,13 @@ class Archive:
         with self.transaction():
             self.db["portal_runs"].upsert(row, pk=("run_id", "portal"))
 
+    def recent_coverage(self, portal: str, before: int, runs: int = 10) -> list[dict]:
+        """Field coverage of the portal's latest runs before this one (scraper.drift)."""
+        rows = self.conn.execute(
+            "SELECT coverage FROM portal_runs WHERE portal = ? AND run_id < ? AND coverage IS NOT NULL "
+            "ORDER BY run_id DESC LIMIT ?", (portal, before, runs))
+        return [json.loads(coverage) for (coverage,) in rows]
+
     def portal_runs(self, run_id: int) -> list[dict]:
         return list(self.db["portal_runs"].rows_where("run_id = ?", [run_id], order_by="portal"))
 

@@ -7,6 +7,7 @@ raise the layout-change alarm.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import sqlite3
 from collections import Counter, defaultdict
@@ -18,6 +19,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
 from archive.store import Archive
+from scraper.drift import Coverage, drift_problem
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ class ArchivePipeline:
         self.tallies: dict[str, Counter] = defaultdict(Counter)
         self.storage_error: str | None = None
         self.requests_counted = 0
+        self.coverage: dict[str, Coverage] = defaultdict(Coverage)  # per portal: fields filled, lines repeated
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ArchivePipeline":
@@ -150,6 +153,7 @@ class ArchivePipeline:
             portal, page_id = item.record["portal"], self.page_ids.pop(item.page_url, None)
             outcome = self.archive.upsert_article(item.record, layout=item.layout, extractor=item.extractor,
                                                   page_id=page_id, extraction=item.extraction, note=item.note)
+            self.coverage[portal].add(item.record)
             self.count(portal, f"articles_{outcome}")
             counts = {f"articles_{outcome}": 1}
             if item.extraction == "generic":  # saved, but the layout's rules failed: it counts for the alarm
@@ -201,9 +205,12 @@ class ArchivePipeline:
             tally = self.tallies[portal.key]
             for what in ("listing_pages", "listing_not_modified", "listing_missing", "article_links", "article_pages"):
                 tally[what] = stats.get_value(f"soyte/{portal.key}/{what}", 0)
-            problem = portal_problem(tally, share)
+            coverage = self.coverage[portal.key]
+            problem = portal_problem(tally, share) or drift_problem(
+                coverage, self.archive.recent_coverage(portal.key, before=self.run_id))
             self.archive.record_portal_run({
                 "run_id": self.run_id, "portal": portal.key, "problem": problem,
+                "coverage": json.dumps(coverage.as_dict()),
                 **{what: tally[what] for what in ("listing_pages", "listing_not_modified", "article_links",
                                                   "article_pages", "articles_new", "articles_updated",
                                                   "articles_unchanged", "extraction_failures", "fetch_failures")}})

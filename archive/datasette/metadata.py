@@ -97,6 +97,7 @@ TABLES: dict[str, dict] = {
             "articles_new": "New articles", "articles_updated": "Changed articles",
             "articles_unchanged": "Unchanged articles", "extraction_failures": "Article pages not extracted",
             "fetch_failures": "Pages that could not be fetched", "problem": "Why the portal raised an alarm",
+            "coverage": "JSON: articles stored in this run and how many filled each field (drift detection)",
             "complete": "1 when the run walked all the portal's listing pages and ran to its end; 0: the next run walks them again",
         },
         "facets": ["portal"],
