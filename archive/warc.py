@@ -94,7 +94,7 @@ def _page_rows(conn: sqlite3.Connection, hosts: list[str] | None, since: str | N
 
 def write_warc(conn: sqlite3.Connection, out: BinaryIO, hosts: list[str] | None = None, since: str | None = None,
                on_damaged: Callable[[int, str], None] = lambda page_id, reason: None,
-               filename: str = "soyte.warc.gz") -> int:
+               filename: str = "soyte.warc.gz", on_page: Callable[[int, str, str, str], None] | None = None) -> int:
     """Write the selected pages as gzipped WARC/1.1 to `out`; returns how many response records.
 
     `since` is a UTC ISO time: pages first captured then or later. A damaged page is reported
@@ -120,6 +120,8 @@ def write_warc(conn: sqlite3.Connection, out: BinaryIO, hosts: list[str] | None 
             on_damaged(page_id, str(error))
             continue
         _write_exchange(writer, url, kind, status, json.loads(headers or "{}"), body, warc_date(fetched_at))
+        if on_page:
+            on_page(page_id, url, kind, warc_date(fetched_at))
         count += 1
     return count
 
@@ -142,20 +144,40 @@ def _write_exchange(writer: WARCWriter, url: str, kind: str, status: int, header
 
 def write_wacz(conn: sqlite3.Connection, path: Path, hosts: list[str] | None = None, since: str | None = None,
                on_damaged: Callable[[int, str], None] = lambda page_id, reason: None) -> int:
-    """The same records packaged as WACZ 1.1 (WARC, CDX index, pages list, datapackage) by py-wacz."""
-    from wacz.main import main as wacz_main
+    """The same records packaged as WACZ 1.1 (WARC, CDX index, datapackage) by py-wacz, with a
+    pages list of the article pages under their titles, which ReplayWeb.page shows as the contents."""
+    try:
+        from wacz.main import main as wacz_main
+    except ImportError:
+        raise OSError("WACZ needs py-wacz: pip install 'soyte[wacz]'") from None
 
     with tempfile.TemporaryDirectory(prefix="soyte-wacz-") as folder:
-        warc = Path(folder) / (path.stem + ".warc.gz")
+        warc, pages = Path(folder) / (path.stem + ".warc.gz"), Path(folder) / "pages.jsonl"
+        articles: list[tuple[int, str, str]] = []
+
+        def note_article(page_id: int, url: str, kind: str, date: str) -> None:
+            if kind == "article":
+                articles.append((page_id, url, date))
+
         with warc.open("wb") as out:
-            count = write_warc(conn, out, hosts, since, on_damaged, warc.name)
+            count = write_warc(conn, out, hosts, since, on_damaged, warc.name, note_article)
+        _write_pages_list(conn, pages, articles)
         chatter = io.StringIO()  # py-wacz prints its progress on stdout, where soyte keeps data only
         with contextlib.redirect_stdout(chatter):
-            status = wacz_main(["create", "-o", str(path), "--detect-pages", "--title", "soyte archive",
+            status = wacz_main(["create", "-o", str(path), "-p", str(pages), "--title", "soyte archive",
                                 "--desc", f"Pages kept by soyte {soyte_version()}", str(warc)])
         if status not in (0, None):
             raise OSError(f"py-wacz could not write {path}: {chatter.getvalue().strip()[-300:]}")
     return count
+
+
+def _write_pages_list(conn: sqlite3.Connection, path: Path, articles: list[tuple[int, str, str]]) -> None:
+    titles = dict(conn.execute("SELECT page_id, title FROM articles WHERE page_id IS NOT NULL"))
+    with path.open("w", encoding="utf-8") as out:
+        out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Article pages"}) + "\n")
+        for page_id, url, date in articles:
+            out.write(json.dumps({"url": url, "ts": date, "title": titles.get(page_id, url)},
+                                 ensure_ascii=False) + "\n")
 
 
 @dataclass
