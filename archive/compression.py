@@ -54,15 +54,21 @@ def host_clause(host: str) -> tuple[str, list[str]]:
 
 
 def train(samples: list[bytes]) -> bytes | None:
-    """A zstd dictionary from sample pages, or None when there are too few to learn from."""
+    """A zstd dictionary from sample pages (newest first), or None when there are too few.
+
+    zstd's trainer needs dozens of samples; below TRAIN_AFTER, or when it gives up, the dictionary
+    is the samples' own bytes (a raw-content dictionary, what zlib's preset dictionary is), which
+    already holds the chrome every page repeats.
+    """
     if len(samples) < MIN_SAMPLES:
         return None
     size = LARGE_DICTIONARY if len(samples) >= 100 else SMALL_DICTIONARY
-    size = min(size, sum(map(len, samples)) // 4)
-    try:
-        return zstandard.train_dictionary(size, samples, level=LEVEL).as_bytes()
-    except zstandard.ZstdError:  # samples too few or too alike for zstd's trainer
-        return None
+    if len(samples) >= TRAIN_AFTER:
+        try:
+            return zstandard.train_dictionary(size, samples, level=LEVEL).as_bytes()
+        except zstandard.ZstdError:  # samples too alike for zstd's trainer
+            pass
+    return b"".join(reversed(samples))[-size:]  # zstd refers back to the end of a raw dictionary most cheaply
 
 
 @dataclass
