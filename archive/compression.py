@@ -214,6 +214,7 @@ def compact_host(conn: sqlite3.Connection, codec: PageCodec, host: str, transact
             for row in rows:
                 _recompress(conn, codec, dictionary_id, row, result, on_damaged)
         if len(rows) < batch:
+            # Older dictionaries are kept: a crawl running meanwhile may still write pages with one.
             return result
         last_id = rows[-1][0]
 

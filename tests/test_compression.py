@@ -135,3 +135,18 @@ def test_export_and_compact_leave_out_a_damaged_page_with_one_line(tmp_path):
     export = soyte("export", "--format", "warc", "-o", str(tmp_path / "a.warc.gz"), "--db", str(db), check=False)
     assert export.returncode == 1 and "Traceback" not in export.stderr
     assert export.stderr.splitlines()[-1] == f"exported {TRAIN_AFTER} pages from {db} as WARC; 1 damaged pages left out"
+
+
+def test_compact_retrain_gives_a_new_dictionary_and_every_page_still_reads_back(tmp_path):
+    db = tmp_path / "a.db"
+    archive = Archive(db)
+    pages = variants(TRAIN_AFTER + 30)
+    ids = [archive.save_page(url, 200, {}, body, None, "article") for url, body in pages]
+    archive.close()
+    rows = [json.loads(line) for line in soyte("compact", "--retrain", "--batch", "7", "--db", str(db)).stdout.splitlines()]
+    assert [(row["host"], row["dictionary_id"], row["recompressed"]) for row in rows] == [
+        ("soyte.bacninh.gov.vn", 2, TRAIN_AFTER + 30)]
+    assert query(db, "SELECT id, samples FROM page_dictionaries") == [{"id": 1, "samples": TRAIN_AFTER},
+                                                                       {"id": 2, "samples": TRAIN_AFTER + 30}]
+    assert query(db, "SELECT DISTINCT dictionary_id FROM pages") == [{"dictionary_id": 2}]
+    assert read_all(db, ids) == dict(zip(ids, (body for _url, body in pages)))
