@@ -9,7 +9,9 @@
    Bytes stored (bodies + dictionaries) against bytes fetched, after the crawl and after compact.
 
 Time per page: each method timed alone over all pages, methods interleaved rep by rep with their
-order rotating; the median of the reps' mean µs per page, and min–max over reps.
+order rotating; the median of the reps' mean µs per page, and min–max over reps. In section 1
+each page is compressed 50 times in a row with its own dictionary (the steady state of a crawl,
+where one portal's dictionary stays in the CPU's cache).
 
     python bench/compression.py [--quick] [--pages 300 2000] [--reps 7]
 """
@@ -36,8 +38,12 @@ from synthetic import article_pages  # noqa: E402
 HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 
 
-def timed_per_page(methods: dict, items: list, reps: int) -> dict[str, dict]:
-    """µs per page of each method over `items`, reps interleaved with rotating order."""
+def timed_per_page(methods: dict, items: list, reps: int, inner: int = 1) -> dict[str, dict]:
+    """µs per page of each method over `items`, reps interleaved with rotating order.
+
+    `inner` > 1 runs each item that many times in a row: the steady state of one dictionary in
+    use, as in a crawl of one portal (the leave-one-out dictionaries of section 1 differ per page).
+    """
     samples: dict[str, list[float]] = {name: [] for name in methods}
     names = list(methods)
     for rep in range(reps):
@@ -45,8 +51,9 @@ def timed_per_page(methods: dict, items: list, reps: int) -> dict[str, dict]:
             fn = methods[name]
             started = time.perf_counter()
             for item in items:
-                fn(item)
-            samples[name].append((time.perf_counter() - started) / len(items) * 1e6)
+                for _ in range(inner):
+                    fn(item)
+            samples[name].append((time.perf_counter() - started) / len(items) / inner * 1e6)
     return {name: {**summary(values), "max": max(values)} for name, values in samples.items()}
 
 
@@ -78,7 +85,7 @@ def bundled(reps: int) -> dict:
             "zstd_dict_compress": lambda i: packers[i].compress(bodies[i]),
             "zlib_decompress": lambda i: zlib.decompress(zlibbed[i]),
             "zstd_dict_decompress": lambda i: unpackers[i].decompress(zstded[i]),
-        }, indexes, reps * 20)
+        }, indexes, reps, inner=50)
         raw = sum(map(len, bodies))
         out[manifest["portal"]] = {"pages": len(bodies), "pages_with_dictionary": with_dictionary, "raw_bytes": raw,
                                    "zlib_share": sum(map(len, zlibbed)) / raw,
