@@ -103,7 +103,7 @@ def write_warc(conn: sqlite3.Connection, out: BinaryIO, hosts: list[str] | None 
     codec = PageCodec(conn)
     writer = WARCWriter(out, gzip=True, warc_version="WARC/1.1")
     writer.write_record(writer.create_warcinfo_record(filename, {
-        "software": f"soyte/{soyte_version()} (https://github.com/soyte/soyte)",
+        "software": f"soyte/{soyte_version()} (+https://github.com/soyte-archive/soyte)",
         "format": "WARC File Format 1.1",
         "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
         "description": "Pages of Vietnam's provincial Departments of Health (So Y te) kept by soyte; "
@@ -111,9 +111,8 @@ def write_warc(conn: sqlite3.Connection, out: BinaryIO, hosts: list[str] | None 
                        "request records hold only the request line and Host.",
     }))
     count = 0
-    reading = conn.cursor()
     for page_id, url, kind, status, headers, blob, codec_name, dictionary_id, size, fetched_at in _page_rows(
-            reading.connection, hosts, since):
+            conn, hosts, since):
         try:
             body = codec.unpack(blob, codec_name, dictionary_id, size, page_id)
         except DamagedPage as error:

@@ -6,6 +6,7 @@ import sqlite3
 import sys
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from scraper.cli import EXIT_OK, EXIT_PROBLEM, EXIT_STORAGE, UsageError, command, emit, open_archive, say
 
@@ -36,6 +37,17 @@ def since_utc(day: str | None) -> str | None:
     return start.astimezone(timezone.utc).isoformat()
 
 
+def damage_log(what: str) -> tuple[list[int], Callable[[int, str], None]]:
+    """The ids of damaged pages met, and the callback that notes one and says it in one line."""
+    damaged: list[int] = []
+
+    def on_damaged(page_id: int, reason: str) -> None:
+        damaged.append(page_id)
+        say(f"{what}: {reason}")
+
+    return damaged, on_damaged
+
+
 def export_pages(args: argparse.Namespace) -> int:
     """`soyte export --format warc` (to stdout) or `--format wacz -o FILE`: the stored pages, not the articles."""
     from archive.warc import write_wacz, write_warc
@@ -46,12 +58,7 @@ def export_pages(args: argparse.Namespace) -> int:
     if args.format == "warc" and not args.output and sys.stdout.isatty():
         raise UsageError("a WARC is binary: redirect stdout (> pages.warc.gz) or pass -o FILE.warc.gz")
     archive = open_archive(args.db)
-    damaged = []
-
-    def on_damaged(page_id: int, reason: str) -> None:
-        damaged.append(page_id)
-        say(f"left out: {reason}")
-
+    damaged, on_damaged = damage_log("left out")
     try:
         if args.format == "wacz":
             count = write_wacz(archive.conn, Path(args.output), hosts, since, on_damaged)
@@ -122,12 +129,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
         raise UsageError("--batch must be at least 1")
     hosts = portal_hosts(args.portal)
     archive = open_archive(args.db)
-    damaged = []
-
-    def on_damaged(page_id: int, reason: str) -> None:
-        damaged.append(page_id)
-        say(f"left as it is: {reason}")
-
+    damaged, on_damaged = damage_log("left as it is")
     try:
         results = archive.compact(args.batch, args.retrain, hosts, on_damaged)
     except sqlite3.OperationalError as error:
