@@ -282,6 +282,12 @@ def bad_input_cases(members: list[bytes]) -> dict[str, bytes]:
                                 + b"".join(members[2:]),
         "2 GB claimed length": members[0] + gzip.compress(re.sub(rb"Content-Length: \d+", b"Content-Length: 2147483648",
                                                                  second, count=1)) + b"".join(members[2:]),
+        # The same, uncompressed: a 2 GB claim would swallow every later record if it were believed.
+        "2 GB claimed length, uncompressed WARC": zlib.decompress(members[0], 31) + re.sub(
+            rb"Content-Length: \d+", b"Content-Length: 2147483648", second, count=1)
+            + b"".join(zlib.decompress(m, 31) for m in members[2:]),
+        "record without a URL, uncompressed WARC": zlib.decompress(members[0], 31) + re.sub(
+            rb"WARC-Target-URI: [^\r]*\r\n", b"", second) + b"".join(zlib.decompress(m, 31) for m in members[2:]),
     }
 
 
@@ -289,6 +295,8 @@ def bad_input_cases(members: list[bytes]) -> dict[str, bytes]:
     ("truncated gzip member", "damaged or truncated gzip member; skipped"),
     ("record without a URL", "no WARC-Target-URI; skipped"),
     ("2 GB claimed length", "claims 2,147,483,648 bytes, over the 16 MiB limit"),
+    ("2 GB claimed length, uncompressed WARC", "claims 2,147,483,648 bytes, over the 16 MiB limit"),
+    ("record without a URL, uncompressed WARC", "no WARC-Target-URI; skipped"),
 ])
 def test_bad_warc_input_gets_one_line_and_the_rest_is_imported(tmp_path, damage, line):
     manifest = json.loads((BACNINH / "site.json").read_text(encoding="utf-8"))
