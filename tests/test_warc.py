@@ -158,7 +158,7 @@ def test_pywb_replays_an_exported_article_byte_for_byte(crawled, exported, tmp_p
     assert "Sở Y tế Sơ kết công tác 6 tháng đầu năm".encode() in body
 
 
-def fetch_when_up(address: str, wait: float = 30) -> bytes:
+def fetch_when_up(address: str, wait: float = 60) -> bytes:
     deadline = time.monotonic() + wait
     while True:
         try:
