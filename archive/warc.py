@@ -259,6 +259,8 @@ def _describe(error: Exception) -> str:
     text = str(error)
     if isinstance(error, AttributeError):  # warcio reads the target URI before checking it exists
         return "no WARC-Target-URI"
+    if text.startswith("Unknown archive format"):
+        return "not WARC data"
     if "\x1f\x8b" in text or isinstance(error, (EOFError, zlib.error)):
         return "damaged or truncated gzip member"
     return f"{type(error).__name__}: {text[:80]!r}"
@@ -266,18 +268,16 @@ def _describe(error: Exception) -> str:
 
 def _next_record_start(stream: BinaryIO, offset: int) -> int | None:
     """The next gzip member or `WARC/1.` line at or after `offset`, or None."""
-    stream.seek(offset)
-    data, base = stream.read(1 << 20), offset
-    while data:
+    chunk = 1 << 20
+    while True:
+        stream.seek(offset)
+        data = stream.read(chunk)
         hits = [i for i in (data.find(b"\x1f\x8b\x08"), data.find(b"WARC/1.")) if i >= 0]
         if hits:
-            return base + min(hits)
-        base += len(data) - 8
-        stream.seek(base)
-        data = stream.read(1 << 20)
-        if len(data) <= 8:
+            return offset + min(hits)
+        if len(data) < chunk:
             return None
-    return None
+        offset += chunk - 8  # overlap, so that a marker across the boundary is found
 
 
 def _capture(record, name: str, offset: int) -> tuple[Capture | Skipped | None, bool]:

@@ -317,3 +317,12 @@ def test_import_of_a_missing_file_is_a_usage_error(tmp_path):
     result = soyte("import-warc", str(tmp_path / "nope.warc.gz"), "--db", str(tmp_path / "a.db"), check=False)
     assert result.returncode == 2 and result.stderr.strip() == f"soyte import-warc: no such file: {tmp_path / 'nope.warc.gz'}"
     assert not (tmp_path / "a.db").exists()
+
+
+def test_a_file_that_is_not_warc_gets_one_line(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes((BACNINH / "pages" / "bacninh-s1.html").read_bytes()[:2000])
+    result = soyte("import-warc", str(page), "--db", str(tmp_path / "a.db"), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == f"{page}: unreadable record at byte 0: not WARC data; skipped"
+    assert json.loads(result.stdout)["damaged"] == 1
