@@ -3,8 +3,10 @@
 - articles:         one row per canonical article URL, the record of LAYOUTS.md (images and
                     attachments as JSON arrays) plus provenance and first/last seen times
 - article_versions: the previous content of an article each time it changed
-- pages:            every fetched response, raw and zlib-compressed, for offline re-extraction;
-                    one row per distinct (url, body)
+- pages:            every fetched response, raw and compressed, for offline re-extraction;
+                    one row per distinct (url, body); `codec` zlib (or null: written before
+                    dictionaries) or zstd with the host's `dictionary_id` (archive.compression)
+- page_dictionaries: zstd dictionaries trained per portal host on its stored pages
 - crawl_runs:       one row per crawl run with its counts and status (running, completed,
                     alarm: finished but a portal looks broken, interrupted: stopped by a
                     signal, aborted: killed, failed: stopped on an error or never started)
@@ -42,7 +44,13 @@ TABLES: dict[str, dict] = {
     "pages": {
         "columns": {"id": int, "url": str, "kind": str, "status": int, "headers": str, "content_type": str,
                     "body": bytes, "body_size": int, "sha256": str, "fetched_at": str,
-                    "last_fetched_at": str, "run_id": int, "last_run_id": int},
+                    "last_fetched_at": str, "run_id": int, "last_run_id": int, "codec": str,
+                    "dictionary_id": int},
+        "pk": "id",
+    },
+    "page_dictionaries": {
+        "columns": {"id": int, "host": str, "codec": str, "dictionary": bytes, "size": int, "samples": int,
+                    "trained_at": str},
         "pk": "id",
     },
     "crawl_runs": {
@@ -76,6 +84,7 @@ INDEXES = [
     ("pages", ["url", "sha256"], True),
     ("pages", ["kind", "url"]),
     ("failures", ["run_id"]),
+    ("page_dictionaries", ["host"]),
 ]
 
 

@@ -9,13 +9,14 @@ import hashlib
 import json
 import os
 import sqlite3
-import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 import sqlite_utils
 
+from archive.compression import CompactResult, PageCodec, compact_host, hosts
+from archive.compression import DamagedPage  # noqa: F401  (raised by page_body; callers catch it from here)
 from archive.schema import ensure_schema
 from archive.search import index_row, unindex_row
 
@@ -61,12 +62,6 @@ def _connect_readonly(path: Path, timeout: float) -> sqlite3.Connection:
                            check_same_thread=False)
 
 
-class DamagedPage(Exception):
-    """A stored page whose bytes cannot be decompressed (the file was damaged on disk)."""
-
-    kind = "damaged-page"
-
-
 class Archive:
     """One SQLite archive file. Open one per process (or per crawler); close when done."""
 
@@ -88,15 +83,16 @@ class Archive:
         try:
             if readonly:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-                return
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            with self.transaction():
-                ensure_schema(self.db)
+            else:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                with self.transaction():
+                    ensure_schema(self.db)
         except sqlite3.Error:
             conn.close()
             raise
+        self.codec = PageCodec(conn)
 
     def transaction(self):
         return _Transaction(self.conn)
@@ -143,54 +139,81 @@ class Archive:
 
     # raw pages
     def save_page(self, url: str, status: int, headers: dict[str, str], body: bytes, run_id: int | None,
-                  kind: str = "other", requests: int | None = None) -> int:
+                  kind: str = "other", requests: int | None = None, fetched_at: str | None = None) -> int:
         """Keep a fetched response; an identical body fetched again only updates last_fetched_at.
 
         The run's `responses` and `pages_stored` counts (and `requests`, the requests sent since
         the last call) move in the same transaction, so a killed run still shows what it did.
+        `fetched_at` is the capture time when it is not now (a page imported from a WARC file).
         """
+        return self.store_page(url, status, headers, body, run_id, kind, fetched_at, requests)[0]
+
+    def store_page(self, url: str, status: int, headers: dict[str, str], body: bytes, run_id: int | None,
+                   kind: str = "other", fetched_at: str | None = None,
+                   requests: int | None = None) -> tuple[int, bool]:
+        """save_page, also saying whether the page is new (False: these bytes of this URL were stored)."""
         sha = hashlib.sha256(body).hexdigest()
-        fetched = now()
+        fetched = fetched_at or now()
         with self.transaction():
             if requests:
                 self._count(run_id, requests=requests)
             existing = self.conn.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ?", (url, sha)).fetchone()
             if existing:
-                self.conn.execute("UPDATE pages SET last_fetched_at = ?, status = ?, last_run_id = coalesce(?, last_run_id) WHERE id = ?",
-                                  (fetched, status, run_id, existing[0]))
+                # A capture older than what is stored (an import) moves fetched_at back, never forward.
+                self.conn.execute(
+                    "UPDATE pages SET status = CASE WHEN ? >= last_fetched_at THEN ? ELSE status END, "
+                    "last_fetched_at = max(last_fetched_at, ?), fetched_at = min(fetched_at, ?), "
+                    "last_run_id = coalesce(?, last_run_id) WHERE id = ?",
+                    (fetched, status, fetched, fetched, run_id, existing[0]))
                 self._count(run_id, responses=1)
-                return existing[0]
+                return existing[0], False
             self._count(run_id, responses=1, pages_stored=1)
-            return self.db["pages"].insert({
+            packed = self.codec.pack(url, body)
+            page_id = self.db["pages"].insert({
                 "url": url, "kind": kind, "status": status, "headers": json.dumps(headers, ensure_ascii=False),
-                "content_type": headers.get("Content-Type"), "body": zlib.compress(body, 6),
-                "body_size": len(body), "sha256": sha, "fetched_at": fetched,
-                "last_fetched_at": fetched, "run_id": run_id, "last_run_id": run_id,
+                "content_type": headers.get("Content-Type"), "body": packed.blob, "codec": packed.codec,
+                "dictionary_id": packed.dictionary_id, "body_size": len(body), "sha256": sha,
+                "fetched_at": fetched, "last_fetched_at": fetched, "run_id": run_id, "last_run_id": run_id,
             }).last_pk
+        host = self.codec.count_new_page(url)
+        if host:  # the host has enough pages to learn its chrome from: later pages are stored compactly
+            with self.transaction():
+                self.codec.train_host(host)
+        return page_id, True
 
     def page_body(self, page_id: int) -> tuple[str, bytes, str | None]:
-        """A stored page's URL, raw body and content type; DamagedPage when its bytes no longer decompress."""
-        url, body, content_type = self.conn.execute(
-            "SELECT url, body, content_type FROM pages WHERE id = ?", (page_id,)).fetchone()
-        try:
-            return url, zlib.decompress(body), content_type
-        except (zlib.error, TypeError) as error:
-            raise DamagedPage(f"stored page {page_id} ({url}) is damaged and cannot be read: {error}") from None
+        """(url, raw body, content type); DamagedPage if the stored body cannot be read back."""
+        url, body, content_type, codec, dictionary_id, size = self.conn.execute(
+            "SELECT url, body, content_type, codec, dictionary_id, body_size FROM pages WHERE id = ?",
+            (page_id,)).fetchone()
+        return url, self.codec.unpack(body, codec, dictionary_id, size, page_id), content_type
 
     def latest_article_pages(self) -> list[tuple[int, str]]:
-        """(page id, url) of the newest successful capture of every article page."""
+        """(page id, url) of the newest successful capture of every article page.
+
+        Newest by capture time, not by id: a capture imported later may be years older.
+        """
         return list(self.conn.execute(
-            "SELECT max(id), url FROM pages WHERE kind = 'article' AND status = 200 GROUP BY url ORDER BY url"))
+            "SELECT id, url FROM (SELECT id, url, row_number() OVER (PARTITION BY url "
+            "ORDER BY last_fetched_at DESC, id DESC) AS newest FROM pages WHERE kind = 'article' AND status = 200) "
+            "WHERE newest = 1 ORDER BY url"))
+
+    def compact(self, batch: int = 500, retrain: bool = False, only_hosts: list[str] | None = None,
+                on_damaged=lambda page_id, reason: None) -> list[CompactResult]:
+        """Re-compress stored pages with their host's dictionary (trained if missing); see archive.compression."""
+        return [compact_host(self.conn, self.codec, host, self.transaction, batch, retrain, on_damaged)
+                for host in (only_hosts or hosts(self.conn))]
 
     # articles
     def upsert_article(self, record: dict, *, layout: str, extractor: str, page_id: int | None,
-                       extraction: str = "layout", note: str | None = None) -> str:
+                       extraction: str = "layout", note: str | None = None, seen: str | None = None) -> str:
         """Insert or update one article; returns 'new', 'updated' or 'unchanged'.
 
-        A changed article keeps its previous content in article_versions.
+        A changed article keeps its previous content in article_versions. `seen` is the capture
+        time when it is not now (an imported capture).
         """
         digest = content_hash(record)
-        seen = now()
+        seen = seen or now()
         row = {key: record.get(key) for key in RECORD_KEYS}
         row["images"] = json.dumps(record.get("images") or [], ensure_ascii=False)
         row["attachments"] = json.dumps(record.get("attachments") or [], ensure_ascii=False)

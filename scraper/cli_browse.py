@@ -56,9 +56,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def export_arguments(parser: argparse.ArgumentParser) -> None:
     from archive.export import FORMATS
+    from scraper.cli_warc import WARC_FORMATS
 
-    parser.add_argument("--format", choices=FORMATS, default="jsonl",
-                        help="jsonl: one JSON record a line (default); csv: images and attachments as JSON text")
+    parser.add_argument("--format", choices=FORMATS + WARC_FORMATS, default="jsonl",
+                        help="jsonl: one JSON record a line (default); csv: images and attachments as JSON text; "
+                             "warc / wacz: the stored raw pages as WARC/1.1 records (soyte export --format warc > "
+                             "pages.warc.gz) or a WACZ package (-o FILE.wacz)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout (warc, wacz)")
     parser.add_argument("--portal", metavar="KEY", help="only this portal's articles")
     parser.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD, at +07:00)")
 
@@ -67,6 +71,10 @@ def export_arguments(parser: argparse.ArgumentParser) -> None:
          "soyte export --format jsonl --portal bacninh --since 2020-01-01 > bacninh.jsonl", export_arguments)
 def cmd_export(args: argparse.Namespace) -> int:
     from archive.export import export, portals
+    from scraper.cli_warc import WARC_FORMATS, export_pages
+
+    if args.format in WARC_FORMATS:
+        return export_pages(args)
 
     since = None
     if args.since:

@@ -88,7 +88,8 @@ def test_a_killed_crawl_is_finished_by_the_next_run_without_duplicates(archive_p
 
 
 def test_a_second_crawl_on_the_same_archive_refuses(archive_path):
-    with ReplayServer(delay=0.3) as slow:
+    # Slow enough that the first crawl outlasts the second one's start on a loaded machine.
+    with ReplayServer(delay=1.5) as slow:
         command = [sys.executable, "-m", "scraper.cli", "crawl", "bacninh", "--db", str(archive_path),
                    "--replay", slow.url]
         first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

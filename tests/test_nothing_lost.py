@@ -230,7 +230,7 @@ def test_a_bad_setting_is_one_line_and_exit_2_before_any_run(archive_path, setti
 def test_the_lock_holds_through_a_symlink_to_the_archive(archive_path, tmp_path):
     link = tmp_path / "link.db"
     link.symlink_to(archive_path)
-    with ReplayServer(delay=0.4) as slow:
+    with ReplayServer(delay=1.5) as slow:  # the first crawl outlasts the second one's start
         command = [sys.executable, "-m", "scraper.cli", "crawl", "--db", str(archive_path), "--replay", slow.url]
         first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  env={**os.environ, "PYTHONPATH": str(ROOT)})

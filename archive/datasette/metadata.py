@@ -60,17 +60,25 @@ TABLES: dict[str, dict] = {
         "sort_desc": "replaced_at",
     },
     "pages": {
-        "description": "Every fetched response, raw and zlib-compressed, for offline re-extraction.",
+        "description": "Every fetched response, raw and compressed (zlib, or zstd with its portal's dictionary), for offline re-extraction.",
         "columns": {
             "id": "Page id", "url": "URL fetched", "kind": "listing, article or other",
             "status": "HTTP status", "headers": "Response headers as JSON", "content_type": "Content-Type header",
-            "body": "Raw body, zlib-compressed", "body_size": "Raw body size in bytes",
+            "body": "Raw body, compressed by `codec`", "body_size": "Raw body size in bytes",
+            "codec": "zlib (or null: written before dictionaries) or zstd", "dictionary_id": "zstd dictionary (page_dictionaries.id)",
             "sha256": "SHA-256 of the raw body", "fetched_at": "First fetched (UTC)",
             "last_fetched_at": "Last fetched with this same body (UTC)", "run_id": "Crawl run (crawl_runs.id)",
             "last_run_id": "Crawl run that last fetched this same body",
         },
         "facets": ["kind", "status"],
         "sort_desc": "id",
+    },
+    "page_dictionaries": {
+        "description": "zstd dictionaries trained per portal host on its stored pages: what reads a compact page back.",
+        "columns": {
+            "id": "Dictionary id", "host": "Portal host", "codec": "zstd", "dictionary": "The dictionary's bytes",
+            "size": "Dictionary size in bytes", "samples": "Pages it was trained on", "trained_at": "When (UTC)",
+        },
     },
     "crawl_runs": {
         "description": "One row per crawl run with its counts and status.",
