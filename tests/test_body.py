@@ -80,3 +80,36 @@ def test_words_that_boilerplate_also_uses_are_kept():
 def test_scripts_and_styles_are_not_text():
     read = body("<p>Nội dung.<script>var x = 1;</script></p><style>p{}</style>")
     assert read.text == "Nội dung."
+
+
+def test_attachment_links_keep_only_web_urls():
+    from scraper.body import iter_links
+
+    links = html.fromstring('<div><a href="JavaScript:void(0)">Tải</a><a href=" data:text/html,x">Dữ liệu</a>'
+                            '<a href="mailto:syt@example.gov.vn">Thư</a><a href="/files/qd-12.pdf">Quyết định 12</a></div>')
+    assert iter_links(iter(links.iter("a")), BASE) == [
+        {"url": "https://soyte.example.gov.vn/files/qd-12.pdf", "title": "Quyết định 12"}]
+
+
+def test_a_lazy_image_is_read_from_its_real_source_not_the_placeholder():
+    read = body('<p><img src="data:image/svg+xml,%3Csvg%3E" data-lazy-src="/wp/anh-1.jpg"></p>'
+                '<p><img src="/lazy.svg" data-src="/wp/anh-2.jpg"></p><p>Nội dung.</p>')
+    assert [image["url"] for image in read.images] == ["https://soyte.example.gov.vn/wp/anh-1.jpg",
+                                                        "https://soyte.example.gov.vn/wp/anh-2.jpg"]
+
+
+def test_a_caption_kept_in_an_image_attribute_when_the_layout_says_so():
+    markup = '<div><p><img class="caption" src="/a.jpg" title="Ảnh hội nghị."></p><p>Nội dung.</p></div>'
+    assert read_body(html.fromstring(markup), BASE).images[0]["caption"] is None
+    assert read_body(html.fromstring(markup), BASE, caption_attribute="title").images[0]["caption"] == "Ảnh hội nghị."
+
+
+def test_a_source_prefix_takes_only_a_short_last_credit_line_never_a_sentence():
+    markup = ("<div><p>Theo Trung tâm Kiểm soát bệnh tật, số ca mắc tăng.</p><p>Nội dung.</p>"
+              "<p>Theo Báo Cần Thơ</p></div>")
+    read = read_body(html.fromstring(markup), BASE, source_prefixes=["Theo"])
+    assert read.source == "Báo Cần Thơ"
+    assert read.paragraphs == ["Theo Trung tâm Kiểm soát bệnh tật, số ca mắc tăng.", "Nội dung."]
+    sentence = read_body(html.fromstring("<div><p>Nội dung.</p><p>Theo kế hoạch, tiêm chủng xong trong tháng.</p></div>"),
+                         BASE, source_prefixes=["Theo"])
+    assert sentence.source is None

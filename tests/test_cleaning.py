@@ -87,3 +87,14 @@ def test_bad_dates_are_none_with_a_warning(text, caplog):
 ])
 def test_head_timestamps_are_given_at_plus_seven(value, iso):
     assert iso_from_head(value) == iso
+
+
+def test_twelve_hour_clocks_with_vietnamese_and_english_markers():
+    from scraper.dates import parse_vietnamese_datetime
+
+    assert parse_vietnamese_datetime("03/07/2024 8:05 SA") == "2024-07-03T08:05:00+07:00"
+    assert parse_vietnamese_datetime("03/07/2024 2:15 CH") == "2024-07-03T14:15:00+07:00"
+    assert parse_vietnamese_datetime("03/07/2024 12:10 SA") == "2024-07-03T00:10:00+07:00"
+    assert parse_vietnamese_datetime("12/03/2024 02:57:13 PM") == "2024-03-12T14:57:13+07:00"
+    assert parse_vietnamese_datetime("Thứ Sáu, 19/01/2024 - 10:42") == "2024-01-19T10:42:00+07:00"
+    assert parse_vietnamese_datetime("12/03/2024 14:00 CH") == "2024-03-12"  # 14 on a 12-hour clock: no time
