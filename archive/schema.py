@@ -57,7 +57,7 @@ TABLES: dict[str, dict] = {
         "columns": {"id": int, "started_at": str, "finished_at": str, "portals": str, "status": str,
                     "requests": int, "responses": int, "pages_stored": int, "articles_new": int,
                     "articles_updated": int, "articles_unchanged": int, "articles_generic": int,
-                    "errors": int, "warnings": int, "pid": int,
+                    "errors": int, "warnings": int, "pid": int, "node": str, "node_run_id": int, "node_name": str,
                     "message": str},
         "pk": "id",
     },

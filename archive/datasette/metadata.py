@@ -85,6 +85,9 @@ TABLES: dict[str, dict] = {
         "columns": {
             "id": "Run id", "started_at": "Start (UTC)", "finished_at": "End (UTC)",
             "portals": "Portals crawled, comma-separated",
+            "node": "For a run merged from another archive (soyte merge): that archive's id; empty for this archive's own runs",
+            "node_run_id": "The run's id in the archive it was merged from",
+            "node_name": "The file name of the archive the run was merged from",
             "status": "running, completed, alarm (a portal looks broken), interrupted (stopped by a signal), aborted (killed) or failed",
             "requests": "Requests made", "responses": "Responses received", "pages_stored": "New raw pages kept",
             "articles_new": "Articles stored for the first time", "articles_updated": "Articles whose content changed",

@@ -1,0 +1,225 @@
+"""Several crawl nodes, one archive: `soyte merge A.db B.db … --into archive.db`.
+
+Each scrapyd node (or machine) writes its own SQLite file: WAL must not live on a network
+filesystem. Merging brings their work together without loss:
+- pages by URL and body (SHA-256), the earliest capture time kept, re-compressed for the target;
+- articles by canonical URL with every version in time order: the contents both files hold for an
+  URL are put in the order they were first seen, the newest is the article, the others its
+  versions (a content both hold is one version, first seen at the earlier time);
+- crawl runs with their portal rows and failures, each marked with the node (the source archive's
+  id and file name) and its run number there, so a run is never merged twice;
+- the search index rebuilt at the end.
+Every input is checked before anything is written, and the whole merge is one transaction: an
+unreadable input is refused and the target is left as it was. Merging a file twice changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.search import rebuild_index
+from archive.store import RECORD_KEYS, Archive, content_hash, row_to_record
+
+REQUIRED_TABLES = ("articles", "article_versions", "pages", "crawl_runs", "portal_runs", "failures")
+
+
+class MergeRefused(ValueError):
+    """An input that is not a readable soyte archive: nothing was written."""
+
+
+@dataclass
+class MergeCounts:
+    pages: int = 0
+    articles_new: int = 0
+    articles_changed: int = 0
+    versions: int = 0
+    runs: int = 0
+    failures: int = 0
+    sources: list[str] = field(default_factory=list)
+
+
+def node_id(archive: Archive, name: str) -> str:
+    """An id for the archive a run comes from, the same at every merge: its first crawl run's start,
+    process and portals (a node's archive keeps its first run), else its file name."""
+    first = archive.conn.execute("SELECT started_at, pid, portals FROM crawl_runs ORDER BY id LIMIT 1").fetchone()
+    seed = json.dumps(first) if first else name
+    return hashlib.sha1(seed.encode("utf-8")).hexdigest()[:16]
+
+
+def check_source(path: Path) -> None:
+    """Refuse (MergeRefused) a file that is not a readable soyte archive."""
+    if not path.is_file():
+        raise MergeRefused(f"{path}: no such archive file")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error as error:
+        raise MergeRefused(f"{path}: not a readable archive ({error})") from None
+    if verdict != "ok":
+        raise MergeRefused(f"{path}: the file is damaged ({verdict}); nothing was merged")
+    missing = [name for name in REQUIRED_TABLES if name not in tables]
+    if missing:
+        raise MergeRefused(f"{path}: not a soyte archive (no {', '.join(missing)} table)")
+
+
+def merge(sources: list[Path], into: Path) -> MergeCounts:
+    """Merge every source archive into `into` (created if missing); see the module's docstring."""
+    for source in sources:
+        check_source(source)
+        if source.resolve() == into.resolve():
+            raise MergeRefused(f"{source}: cannot merge an archive into itself")
+    counts = MergeCounts()
+    target = Archive(into)
+    try:
+        with target.transaction():
+            for source in sources:
+                _merge_one(Archive(source, readonly=True), source, target, counts)
+                counts.sources.append(str(source))
+            rebuild_index(target.conn)
+    finally:
+        target.close()
+    return counts
+
+
+def _merge_one(source: Archive, path: Path, target: Archive, counts: MergeCounts) -> None:
+    try:
+        node = node_id(source, path.name)
+        runs = _merge_runs(source, target, node, path.name, counts)
+        pages = _merge_pages(source, target, runs, counts)
+        _merge_failures(source, target, runs, pages, node, counts)
+        _merge_articles(source, target, pages, counts)
+    finally:
+        source.close()
+
+
+def _merge_runs(source: Archive, target: Archive, node: str, name: str, counts: MergeCounts) -> dict[int, int]:
+    """Copy the source's crawl runs (and their portal rows) not merged before; old id -> new id."""
+    mapping: dict[int, int] = {}
+    columns = [d[0] for d in source.conn.execute("SELECT * FROM crawl_runs LIMIT 0").description]
+    for values in source.conn.execute("SELECT * FROM crawl_runs ORDER BY id").fetchall():
+        run = dict(zip(columns, values))
+        origin, origin_id = run.get("node") or node, run.get("node_run_id") or run["id"]
+        found = target.conn.execute("SELECT id FROM crawl_runs WHERE node = ? AND node_run_id = ?",
+                                    (origin, origin_id)).fetchone()
+        if found:
+            mapping[run["id"]] = found[0]
+            continue
+        old_id = run.pop("id")
+        run.update(node=origin, node_run_id=origin_id, node_name=run.get("node_name") or name)
+        mapping[old_id] = target.db["crawl_runs"].insert(run).last_pk
+        counts.runs += 1
+        for row in source.db["portal_runs"].rows_where("run_id = ?", [old_id]):
+            target.db["portal_runs"].insert({**row, "run_id": mapping[old_id]}, replace=True)
+    return mapping
+
+
+def _merge_pages(source: Archive, target: Archive, runs: dict[int, int], counts: MergeCounts) -> dict[int, int]:
+    """Every stored page, by URL and body; source page id -> target page id."""
+    mapping: dict[int, int] = {}
+    rows = source.conn.execute("SELECT id, url, kind, status, headers, fetched_at, last_fetched_at, run_id "
+                               "FROM pages ORDER BY fetched_at, id").fetchall()
+    for page_id, url, kind, status, headers, fetched_at, last_fetched_at, run_id in rows:
+        _url, body, _type = source.page_body(page_id)
+        # No run given: a merge moves no run's counts (they come over with the runs themselves).
+        new_id, new = target.store_page(url, status, json.loads(headers or "{}"), body, None, kind, fetched_at)
+        target.conn.execute("UPDATE pages SET last_fetched_at = max(last_fetched_at, ?), run_id = coalesce(run_id, ?) "
+                            "WHERE id = ?", (last_fetched_at or fetched_at, runs.get(run_id), new_id))
+        mapping[page_id] = new_id
+        counts.pages += new
+    return mapping
+
+
+def _merge_failures(source: Archive, target: Archive, runs: dict[int, int], pages: dict[int, int], node: str,
+                    counts: MergeCounts) -> None:
+    for row in source.db["failures"].rows_where(order_by="id"):
+        if row["run_id"] is not None and row["run_id"] not in runs:
+            continue
+        run_id = runs.get(row["run_id"]) if row["run_id"] is not None else None
+        exists = target.conn.execute(
+            "SELECT 1 FROM failures WHERE url = ? AND kind = ? AND at = ? AND reason = ? AND run_id IS ?",
+            (row["url"], row["kind"], row["at"], row["reason"], run_id)).fetchone()
+        if exists:
+            continue
+        row.pop("id")
+        target.db["failures"].insert({**row, "run_id": run_id, "page_id": pages.get(row["page_id"])})
+        counts.failures += 1
+
+
+@dataclass
+class _Content:
+    """One content an article had, and when: what a version is."""
+
+    digest: str
+    record: dict
+    extractor: str | None
+    first_seen: str
+    row: dict | None = None   # the articles row, for the content that is current in its archive
+
+
+def _contents(archive: Archive, url: str) -> list[_Content]:
+    found = []
+    for version in archive.db["article_versions"].rows_where("url = ?", [url], order_by="id"):
+        found.append(_Content(version["content_hash"], json.loads(version["record"]), version["extractor"],
+                              version["first_seen"]))
+    current = archive.conn.execute("SELECT * FROM articles WHERE url = ?", (url,))
+    columns = [d[0] for d in current.description]
+    row = current.fetchone()
+    if row:
+        row = dict(zip(columns, row))
+        found.append(_Content(row["content_hash"], row_to_record(row), row["extractor"], row["updated_at"], row))
+    return found
+
+
+def _merge_articles(source: Archive, target: Archive, pages: dict[int, int], counts: MergeCounts) -> None:
+    for (url,) in source.conn.execute("SELECT url FROM articles ORDER BY url").fetchall():
+        mine, theirs = _contents(target, url), _contents(source, url)
+        if theirs and theirs[-1].row and theirs[-1].row.get("page_id") is not None:
+            theirs[-1].row["page_id"] = pages.get(theirs[-1].row["page_id"])
+        history: dict[str, _Content] = {}
+        for content in sorted(mine + theirs, key=lambda c: c.first_seen):
+            kept = history.setdefault(content.digest, content)
+            if kept is not content and content.row and not kept.row:
+                kept.row = content.row
+        ordered = sorted(history.values(), key=lambda c: c.first_seen)
+        if [c.digest for c in mine] == [c.digest for c in ordered]:  # nothing new: the same history
+            _widen_seen(target, url, theirs)
+            continue
+        counts.articles_new += not mine
+        counts.articles_changed += bool(mine)
+        _write_history(target, url, ordered, mine, theirs)
+        counts.versions += len(ordered) - 1
+
+
+def _widen_seen(target: Archive, url: str, theirs: list[_Content]) -> None:
+    """Same history: only the first and last times the article was seen may widen."""
+    row = theirs[-1].row if theirs else None
+    if row:
+        target.conn.execute("UPDATE articles SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) "
+                            "WHERE url = ?", (row["first_seen"], row["last_seen"], url))
+
+
+def _write_history(target: Archive, url: str, ordered: list[_Content], mine: list[_Content],
+                   theirs: list[_Content]) -> None:
+    newest = ordered[-1]
+    base = newest.row or (mine[-1].row if mine else theirs[-1].row) or {}
+    rows = [c.row for c in mine + theirs if c.row]
+    row = {key: base.get(key) for key in base if key != "rowid"}
+    record = newest.record
+    row.update({key: record.get(key) for key in RECORD_KEYS})
+    row["images"] = json.dumps(record.get("images") or [], ensure_ascii=False)
+    row["attachments"] = json.dumps(record.get("attachments") or [], ensure_ascii=False)
+    row.update(content_hash=content_hash(record), extractor=newest.extractor, updated_at=newest.first_seen,
+               first_seen=min(r["first_seen"] for r in rows), last_seen=max(r["last_seen"] for r in rows))
+    target.conn.execute("DELETE FROM article_versions WHERE url = ?", (url,))
+    for earlier, later in zip(ordered, ordered[1:]):
+        target.db["article_versions"].insert({
+            "url": url, "content_hash": earlier.digest, "record": json.dumps(earlier.record, ensure_ascii=False),
+            "extractor": earlier.extractor, "first_seen": earlier.first_seen, "replaced_at": later.first_seen})
+    target.db["articles"].upsert(row, pk="url")
