@@ -7,7 +7,8 @@ A crawl run reads this once at its start (spiders never open the database). It a
 - which listing pages may be asked conditionally: only those fetched by a completed run, since
   a killed run may have stored a listing page without fetching the articles it links to;
 - which portals must walk all their listing pages because their last run did not complete;
-- which article pages failed before and are still not archived (tried again).
+- which article pages failed before and are still not archived (tried again);
+- which attached documents are archived, with their validators (asked conditionally).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+
+from archive.documents import conditional_headers
 
 MAX_RETRIES = 3  # an article page that failed this many runs is left to a person (see `failures`)
 
@@ -26,6 +29,7 @@ class Frontier:
     validators: dict[str, dict[str, str]] = field(default_factory=dict)  # URL -> conditional headers
     resume: set[str] = field(default_factory=set)                    # portals whose last run did not complete
     retry: dict[str, list[str]] = field(default_factory=dict)        # portal -> failed, unarchived URLs
+    document_validators: dict[str, dict[str, str]] = field(default_factory=dict)  # document URL -> conditional headers
 
     def is_known(self, url: str) -> bool:
         return url in self.known
@@ -87,4 +91,5 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
             f"AND (status IS NULL OR status >= 500) AND portal IN ({marks}) GROUP BY url, portal", portals):
         if tries < MAX_RETRIES and url not in frontier.known:
             frontier.retry.setdefault(portal, []).append(url)
+    frontier.document_validators = conditional_headers(conn)
     return frontier

@@ -98,6 +98,8 @@ class ArchivePipeline:
         if self.archive is None or response.status == 304:
             return  # a 304 has no body to keep; the article it names is touched instead
         kind = request.meta.get("soyte_kind", "other")
+        if kind == "document":
+            return  # attachments are stored by content in the document tables (DocumentPipeline)
         page_id = self.archive.save_page(response.url, response.status, header_dict(response),
                                          response.body, self.run_id, kind)
         if kind == "article":  # looked up once, by the item this page gives

@@ -22,6 +22,7 @@ from scraper.items import ArticleItem, FailureItem, NotModifiedItem
 from scraper.extract import extract_page
 from scraper.pages import ArticlePage, ExtractionError, ListingPage
 from scraper.registry import Portal, get_portal, portals_for_spider
+from spiders.documents import DocumentRequests
 
 NOT_MODIFIED = 304
 
@@ -40,7 +41,7 @@ def content_type(response: Response) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-class PortalSpider(scrapy.Spider):
+class PortalSpider(DocumentRequests, scrapy.Spider):
     """Base for layout spiders. `scrapy crawl <layout> -a portals=key1,key2` limits the portals."""
 
     article_page: ClassVar[type[ArticlePage]]
@@ -146,6 +147,7 @@ class PortalSpider(scrapy.Spider):
         yield ArticleItem(record=result.record, page_url=response.url, layout=self.article_page.layout,
                           extractor=self.extractor(), extraction=result.method, note=result.note,
                           warnings=result.warnings)
+        yield from self.document_requests(result.record, portal)
 
     def failed(self, failure: Failure):
         request = failure.request
