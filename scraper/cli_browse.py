@@ -47,7 +47,7 @@ def export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--portal", metavar="KEY", help="only this portal's articles")
     parser.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD, at +07:00)")
     parser.add_argument("--documents", metavar="DIR", help="instead, write the archived attachments into DIR "
-                        "(named by SHA-256, text beside them) with manifest.jsonl")
+                        "(named by SHA-256, text beside them) with manifest.jsonl; --portal applies, --format and --since do not")
 
 
 @command("export", "Write the archived articles to stdout as JSON lines or CSV, newest first, for corpus building.",

@@ -6,8 +6,6 @@ Needs Debian's `chromium`, as tests/test_browser.py does: without it these tests
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import time
 import urllib.request
 
 import pytest
@@ -15,9 +13,8 @@ from datasette.utils import tilde_encode
 
 from scraper.replay import ReplayServer
 from tests import document_files as files
-from tests.browsing import soyte_command, soyte_env
-from tests.conftest import ROOT, soyte
-from tests.test_browser import assert_is_a_real_screenshot, free_port, rendered_dom, screenshot
+from tests.conftest import soyte
+from tests.test_browser import assert_is_a_real_screenshot, rendered_dom, screenshot, serving
 
 
 @pytest.fixture(scope="module")
@@ -27,29 +24,8 @@ def site(tmp_path_factory):
     with ReplayServer() as portals:
         served = files.serve_attachments(portals)
         soyte("crawl", "--db", str(db), "--replay", portals.url)
-    port = free_port()
-    process = subprocess.Popen(soyte_command("serve", str(db), "--port", str(port)), env=soyte_env(), cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"soyte serve exited {process.returncode}: {process.stderr.read()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("soyte serve did not answer within 30 s")
-            time.sleep(0.2)
-    yield base, served
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    for base in serving(db):
+        yield base, served
 
 
 def sha(body: bytes) -> str:
