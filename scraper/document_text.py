@@ -209,9 +209,21 @@ def xls_text(body: bytes) -> str:
     book = xlrd.open_workbook(file_contents=body, on_demand=True)
     sheets = []
     for sheet in book.sheets():
-        rows = ["\t".join(str(v) for v in sheet.row_values(r) if v not in ("", None)) for r in range(sheet.nrows)]
+        rows = ["\t".join(xls_cell(cell, book.datemode) for cell in sheet.row(r) if cell.value not in ("", None))
+                for r in range(sheet.nrows)]
         sheets.append(lines([sheet.name, *rows]))
     return "\n\n".join(sheets)
+
+
+def xls_cell(cell, datemode: int) -> str:
+    """Old Excel keeps every number as a float and dates as day numbers: 500, not 500.0; dates in ISO."""
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        return xlrd.xldate.xldate_as_datetime(cell.value, datemode).isoformat().removesuffix("T00:00:00")
+    if isinstance(cell.value, float) and cell.value.is_integer():
+        return str(int(cell.value))
+    return str(cell.value)
 
 
 def odt_text(body: bytes) -> str:

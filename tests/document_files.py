@@ -140,3 +140,30 @@ def serve_attachments(server) -> dict[str, bytes]:
         server.set_page(url, body, media)
     server.set_page(HATINH_ARTICLE, hatinh_article_linking([(HATINH_XLSX, "Bảng tổng hợp cơ sở")]))
     return {url: body for url, (body, _media) in files.items()}
+
+
+def xls(sheet: str, rows: list[list[object]]) -> bytes:
+    """An Excel 97-2003 workbook (xlwt), as older portals still attach."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    grid = book.add_sheet(sheet)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            grid.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def odt(paragraphs: list[str]) -> bytes:
+    """An OpenDocument text (odfpy), as LibreOffice writes it."""
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+
+    document = OpenDocumentText()
+    for text in paragraphs:
+        document.text.addElement(P(text=text))
+    out = io.BytesIO()
+    document.write(out)
+    return out.getvalue()

@@ -315,3 +315,12 @@ def test_an_rtf_and_a_zip_of_documents_are_read_too():
         archive.writestr("anh.png", b"\x89PNG\r\n\x1a\n")
     read = extract_text(bundle.getvalue(), "https://x/van-ban.zip", "application/zip")
     assert (read.kind, read.status, read.text) == ("zip", "ok", "van-ban/ke-hoach.docx\nKế hoạch số 12/KH-SYT")
+
+
+def test_an_xls_and_an_odt_are_read_by_their_bytes_whatever_their_name():
+    workbook = extract_text(files.xls("Cơ sở", [["Tên", "Số giường"], ["Bệnh viện Đa khoa", 500]]),
+                            "https://x/download?id=7", "application/octet-stream")
+    assert (workbook.kind, workbook.media_type, workbook.text) == (
+        "xls", "application/vnd.ms-excel", "Cơ sở\nTên Số giường\nBệnh viện Đa khoa 500")
+    text = extract_text(files.odt(["Kế hoạch số 12/KH-SYT", "Phòng chống dịch"]), "https://x/kh.odt", None)
+    assert (text.kind, text.text) == ("odt", "Kế hoạch số 12/KH-SYT\nPhòng chống dịch")
