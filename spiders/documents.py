@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from scraper.document_text import DOCUMENT_KINDS, EXTENSIONS, declared_kind, sniff, url_extension
 from scraper.items import DocumentItem, FailureItem
+from scraper.registry import get_portal
 
 NOT_MODIFIED = 304
 DOCUMENT_PRIORITY = 5  # after the current listing page's articles, before further listing pages
@@ -36,11 +37,11 @@ class DocumentRequests:
         links = [(a.get("url"), "attachment") for a in record.get("attachments") or []]
         if self.settings.getbool("SOYTE_WITH_IMAGES"):
             links += [(i.get("url"), "image") for i in record.get("images") or []]
-        host = urlsplit(record.get("url") or "").hostname or ""
+        hosts = {get_portal(portal).host, urlsplit(record.get("url") or "").hostname or ""}
         validators = getattr(self.frontier, "document_validators", {})
         maxsize = self.settings.getint("SOYTE_DOCUMENT_MAXSIZE")
         for url, kind in links:
-            if not url or not on_host(url, host):
+            if not url or not any(on_host(url, host) for host in hosts):
                 continue
             yield scrapy.Request(
                 url, callback=self.parse_document, errback=self.document_failed, priority=DOCUMENT_PRIORITY,

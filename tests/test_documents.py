@@ -212,6 +212,7 @@ def test_a_changed_attachment_is_a_new_version_and_an_unchanged_one_costs_a_304(
 # bad files
 
 BAD = "https://soyte.hatinh.gov.vn/uploads/soyte/2023_06/"
+OFFSITE = "https://vanban.chinhphu.vn/uploads/nghi-dinh-96-2023.pdf"  # another site's file: linked, not fetched
 
 
 def bad_files() -> dict[str, tuple[bytes, str | None]]:
@@ -235,13 +236,16 @@ def bad_crawl(tmp_path_factory):
     with ReplayServer(portals=("hatinh",)) as server:
         for url, (body, media) in served.items():
             server.set_page(url, body, media)
-        server.set_page(HATINH_ARTICLE, files.hatinh_article_linking([(url, url.rsplit("/", 1)[1]) for url in served]))
+        server.set_page(OFFSITE, files.pdf(["Nghị định 96/2023/NĐ-CP"]), files.PDF_MEDIA)
+        links = [(url, url.rsplit("/", 1)[1]) for url in served] + [(OFFSITE, "Nghị định 96/2023/NĐ-CP")]
+        server.set_page(HATINH_ARTICLE, files.hatinh_article_linking(links))
         result = crawl(db, server, "hatinh", extra=("--set", "SOYTE_DOCUMENT_MAXSIZE=1048576"))
-    return db, served, result
+        hosts = {host for host, _path, _status in server.requests}
+    return db, served, result, hosts
 
 
 def test_each_bad_file_gives_one_line_and_the_crawl_completes(bad_crawl):
-    db, served, result = bad_crawl
+    db, served, result, _hosts = bad_crawl
     assert json.loads(result.stdout)["status"] == "completed"
     recorded = [row for row in query(db, "SELECT url, kind, reason FROM failures ORDER BY id") if row["url"] in served]
     lines = {row["url"][len(BAD):]: (row["kind"], row["reason"]) for row in recorded}
@@ -262,7 +266,7 @@ def test_each_bad_file_gives_one_line_and_the_crawl_completes(bad_crawl):
 
 
 def test_bad_files_are_stored_as_fetched_and_the_oversized_one_not_at_all(bad_crawl):
-    db, served, _result = bad_crawl
+    db, served, _result, _hosts = bad_crawl
     rows = {row["url"][len(BAD):]: row for row in
             query(db, "SELECT c.url, d.sha256, d.type, d.text_status, d.text FROM document_captures c "
                       "JOIN documents d ON d.sha256 = c.sha256 WHERE c.url LIKE ?", (BAD + "%",))}
@@ -280,9 +284,9 @@ def test_bad_files_are_stored_as_fetched_and_the_oversized_one_not_at_all(bad_cr
 
 
 def test_the_article_linking_bad_files_is_still_stored(bad_crawl):
-    db, served, _result = bad_crawl
+    db, served, _result, _hosts = bad_crawl
     article = query(db, "SELECT attachments FROM articles WHERE url = ?", (HATINH_ARTICLE,))
-    assert [a["url"] for a in json.loads(article[0]["attachments"])] == [HATINH_PDF, HATINH_DOCX, *served]
+    assert [a["url"] for a in json.loads(article[0]["attachments"])] == [HATINH_PDF, HATINH_DOCX, *served, OFFSITE]
     assert query(db, "SELECT count(*) AS n FROM articles WHERE portal = 'hatinh'") == [{"n": 4}]
 
 
@@ -324,3 +328,11 @@ def test_an_xls_and_an_odt_are_read_by_their_bytes_whatever_their_name():
         "xls", "application/vnd.ms-excel", "Cơ sở\nTên Số giường\nBệnh viện Đa khoa 500")
     text = extract_text(files.odt(["Kế hoạch số 12/KH-SYT", "Phòng chống dịch"]), "https://x/kh.odt", None)
     assert (text.kind, text.text) == ("odt", "Kế hoạch số 12/KH-SYT\nPhòng chống dịch")
+
+
+def test_attachments_on_other_hosts_are_linked_but_not_fetched(bad_crawl):
+    db, _served, _result, hosts = bad_crawl
+    assert hosts == {"soyte.hatinh.gov.vn"}
+    assert query(db, "SELECT article_url FROM document_links WHERE url = ?", (OFFSITE,)) == [{"article_url": HATINH_ARTICLE}]
+    assert query(db, "SELECT count(*) AS n FROM document_captures WHERE url = ?", (OFFSITE,)) == [{"n": 0}]
+    assert query(db, "SELECT count(*) AS n FROM failures WHERE url = ?", (OFFSITE,)) == [{"n": 0}]
