@@ -52,7 +52,8 @@ class DocumentPipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         self.archive = Archive(self.crawler.settings.get("SOYTE_DB"))
         self.store = DocumentStore(self.archive)
-        self.run_id = self.crawler.settings.getint("SOYTE_RUN_ID") or None
+        # The archive pipeline (opened first) has the run, its own when a bare `scrapy crawl` runs.
+        self.run_id = self.crawler.stats.get_value("soyte/run_id") or self.crawler.settings.getint("SOYTE_RUN_ID") or None
 
     async def process_item(self, item, spider: Spider | None = None):
         if isinstance(item, ArticleItem):

@@ -86,6 +86,7 @@ class ArchivePipeline:
             self.own_run = True
             keys = [portal.key for portal in getattr(self.crawler.spider, "portals", [])]
             self.run_id = self.archive.start_run(keys)
+        self.crawler.stats.set_value("soyte/run_id", self.run_id)  # the document pipeline records under it too
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         try:
