@@ -8,7 +8,6 @@ archive. A file whose text cannot be read is stored all the same, with one line 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections import Counter
 
 from scrapy import Spider
@@ -20,7 +19,7 @@ from archive.documents import DocumentStore, Extracted, sha256
 from archive.store import Archive, now
 from scraper.document_text import DocumentText, extract_text
 from scraper.items import ArticleItem, DocumentItem
-from scraper.pipelines import guarded
+from scraper.pipelines import ArchivePipeline, guarded
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +35,9 @@ def article_links(record: dict, with_images: bool) -> list[dict]:
 
 class DocumentPipeline:
     """Writes document links, bytes, captures and text to the archive named by SOYTE_DB."""
+
+    # A write the archive refuses stops the crawl with the same one line (and exit 4) as for articles.
+    storage_failed = ArchivePipeline.storage_failed
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -101,12 +103,6 @@ class DocumentPipeline:
     def count(self, what: str) -> None:
         self.tally[what] += 1
         self.crawler.stats.inc_value(f"soyte/documents/{what}")
-
-    def storage_failed(self, error: sqlite3.Error) -> None:
-        self.storage_error = f"{type(error).__name__}: {error}"
-        logger.critical("the archive %s cannot be written (%s): stopping the crawl",
-                        self.crawler.settings.get("SOYTE_DB"), self.storage_error)
-        self.crawler.stats.set_value("soyte/storage_error", self.storage_error)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.archive is None:

@@ -149,6 +149,7 @@ TABLES.update({
     "document_bodies": {
         "description": "The bytes of each document, zlib-compressed; download them from the document's page.",
         "columns": {"sha256": "The document (documents.sha256)", "body": "The file's bytes, zlib-compressed"},
+        "hidden": True,  # compressed blobs: the document page's download is the way to the file
     },
     "document_captures": {
         "description": "Each distinct file fetched at each URL: a changed file at the same URL is a new version.",
