@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import zlib
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from scraper.document_text import extract_text
 from scraper.replay import ReplayServer
 from tests import document_files as files
 from tests.conftest import query, soyte
+from tests.test_storage_faults import integrity, small_disk  # noqa: F401 (a fixture)
 from tests.document_files import (ANGIANG_PDF, BACNINH_ARTICLE, BACNINH_PDF, HAGIANG_PDF, HATINH_ARTICLE, HATINH_DOCX,
                                   HATINH_PDF, HATINH_XLSX)
 
@@ -336,3 +338,19 @@ def test_attachments_on_other_hosts_are_linked_but_not_fetched(bad_crawl):
     assert query(db, "SELECT article_url FROM document_links WHERE url = ?", (OFFSITE,)) == [{"article_url": HATINH_ARTICLE}]
     assert query(db, "SELECT count(*) AS n FROM document_captures WHERE url = ?", (OFFSITE,)) == [{"n": 0}]
     assert query(db, "SELECT count(*) AS n FROM failures WHERE url = ?", (OFFSITE,)) == [{"n": 0}]
+
+
+def test_a_document_that_does_not_fit_on_the_disk_stops_the_crawl_and_keeps_the_articles(small_disk):
+    db = small_disk / "archive.db"
+    too_big = b"%PDF-1.4\n" + os.urandom(5 * 1024 * 1024) + b"\n%%EOF\n"  # incompressible, over the 4 MB disk
+    with ReplayServer(portals=("hatinh",)) as server:
+        server.set_page(HATINH_PDF, too_big, files.PDF_MEDIA)
+        result = crawl(db, server, "hatinh", check=False)
+    assert result.returncode == 4
+    assert [line for line in result.stderr.splitlines() if line.startswith("soyte crawl:")] == [
+        f"soyte crawl: the archive {db} cannot be written (OperationalError: database or disk is full); the crawl "
+        "stopped. What was stored before is intact: free space or fix permissions, then crawl again"]
+    assert "Traceback" not in result.stderr
+    assert integrity(db) == "ok"
+    assert query(db, "SELECT count(*) AS n FROM document_captures WHERE url = ?", (HATINH_PDF,)) == [{"n": 0}]
+    assert query(db, "SELECT count(*) AS n FROM articles WHERE url = ?", (HATINH_ARTICLE,)) == [{"n": 1}]
