@@ -57,8 +57,9 @@ class DocumentRequests:
             # A link the layout took for an attachment that is a web page (a download form, say).
             self.logger.info("%s: attachment link is not a document (%s): %s", portal, served_type, response.url)
             return
-        yield DocumentItem(response.url, portal, response.status, response.body, served_type,
-                           header_dict(response), kind)
+        # Kept under the URL the article links, where a redirect led elsewhere: links and validators match it.
+        linked = (response.meta.get("redirect_urls") or [response.url])[0]
+        yield DocumentItem(linked, portal, response.status, response.body, served_type, header_dict(response), kind)
 
     def document_failed(self, failure: Failure):
         request = failure.request

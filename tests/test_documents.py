@@ -354,3 +354,15 @@ def test_a_document_that_does_not_fit_on_the_disk_stops_the_crawl_and_keeps_the_
     assert integrity(db) == "ok"
     assert query(db, "SELECT count(*) AS n FROM document_captures WHERE url = ?", (HATINH_PDF,)) == [{"n": 0}]
     assert query(db, "SELECT count(*) AS n FROM articles WHERE url = ?", (HATINH_ARTICLE,)) == [{"n": 1}]
+
+
+def test_a_redirected_attachment_is_kept_under_the_url_the_article_links(tmp_path):
+    db = tmp_path / "archive.db"
+    moved = "https://soyte.hatinh.gov.vn/uploads/soyte/2023_06/moved/qd-842.pdf"
+    body = files.pdf(["QUYẾT ĐỊNH số 842/QĐ-SYT"])
+    with ReplayServer(portals=("hatinh",)) as server:
+        server.set_page(HATINH_PDF, b"", status=302, headers={"Location": moved})
+        server.set_page(moved, body, files.PDF_MEDIA)
+        crawl(db, server, "hatinh")
+    assert query(db, "SELECT url, sha256 FROM document_captures") == [{"url": HATINH_PDF, "sha256": sha(body)}]
+    assert query(db, "SELECT url, title FROM documents") == [{"url": HATINH_PDF, "title": "Quyết định số 842/QĐ-SYT"}]
