@@ -367,3 +367,17 @@ def test_a_redirected_attachment_is_kept_under_the_url_the_article_links(tmp_pat
         crawl(db, server, "hatinh")
     assert query(db, "SELECT url, sha256 FROM document_captures") == [{"url": HATINH_PDF, "sha256": sha(body)}]
     assert query(db, "SELECT url, title FROM documents") == [{"url": HATINH_PDF, "title": "Quyết định số 842/QĐ-SYT"}]
+
+
+def test_a_link_without_a_file_name_is_kept_by_its_type_and_a_web_page_is_not(tmp_path):
+    db = tmp_path / "archive.db"
+    download = "https://soyte.hatinh.gov.vn/van-ban/tai-ve?id=842"
+    page = "https://soyte.hatinh.gov.vn/van-ban/chi-tiet?id=842"
+    body = files.pdf(["QUYẾT ĐỊNH số 842/QĐ-SYT"])
+    with ReplayServer(portals=("hatinh",)) as server:
+        server.set_page(download, body, files.PDF_MEDIA)
+        server.set_page(page, files.html_page("Chi tiết văn bản 842"))
+        server.set_page(HATINH_ARTICLE, files.hatinh_article_linking([(download, "Tải về"), (page, "Xem chi tiết")]))
+        crawl(db, server, "hatinh")
+    assert query(db, "SELECT url, type FROM documents") == [{"url": download, "type": "pdf"}]
+    assert query(db, "SELECT count(*) AS n FROM failures WHERE url = ?", (page,)) == [{"n": 0}]
