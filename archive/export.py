@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+import zlib
 from datetime import date
+from pathlib import Path
 from typing import Iterator, TextIO
 
 from archive.store import RECORD_KEYS, row_to_record
@@ -65,3 +67,28 @@ def export(conn: sqlite3.Connection, out: TextIO, format: str = "jsonl", portal:
 def portals(conn: sqlite3.Connection) -> list[str]:
     """Portals that have articles in the archive."""
     return [row[0] for row in conn.execute("SELECT DISTINCT portal FROM articles ORDER BY portal")]
+
+
+EXTENSIONS = {"jpeg": "jpg", "unknown": "bin"}  # a document type's file extension, where they differ
+
+
+def export_documents(conn: sqlite3.Connection, directory: Path, portal: str | None = None) -> int:
+    """Each stored document as `<sha256>.<ext>` (its text beside it as `<sha256>.txt`) in `directory`,
+    with `manifest.jsonl`: URL, SHA-256, article URLs, title, text length. Files already there are
+    not written again (their name is their content), so an export can be brought up to date."""
+    from archive.documents import dumps, manifest_rows
+
+    directory.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(directory / "manifest.jsonl", "w", encoding="utf-8") as manifest:
+        for row in manifest_rows(conn, portal):
+            name = f"{row['sha256']}.{EXTENSIONS.get(row['type'], row['type'])}"
+            body, text = conn.execute("SELECT b.body, d.text FROM document_bodies b JOIN documents d "
+                                      "ON d.sha256 = b.sha256 WHERE b.sha256 = ?", (row["sha256"],)).fetchone()
+            if not (directory / name).exists():
+                (directory / name).write_bytes(zlib.decompress(body))
+            if text:
+                (directory / f"{row['sha256']}.txt").write_text(text + "\n", encoding="utf-8")
+            manifest.write(dumps({"file": name, "text_file": f"{row['sha256']}.txt" if text else None, **row}) + "\n")
+            count += 1
+    return count

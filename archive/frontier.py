@@ -9,7 +9,8 @@ A crawl run reads this once at its start (spiders never open the database). It a
   articles it links to;
 - which portals must walk all their listing pages because their last run did not walk them
   completely (killed, interrupted by a signal, failed, or a listing page that failed);
-- which article pages failed before and are still not archived (tried again).
+- which article pages failed before and are still not archived (tried again);
+- which attached documents are archived, with their validators (asked conditionally).
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+
+from archive.documents import conditional_headers
 
 MAX_RETRIES = 3  # an article page that failed this many runs is left to a person (see `failures`)
 RETRIED_KINDS = ('extraction', 'truncated', 'error')  # and article-fetch failures but 4xx
@@ -30,6 +33,7 @@ class Frontier:
     resume: set[str] = field(default_factory=set)                    # portals whose last run did not complete
     retry: dict[str, list[str]] = field(default_factory=dict)        # portal -> failed, unarchived URLs
     fetched_at: dict[str, str] = field(default_factory=dict)         # archived URL -> URL its page came from
+    document_validators: dict[str, dict[str, str]] = field(default_factory=dict)  # document URL -> conditional headers
 
     def is_known(self, url: str) -> bool:
         return url in self.known
@@ -104,4 +108,5 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
             f"AND (status IS NULL OR status >= 500))) AND portal IN ({marks}) GROUP BY url, portal", portals):
         if tries < MAX_RETRIES and url not in frontier.known:
             frontier.retry.setdefault(portal, []).append(url)
+    frontier.document_validators = conditional_headers(conn)
     return frontier

@@ -15,11 +15,14 @@
                     completely (`complete`: no listing page failed, the run ran to its end)
 - failures:         every page that could not be fetched or extracted, with the reason
 - articles_fts:     accent-insensitive full-text index over title, sapo, text (archive.search)
+- documents, document_bodies, document_captures, document_links, documents_fts: attached
+                    documents, content-addressed (archive.documents)
 """
 from __future__ import annotations
 
 import sqlite_utils
 
+from archive.documents import ensure_document_schema
 from archive.search import create_index
 
 SCHEMA_VERSION = 1
@@ -101,5 +104,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for table, columns, *unique in INDEXES:
         db[table].create_index(columns, unique=bool(unique), if_not_exists=True)
     create_index(db.conn)
+    ensure_document_schema(db)
     if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:  # no write on every open
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

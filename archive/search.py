@@ -115,3 +115,12 @@ def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
     )
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor]
+
+
+def search_with_documents(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
+    """Matching articles, then matching attached documents (their own index, folded the same way):
+    a document's row has `"found_in": "document"`, its URL, type, SHA-256 and the articles linking it."""
+    from archive.documents import search_documents  # archive.documents builds on this module
+
+    return search(conn, query, limit) + [{"found_in": "document", **row}
+                                         for row in search_documents(conn, query, limit)]

@@ -90,6 +90,8 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fetch archived articles again (conditionally) when older than this (default 30; 0: all)")
     parser.add_argument("--max-failure-share", type=float, metavar="SHARE",
                         help="alarm when more than this share of a portal's article pages fail extraction (default 0.2)")
+    parser.add_argument("--with-images", action="store_true",
+                        help="also archive the articles' images, beside their attached documents (SOYTE_WITH_IMAGES)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy or soyte setting, as `scrapy crawl -s` does (repeatable)")
 
@@ -108,6 +110,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     extra = {"LOG_LEVEL": "WARNING"} if args.quiet else {}
     if args.revisit_after is not None:
         extra["SOYTE_REVISIT_DAYS"] = args.revisit_after
+    if args.with_images:
+        extra["SOYTE_WITH_IMAGES"] = True
     if args.max_failure_share is not None:
         extra["SOYTE_MAX_FAILURE_SHARE"] = args.max_failure_share
     for assignment in args.set:
@@ -260,16 +264,17 @@ def search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=20)
 
 
-@command("search", "Accent-insensitive full-text search of the archive; prints matching articles as JSON lines.",
+@command("search", "Accent-insensitive full-text search of the archive; prints matching articles, then "
+         "matching attached documents with the articles that link them, as JSON lines.",
          "soyte search 'sot xuat huyet' --db archive.db", search_arguments)
 def cmd_search(args: argparse.Namespace) -> int:
-    from archive.search import QueryTooLong, search
+    from archive.search import QueryTooLong, search_with_documents
 
     if args.limit < 1:
         raise UsageError(f"--limit wants a positive number, not {args.limit}")
     archive = open_archive(args.db, readonly=True)
     try:
-        rows = search(archive.conn, args.query, args.limit)
+        rows = list(search_with_documents(archive.conn, args.query, args.limit))
     except QueryTooLong as error:
         raise UsageError(f"{error}: search with fewer, more telling words") from None
     finally:

@@ -6,6 +6,7 @@ import os
 import socket
 import sys
 from datetime import date
+from pathlib import Path
 
 from scraper.cli import EXIT_OK, ArchiveUnusable, UsageError, command, open_archive, port_number, say
 
@@ -65,6 +66,8 @@ def export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout (warc, wacz)")
     parser.add_argument("--portal", metavar="KEY", help="only this portal's articles")
     parser.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD, at +07:00)")
+    parser.add_argument("--documents", metavar="DIR", help="instead, write the archived attachments into DIR "
+                        "(named by SHA-256, text beside them) with manifest.jsonl; --portal applies, --format and --since do not")
 
 
 @command("export", "Write the archived articles to stdout as JSON lines or CSV, newest first, for corpus building.",
@@ -76,6 +79,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format in WARC_FORMATS:
         return export_pages(args)
 
+    if args.documents:
+        return export_documents_to(args)
     since = None
     if args.since:
         try:
@@ -99,4 +104,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     finally:
         archive.close()
     say(f"exported {count} articles from {args.db}")
+    return EXIT_OK
+
+
+def export_documents_to(args: argparse.Namespace) -> int:
+    """`soyte export --documents DIR`: the stored files and a manifest, not the articles."""
+    from archive.export import export_documents
+
+    archive = open_archive(args.db)
+    try:
+        count = export_documents(archive.conn, Path(args.documents), args.portal)
+    except OSError as error:
+        raise UsageError(f"cannot write the documents into {args.documents} ({error.strerror}): "
+                         "pass a directory you can write to") from None
+    finally:
+        archive.close()
+    say(f"exported {count} documents from {args.db} into {args.documents} (manifest.jsonl lists them)")
     return EXIT_OK

@@ -34,3 +34,16 @@ class NotModifiedItem:
 
     url: str
     portal: str
+
+
+@dataclass
+class DocumentItem:
+    """A fetched attachment (or image): its bytes as served, or a 304 saying it has not changed."""
+
+    url: str
+    portal: str
+    status: int
+    body: bytes = b""
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    kind: str = "attachment"  # or "image" (with SOYTE_WITH_IMAGES)

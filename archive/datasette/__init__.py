@@ -11,7 +11,7 @@ from pathlib import Path
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from archive.datasette import plugin
+from archive.datasette import documents, plugin
 from archive.datasette.metadata import metadata
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -33,6 +33,8 @@ def database_name(path: str | Path) -> str:
 def make_datasette(path: str | Path) -> Datasette:
     if not pm.is_registered(plugin):
         pm.register(plugin, name="soyte")
+    if not pm.is_registered(documents):
+        pm.register(documents, name="soyte-documents")
     return Datasette([str(path)], metadata=copy.deepcopy(metadata(database_name(path))),
                      template_dir=str(TEMPLATES), settings=SETTINGS)
 

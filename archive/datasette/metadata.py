@@ -133,6 +133,62 @@ TABLES: dict[str, dict] = {
     },
 }
 
+TABLES.update({
+    "documents": {
+        "description": "One row per distinct attached file (PDF, DOC, DOCX, XLS, XLSX, ODT, RTF, ZIP; images with "
+                       "--with-images), by SHA-256 of its bytes. Search its text without accents; open one by its "
+                       "title for its text, the articles that link it and a download of the stored bytes.",
+        "columns": {
+            "sha256": "SHA-256 of the file's bytes (the key: one row per distinct content)",
+            "url": "URL the content was first fetched at", "portal": "Portal key of that URL",
+            "title": "The link's text in the first article linking it, else the file name",
+            "type": "What the bytes are (read from them, not from the server): pdf, doc, docx, xls, xlsx, odt, "
+                    "rtf, zip, html (a web page posing as a document), an image type, unknown",
+            "content_type": "The content type the stored copy is served with",
+            "size": "Size of the file in bytes", "stored_size": "Size of the compressed bytes kept in the archive",
+            "text": "Text read from the file: Unicode NFC, one line per paragraph or row, a blank line between pages",
+            "text_status": "ok; no-text-layer (a scanned PDF: no text, the file is kept); not-text (an image); "
+                           "unsupported (Word 97-2003 .doc); failed (see text_note and failures)",
+            "text_note": "Why there is no text, in one line", "text_length": "Characters of text",
+            "pages": "Pages of a PDF",
+            "published": "Publication time of the first article linking it (the year facet)",
+            "first_seen": "When the archive first stored this content (UTC)",
+        },
+        "facets": ["portal", "type", {"year": "published"}],
+        "sort_desc": "first_seen",
+        "label_column": "title",
+        "fts_table": "documents_fts",
+        "fts_pk": "rowid",
+    },
+    "document_bodies": {
+        "description": "The bytes of each document, zlib-compressed; download them from the document's page.",
+        "columns": {"sha256": "The document (documents.sha256)", "body": "The file's bytes, zlib-compressed"},
+        "hidden": True,  # compressed blobs: the document page's download is the way to the file
+    },
+    "document_captures": {
+        "description": "Each distinct file fetched at each URL: a changed file at the same URL is a new version.",
+        "columns": {
+            "id": "Capture id", "url": "URL fetched", "portal": "Portal key", "sha256": "The content (documents.sha256)",
+            "version": "1 for the first content seen at this URL, 2 for the next …", "status": "HTTP status",
+            "content_type": "Content-Type as the server sent it", "etag": "ETag, for conditional requests",
+            "last_modified": "Last-Modified, for conditional requests", "fetched_at": "First fetched (UTC)",
+            "last_fetched_at": "Last fetched or confirmed unchanged (UTC)", "run_id": "Crawl run (crawl_runs.id)",
+        },
+        "facets": ["portal", "version"],
+        "sort_desc": "id",
+    },
+    "document_links": {
+        "description": "Which article links which document URL, with the link's text.",
+        "columns": {"article_url": "The article (articles.url)", "url": "The linked document's URL",
+                    "title": "The link's text (an image's caption)", "kind": "attachment or image"},
+        "facets": ["kind"],
+    },
+    "documents_fts": {
+        "description": "Full-text index of documents: title and text as written and folded (no accents, "
+                       "đ → d). Search it from the documents table.",
+    },
+})
+
 QUERIES: dict[str, dict] = {
     "latest_articles": {
         "title": "Latest articles",

@@ -1,0 +1,219 @@
+"""Attached documents in the archive: content-addressed bytes, captures per URL, links from articles.
+
+- documents:          one row per distinct content (SHA-256 of the bytes): type, size, the text and
+                      how its extraction went, and for browsing the URL, portal, title and the
+                      publication time of the first article that links it
+- document_bodies:    the bytes, zlib-compressed, apart so that browsing `documents` never reads them
+- document_captures:  one row per distinct (URL, content): HTTP status, validators, version number;
+                      a changed file at the same URL is a new capture with the next version
+- document_links:     which article links which document URL, with the link's text
+- documents_fts:      the accent-insensitive index of title and text, built like articles_fts
+
+Text extraction happens before (scraper.document_text): this module only stores what it is given.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Iterator
+from urllib.parse import unquote, urlsplit
+
+import sqlite_utils
+
+from archive.search import index_value, match_expression
+
+FTS_TABLE = "documents_fts"
+FTS_COLUMNS = ("title", "text")
+
+TABLES: dict[str, dict] = {
+    "documents": {
+        "columns": {"sha256": str, "url": str, "portal": str, "title": str, "type": str, "content_type": str,
+                    "size": int, "stored_size": int, "text": str, "text_status": str, "text_note": str,
+                    "text_length": int, "pages": int, "published": str, "first_seen": str},
+        "pk": "sha256",
+    },
+    "document_bodies": {"columns": {"sha256": str, "body": bytes}, "pk": "sha256"},
+    "document_captures": {
+        "columns": {"id": int, "url": str, "portal": str, "sha256": str, "version": int, "status": int,
+                    "content_type": str, "etag": str, "last_modified": str, "fetched_at": str,
+                    "last_fetched_at": str, "run_id": int},
+        "pk": "id",
+    },
+    "document_links": {"columns": {"article_url": str, "url": str, "title": str, "kind": str},
+                       "pk": ("article_url", "url")},
+}
+INDEXES = [("document_captures", ["url", "sha256"], True), ("document_captures", ["sha256"]),
+           ("document_links", ["url"]), ("documents", ["portal"]), ("documents", ["type"]),
+           ("documents", ["published"])]
+
+
+def ensure_document_schema(db: sqlite_utils.Database) -> None:
+    """Create the document tables and their index where missing; never rewrites data."""
+    for name, spec in TABLES.items():
+        if not db[name].exists():
+            db[name].create(spec["columns"], pk=spec["pk"])
+    for table, columns, *unique in INDEXES:
+        db[table].create_index(columns, unique=bool(unique), if_not_exists=True)
+    if not db[FTS_TABLE].exists():
+        db.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({', '.join(FTS_COLUMNS)}, "
+                   "content=\"documents\", content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')")
+
+
+@dataclass
+class Extracted:
+    """What the text step made of new bytes (scraper.document_text.DocumentText's fields)."""
+
+    type: str
+    content_type: str
+    text: str | None
+    status: str
+    note: str | None = None
+    pages: int | None = None
+
+
+def file_name(url: str) -> str:
+    """The file name a URL ends with (Liferay puts it before a trailing id: …/cong-van.pdf/c85d1f31)."""
+    path = PurePosixPath(unquote(urlsplit(url).path))
+    return path.name if path.suffix or not path.parent.suffix else path.parent.name
+
+
+def sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+class DocumentStore:
+    """Document writes and reads on an open `archive.store.Archive` (its connection and transactions)."""
+
+    def __init__(self, archive):
+        self.archive = archive
+        self.conn: sqlite3.Connection = archive.conn
+        self.db: sqlite_utils.Database = archive.db
+
+    def record_links(self, article_url: str, links: list[dict]) -> None:
+        """The article's current links ({url, title, kind}); links it no longer has are dropped
+        (its earlier record in article_versions still lists them)."""
+        with self.archive.transaction():
+            self.conn.execute("DELETE FROM document_links WHERE article_url = ?", (article_url,))
+            for link in links:
+                self.conn.execute("INSERT OR REPLACE INTO document_links (article_url, url, title, kind) "
+                                  "VALUES (?, ?, ?, ?)", (article_url, link["url"], link.get("title"),
+                                                          link.get("kind", "attachment")))
+
+    def has_body(self, digest: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM documents WHERE sha256 = ?", (digest,)).fetchone() is not None
+
+    def store(self, url: str, portal: str, body: bytes, *, status: int, served_type: str | None,
+              headers: dict[str, str], run_id: int | None, at: str, extracted: Extracted | None) -> str:
+        """Keep one fetched file; returns 'new', 'changed' (a new version at a known URL),
+        'duplicate' (bytes already stored under another URL) or 'unchanged'.
+
+        `extracted` is needed only when the bytes are new (see `has_body`)."""
+        digest = sha256(body)
+        lower = {k.lower(): v for k, v in headers.items()}
+        with self.archive.transaction():
+            same = self.conn.execute("SELECT id FROM document_captures WHERE url = ? AND sha256 = ?",
+                                     (url, digest)).fetchone()
+            if same:
+                self.conn.execute("UPDATE document_captures SET last_fetched_at = ?, status = ?, etag = ?, "
+                                  "last_modified = ? WHERE id = ?", (at, status, lower.get("etag"),
+                                                                      lower.get("last-modified"), same[0]))
+                return "unchanged"
+            versions = self.conn.execute("SELECT count(*) FROM document_captures WHERE url = ?", (url,)).fetchone()[0]
+            known = self.has_body(digest)
+            if not known:
+                if extracted is None:
+                    raise ValueError(f"new bytes from {url} need their extracted text")
+                self._insert_document(digest, url, portal, body, extracted, at)
+            self.db["document_captures"].insert({
+                "url": url, "portal": portal, "sha256": digest, "version": versions + 1, "status": status,
+                "content_type": served_type, "etag": lower.get("etag"), "last_modified": lower.get("last-modified"),
+                "fetched_at": at, "last_fetched_at": at, "run_id": run_id})
+        return "changed" if versions else ("duplicate" if known else "new")
+
+    def _insert_document(self, digest: str, url: str, portal: str, body: bytes, extracted: Extracted,
+                         at: str) -> None:
+        compressed = zlib.compress(body, 6)
+        link = self.conn.execute(
+            "SELECT l.title, min(a.published) FROM document_links l LEFT JOIN articles a ON a.url = l.article_url "
+            "WHERE l.url = ?", (url,)).fetchone()
+        row = {"sha256": digest, "url": url, "portal": portal, "title": (link[0] if link else None) or file_name(url),
+               "type": extracted.type, "content_type": extracted.content_type, "size": len(body),
+               "stored_size": len(compressed), "text": extracted.text, "text_status": extracted.status,
+               "text_note": extracted.note, "text_length": len(extracted.text or ""), "pages": extracted.pages,
+               "published": link[1] if link else None, "first_seen": at}
+        rowid = self.db["documents"].insert(row).last_rowid
+        self.db["document_bodies"].insert({"sha256": digest, "body": compressed})
+        self.conn.execute(f"INSERT INTO {FTS_TABLE}(rowid, title, text) VALUES (?, ?, ?)",
+                          (rowid, *(index_value(row[c]) for c in FTS_COLUMNS)))
+
+    def touch(self, url: str, at: str) -> bool:
+        """The server says the file at `url` has not changed (304): its newest capture was seen again."""
+        with self.archive.transaction():
+            return self.conn.execute(
+                "UPDATE document_captures SET last_fetched_at = ? WHERE id = "
+                "(SELECT max(id) FROM document_captures WHERE url = ?)", (at, url)).rowcount > 0
+
+    def body(self, digest: str) -> bytes | None:
+        found = self.conn.execute("SELECT body FROM document_bodies WHERE sha256 = ?", (digest,)).fetchone()
+        return zlib.decompress(found[0]) if found else None
+
+
+def conditional_headers(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
+    """URL → If-None-Match / If-Modified-Since from the newest successful capture of each document."""
+    found: dict[str, dict[str, str]] = {}
+    if "document_captures" not in sqlite_utils.Database(conn).table_names():
+        return found
+    for url, etag, modified in conn.execute(
+            "SELECT c.url, c.etag, c.last_modified FROM document_captures c JOIN "
+            "(SELECT max(id) AS id FROM document_captures WHERE status = 200 GROUP BY url) newest ON newest.id = c.id"):
+        headers = {"If-None-Match": etag} if etag else {}
+        if modified:
+            headers["If-Modified-Since"] = modified
+        if headers:
+            found[url] = headers
+    return found
+
+
+def linking_articles(conn: sqlite3.Connection, digest: str) -> list[dict]:
+    """The archived articles that link any URL this content was fetched at, newest first."""
+    cursor = conn.execute(
+        "SELECT DISTINCT a.url, a.title, a.published, a.portal FROM document_captures c "
+        "JOIN document_links l ON l.url = c.url JOIN articles a ON a.url = l.article_url "
+        "WHERE c.sha256 = ? ORDER BY a.published DESC, a.url", (digest,))
+    return [dict(zip(("url", "title", "published", "portal"), row)) for row in cursor]
+
+
+def search_documents(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
+    """Documents whose title or text holds every word of `query`, with the articles that link them."""
+    expression = match_expression(query)
+    if not expression:
+        return []
+    cursor = conn.execute(
+        f"SELECT d.url, d.title, d.type, d.sha256, d.portal, d.published FROM {FTS_TABLE} f "
+        f"JOIN documents d ON d.rowid = f.rowid WHERE {FTS_TABLE} MATCH ? ORDER BY rank LIMIT ?", (expression, limit))
+    rows = [dict(zip(("url", "title", "type", "sha256", "portal", "published"), row)) for row in cursor.fetchall()]
+    for row in rows:
+        row["articles"] = [{"url": a["url"], "title": a["title"]} for a in linking_articles(conn, row["sha256"])]
+    return rows
+
+
+def manifest_rows(conn: sqlite3.Connection, portal: str | None = None) -> Iterator[dict]:
+    """Each stored document for `soyte export --documents`: its URLs, hash, articles, title, text length."""
+    where, params = ("WHERE portal = ?", [portal]) if portal else ("", [])
+    cursor = conn.execute(f"SELECT sha256, url, title, type, content_type, size, text_status, text_length, "
+                          f"first_seen FROM documents {where} ORDER BY first_seen, sha256", params)
+    columns = [d[0] for d in cursor.description]
+    for values in cursor.fetchall():
+        row = dict(zip(columns, values))
+        row["urls"] = [u for (u,) in conn.execute(
+            "SELECT url FROM document_captures WHERE sha256 = ? GROUP BY url ORDER BY min(id)", (row["sha256"],))]
+        row["article_urls"] = [a["url"] for a in linking_articles(conn, row["sha256"])]
+        yield row
+
+
+def dumps(row: dict) -> str:
+    return json.dumps(row, ensure_ascii=False)
