@@ -177,7 +177,7 @@ def test_an_unforeseen_exception_is_a_recorded_failure_retried_next_run(archive_
     stored = len(served_articles("hatinh")) - first["articles_new"]
     if stored == 0:  # lxml flattened the nesting: the page extracted; the next assertions do not apply
         pytest.skip("this lxml build read the page without recursion")
-    assert first["errors"] == 1 and failures and failures[0]["kind"] in ("error", "extraction")
+    assert [f["kind"] for f in failures] in (["error"], ["extraction"])
     replay_server.set_page(broken, page("hatinh", "hatinh-1.html"))
     second = json.loads(crawl(archive_path, replay_server, "hatinh").stdout)
     assert second["articles_new"] == 1
