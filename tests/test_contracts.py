@@ -1,4 +1,6 @@
-"""Spider contracts: every layout's sample listing and article, checked offline with `soyte check`."""
+"""Spider contracts: every portal's first listing page and an article, checked offline with `soyte check`.
+
+The contracts are written from each portal's reference pages by the spider loader (spiders/loader.py)."""
 from __future__ import annotations
 
 import pytest
@@ -28,14 +30,14 @@ def test_contracts_hold_for_every_spider():
 
 def test_contracts_fail_when_the_layout_rules_no_longer_match(project):
     """The generic extractor would still save the article in a crawl; a contract must not pass on it."""
-    module = project / "spiders" / "angiang.py"
-    text = module.read_text(encoding="utf-8")
-    text = text.replace('"body": [".wcm-detail .news-content"]', '"body": [".wcm-detail .gone"]')
-    module.write_text(text.replace('"container": [".wcm-list"]', '"container": [".wcm-gone"]'), encoding="utf-8")
+    layout = project / "spiders" / "layouts" / "angiang-wps.toml"
+    text = layout.read_text(encoding="utf-8")
+    text = text.replace('body = [".wcm-detail .news-content"]', 'body = [".wcm-detail .gone"]')
+    layout.write_text(text.replace('container = [".wcm-list"]', 'container = [".wcm-gone"]'), encoding="utf-8")
     result = run(project, "check", "angiang")
     assert result.returncode == 1
     article = ("https://soyte.angiang.gov.vn/wps/portal/Home/tin-hoat-dong/"
-               "benh-vien-da-khoa-khu-vuc-chau-doc-don-nhan-danh-hieu-benh-vien-xanh-sach-dep")
+               "an-giang-trien-khai-chien-dich-uong-vac-xin-bai-liet-bo-sung-cho-tre-duoi-5-tuoi")  # first in site.json
     failures = [line for line in result.stderr.splitlines() if line.startswith(("ERROR:", "FAIL:", "scrapy.exc"))]
     assert sorted(failures) == sorted([
         "ERROR: [angiang] parse_article (callback)",
@@ -43,3 +45,19 @@ def test_contracts_fail_when_the_layout_rules_no_longer_match(project):
         "scrapy.exceptions.ContractFail: angiang: the layout's rules failed (the generic extractor saved the "
         f"article): angiang-wps: no body at ['.wcm-detail .gone'] in {article}",
         "scrapy.exceptions.ContractFail: angiang: listing container not found"])
+
+
+def test_scrapy_sees_one_spider_per_portal_with_a_layout():
+    result = run(ROOT, "list", module="scrapy")
+    assert (result.returncode, result.stdout.split()) == (0, sorted(SPIDERS))
+
+
+def test_a_listing_contract_expects_what_the_layout_finds_on_the_page():
+    """Bắc Ninh's first listing page links two articles and two further listing pages."""
+    from spiders.loader import PortalSpiderLoader
+
+    spider = PortalSpiderLoader().load("bacninh")
+    assert spider.parse_listing.__doc__.splitlines()[2:] == [
+        "@url https://soyte.bacninh.gov.vn/tin-tuc-su-kien", '@cb_kwargs {"portal": "bacninh"}',
+        "@returns items 0 0", "@returns requests 4 4"]
+    assert (spider.name, spider.layout.name) == ("bacninh", "liferay-bacninh")
