@@ -13,6 +13,8 @@ from typing import Any, Callable
 from scrapy import Request
 
 from scraper.contracts import contract_docs
+from scraper.layouts import load_layout
+from scraper.pages import page_classes
 from scraper.registry import crawlable, load_portals, spider_portals
 from spiders.portal import PortalSpider
 
@@ -44,11 +46,10 @@ class PortalSpiderLoader:
             portal = load_portals().get(spider_name)
             if portal is None or not crawlable(portal):
                 raise KeyError(f"Spider not found: {spider_name}")
-            spider = PortalSpider.for_portal(portal)
-            docs = contract_docs(portal, spider.listing_page)
-            for name, doc in docs.items():
-                setattr(spider, name, _with_doc(getattr(PortalSpider, name), doc))
-            self._classes[spider_name] = spider
+            listing_page = page_classes(load_layout(portal.layout))[1]
+            callbacks = {name: _with_doc(getattr(PortalSpider, name), doc)
+                         for name, doc in contract_docs(portal, listing_page).items()}
+            self._classes[spider_name] = PortalSpider.for_portal(portal, callbacks)
         return self._classes[spider_name]
 
     def find_by_request(self, request: Request) -> list[str]:
