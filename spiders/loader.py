@@ -2,12 +2,13 @@
 
 Every portal is walked by the same `PortalSpider`; Scrapy still sees one spider per portal
 (`scrapy list` names each, `scrapy crawl bacninh` works) because this loader makes, for each active
-or planned portal whose layout file loads, a subclass named by the portal key, with the contracts
-of its reference pages (scraper.contracts.contract_docs) on its callbacks for `scrapy check`.
+or planned portal whose layout file loads, a subclass named by the portal key; under `scrapy
+check` its callbacks carry the contracts of its reference pages (scraper.contracts.contract_docs).
 Classes are made when asked for, so a crawl of one portal reads one layout and no reference page.
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Callable
 
 from scrapy import Request
@@ -46,9 +47,11 @@ class PortalSpiderLoader:
             portal = load_portals().get(spider_name)
             if portal is None or not crawlable(portal):
                 raise KeyError(f"Spider not found: {spider_name}")
-            listing_page = page_classes(load_layout(portal.layout))[1]
-            callbacks = {name: _with_doc(getattr(PortalSpider, name), doc)
-                         for name, doc in contract_docs(portal, listing_page).items()}
+            callbacks = {}
+            if os.environ.get("SCRAPY_CHECK") == "true":  # set by `scrapy check` around its loads
+                listing_page = page_classes(load_layout(portal.layout))[1]
+                callbacks = {name: _with_doc(getattr(PortalSpider, name), doc)
+                             for name, doc in contract_docs(portal, listing_page).items()}
             self._classes[spider_name] = PortalSpider.for_portal(portal, callbacks)
         return self._classes[spider_name]
 

@@ -52,12 +52,20 @@ def test_scrapy_sees_one_spider_per_portal_with_a_layout():
     assert (result.returncode, result.stdout.split()) == (0, sorted(SPIDERS))
 
 
-def test_a_listing_contract_expects_what_the_layout_finds_on_the_page():
+def test_a_listing_contract_expects_what_the_layout_finds_on_the_page(monkeypatch):
     """Bắc Ninh's first listing page links two articles and two further listing pages."""
     from spiders.loader import PortalSpiderLoader
 
+    monkeypatch.setenv("SCRAPY_CHECK", "true")  # as `scrapy check` sets it while it loads spiders
     spider = PortalSpiderLoader().load("bacninh")
     assert spider.parse_listing.__doc__.splitlines()[2:] == [
         "@url https://soyte.bacninh.gov.vn/tin-tuc-su-kien", '@cb_kwargs {"portal": "bacninh"}',
         "@returns items 0 0", "@returns requests 4 4"]
     assert (spider.name, spider.layout.name) == ("bacninh", "liferay-bacninh")
+
+
+def test_a_crawling_spider_carries_no_contracts():
+    from spiders.loader import PortalSpiderLoader
+    from spiders.portal import PortalSpider
+
+    assert PortalSpiderLoader().load("hatinh").parse_listing is PortalSpider.parse_listing
