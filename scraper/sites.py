@@ -153,12 +153,11 @@ class Site:
 
 def site_of(portal: "Portal", fixtures_root: Path | None = None) -> Site | None:
     """A portal's reference pages: its fixture folder tests/fixtures/<key>/ when it has one, else
-    the bundled demo portal the registry names; None when neither exists."""
+    the bundled demo portal the registry names (or scraper/demo_portals/<key>/); None without any."""
     from scraper.fixtures import FIXTURES_DIR
+    from scraper.registry import DEMO_PORTALS
 
-    fixtures = Site(Path(fixtures_root or FIXTURES_DIR) / portal.key)
-    if fixtures.exists():
-        return fixtures
-    if portal.demo_dir and Site(portal.demo_dir).exists():
-        return Site(portal.demo_dir)
+    for folder in (Path(fixtures_root or FIXTURES_DIR) / portal.key, portal.demo_dir or DEMO_PORTALS / portal.key):
+        if Site(folder).exists():
+            return Site(folder)
     return None
