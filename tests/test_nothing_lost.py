@@ -228,7 +228,9 @@ def test_a_bad_setting_is_one_line_and_exit_2_before_any_run(archive_path, setti
 def test_the_lock_holds_through_a_symlink_to_the_archive(archive_path, tmp_path):
     link = tmp_path / "link.db"
     link.symlink_to(archive_path)
-    with ReplayServer(delay=0.4) as slow:
+    # Slow enough that the first crawl still holds the lock when the second process, started after
+    # the first article is stored, reaches it on a loaded machine (0.4 s let the first finish first).
+    with ReplayServer(delay=1.0) as slow:
         command = [sys.executable, "-m", "scraper.cli", "crawl", "--db", str(archive_path), "--replay", slow.url]
         first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
