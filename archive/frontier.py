@@ -1,6 +1,7 @@
 """The archive as the crawl frontier: what is known, what is due for a revisit, what to resume.
 
-A crawl run reads this once at its start (spiders never open the database). It answers:
+A crawl run reads this once at its start into a `scraper.frontier.Frontier`, plain facts that
+`soyte crawl` hands each spider (spiders never open the database). It answers:
 - is an article URL already archived (by canonical URL or by the URL it was fetched at)?
 - which archived articles are older than the revisit age, with the validators (ETag,
   Last-Modified) their last capture carried, for conditional requests;
@@ -16,36 +17,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from archive.documents import conditional_headers
+from scraper.frontier import Frontier
 
 MAX_RETRIES = 3  # an article page that failed this many runs is left to a person (see `failures`)
 RETRIED_KINDS = ('extraction', 'truncated', 'error')  # and article-fetch failures but 4xx
-
-
-@dataclass
-class Frontier:
-    known: set[str] = field(default_factory=set)
-    due: dict[str, list[str]] = field(default_factory=dict)          # portal -> article URLs to revisit
-    validators: dict[str, dict[str, str]] = field(default_factory=dict)  # URL -> conditional headers
-    resume: set[str] = field(default_factory=set)                    # portals whose last run did not complete
-    retry: dict[str, list[str]] = field(default_factory=dict)        # portal -> failed, unarchived URLs
-    fetched_at: dict[str, str] = field(default_factory=dict)         # archived URL -> URL its page came from
-    document_validators: dict[str, dict[str, str]] = field(default_factory=dict)  # document URL -> conditional headers
-
-    def is_known(self, url: str) -> bool:
-        return url in self.known
-
-    def conditional_headers(self, url: str, portal: str, kind: str) -> dict[str, str]:
-        if kind == "listing" and portal in self.resume:
-            return {}
-        return self.validators.get(url, {})
-
-    def stop_paginating(self, portal: str, article_urls: list[str]) -> bool:
-        """Stop after a listing page that holds only archived articles, unless resuming."""
-        return portal not in self.resume and bool(article_urls) and all(map(self.is_known, article_urls))
 
 
 def _validators(headers_json: str) -> dict[str, str]:

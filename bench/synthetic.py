@@ -1,7 +1,7 @@
 """Synthetic Vietnamese health news: texts for the archive benchmark, whole portals for the crawl one.
 
 Texts are the bundled expected records' sentences, shuffled (accents, đ and all). A portal is
-Bắc Ninh's layout (spiders/bacninh.py) made big: its five article pages are the templates, with
+Bắc Ninh's layout (spiders/layouts/liferay-bacninh.toml) made big: its five article pages are the templates, with
 title, body paragraphs, date, view count and URL varied per article, and its listing page
 repeated with 20 articles a page, paginated with Liferay's `_cur=` like the real site. The
 folder has a site.json in the demo portals' format, so scraper.replay.ReplayServer serves it.
@@ -206,7 +206,7 @@ class SiteBuilder:
 
 def write_registry(path: Path, key: str, host: str, start_url: str) -> Path:
     """A registry (scraper/portals.toml's format) holding only the synthetic portal."""
-    path.write_text(f'[{key}]\nprovince = "Bắc Ninh"\nhost = "{host}"\nspider = "bacninh"\n'
+    path.write_text(f'[{key}]\nprovince = "Bắc Ninh"\nhost = "{host}"\n'
                     f'layout = "liferay-bacninh"\nstart_urls = ["{start_url}"]\nstatus = "active"\n'
                     f'notes = "synthetic portal for bench/crawl.py"\n', encoding="utf-8")
     return path

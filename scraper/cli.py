@@ -99,7 +99,8 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
 @command("crawl", "Crawl portals (all active ones, or those named) into the archive.",
          "soyte crawl bacninh hatinh --db archive.db", crawl_arguments)
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from scraper.crawl import ArchiveUnwritable, CrawlLocked, run_crawl, setting_problem
+    from scraper.crawl import (ArchiveUnwritable, CrawlLocked, not_active_warnings, run_crawl, select_portals,
+                               setting_problem)
     from scraper.replay import ReplayServer
 
     replay_url, server = args.replay, None
@@ -123,6 +124,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             raise UsageError(f"--set {assignment}: {problem}")
         extra[name] = value
     try:
+        for warning in not_active_warnings(select_portals(args.portals or None)):
+            say(warning)
         result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite, extra_settings=extra)
     except (KeyError, ValueError) as error:
         raise UsageError(str(error).strip('"')) from None
@@ -214,14 +217,32 @@ def port_argument(default: int) -> Callable[[argparse.ArgumentParser], None]:
     return add
 
 
-@command("serve-portals", "Serve the bundled demo portals on 127.0.0.1 (what tests and the demo crawl).",
-         "soyte serve-portals --port 8123", port_argument(8123), uses_archive=False)
+def serve_portals_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folders", nargs="*", metavar="FOLDER",
+                        help="folders in the site.json format to serve: a fixture folder, a captured portal "
+                             "(default: the bundled demo portals)")
+    port_argument(8123)(parser)
+
+
+@command("serve-portals", "Serve site folders (default: the bundled demo portals) on 127.0.0.1, to crawl offline.",
+         "soyte serve-portals tests/fixtures/tuyenquang --port 8123", serve_portals_arguments, uses_archive=False)
 def cmd_serve_portals(args: argparse.Namespace) -> int:
     from scraper.replay import ReplayServer
+    from scraper.sites import Site, SiteError
 
-    server = ReplayServer(port=args.port)
-    say(f"serving {', '.join(server.portal_hosts)} at {server.url} "
-        f"(browse {server.url}/bacninh/tin-tuc-su-kien; crawl with --replay {server.url}); Ctrl-C stops")
+    folders = [Path(folder) for folder in args.folders]
+    missing = [str(folder) for folder in folders if not Site(folder).exists()]
+    if missing:
+        raise UsageError(f"no site.json in {', '.join(missing)}: name folders in the site.json format "
+                         "(a fixture folder tests/fixtures/KEY, a captured portal)")
+    try:
+        server = ReplayServer(port=args.port, folders=folders or None)
+    except SiteError as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}): pass another --port") from None
+    say(f"serving {', '.join(server.portal_hosts)} at {server.url} (browse {server.url}/PORTAL/PATH; "
+        f"crawl with --replay {server.url}, capture with soyte save-page URL --replay {server.url}); Ctrl-C stops")
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:

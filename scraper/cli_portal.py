@@ -36,7 +36,7 @@ def cmd_portals(args: argparse.Namespace) -> int:
     for portal in portals.values():
         if args.status in (None, portal.status) and not (args.unverified and portal.host_verified is True):
             emit({"key": portal.key, "province": portal.province, "host": portal.host, "status": portal.status,
-                  "spider": portal.spider or None, "successor": portal.successor, "retired_on": portal.retired_on,
+                  "layout": portal.layout or None, "successor": portal.successor, "retired_on": portal.retired_on,
                   "host_verified": portal.host_verified, "host_source": portal.host_source or None,
                   "host_source_date": portal.host_source_date or None, "host_note": portal.host_note or None,
                   "notes": portal.notes})
@@ -47,13 +47,15 @@ def new_portal_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("key", help="the portal key: ASCII lower-case letters and digits (e.g. tuyenquang)")
     parser.add_argument("--host", required=True, metavar="URL",
                         help="the portal's address, e.g. https://soyte.tuyenquang.gov.vn")
-    parser.add_argument("--like", metavar="LAYOUT", help="start from this layout's selectors (e.g. hagiang)")
+    parser.add_argument("--like", metavar="LAYOUT", help="read the portal with this existing layout (e.g. hagiang); "
+                        "without it a new, empty layout file spiders/layouts/KEY.toml is started for soyte learn")
     parser.add_argument("--province", help="the province as written in Vietnamese (default: the planned entry's)")
     parser.add_argument("--start-url", action="append", dest="start_urls", metavar="URL",
                         help="a listing page (or sitemap) crawls start from; repeat for more (default: the host's /)")
 
 
-@command("new-portal", "Scaffold a portal: spider module, registry entry (planned), fixture folder and test module.",
+@command("new-portal", "Scaffold a portal: registry entry (planned), fixture folder, test module, and a layout file "
+         "unless --like names one.",
          "soyte new-portal tuyenquang --host https://soyte.tuyenquang.gov.vn --like hagiang",
          new_portal_arguments, uses_archive=False)
 def cmd_new_portal(args: argparse.Namespace) -> int:
@@ -67,9 +69,10 @@ def cmd_new_portal(args: argparse.Namespace) -> int:
     written = [str(path.relative_to(PROJECT_ROOT)) for path in scaffold.written]
     key, start = scaffold.key, scaffold.entry["start_urls"][0]
     how = "filled in its planned entry in" if scaffold.filled_planned else "appended a planned entry to"
-    say(f"scaffolded {key}: wrote {', '.join(written[:3])}; {how} {written[3]}")
-    say(f"next: soyte save-page {start} --portal {key}, the same for a few articles, "
-        f"then soyte expect {key} (docs/ADDING_A_PORTAL.md)")
+    say(f"scaffolded {key}: wrote {', '.join(written[:-1])}; {how} {written[-1]}")
+    then = f"correct them, then soyte learn {key}" if not args.like else "correct them"
+    say(f"next: soyte save-page {start} --portal {key}, the same for a few articles, then soyte expect {key}, "
+        f"{then} (docs/ADDING_A_PORTAL.md)")
     emit({"portal": key, "entry": scaffold.entry, "filled_planned": scaffold.filled_planned, "written": written})
     return EXIT_OK
 
@@ -92,8 +95,8 @@ def cmd_save_page(args: argparse.Namespace) -> int:
     from scraper.settings import USER_AGENT
 
     portal = portal_or_usage_error(args.portal)
-    if not portal.spider:  # its fixture folder is made by new-portal, which refuses an existing one
-        raise UsageError(f"{portal.key} has no spider yet: run soyte new-portal {portal.key} --host "
+    if not portal.layout:  # its fixture folder is made by new-portal, which refuses an existing one
+        raise UsageError(f"{portal.key} has no layout yet: run soyte new-portal {portal.key} --host "
                          f"https://{portal.host} first")
     host = (urlsplit(args.url).hostname or "").lower()
     if host != portal.host and not host.endswith("." + portal.host):
@@ -103,7 +106,7 @@ def cmd_save_page(args: argparse.Namespace) -> int:
         raise UsageError(f"--name {args.name!r} must be a plain file name, e.g. listing-2.html")
     folder = FixtureFolder.for_portal(portal.key)
     if not folder.exists():
-        folder.create(portal.key, portal.province, portal.layout or portal.spider, f"https://{portal.host}",
+        folder.create(portal.key, portal.province, portal.layout, f"https://{portal.host}",
                       list(portal.start_urls))
     try:
         fetched = fetch(args.url, args.replay, USER_AGENT, verify=not args.insecure)
@@ -137,8 +140,8 @@ def cmd_expect(args: argparse.Namespace) -> int:
     from scraper.fixtures import ARTICLE_KINDS, FixtureFolder, write_expected
 
     portal = portal_or_usage_error(args.portal)
-    if not portal.spider:
-        raise UsageError(f"{portal.key} has no spider yet: run soyte new-portal {portal.key} --host "
+    if not portal.layout:
+        raise UsageError(f"{portal.key} has no layout yet: run soyte new-portal {portal.key} --host "
                          f"https://{portal.host} first")
     folder = FixtureFolder.for_portal(portal.key)
     if not folder.pages(ARTICLE_KINDS):
@@ -152,19 +155,23 @@ def cmd_expect(args: argparse.Namespace) -> int:
     kept = sum(report["status"] == "kept" for report in reports)
     if kept:
         say(f"{kept} expected records kept as they were (they may hold corrections); --force overwrites them")
-    say("check each written record against its page before you trust it: it is what the spider extracts now")
+    if any(report.get("extraction") == "generic" for report in reports):
+        say(f"records marked generic are the generic extractor's drafts (the layout cannot read them yet): "
+            f"correct them, then soyte learn {portal.key}")
+    say("check each written record against its page before you trust it: it is what extraction gives now")
     return EXIT_PROBLEM if any(report["status"] == "failed" for report in reports) else EXIT_OK
 
 
 def check_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spiders", nargs="*", help="spider (layout) names (default: every spider)")
+    parser.add_argument("spiders", nargs="*", metavar="KEY",
+                        help="portal keys (default: every portal with a layout; one spider per portal)")
     parser.add_argument("--replay", metavar="URL", help="a running replay server (default: serve the demo "
                         "portals and tests/fixtures/ on 127.0.0.1 for the check)")
     parser.add_argument("--live", action="store_true", help="fetch the real portals instead of a replay")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every contract, not only failures")
 
 
-@command("check", "Run every spider's contracts (scrapy check) against replayed pages of its portal.",
+@command("check", "Run every portal spider's contracts (scrapy check) against replayed pages of its portal.",
          "soyte check hatinh --verbose", check_arguments, uses_archive=False)
 def cmd_check(args: argparse.Namespace) -> int:
     from scraper.contracts import replay_with_fixtures, run_contracts, spider_names
@@ -172,7 +179,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     known = spider_names()
     unknown = [name for name in args.spiders if name not in known]
     if unknown:
-        raise UsageError(f"unknown spider {', '.join(unknown)}; spiders: {', '.join(known)}")
+        raise UsageError(f"no spider for {', '.join(unknown)} (no layout that loads); spiders: {', '.join(known)}")
     if args.live and args.replay:
         raise UsageError("--live and --replay exclude each other: choose one")
     if args.live or args.replay:

@@ -1,10 +1,13 @@
 """Spider contracts (`scrapy check`) run offline, against the replay server.
 
-Each layout module restates its spider's `parse_listing` and `parse_article` with docstring
-contracts that name a sample listing page and article of its portal (see spiders/hatinh.py).
-Contracts fetch real URLs, so, as in a replayed crawl, the requests go to a replay server that
-answers with the real host's pages: the bundled demo portals plus every captured fixture folder
-(tests/fixtures/<key>/), so a new portal's contracts run on the pages saved for it.
+Each portal's spider (spiders/loader.py) carries docstring contracts on `parse_listing` and
+`parse_article`, written here from the portal's reference pages (its fixture folder, else its
+bundled demo portal: scraper.sites.site_of): the first listing page, whose expected requests are
+what the layout finds on that page (article links plus next pages), and the first served
+article, which must give one record by the layout's rules. Contracts fetch real URLs, so, as in
+a replayed crawl, the requests go to a replay server that answers with the real host's pages: the
+bundled demo portals plus every captured fixture folder (tests/fixtures/<key>/), so a new
+portal's contracts run on the pages saved for it.
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from scrapy.exceptions import ContractFail
 from scraper.items import ArticleItem, FailureItem
 
 if TYPE_CHECKING:
+    from scraper.pages import ListingPage
+    from scraper.registry import Portal
     from scraper.replay import ReplayServer
 
 
@@ -40,17 +45,40 @@ def checked(results: Iterable[Any]) -> Iterator[Any]:
         yield result
 
 
+def contract_docs(portal: "Portal", listing_page: type["ListingPage"]) -> dict[str, str]:
+    """{callback name: docstring with contracts} from the portal's reference pages; {} without any."""
+    from scraper.sites import site_of
+
+    site = site_of(portal)
+    if site is None:
+        return {}
+    cb_kwargs = f'@cb_kwargs {{"portal": "{portal.key}"}}'
+    docs = {}
+    listing = next(iter(site.pages(("listing",))), None)
+    if listing is not None:
+        page = listing_page(listing.body(), listing.url, listing.content_type)
+        found = len(page.article_urls()) + len(page.next_urls())
+        # A layout that finds no link must fail, not expect nothing.
+        docs["parse_listing"] = (f"The first listing page: the layout finds {found} article links and next pages "
+                                 f"on it.\n\n@url {listing.url}\n{cb_kwargs}\n@returns items 0 0\n"
+                                 f"@returns requests {max(found, 1)} {found or ''}".rstrip() + "\n")
+    article = next(iter(site.pages(("article",))), None)
+    if article is not None:
+        docs["parse_article"] = (f"An article page gives one record, by the layout's rules.\n\n@url {article.url}\n"
+                                 f"{cb_kwargs}\n@returns items 1 1\n@returns requests 0 0\n"
+                                 "@scrapes record page_url layout extractor\n")
+    return docs
+
+
 def replay_with_fixtures(fixtures_root: Path | None = None) -> "ReplayServer":
     """A replay server (not started) for the demo portals and every fixture folder's served pages."""
-    from scraper.fixtures import FIXTURES_DIR, FixtureFolder
-    from scraper.replay import SERVED_KINDS, ReplayServer
+    from scraper.fixtures import FIXTURES_DIR
+    from scraper.registry import DEMO_PORTALS
+    from scraper.replay import ReplayServer, site_folders
 
-    server = ReplayServer()
-    fixtures_root = fixtures_root or FIXTURES_DIR
-    for manifest in sorted(Path(fixtures_root).glob("*/site.json")):
-        for page in FixtureFolder(manifest.parent).pages(tuple(SERVED_KINDS)):
-            server.set_page(page.url, page.body(), page.content_type)
-    return server
+    fixtures_root = Path(fixtures_root or FIXTURES_DIR)
+    fixtures = site_folders(fixtures_root) if fixtures_root.is_dir() else []
+    return ReplayServer(folders=site_folders(DEMO_PORTALS) + fixtures)
 
 
 def spider_names() -> list[str]:

@@ -6,7 +6,9 @@ left 'running' are marked 'aborted' by the next one. A crawl stopped by SIGINT o
 `timeout`, `systemctl stop`) finishes its writes and is recorded 'interrupted'; a crawl whose
 spiders never ran is 'failed'. Neither is ever recorded as finished, so the next run walks the
 portal's listings again. Scrapy's reactor starts once per process, so each crawl is one process:
-`soyte crawl` calls this; tests and `soyte demo` run it in a subprocess.
+`soyte crawl` calls this; tests and `soyte demo` run it in a subprocess. Each portal gets its own
+crawler (its spider, named by its key): its own stats and finish reason, so one portal's trouble
+is reported as that portal's; the spider is handed the frontier, plain facts read from the archive.
 """
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from itertools import groupby
 from pathlib import Path
 from typing import Iterator
 
@@ -26,7 +27,7 @@ from scrapy.utils.project import get_project_settings
 
 from archive.frontier import load_frontier
 from archive.store import Archive
-from scraper.registry import Portal, get_portal, load_portals
+from scraper.registry import Portal, get_portal, layout_problem, load_portals
 
 # Against the replay server on 127.0.0.1 there is nobody to be polite to.
 REPLAY_SETTINGS = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}
@@ -90,14 +91,35 @@ def problem_lines(portal_rows: list[dict]) -> list[str]:
 
 
 def select_portals(keys: list[str] | None) -> list[Portal]:
-    """The active portals named, or every active portal; a named portal that is not active is an error."""
+    """Every active portal, or the portals named: active ones, and planned ones whose layout loads
+    (a maintainer trying a new layout on captured pages); a retired portal, or a planned one whose
+    layout cannot read pages yet, is an error that says why."""
     if not keys:
         return [p for p in load_portals().values() if p.active]
-    portals = [get_portal(key) for key in keys]
-    inactive = [f"{p.key} ({p.status})" for p in portals if not p.active]
-    if inactive:
-        raise ValueError(f"only active portals can be crawled: {', '.join(inactive)}")
+    portals = [get_portal(key) for key in dict.fromkeys(keys)]
+    retired = [p.key for p in portals if p.status == "retired"]
+    if retired:
+        raise ValueError(f"retired portals are not crawled: {', '.join(retired)}")
+    unready = [f"{p.key} ({p.status}): {crawl_problem(p)}" for p in portals if not p.active and crawl_problem(p)]
+    if unready:
+        raise ValueError(f"cannot crawl {'; '.join(unready)}")
     return portals
+
+
+def crawl_problem(portal: Portal) -> str | None:
+    """Why a portal that is not active cannot be crawled yet, or None."""
+    if not portal.layout:
+        return f"no layout yet (start one with soyte new-portal {portal.key})"
+    problem = layout_problem(portal)
+    if problem:
+        return f"its layout cannot read pages yet: {problem}"
+    return None if portal.start_urls else "no start_urls in the registry"
+
+
+def not_active_warnings(portals: list[Portal]) -> list[str]:
+    """What `soyte crawl` says on stderr before crawling a portal named while still planned."""
+    return [f"warning: {p.key} is {p.status}, not active yet: crawled because it was named (set status = "
+            f"\"active\" in the registry once its tests pass)" for p in portals if not p.active]
 
 
 def lock_path(db: str) -> Path:
@@ -189,9 +211,9 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
         settings.set("SOYTE_RUN_ID", run_id, priority="cmdline")
         process = SoyteCrawlerProcess(settings)
         crawlers = []
-        for spider, group in groupby(sorted(portals, key=lambda p: p.spider), key=lambda p: p.spider):
-            crawlers.append(process.create_crawler(spider))
-            process.crawl(crawlers[-1], portals=",".join(p.key for p in group), frontier=frontier)
+        for portal in portals:
+            crawlers.append(process.create_crawler(portal.key))
+            process.crawl(crawlers[-1], frontier=frontier)
         status, reason = "failed", "the crawl stopped on an error (see the log)"
         try:
             process.start()

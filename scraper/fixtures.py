@@ -1,10 +1,11 @@
 """Fixture folders: pages as a portal served them, captured, never hand-written.
 
-`tests/fixtures/<key>/` holds `pages/` (raw bytes, never decoded: decoding is what a layout must
-get right), `expected/<page>.json` (the record the page must give, written by `soyte expect` and
-corrected by a person) and `site.json`, the manifest: the demo portals' format
-(scraper/demo_portals/*/site.json) plus each page's HTTP status, headers and capture time. The
-same format means the replay server serves a fixture folder as it serves a demo portal.
+`tests/fixtures/<key>/` is a site folder (scraper/sites.py reads it): `pages/` (raw bytes, never
+decoded: decoding is what a layout must get right), `expected/<page>.json` (the record the page
+must give, written by `soyte expect` and corrected by a person) and `site.json`, the manifest: the
+demo portals' format plus each page's HTTP status, headers and capture time. The same format
+means the replay server serves a fixture folder as it serves a demo portal. This module writes
+such folders: it fetches pages, saves them and drafts their expected records.
 """
 from __future__ import annotations
 
@@ -22,12 +23,11 @@ from urllib.parse import urlsplit
 from w3lib.url import safe_url_string
 
 import scraper
+from scraper.sites import ARTICLE_KINDS, KINDS, MANIFEST, Site, SitePage  # noqa: F401  (re-exported)
 
 PROJECT_ROOT = Path(scraper.__file__).resolve().parent.parent
 FIXTURES_DIR = PROJECT_ROOT / "tests" / "fixtures"
-MANIFEST = "site.json"
-KINDS = ("listing", "article", "snapshot", "sitemap", "robots")
-ARTICLE_KINDS = ("article", "snapshot")
+FixturePage = SitePage
 # Headers that describe the connection or the moment, not the page: kept out of the manifest so a
 # re-capture of an unchanged page shows no diff. Set-Cookie may carry a session.
 VOLATILE_HEADERS = {"date", "connection", "keep-alive", "transfer-encoding", "content-length", "set-cookie",
@@ -120,51 +120,12 @@ def file_name(url: str, content_type: str | None) -> str:
     return stem + extension
 
 
-@dataclass(frozen=True)
-class FixturePage:
-    """One captured page of a fixture folder, with the record expected from it (None until written)."""
-
-    folder: Path
-    url: str
-    file: str
-    kind: str
-    content_type: str | None
-
-    @property
-    def id(self) -> str:
-        return Path(self.file).stem
-
-    @property
-    def path(self) -> Path:
-        return self.folder / self.file
-
-    @property
-    def expected_path(self) -> Path:
-        return self.folder / "expected" / f"{self.id}.json"
-
-    def body(self) -> bytes:
-        return self.path.read_bytes()
-
-    @property
-    def expected(self) -> dict | None:
-        if not self.expected_path.exists():
-            return None
-        return json.loads(self.expected_path.read_text(encoding="utf-8"))
-
-
-class FixtureFolder:
-    """tests/fixtures/<key>/: the manifest, the pages and the expected records of one portal."""
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.manifest_path = self.folder / MANIFEST
+class FixtureFolder(Site):
+    """tests/fixtures/<key>/: a site folder that `soyte new-portal` creates and `save-page` fills."""
 
     @classmethod
     def for_portal(cls, key: str, root: Path = FIXTURES_DIR) -> "FixtureFolder":
         return cls(Path(root) / key)
-
-    def exists(self) -> bool:
-        return self.manifest_path.exists()
 
     def create(self, portal: str, province: str, layout: str, base_url: str, start_urls: list[str]) -> None:
         """An empty fixture folder; `.gitkeep` files keep the empty pages/ and expected/ in a commit."""
@@ -174,17 +135,8 @@ class FixtureFolder:
         self.write_manifest({"portal": portal, "province": province, "layout": layout, "base_url": base_url,
                              "start_urls": start_urls, "pages": []})
 
-    def manifest(self) -> dict:
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
-
     def write_manifest(self, manifest: dict) -> None:
         self.manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-
-    def pages(self, kinds: tuple[str, ...] = KINDS) -> list[FixturePage]:
-        if not self.exists():
-            return []
-        return [FixturePage(self.folder, entry["url"], entry["file"], entry["kind"], entry.get("content_type"))
-                for entry in self.manifest()["pages"] if entry["kind"] in kinds]
 
     def save(self, fetched: Fetched, kind: str, name: str | None = None) -> dict:
         """Write the page's bytes and its manifest entry; a URL saved before keeps its file (re-capture)."""
@@ -213,28 +165,6 @@ class FixtureFolder:
         self.write_manifest(manifest)
         return entry
 
-    def article_cases(self) -> list[FixturePage]:
-        """Article pages that have an expected record: what a portal's test compares."""
-        return [page for page in self.pages(ARTICLE_KINDS) if page.expected_path.exists()]
-
-    def incomplete(self, portal: str) -> str | None:
-        """Why the folder cannot test the portal yet, as the next command to run; None when it can."""
-        relative = self._relative()
-        if not self.pages(ARTICLE_KINDS):
-            return (f"no fixtures yet: run soyte save-page URL --portal {portal} (a listing page and a few "
-                    f"articles), then soyte expect {portal}, and check the records it writes in {relative}/expected/")
-        missing = [page.file for page in self.pages(ARTICLE_KINDS) if not page.expected_path.exists()]
-        if missing:
-            return (f"no expected record for {', '.join(missing)}: run soyte expect {portal} "
-                    f"and check the records it writes in {relative}/expected/")
-        return None
-
-    def _relative(self) -> str:
-        try:
-            return str(self.folder.relative_to(PROJECT_ROOT))
-        except ValueError:
-            return str(self.folder)
-
 
 def guess_kind(url: str, content_type: str | None, start_urls: tuple[str, ...]) -> str:
     """robots.txt, a sitemap (XML), a start URL (a listing), else an article: `--kind` overrides."""
@@ -248,12 +178,23 @@ def guess_kind(url: str, content_type: str | None, start_urls: tuple[str, ...]) 
 def write_expected(folder: FixtureFolder, portal: str, force: bool = False) -> list[dict]:
     """Write the current extraction of each article page as its expected record, for a person to check.
 
+    A portal whose layout is still unfinished (a new, empty layout file) gets the generic
+    extractor's drafts: a person corrects them, then `soyte learn` writes the layout from them.
     An existing expected record is kept unless `force`: it may hold a person's corrections.
-    Returns one report per page: {"page", "expected", "status": written | kept | failed, "error"?}.
+    Returns one report per page: {"page", "expected", "status": written | kept | failed,
+    "extraction": layout | generic, "error"?}.
     """
-    from scraper.extract import extract
+    from scraper.extract import extract_page
+    from scraper.layouts import LayoutError, load_layout
     from scraper.pages import ExtractionError
+    from scraper.registry import get_portal
 
+    entry = get_portal(portal)
+    try:
+        load_layout(entry.layout)
+        method = "auto"
+    except LayoutError:
+        method = "generic"
     reports = []
     for page in folder.pages(ARTICLE_KINDS):
         report = {"page": page.file, "expected": f"expected/{page.expected_path.name}"}
@@ -261,11 +202,12 @@ def write_expected(folder: FixtureFolder, portal: str, force: bool = False) -> l
             reports.append({**report, "status": "kept"})
             continue
         try:
-            record = extract(page.body(), page.url, portal, page.content_type)
+            result = extract_page(page.body(), page.url, entry, page.content_type, method=method)
         except ExtractionError as error:
             reports.append({**report, "status": "failed", "error": str(error)})
             continue
         page.expected_path.parent.mkdir(parents=True, exist_ok=True)
-        page.expected_path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        reports.append({**report, "status": "written"})
+        page.expected_path.write_text(json.dumps(result.record, ensure_ascii=False, indent=1) + "\n",
+                                      encoding="utf-8")
+        reports.append({**report, "status": "written", "extraction": result.method})
     return reports

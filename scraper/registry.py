@@ -1,14 +1,14 @@
-"""The portal registry (portals.toml): which portals exist, their layout, where crawls start.
+"""The portal registry (portals.toml): which portals exist, the layout each is read with, where crawls start.
 
 Since the 2025 merger of provinces (63 into 34) portals move, merge and retire, so the registry
 holds more than what is crawled: `active` portals are crawled, `planned` ones are known (a
 post-merger province, a portal being scaffolded) but not crawled yet, `retired` ones are kept for
 their archive with the date they stopped and the portal that took over. The file is checked when
 it is loaded: a mistake in it is one clear `RegistryError`, not a crawl that silently skips.
+A portal names its layout (spiders/layouts/<layout>.toml); portals on one CMS share a layout.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import tomllib
@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scraper.layouts import LayoutError, layout_path, load_layout
+
 # SOYTE_REGISTRY names another registry file (benchmarks and tests register synthetic portals).
 REGISTRY_PATH = Path(os.environ.get("SOYTE_REGISTRY") or Path(__file__).with_name("portals.toml"))
 DEMO_PORTALS = Path(__file__).with_name("demo_portals")
@@ -25,7 +27,7 @@ DEMO_PORTALS = Path(__file__).with_name("demo_portals")
 STATUSES = ("active", "planned", "retired")
 # A host's source date is as precise as the source: a day, a month or a year.
 SOURCE_DATE_PATTERN = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
-# A key names a spider module, a test module and a fixture folder: ASCII lower-case, no separators.
+# A key names a spider, a test module and a fixture folder: ASCII lower-case, no separators.
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*\Z")
 HOST_PATTERN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+\Z")
 
@@ -35,7 +37,6 @@ class Portal:
     key: str
     province: str
     host: str
-    spider: str = ""
     layout: str = ""
     start_urls: tuple[str, ...] = ()
     status: str = "active"
@@ -59,8 +60,8 @@ class Portal:
 
     @property
     def pages_captured(self) -> bool:
-        """Whether pages of the host are captured in the repository: a spider's fixtures or bundled demo pages."""
-        return bool(self.spider or self.demo or (DEMO_PORTALS / self.key).is_dir())
+        """Whether pages of the host are captured in the repository: a layout's fixtures or bundled demo pages."""
+        return bool(self.layout or self.demo or (DEMO_PORTALS / self.key).is_dir())
 
 
 class RegistryError(ValueError):
@@ -69,17 +70,26 @@ class RegistryError(ValueError):
 
 class UnknownPortal(KeyError):
     def __str__(self) -> str:
-        # Only portals with a spider: listing every planned and retired province would drown the hint.
-        known = sorted(key for key, portal in load_portals().items() if portal.spider)
+        # Only portals with a layout: listing every planned and retired province would drown the hint.
+        known = sorted(key for key, portal in load_portals().items() if portal.layout)
         return f"unknown portal {self.args[0]!r}; known portals: {', '.join(known)}"
 
 
-def spider_module_exists(spider: str) -> bool:
-    """Whether spiders/<spider>.py can be imported, without importing it (it imports this module)."""
+def layout_problem(portal: Portal) -> str | None:
+    """Why the portal's layout cannot read pages yet (no layout named, no file, an unfinished or
+    broken file), or None. A planned portal may have one: its layout is being written."""
+    if not portal.layout:
+        return "names no layout"
     try:
-        return importlib.util.find_spec(f"spiders.{spider}") is not None
-    except (ImportError, ValueError):
-        return False
+        load_layout(portal.layout)
+    except LayoutError as error:
+        return str(error)
+    return None
+
+
+def crawlable(portal: Portal) -> bool:
+    """Active or planned with a layout that loads: what gets a spider (planned ones crawl only when named)."""
+    return portal.status in ("active", "planned") and layout_problem(portal) is None
 
 
 def source_date_problem(value: object) -> str | None:
@@ -150,12 +160,15 @@ def entry_problems(portal: Portal) -> list[str]:
         problems.append(f"host {portal.host!r} is not a bare host name (e.g. soyte.hatinh.gov.vn)")
     if portal.status not in STATUSES:
         problems.append(f"status {portal.status!r} is not one of {', '.join(STATUSES)}")
+    if "spider" in portal.extra:
+        problems.append("spider is gone: a portal names its layout (layout = \"<name of a file in "
+                        "spiders/layouts/>\"), and one spider serves every portal")
     if portal.status == "active":
-        if not portal.spider:
-            problems.append("an active portal needs a spider")
-        elif not spider_module_exists(portal.spider):
-            problems.append(f"spider module spiders/{portal.spider}.py is missing "
-                            f"(scaffold it with soyte new-portal, or set status = \"planned\")")
+        if not portal.layout:
+            problems.append("an active portal needs a layout (layout = \"<name>\", a file in spiders/layouts/)")
+        elif problem := layout_problem(portal):
+            problems.append(f"its layout does not load: {problem} "
+                            f"(or set status = \"planned\" while the layout is written)")
         if not portal.start_urls:
             problems.append("an active portal needs start_urls")
     if portal.status == "retired":
@@ -163,6 +176,9 @@ def entry_problems(portal: Portal) -> list[str]:
             problems.append("a retired portal needs retired_on = \"YYYY-MM-DD\"")
         if not portal.successor:
             problems.append("a retired portal needs successor = \"<portal key>\"")
+    if portal.layout and portal.status != "active" and not layout_path(portal.layout).exists():
+        problems.append(f"layout {portal.layout!r} has no file {layout_path(portal.layout).name} in spiders/layouts/ "
+                        f"(start one with soyte new-portal)")
     if portal.retired_on:
         try:
             date.fromisoformat(portal.retired_on)
@@ -233,7 +249,6 @@ def portal_for_url(url: str) -> Portal | None:
     return next((portal for portal in serving if portal.layout), serving[0] if serving else None)
 
 
-def portals_for_spider(spider: str, only: tuple[str, ...] | None = None) -> list[Portal]:
-    """Active portals crawled by one spider, optionally only those named."""
-    return [p for p in load_portals().values()
-            if p.spider == spider and p.active and (not only or p.key in only)]
+def spider_portals() -> list[Portal]:
+    """The portals that get a spider, in registry order: active or planned, with a layout that loads."""
+    return [portal for portal in load_portals().values() if crawlable(portal)]

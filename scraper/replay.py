@@ -1,6 +1,6 @@
-"""Replay server: serves the bundled demo portals on 127.0.0.1 as their site.json says.
+"""Replay server: serves site folders (the bundled demo portals, or any folders named) on 127.0.0.1.
 
-Each portal folder's manifest maps a real URL (path and query) to a file and a content type;
+Each site folder's manifest (scraper/sites.py) maps a real URL (path and query) to a file and a content type;
 anything else is 404. Requests are routed by their Host header (the crawler keeps the real
 host, see `ReplayDownloadHandler`), or, for a person browsing, by a `/<portal>/` path prefix.
 It answers conditional requests (ETag, Last-Modified) with 304, and tests can change a page,
@@ -9,7 +9,6 @@ answer a status sequence (503 then 200) or slow every answer down.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,8 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scraper.registry import DEMO_PORTALS
-
-SERVED_KINDS = {"listing", "article", "robots", "sitemap"}
+from scraper.sites import SERVED_KINDS, Site
 
 
 @dataclass
@@ -43,23 +41,26 @@ def _key(url: str) -> tuple[str, str]:
     return parts.hostname or "", parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def load_site(folder: Path, modified: datetime) -> tuple[str, str, dict[str, Page]]:
-    """(portal key, host, {path?query: Page}) for one demo portal folder."""
-    manifest = json.loads((folder / "site.json").read_text(encoding="utf-8"))
-    host = urlsplit(manifest["base_url"]).hostname or ""
+def load_site(site: Site, modified: datetime) -> tuple[str, str, dict[str, Page]]:
+    """(portal key, host, {path?query: Page}) for one site folder: the pages it serves."""
     pages = {}
-    for entry in manifest["pages"]:
-        if entry["kind"] in SERVED_KINDS:
-            _host, path = _key(entry["url"])
-            pages[path] = Page((folder / entry["file"]).read_bytes(), entry["content_type"], modified)
-    return manifest["portal"], host, pages
+    for page in site.pages(SERVED_KINDS):
+        _host, path = _key(page.url)
+        pages[path] = Page(page.body(), page.content_type, modified)
+    return site.portal, site.host, pages
+
+
+def site_folders(root: Path) -> list[Path]:
+    """The site folders directly under `root` (scraper/demo_portals/, tests/fixtures/)."""
+    return sorted(path for path in Path(root).iterdir() if Site(path).exists())
 
 
 class ReplayServer:
-    """The bundled portals on 127.0.0.1. Use as a context manager or call start()/stop()."""
+    """Site folders on 127.0.0.1: those under `root` (the bundled portals), or exactly `folders`.
+    Use as a context manager or call start()/stop(). A folder that is not a site raises SiteError."""
 
     def __init__(self, root: Path = DEMO_PORTALS, port: int = 0, delay: float = 0.0,
-                 portals: tuple[str, ...] | None = None):
+                 portals: tuple[str, ...] | None = None, folders: list[Path] | None = None):
         self.delay = delay
         self.sites: dict[str, dict[str, Page]] = {}
         self.portal_hosts: dict[str, str] = {}
@@ -67,10 +68,10 @@ class ReplayServer:
         self.statuses: dict[tuple[str, str], list[int]] = {}
         self.lock = threading.Lock()
         started = datetime.now(timezone.utc).replace(microsecond=0)
-        for folder in sorted(p for p in Path(root).iterdir() if (p / "site.json").exists()):
-            key, host, pages = load_site(folder, started)
+        for folder in site_folders(root) if folders is None else folders:
+            key, host, pages = load_site(Site(folder), started)
             if portals is None or key in portals:
-                self.sites[host] = pages
+                self.sites.setdefault(host, {}).update(pages)
                 self.portal_hosts[key] = host
         self.httpd = _QuietServer(("127.0.0.1", port), self._handler())
         self.httpd.daemon_threads = True

@@ -1,15 +1,16 @@
 """`soyte new-portal`: everything a new portal needs, written at once, so adding one is a small guided change.
 
-For a key it writes the layout module spiders/<key>.py (from templates/, its selectors copied
-from an existing layout with `like`, or TODO), the fixture folder tests/fixtures/<key>/, the test
-module tests/test_<key>.py (failing with the next step to take until fixtures exist), and the
-registry entry with status "planned", so nothing is crawled before its tests pass. A post-merger
-province already listed as planned without a spider gets its entry filled in (province and notes
-kept); any other existing key is refused. Nothing is written unless everything can be.
+For a key it writes the registry entry with status "planned" (so nothing is crawled before its
+tests pass), the fixture folder tests/fixtures/<key>/ and the test module tests/test_<key>.py (the
+shape every portal's test has; failing with the next step to take until fixtures exist). With
+`like` the portal is read with that existing layout (`layout = LIKE`: portals on one CMS share
+one); without it a new, empty layout file spiders/layouts/<key>.toml is started for `soyte learn`
+to fill. A post-merger province already listed as planned without a layout gets its entry filled
+in (province and notes kept); any other existing key is refused. Nothing is written unless
+everything can be.
 """
 from __future__ import annotations
 
-import ast
 import json
 import keyword
 import tomllib
@@ -21,6 +22,7 @@ from string import Template
 from urllib.parse import urlsplit
 
 from scraper.fixtures import PROJECT_ROOT, FixtureFolder
+from scraper.layouts import layout_names
 from scraper.registry import HOST_PATTERN, KEY_PATTERN, REGISTRY_PATH, Portal, load_portals, parse_registry, validate
 
 
@@ -38,21 +40,6 @@ class Scaffold:
 
 def template(name: str) -> Template:
     return Template(resources.files("scraper").joinpath("templates", name).read_text(encoding="utf-8"))
-
-
-def layouts(spiders_dir: Path) -> list[str]:
-    """Layout modules a new portal can start from: spiders/*.py that define SELECTORS."""
-    return sorted(path.stem for path in spiders_dir.glob("*.py")
-                  if not path.stem.startswith("_") and "\nSELECTORS = {" in path.read_text(encoding="utf-8"))
-
-
-def selectors_source(module: Path) -> str:
-    """The `SELECTORS = {...}` statement of a layout module, exactly as written (comments inside kept)."""
-    source = module.read_text(encoding="utf-8")
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "SELECTORS" for t in node.targets):
-            return ast.get_source_segment(source, node) or ""
-    raise ScaffoldError(f"{module} has no SELECTORS = {{...}}")
 
 
 def toml_value(value: object) -> str:
@@ -84,49 +71,31 @@ def parse_host(host_url: str) -> tuple[str, str]:
     return parts.scheme, host
 
 
-def spider_source(key: str, province: str, host: str, start_url: str, like: str | None, spiders_dir: Path,
-                  today: date) -> str:
-    if like:
-        imports = ("from spiders.base import PortalSpider\n"
-                   f"from spiders.{like} import ArticlePage as BaseArticlePage\n"
-                   f"from spiders.{like} import ListingPage as BaseListingPage")
-        selectors = (f"# Copied from spiders/{like}.py on {today.isoformat()}: change what differs on this portal.\n"
-                     + selectors_source(spiders_dir / f"{like}.py"))
-        like_note = (f" It starts from the {like} layout: its selectors\n"
-                     f"are a copy of spiders/{like}.py's, its page classes extend that layout's.")
-    else:
-        imports = ("from scraper.pages import ArticlePage as BaseArticlePage\n"
-                   "from scraper.pages import ListingPage as BaseListingPage\n"
-                   "from spiders.base import PortalSpider")
-        selectors = template("selectors.py.tmpl").substitute().rstrip("\n")
-        like_note = ""
-    return template("spider.py.tmpl").substitute(
-        key=key, province=province, host=host, start_url=start_url, date=today.isoformat(), like_note=like_note,
-        imports=imports, selectors=selectors, class_name=key.capitalize())
-
-
 def new_portal(key: str, host_url: str, like: str | None = None, province: str | None = None,
                start_urls: list[str] | None = None, root: Path = PROJECT_ROOT, registry: Path = REGISTRY_PATH,
                today: date | None = None) -> Scaffold:
-    """Write the spider module, fixture folder, test module and registry entry of a new portal."""
+    """Write the registry entry, fixture folder, test module and (without `like`) layout file of a new portal."""
     today = today or date.today()
     if not KEY_PATTERN.match(key) or keyword.iskeyword(key):
         raise ScaffoldError(f"portal key {key!r} must be ASCII lower-case letters and digits, e.g. tuyenquang")
-    spiders_dir, tests_dir = root / "spiders", root / "tests"
-    if not spiders_dir.is_dir() or not tests_dir.is_dir():
-        raise ScaffoldError(f"no spiders/ and tests/ in {root}: run new-portal from a source checkout")
+    layouts_dir, tests_dir = root / "spiders" / "layouts", root / "tests"
+    if not layouts_dir.is_dir() or not tests_dir.is_dir():
+        raise ScaffoldError(f"no spiders/layouts/ and tests/ in {root}: run new-portal from a source checkout")
     portals = load_portals(registry)
     existing = portals.get(key)
-    if existing and (existing.spider or existing.status != "planned"):
+    if existing and (existing.layout or existing.status != "planned"):
         raise ScaffoldError(f"portal {key!r} already exists in {registry.name} "
-                            f"(status {existing.status}, spider {existing.spider or 'none'}): choose another key")
+                            f"(status {existing.status}, layout {existing.layout or 'none'}): choose another key")
     fixtures = FixtureFolder(tests_dir / "fixtures" / key)
-    targets = [spiders_dir / f"{key}.py", tests_dir / f"test_{key}.py", fixtures.folder]
+    layout_file = layouts_dir / f"{key}.toml"
+    targets = [tests_dir / f"test_{key}.py", fixtures.folder] + ([] if like else [layout_file])
     for target in targets:
         if target.exists():
-            raise ScaffoldError(f"{target.relative_to(root)} already exists: choose another key or remove it")
-    if like and like not in layouts(spiders_dir):
-        raise ScaffoldError(f"no layout {like!r} to start from; layouts: {', '.join(layouts(spiders_dir))}")
+            hint = f" (or read the portal with it: --like {key})" if target == layout_file else ""
+            raise ScaffoldError(f"{target.relative_to(root)} already exists: choose another key or remove it{hint}")
+    if like and like not in layout_names(layouts_dir):
+        raise ScaffoldError(f"no layout {like!r} to read the portal with; layouts: "
+                            f"{', '.join(layout_names(layouts_dir))}")
     scheme, host = parse_host(host_url)
     taken = next((p.key for p in portals.values() if p.host == host and p.key != key), None)
     if taken:
@@ -139,30 +108,40 @@ def new_portal(key: str, host_url: str, like: str | None = None, province: str |
     text = registry.read_text(encoding="utf-8")
     new_text = replace_entry(text, key, entry_text(key, entry)) if existing else (
         text.rstrip("\n") + "\n\n" + entry_text(key, entry))
-    check_registry(new_text, registry)
 
     scaffold = Scaffold(key, entry, existing is not None)
-    spider = spiders_dir / f"{key}.py"
-    spider.write_text(spider_source(key, province, host, start_urls[0], like, spiders_dir, today), encoding="utf-8")
+    if not like:
+        layout_file.write_text(template("layout.toml.tmpl").substitute(
+            key=key, province=province, host=host, date=today.isoformat()), encoding="utf-8")
+        scaffold.written.append(layout_file)
+    try:
+        check_registry(new_text, registry)  # the entry's layout file must exist by now
+    except ScaffoldError:
+        if not like:
+            layout_file.unlink()
+        raise
     test = tests_dir / f"test_{key}.py"
-    test.write_text(template("test_portal.py.tmpl").substitute(key=key, province=province), encoding="utf-8")
-    fixtures.create(key, province, key, f"{scheme}://{host}", start_urls)
+    next_step = "then write the layout with soyte learn " + key if not like else "correct the layout if it differs"
+    test.write_text(template("test_portal.py.tmpl").substitute(
+        key=key, province=province, date=today.isoformat(), class_name=key.capitalize(), next_step=next_step),
+        encoding="utf-8")
+    fixtures.create(key, province, entry["layout"], f"{scheme}://{host}", start_urls)
     registry.write_text(new_text, encoding="utf-8")
     load_portals.cache_clear()
-    scaffold.written = [spider, test, fixtures.manifest_path, registry]
+    scaffold.written += [test, fixtures.manifest_path, registry]
     return scaffold
 
 
 def registry_entry(key: str, province: str, host: str, start_urls: list[str], existing: Portal | None,
                    like: str | None, today: date) -> dict:
     """The registry fields of a scaffolded portal, in the registry's order."""
-    origin = f" from the {like} layout" if like else ""
+    origin = f" with the {like} layout" if like else " with a new layout for soyte learn"
     notes = f"Scaffolded{origin} by soyte new-portal on {today.isoformat()}: set status = \"active\" once " \
             f"tests/test_{key}.py passes."
     if existing and existing.notes:
         moved = f" Host was {existing.host}." if existing.host != host else ""
         notes = f"{existing.notes}{moved} {notes}"
-    entry = {"province": province, "host": host, "spider": key, "layout": key, "start_urls": start_urls,
+    entry = {"province": province, "host": host, "layout": like or key, "start_urls": start_urls,
              "status": "planned"}
     if existing:
         entry.update({"retired_on": existing.retired_on, "successor": existing.successor, "demo": existing.demo})
@@ -172,7 +151,7 @@ def registry_entry(key: str, province: str, host: str, start_urls: list[str], ex
 
 
 def check_registry(text: str, registry: Path) -> None:
-    """Refuse to write a registry that would not load (a planned entry never needs its module yet)."""
+    """Refuse to write a registry that would not load (a planned entry's layout may be unfinished)."""
     problems = validate(parse_registry(tomllib.loads(text)))
     if problems:
         raise ScaffoldError(f"the new entry would make {registry.name} invalid: {'; '.join(problems)}")

@@ -1,8 +1,8 @@
 """Scrapy settings the project changes, each with its reason. Everything else is Scrapy's default."""
 
 BOT_NAME = "soyte"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
+# One spider serves every portal; the loader makes one per portal of the registry that has a layout.
+SPIDER_LOADER_CLASS = "spiders.loader.PortalSpiderLoader"
 
 # Name the project and a contact, so portal administrators know who is crawling and why.
 USER_AGENT = "soyte-archiver/0.1 (+https://github.com/soyte-archive/soyte; public-health news archive)"

@@ -2,56 +2,41 @@
 and `soyte` run as a real command (crawls need their own process: Scrapy's reactor starts once)."""
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from scraper.registry import DEMO_PORTALS
+from scraper.registry import get_portal
 from scraper.replay import ReplayServer
+from scraper.sites import Site, SitePage, site_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@dataclass(frozen=True)
-class ArticleCase:
-    """One reference page as the site served it, with the record expected from it."""
+# One reference page as the site served it (scraper/sites.py), with the record expected from it.
+ArticleCase = SitePage
 
-    portal: str
-    kind: str  # article (served now) or snapshot (an older capture, not served)
-    file: Path
-    url: str
-    content_type: str
-    expected: dict
 
-    @property
-    def id(self) -> str:
-        return self.file.stem
+def portal_site(portal: str) -> Site:
+    """The portal's reference pages: tests/fixtures/<key>/, else its bundled demo portal."""
+    site = site_of(get_portal(portal))
+    if site is None:
+        raise LookupError(f"{portal} has no reference pages: no tests/fixtures/{portal}/ and no demo portal")
+    return site
 
 
 def article_cases(portal: str) -> list[ArticleCase]:
-    """Every article and snapshot page of a bundled portal that has an expected record."""
-    folder = DEMO_PORTALS / portal
-    manifest = json.loads((folder / "site.json").read_text(encoding="utf-8"))
-    cases = []
-    for entry in manifest["pages"]:
-        if entry["kind"] not in ("article", "snapshot"):
-            continue
-        page = folder / entry["file"]
-        expected = folder / "expected" / (page.stem.removesuffix("-2017") + ".json")
-        cases.append(ArticleCase(portal, entry["kind"], page, entry["url"], entry["content_type"],
-                                 json.loads(expected.read_text(encoding="utf-8"))))
-    return cases
+    """Every article and snapshot page of a portal's site that has an expected record."""
+    return portal_site(portal).article_cases()
 
 
 def served_articles(portal: str) -> list[dict]:
     """Expected records of the articles the portal serves now (snapshots are not served)."""
-    return [case.expected for case in article_cases(portal) if case.kind == "article"]
+    return portal_site(portal).served_records()
 
 
 def soyte(*args: str, check: bool = True, timeout: float = 180, **kwargs) -> subprocess.CompletedProcess:

@@ -1,8 +1,12 @@
-"""The checks every layout's test module runs on its bundled portal (subclass `PortalSuite`).
+"""The checks every portal's test module runs on its reference pages (subclass `PortalSuite`).
 
-A subclass sets PORTAL, CHROME (boilerplate strings that must appear in no stored field),
-REQUESTS (what a first crawl fetches) and SEARCH (an unaccented query and the URL it finds).
-`case` parameters are filled with the portal's reference pages by conftest.pytest_generate_tests.
+The same shape for every portal, bundled or scaffolded by `soyte new-portal`: its site (the
+fixture folder tests/fixtures/<key>/, else its bundled demo portal) served on 127.0.0.1 and
+crawled with the real command. A subclass sets PORTAL and CHROME (boilerplate strings that must
+appear in no stored field); REQUESTS (what a first crawl fetches; default: every page the site
+serves) and SEARCH (an unaccented query and the one URL it finds; default: the first served
+article's first six title words without accents) may be stated. `case` parameters are filled with the portal's
+reference pages by conftest.pytest_generate_tests.
 """
 from __future__ import annotations
 
@@ -14,9 +18,11 @@ import pytest
 
 from archive.store import RECORD_KEYS
 from scraper.cli import main
+from archive.search import fold
 from scraper.registry import get_portal
 from scraper.replay import ReplayServer
-from tests.conftest import ArticleCase, execute, query, served_articles, soyte
+from scraper.sites import SERVED_KINDS
+from tests.conftest import ArticleCase, execute, portal_site, query, served_articles, soyte
 
 
 def stored_records(db: Path, portal: str) -> dict[str, dict]:
@@ -43,10 +49,14 @@ def boilerplate_found(records: dict[str, dict], chrome: list[str]) -> list[tuple
 
 @pytest.fixture(scope="class")
 def crawled(request, tmp_path_factory) -> tuple[Path, dict, dict]:
-    """Two crawls of the test class's PORTAL into one archive: (archive, first run, second run)."""
+    """Two crawls of the test class's PORTAL, its site served alone: (archive, first run, second run)."""
     portal = request.cls.PORTAL
+    site = portal_site(portal)
+    problem = site.incomplete(portal)
+    if problem:
+        pytest.fail(problem, pytrace=False)
     db = tmp_path_factory.mktemp(portal) / "archive.db"
-    with ReplayServer() as server:
+    with ReplayServer(folders=[site.folder]) as server:
         first = soyte("crawl", portal, "--db", str(db), "--replay", server.url)
         second = soyte("crawl", portal, "--db", str(db), "--replay", server.url)
     return db, json.loads(first.stdout), json.loads(second.stdout)
@@ -55,11 +65,25 @@ def crawled(request, tmp_path_factory) -> tuple[Path, dict, dict]:
 class PortalSuite:
     PORTAL: ClassVar[str]
     CHROME: ClassVar[list[str]]
-    REQUESTS: ClassVar[int]
-    SEARCH: ClassVar[tuple[str, str]]
+    REQUESTS: ClassVar[int | None] = None
+    SEARCH: ClassVar[tuple[str, str] | None] = None
+
+    def requests(self) -> int:
+        return self.REQUESTS or len(portal_site(self.PORTAL).pages(SERVED_KINDS))
+
+    def search(self) -> tuple[str, str]:
+        if self.SEARCH:
+            return self.SEARCH
+        first = served_articles(self.PORTAL)[0]
+        return " ".join(fold(first["title"]).split()[:6]), first["url"]
+
+    def test_reference_pages_are_captured_with_expected_records(self):
+        problem = portal_site(self.PORTAL).incomplete(self.PORTAL)
+        if problem:
+            pytest.fail(problem, pytrace=False)
 
     def test_extract_command_prints_the_expected_record(self, case: ArticleCase, capsys):
-        status = main(["extract", str(case.file), "--url", case.url, "--content-type", case.content_type])
+        status = main(["extract", str(case.path), "--url", case.url, "--content-type", case.content_type or ""])
         assert status == 0
         assert json.loads(capsys.readouterr().out) == case.expected
 
@@ -79,7 +103,7 @@ class PortalSuite:
         attachments = len({a["url"] for record in served_articles(self.PORTAL) for a in record["attachments"]})
         assert (first["status"], first["articles_new"], first["articles_updated"], first["errors"]) == (
             "completed", articles, 0, attachments)
-        assert first["requests"] == self.REQUESTS + attachments
+        assert first["requests"] == self.requests() + attachments
 
     def test_second_crawl_adds_no_rows_and_fetches_no_article(self, crawled):
         db, _first, second = crawled
@@ -94,13 +118,13 @@ class PortalSuite:
     def test_raw_pages_are_kept_under_the_real_host(self, crawled):
         db, _first, _second = crawled
         urls = [row["url"] for row in query(db, "SELECT DISTINCT url FROM pages")]
-        assert len(urls) == self.REQUESTS
+        assert len(urls) == self.requests()
         host = served_articles(self.PORTAL)[0]["url"].split("/")[2]
         assert {url.split("/")[2] for url in urls} == {host}
 
     def test_unaccented_search_finds_the_accented_article(self, crawled):
         db, _first, _second = crawled
-        words, url = self.SEARCH
+        words, url = self.search()
         found = soyte("search", words, "--db", str(db)).stdout.splitlines()
         assert [json.loads(line)["url"] for line in found] == [url]
 

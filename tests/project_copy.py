@@ -1,4 +1,4 @@
-"""A copy of the project, as it was before Hà Tĩnh's spider was written, and `soyte` run inside it.
+"""A copy of the project, as it was before Hà Tĩnh's layout was written, and `soyte` run inside it.
 
 Scaffolding writes into the project it runs in, so its tests run the real commands in a copy
 (in pytest's temporary directory): nothing is generated in this repository.
@@ -19,12 +19,12 @@ COPY_IGNORES = shutil.ignore_patterns(".git", ".venv", "__pycache__", ".pytest_c
 
 
 def copy_project(target: Path) -> Path:
-    """The project without Hà Tĩnh: no [hatinh] entry, no spiders/hatinh.py, no tests/test_hatinh.py."""
+    """The project without Hà Tĩnh: no [hatinh] entry, no spiders/layouts/hatinh.toml, no tests/test_hatinh.py."""
     shutil.copytree(ROOT, target, ignore=COPY_IGNORES)
     registry = target / "scraper" / "portals.toml"
     text = registry.read_text(encoding="utf-8")
     registry.write_text(re.sub(r"\[hatinh\]\n(?:[^\n\[#][^\n]*\n)+", "", text), encoding="utf-8")
-    (target / "spiders" / "hatinh.py").unlink()
+    (target / "spiders" / "layouts" / "hatinh.toml").unlink()
     (target / "tests" / "test_hatinh.py").unlink()
     return target
 

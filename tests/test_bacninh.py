@@ -21,5 +21,5 @@ class TestBacninh(PortalSuite):
 
 def test_both_skins_are_reference_pages():
     """The 2017 capture printed English labels; both label sets occur in the real archive."""
-    names = {case.file.name for case in article_cases("bacninh")}
+    names = {case.path.name for case in article_cases("bacninh")}
     assert {"bacninh-s1.html", "bacninh-s1-2017.html"} <= names

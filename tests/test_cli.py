@@ -69,3 +69,10 @@ def test_ci_runs_the_test_command_that_the_readme_gives():
     section = readme.split("## Run the tests", 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0]
     assert "apt-get install" in section and "chromium" in section and "python -m pytest" in section
     assert section in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_serve_portals_refuses_a_folder_that_is_not_a_site(tmp_path):
+    result = soyte("serve-portals", "scraper/demo_portals/hatinh", str(tmp_path), "--port", "8999", check=False)
+    assert (result.returncode, result.stderr.splitlines()) == (2, [
+        f"soyte serve-portals: no site.json in {tmp_path}: name folders in the site.json format (a fixture folder "
+        "tests/fixtures/KEY, a captured portal)"])

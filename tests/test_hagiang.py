@@ -24,7 +24,7 @@ class TestHagiang(PortalSuite):
 def test_reference_pages_are_decomposed_and_records_are_nfc():
     """The editor stores NFD; what we store must be NFC (and so equal to the expected records)."""
     decomposed = [case for case in article_cases("hagiang")
-                  if unicodedata.normalize("NFC", text := case.file.read_text("utf-8")) != text]
+                  if unicodedata.normalize("NFC", text := case.path.read_text("utf-8")) != text]
     assert decomposed, "the reference pages should exercise decomposed Unicode"
     for case in decomposed:
         assert unicodedata.is_normalized("NFC", case.expected["text"])

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from scraper.replay import ReplayServer
+from scraper.sites import Site
 from tests.conftest import ROOT, execute, query, served_articles, soyte
 
 BACNINH = "https://soyte.bacninh.gov.vn"
@@ -103,13 +104,10 @@ def with_canonical(html: bytes, canonical: str) -> bytes:
 
 def serve_bacninh_with(server: ReplayServer, canonical_for) -> list[str]:
     """Serve every Bắc Ninh article with the canonical `canonical_for(url)`; returns the article URLs."""
-    manifest = json.loads((ROOT / "scraper" / "demo_portals" / "bacninh" / "site.json").read_text(encoding="utf-8"))
     urls = []
-    for entry in manifest["pages"]:
-        if entry["kind"] == "article":
-            body = (ROOT / "scraper" / "demo_portals" / "bacninh" / entry["file"]).read_bytes()
-            server.set_page(entry["url"], with_canonical(body, canonical_for(entry["url"])))
-            urls.append(entry["url"])
+    for page in Site(ROOT / "scraper" / "demo_portals" / "bacninh").pages(("article",)):
+        server.set_page(page.url, with_canonical(page.body(), canonical_for(page.url)))
+        urls.append(page.url)
     return urls
 
 

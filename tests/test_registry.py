@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from scraper.cli import main
+from scraper.layouts import LAYOUTS_DIR
 from scraper.registry import REGISTRY_PATH, RegistryError, load_portals, portal_for_url
 from tests.conftest import ROOT, soyte
 
@@ -35,7 +36,7 @@ SUCCESSORS = {
 # Hosts a department left before the merger, retired on the day it moved.
 MOVED = {"hochiminhmedinet": "hochiminh"}
 BUNDLED = ["bacninh", "hagiang", "angiang", "hatinh"]
-VALID = 'province = "Tỉnh A"\nhost = "soyte.a.gov.vn"\nspider = "hatinh"\nstart_urls = ["https://soyte.a.gov.vn/"]\n'
+VALID = 'province = "Tỉnh A"\nhost = "soyte.a.gov.vn"\nlayout = "hatinh"\nstart_urls = ["https://soyte.a.gov.vn/"]\n'
 UNVERIFIED = 'host_verified = false\nhost_note = "a test entry: nothing looked for"\n'
 VERIFIED = 'host_verified = true\nhost_source = "https://baochinhphu.vn/a.htm"\n'
 
@@ -68,7 +69,7 @@ def test_every_host_is_a_distinct_gov_vn_host():
 
 def test_every_entry_without_captured_pages_says_how_its_host_is_known():
     entries = tomllib.loads(REGISTRY_PATH.read_text(encoding="utf-8"))
-    captured = {key for key, entry in entries.items() if entry.get("spider") or entry.get("demo")
+    captured = {key for key, entry in entries.items() if entry.get("layout") or entry.get("demo")
                 or (ROOT / "scraper" / "demo_portals" / key).is_dir()}
     assert {key for key, entry in entries.items() if "host_verified" not in entry} == captured
     assert not any("Host unverified" in entry["notes"] for key, entry in entries.items() if key not in captured)
@@ -92,9 +93,11 @@ def test_ho_chi_minh_city_publishes_at_medinet_since_2017():
         ("medinet.hochiminhcity.gov.vn", "retired", "2017-01-01", "hochiminh", True, source, "2017-01-01")]
 
 
-def test_urls_belong_to_the_registered_portal_of_their_host_whatever_its_status():
-    """A planned or retired portal's page still names its province (`soyte extract --generic`)."""
-    assert portal_for_url("https://soyte.kiengiang.gov.vn/tin-tuc/1").key == "kiengiang"
+def test_urls_belong_to_their_portal_with_or_without_a_layout():
+    """A page of a portal without a layout is still that portal's (extracted generically)."""
+    assert (portal_for_url("https://soyte.kiengiang.gov.vn/tin-tuc/1").key, portal_for_url(
+        "https://soyte.kiengiang.gov.vn/tin-tuc/1").layout) == ("kiengiang", "")
+    assert portal_for_url("https://example.org/tin-tuc/1") is None
     assert portal_for_url("https://soyte.angiang.gov.vn/wps/portal/Home/tin-hoat-dong").key == "angiang"
     assert portal_for_url("https://example.com/tin-tuc/1") is None
 
@@ -105,7 +108,7 @@ def test_portals_command_lists_the_planned_provinces(capsys):
     assert len(rows) == 31
     assert next(row for row in rows if row["key"] == "tuyenquang") == {
         "key": "tuyenquang", "province": "Tuyên Quang", "host": "soytetuyenquang.gov.vn", "status": "planned",
-        "spider": None, "successor": None, "retired_on": None, "host_verified": True,
+        "layout": None, "successor": None, "retired_on": None, "host_verified": True,
         "host_source": "http://soytetuyenquang.gov.vn/ke-hoach-y-te", "host_source_date": "2021-08",
         "host_note": "The department's own 'Kế hoạch y tế' page (quoting the province's plan 123/KH-UBND of "
                      "2021-08-04). The host has no dot: soytetuyenquang, not soyte.tuyenquang. Whether the merged "
@@ -145,7 +148,7 @@ def test_a_valid_registry_with_planned_and_retired_portals_loads(tmp_path):
                                   f'[b]\nprovince = "Tỉnh B"\nhost = "soyte.b.gov.vn"\nstatus = "planned"\n{UNVERIFIED}\n'
                                   '[c]\nprovince = "Tỉnh C"\nhost = "soyte.c.gov.vn"\nstatus = "retired"\n'
                                   f'retired_on = "2025-07-01"\nsuccessor = "a"\n{VERIFIED}host_source_date = "2025-06"\n')
-    assert [(p.key, p.status, p.spider, p.successor, p.host_verified, p.host_source_date)
+    assert [(p.key, p.status, p.layout, p.successor, p.host_verified, p.host_source_date)
             for p in portals.values()] == [("a", "active", "hatinh", None, None, ""),
                                            ("b", "planned", "", None, False, ""),
                                            ("c", "retired", "", "a", True, "2025-06")]
@@ -163,10 +166,16 @@ PLANNED = '[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "planned"\n'
      '[a] a retired portal needs retired_on = "YYYY-MM-DD"; [a] a retired portal needs successor = "<portal key>"'),
     (f'[a]\n{VALID}\n[b]\nprovince = "B"\nhost = "soyte.a.gov.vn"\nstatus = "planned"\n{UNVERIFIED}',
      "[b] host soyte.a.gov.vn is already the host of [a]"),
-    ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nspider = "nosuch"\nstart_urls = ["https://soyte.a.gov.vn/"]\n',
-     '[a] spider module spiders/nosuch.py is missing (scaffold it with soyte new-portal, or set status = "planned")'),
-    ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\n', "[a] an active portal needs a spider; "
-                                                       "[a] an active portal needs start_urls"),
+    ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nlayout = "nosuch"\nstart_urls = ["https://soyte.a.gov.vn/"]\n',
+     f"[a] its layout does not load: no layout file {LAYOUTS_DIR / 'nosuch.toml'}: write one with `soyte learn` "
+     "or copy one with `soyte new-portal KEY --like LAYOUT` (or set status = \"planned\" while the layout is written)"),
+    ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\n', '[a] an active portal needs a layout (layout = "<name>", a file '
+                                                       'in spiders/layouts/); [a] an active portal needs start_urls'),
+    (f'{VALID}spider = "hatinh"\n'.replace('province', '[a]\nprovince', 1),
+     '[a] spider is gone: a portal names its layout (layout = "<name of a file in spiders/layouts/>"), and one '
+     'spider serves every portal'),
+    (f'[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "planned"\nlayout = "nosuch"\n{UNVERIFIED}',
+     "[a] layout 'nosuch' has no file nosuch.toml in spiders/layouts/ (start one with soyte new-portal)"),
     ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "retired"\nretired_on = "1/7/2025"\nsuccessor = "x"\n'
      f'{UNVERIFIED}',
      "[a] retired_on '1/7/2025' is not a date YYYY-MM-DD; [a] successor 'x' is not a portal in the registry"),
@@ -206,7 +215,15 @@ def test_a_broken_registry_stops_a_crawl_with_one_line(tmp_path):
         2, [f"soyte crawl: {registry}: [a] status 'live' is not one of active, planned, retired"])
 
 
-def test_a_planned_portal_cannot_be_crawled(tmp_path):
+def test_a_planned_portal_without_a_layout_cannot_be_crawled(tmp_path):
     result = soyte("crawl", "tuyenquang", "--db", str(tmp_path / "a.db"), check=False)
     assert (result.returncode, result.stderr.splitlines()) == (
-        2, ["soyte crawl: only active portals can be crawled: tuyenquang (planned)"])
+        2, ["soyte crawl: cannot crawl tuyenquang (planned): no layout yet (start one with soyte new-portal "
+            "tuyenquang)"])
+
+
+def test_a_retired_portal_is_not_crawled(tmp_path):
+    result = soyte("crawl", "bacninh", "kiengiang", "--db", str(tmp_path / "a.db"), check=False)
+    assert (result.returncode, result.stderr.splitlines()) == (
+        2, ["soyte crawl: retired portals are not crawled: kiengiang"])
+    assert not (tmp_path / "a.db").exists()

@@ -1,10 +1,14 @@
-"""Crawling shared by every layout spider: start from the registry, follow listings, extract articles.
+"""The one spider: it walks any portal, reading its pages with the layout the registry names.
 
-A layout module gives `ListingPage` and `ArticlePage`; this class only walks the site. It yields
-`ArticleItem`, `NotModifiedItem` and `FailureItem`; the archive pipeline stores them. It never
-opens the database: `soyte crawl` hands it a `Frontier` read from the archive, which makes the
-crawl incremental (skip archived articles, stop paginating at a page of known articles, ask
-conditionally, revisit old articles) and resumable (walk every listing page after a killed run).
+Scrapy sees one spider per portal (spiders/loader.py makes a subclass named after each portal
+key); the portal's layout file gives the `ListingPage` and `ArticlePage` classes
+(scraper.pages.page_classes), and this class only walks the site. It yields `ArticleItem`,
+`NotModifiedItem` and `FailureItem`; the archive pipeline stores them. It never opens the
+database nor imports `archive/`: `soyte crawl` hands it a `scraper.frontier.Frontier`, plain facts
+read from the archive, which make the crawl incremental (skip archived articles, stop paginating
+at a page of known articles, ask conditionally, revisit old articles) and resumable (walk every
+listing page after a killed run). Under `scrapy check` its callbacks fail a contract on a failure
+or a generic extraction (scraper.contracts.checked); in a crawl they pass everything through.
 """
 from __future__ import annotations
 
@@ -17,11 +21,13 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from w3lib.url import url_query_cleaner
 
-from archive.frontier import Frontier
-from scraper.items import ArticleItem, FailureItem, NotModifiedItem
+from scraper.contracts import checked
 from scraper.extract import Extraction, extract_page
-from scraper.pages import ArticlePage, ExtractionError, ListingPage
-from scraper.registry import Portal, get_portal, portals_for_spider
+from scraper.frontier import Frontier
+from scraper.items import ArticleItem, FailureItem, NotModifiedItem
+from scraper.layouts import Layout, load_layout
+from scraper.pages import ArticlePage, ExtractionError, ListingPage, page_classes
+from scraper.registry import Portal, get_portal
 from scraper.urls import CanonicalGuard
 from spiders.documents import DocumentRequests
 
@@ -43,24 +49,30 @@ def content_type(response: Response) -> str | None:
 
 
 class PortalSpider(DocumentRequests, scrapy.Spider):
-    """Base for layout spiders. `scrapy crawl <layout> -a portals=key1,key2` limits the portals."""
+    """Walks one portal; `for_portal` makes the subclass Scrapy knows by the portal's key."""
 
+    layout: ClassVar[Layout]
     article_page: ClassVar[type[ArticlePage]]
     listing_page: ClassVar[type[ListingPage]]
-    extractor_version: ClassVar[str] = "1"
 
-    def __init__(self, portals: str | None = None, frontier: Frontier | None = None, *args: Any, **kwargs: Any):
+    @classmethod
+    def for_portal(cls, portal: Portal, attributes: dict[str, Any] | None = None) -> type["PortalSpider"]:
+        """The spider class of one portal: named by its key, reading pages with its layout."""
+        layout = load_layout(portal.layout)
+        article_page, listing_page = page_classes(layout)
+        return type(f"{portal.key.capitalize()}Spider", (cls,), {
+            "name": portal.key, "layout": layout, "article_page": article_page, "listing_page": listing_page,
+            "__doc__": f"{portal.province} ({portal.host}), read with layout {layout.name}.",
+            "__module__": cls.__module__, **(attributes or {})})
+
+    def __init__(self, frontier: Frontier | None = None, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        only = tuple(key for key in (portals or "").split(",") if key)
-        self.portals: list[Portal] = portals_for_spider(self.name, only or None)
+        self.portal: Portal = get_portal(self.name)
+        self.portals: list[Portal] = [self.portal]  # what the pipeline and progress log report on
         self.frontier = frontier or Frontier()
         self.canonicals = CanonicalGuard(self.frontier.fetched_at)
         # Links and redirects to other hosts are dropped by Scrapy's offsite filtering.
-        self.allowed_domains = [portal.host for portal in self.portals]
-
-    @classmethod
-    def extractor(cls) -> str:
-        return f"{cls.name}/{cls.extractor_version}"
+        self.allowed_domains = [self.portal.host]
 
     def count(self, portal: str, what: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"soyte/{portal}/{what}", n)
@@ -101,6 +113,9 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
     def parse_listing(self, response: Response, portal: str):
         """A listing page's article links and next pages; any error in reading it is a recorded
         failure that leaves the portal incomplete (the next run walks its listings again)."""
+        return checked(self.walk_listing(response, portal))
+
+    def walk_listing(self, response: Response, portal: str):
         try:
             yield from self.read_listing(response, portal)
         except Exception as error:  # noqa: BLE001 — an unforeseen page must not end the crawl silently
@@ -141,6 +156,10 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
         yield from self.follow_articles([self.article_link(entry["loc"]) for entry in sitemap], portal)
 
     def parse_article(self, response: Response, portal: str):
+        """One article record, extracted by the layout's rules (or generically, flagged)."""
+        return checked(self.read_article(response, portal))
+
+    def read_article(self, response: Response, portal: str):
         if response.status == NOT_MODIFIED:
             yield NotModifiedItem(response.url, portal)
             return
@@ -150,7 +169,7 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
                               status=response.status)
             return
         try:
-            result = extract_page(response.body, response.url, get_portal(portal), content_type(response))
+            result = extract_page(response.body, response.url, self.portal, content_type(response))
         except ExtractionError as error:
             yield FailureItem(response.url, portal, str(error), kind=error.kind, status=response.status)
             return
