@@ -64,8 +64,9 @@ def contract_docs(portal: "Portal", listing_page: type["ListingPage"]) -> dict[s
                                  f"@returns requests {max(found, 1)} {found or ''}".rstrip() + "\n")
     article = next(iter(site.pages(("article",))), None)
     if article is not None:
+        # Requests: only the attached documents the article links (not a property of the layout).
         docs["parse_article"] = (f"An article page gives one record, by the layout's rules.\n\n@url {article.url}\n"
-                                 f"{cb_kwargs}\n@returns items 1 1\n@returns requests 0 0\n"
+                                 f"{cb_kwargs}\n@returns items 1 1\n@returns requests 0\n"
                                  "@scrapes record page_url layout extractor\n")
     return docs
 
