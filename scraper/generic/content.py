@@ -1,0 +1,210 @@
+"""Find the article body on a page of unknown markup, and strip the chrome that sits inside it.
+
+The body is the element that holds the most running text: every paragraph-like block (a leaf
+block of 25 characters or more, mostly not link text) credits its length to its parent, half to
+its grandparent and a quarter above that, as Readability does. Inside the chosen element, blocks
+are dropped by what they are, never by a class name: a heading such as "Tin liên quan" over a
+list of links, a block that is mostly links, a share/print/font-size toolbar, a date or view-count
+line, a repeat of the headline, hidden elements. A paragraph of running text is never dropped for
+a word it contains.
+"""
+from __future__ import annotations
+
+from copy import deepcopy
+
+from lxml import etree
+
+from scraper.body import BLOCK_TAGS, SKIP_TAGS
+from scraper.cleaning import tidy
+from scraper.dates import has_date
+from scraper.generic.words import (CHROME_HEADINGS, DOCUMENT_LINK, FOOTER_LINE, META_LABEL, VIEWS, WEEKDAY,
+                                   is_toolbar_text)
+
+import re
+
+MIN_PARAGRAPH = 25  # shorter blocks are labels, dates, menu items
+MAX_LINK_DENSITY = 0.5
+OUTSIDE_TAGS = frozenset({"nav", "aside", "footer"})  # never the article's running text
+SCORED_SKIP = SKIP_TAGS - {"form"}  # ASP.NET pages wrap the whole page in one form
+SELF_CREDITED = frozenset({"td", "div", "section", "article", "main"})  # a leaf that can be a whole body
+_CLOCK = re.compile(r"(?<!\d)\d{1,2}\s*[:hH]\s*\d{2}(?:\s*:\s*\d{2})?\s*(?:SA|CH|AM|PM|GMT\s*[+-]?\s*\d*)?", re.I)
+_DATEISH = re.compile(r"(?<!\d)\d{1,4}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?(?!\d)|(?<!\d)\d{1,2}\s+tháng\s+"
+                      r"\d{1,2}\s*,?\s+(?:năm\s+)?\d{4}|\b(?:lúc|ngày|giờ|năm)\b", re.I)
+_PUNCT = re.compile(r"[\s|·•:;,/\\()\[\]\-–—_.]+")
+
+
+def tag_of(element) -> str:
+    tag = element.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+class Stats:
+    """Per element: characters of text, characters inside links, number of links (one walk)."""
+
+    def __init__(self, root: etree._Element):
+        self.chars: dict = {}
+        self.link_chars: dict = {}
+        self.links: dict = {}
+        self._walk(root, False)
+
+    def _walk(self, node, in_link: bool) -> tuple[int, int, int]:
+        tag = tag_of(node)
+        if not tag or tag in SCORED_SKIP:
+            return 0, 0, 0
+        is_link = tag == "a" and node.get("href") is not None
+        own = len((node.text or "").strip())
+        chars, link_chars, links = own, own if (in_link or is_link) else 0, int(is_link)
+        for child in node:
+            c, lc, n = self._walk(child, in_link or is_link)
+            tail = len((child.tail or "").strip())
+            chars += c + tail
+            link_chars += lc + (tail if in_link or is_link else 0)
+            links += n
+        self.chars[node], self.link_chars[node], self.links[node] = chars, link_chars, links
+        return chars, link_chars, links
+
+    def density(self, node) -> float:
+        chars = self.chars.get(node, 0)
+        return self.link_chars.get(node, 0) / chars if chars else 0.0
+
+
+def _is_leaf_block(element) -> bool:
+    return not any(tag_of(child) in BLOCK_TAGS for child in element)
+
+
+def find_body(root: etree._Element, stats: Stats | None = None) -> etree._Element | None:
+    """The element holding the article's running text, or None when the page has none."""
+    stats = stats or Stats(root)
+    scores: dict = {}
+    order: list = []
+    for element in root.iter():
+        tag = tag_of(element)
+        if not tag or tag in SCORED_SKIP or tag in OUTSIDE_TAGS or tag in ("ul", "ol", "table", "tbody", "tr"):
+            continue
+        order.append(element)
+        if tag not in BLOCK_TAGS or not _is_leaf_block(element) or element.tag in ("h1", "h2", "h3"):
+            continue
+        if any(tag_of(a) in OUTSIDE_TAGS for a in element.iterancestors()):
+            continue
+        chars, link_chars = stats.chars.get(element, 0), stats.link_chars.get(element, 0)
+        if chars < MIN_PARAGRAPH or link_chars > MAX_LINK_DENSITY * chars:
+            continue
+        credit = float(chars - link_chars)
+        if FOOTER_LINE.match(" ".join(element.itertext())):
+            credit = -2 * credit  # the site's footer: owner, licence, address
+        if tag in SELF_CREDITED:
+            scores[element] = scores.get(element, 0.0) + credit
+        ancestor, share = element.getparent(), 1.0
+        while ancestor is not None and share >= 0.25:
+            if tag_of(ancestor) not in ("tbody", "tr", "ul", "ol", "span", "font", "b", "strong", "i", "em"):
+                scores[ancestor] = scores.get(ancestor, 0.0) + credit * share
+                share /= 2
+            ancestor = ancestor.getparent()
+    best, best_score = None, 0.0
+    for element in order:  # document order: on a tie the deeper element (seen later) wins
+        score = scores.get(element, 0.0) * (1 - stats.density(element))
+        if score >= best_score and score > 0:
+            best, best_score = element, score
+    return best
+
+
+def is_meta_line(text: str) -> bool:
+    """A line that only states the article's date, views, category or poster ('Ngày đăng: … | Lượt xem: 12')."""
+    if not text or len(text) > 160:
+        return False
+    parts = [part for part in re.split(r"\s[|·•]\s|\s{2,}|\|", text) if part.strip()]
+    return bool(parts) and all(_meta_part(part.strip()) for part in parts)
+
+
+def _meta_part(part: str) -> bool:
+    if VIEWS.match(part):
+        return True
+    if META_LABEL.match(part) and len(part) <= 60:
+        return True
+    if has_date(part) or _CLOCK.search(part):
+        rest = _DATEISH.sub(" ", _CLOCK.sub(" ", WEEKDAY.sub(" ", META_LABEL.sub(" ", part))))
+        return len(_PUNCT.sub("", rest)) <= 3
+    return False
+
+
+def _hidden(element) -> bool:
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return ("display:none" in style or "visibility:hidden" in style or element.get("hidden") is not None
+            or element.get("aria-hidden") == "true")
+
+
+def _chrome(element, text: str, stats: Stats, title: str | None) -> bool:
+    """True for a block inside the body that is not the article's text (see the module docstring)."""
+    if _hidden(element):
+        return True
+    if not text:
+        return False
+    links, density = stats.links.get(element, 0), stats.density(element)
+    if CHROME_HEADINGS.match(text) and (len(text) <= 40 or density >= 0.5):
+        return True
+    if links >= 2 and density >= 0.6:
+        return True
+    if links and density >= 0.6 and all(DOCUMENT_LINK.search(a.get("href") or "") for a in element.iter("a")
+                                         if a.get("href") is not None):
+        return True
+    if is_toolbar_text(text) and (links or len(text) <= 40):
+        return True
+    if is_meta_line(text):
+        return True
+    return bool(title) and text == title and len(element) <= 3
+
+
+def pruned_copy(body: etree._Element, title: str | None) -> etree._Element:
+    """A copy of the body without its chrome; the page itself is left as parsed."""
+    copy = deepcopy(body)
+    copy.tail = None
+    for img in copy.iter("img"):
+        _unlazy(img)
+    for element in [e for e in copy.iter() if e is not copy and (tag_of(e) in SKIP_TAGS or not tag_of(e))]:
+        if element.getparent() is not None:
+            _drop(element)
+    stats = Stats(copy)
+
+    def visit(element) -> None:
+        for child in list(element):
+            if _chrome(child, tidy(" ".join(t for t in child.itertext())), stats, title):
+                _drop(child)
+            elif len(child):
+                visit(child)
+
+    visit(copy)
+    return copy
+
+
+def _drop(element) -> None:
+    """Remove an element, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    previous = element.getprevious()
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+LAZY_ATTRIBUTES = ("data-lazy-src", "data-src", "data-original", "data-lazyload", "data-url", "data-echo")
+_PLACEHOLDER = re.compile(r"^data:|placeholder|blank\.(?:gif|png)|spacer|lazy|loading", re.I)
+
+
+def _unlazy(img) -> None:
+    """Lazy-loading themes put a placeholder in src and the image in a data- attribute."""
+    src = (img.get("src") or "").strip()
+    if src and not _PLACEHOLDER.search(src):
+        return
+    for attribute in LAZY_ATTRIBUTES:
+        value = (img.get(attribute) or "").strip()
+        if value and not value.startswith("data:"):
+            img.set("src", value)
+            return
+    srcset = (img.get("data-lazy-srcset") or img.get("data-srcset") or "").strip()
+    if srcset:
+        img.set("src", srcset.split(",")[0].split()[0])

@@ -1,0 +1,387 @@
+"""The record's fields other than the body text, read from what every portal family prints.
+
+Machine-readable metadata first (schema.org microdata, JSON-LD, OpenGraph and article:* meta
+tags, <time datetime>), then the visible page read with the field's words ("Ngày đăng", "Lượt
+xem", "Viết bởi", "Nguồn tin", "Theo …") at the places an article puts them: between the
+headline and the body, or at the body's end.
+"""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from w3lib.url import safe_url_string
+
+from scraper.body import BLOCK_TAGS
+from scraper.cleaning import SOURCE_LABEL, parse_count, tidy
+from scraper.dates import has_date, iso_from_head, parse_date_words
+from scraper.generic.content import OUTSIDE_TAGS, is_meta_line, tag_of
+from scraper.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CATEGORY_LABEL, CHROME_HEADINGS, CMS_ACCOUNTS, DOCUMENT_LINK,
+                                   GENERIC_HEADINGS, GENERIC_LINK_TEXT, HOME_CRUMBS, SOURCE_WRAPPED, THEO_SOURCE,
+                                   VIEWS, is_toolbar_text)
+
+_SEPARATORS = re.compile(r"\s+(?:[|–—:\-]|::|»|›)\s+")
+_HEADINGS = etree.XPath("//h1|//h2|//h3|//h4|//h5|//*[@itemprop='headline']|//*[contains(translate(@class,"
+                        "'TITLE','title'),'title') or contains(@class,'tieude') or contains(@class,'tieu-de')]")
+_BREADCRUMBS = etree.XPath("//*[contains(translate(@class,'BREADCUMB','breadcumb'),'breadcrumb') or "
+                           "contains(translate(@id,'BREADCUMB','breadcumb'),'breadcrumb') or "
+                           "contains(@itemtype,'BreadcrumbList') or contains(@class,'pathway') or "
+                           "contains(translate(@aria-label,'BREADCUMS','breadcums'),'breadcrumb')]")
+
+
+def text_of(element) -> str:
+    return tidy(" ".join(element.itertext())) if isinstance(element.tag, str) else ""
+
+
+def meta(root, *names: str) -> str | None:
+    """The first non-empty <meta property|name|itemprop=…> content among `names`."""
+    for name in names:
+        for node in root.iterfind(".//meta"):
+            if name.lower() in ((node.get("property") or "").lower(), (node.get("name") or "").lower(),
+                                (node.get("itemprop") or "").lower()):
+                value = tidy(node.get("content"))
+                if value:
+                    return value
+    return None
+
+
+def json_ld(root) -> list[dict]:
+    """Every JSON-LD object of the page, @graph members included; broken JSON is ignored."""
+    objects: list[dict] = []
+    for script in root.iterfind(".//script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, dict):
+                objects.append(item)
+                stack.extend(item.get("@graph") or [])
+            elif isinstance(item, list):
+                stack.extend(item)
+    return objects
+
+
+def _ld_values(objects: list[dict], key: str) -> list:
+    return [obj[key] for obj in objects if obj.get(key)]
+
+
+def declared_titles(root, ld: list[dict]) -> list[str]:
+    """What the document itself says its title is: og:title, JSON-LD headline, <title>."""
+    values = [meta(root, "og:title", "twitter:title"), *map(str, _ld_values(ld, "headline"))]
+    values += [text_of(node) for node in root.iterfind(".//title")][:1]
+    return [tidy(value) for value in values if value and tidy(value)]
+
+
+def find_title(root, declared: list[str], body, position: dict) -> tuple[str | None, object]:
+    """The headline and its element: a heading the document's declared title confirms.
+
+    Without that confirmation a logo's alt text or a sidebar heading could become the title;
+    the declared title alone (its site-name part cut off) is the fallback.
+    """
+    body_at = position.get(body, len(position))
+    matched = []
+    for node in _HEADINGS(root):
+        text = text_of(node)
+        if not 8 <= len(text) <= 400 or GENERIC_HEADINGS.match(text):
+            continue
+        for value in declared:
+            if text == value or (len(text) >= 0.35 * len(value) and (value.startswith(text) or value.endswith(text)
+                                                                       or f" {text} " in f" {value} ")):
+                matched.append((text == value, len(text), -abs(body_at - position.get(node, 0)), node, text))
+                break
+    if matched:
+        _exact, _length, _distance, node, text = max(matched, key=lambda m: (m[1], m[2]))
+        return text, node
+    if not declared:
+        return None, None
+    parts = sorted(_SEPARATORS.split(declared[0]), key=len, reverse=True)
+    return (parts[0] if len(parts[0]) >= 15 else declared[0]), None
+
+
+def _from_head_value(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?", value):
+        return iso_from_head(value.replace(" ", "T"))
+    return parse_date_words(value) if has_date(value) else None
+
+
+def head_published(root, ld: list[dict]) -> str | None:
+    """The machine-readable publication time: microdata, article:published_time, JSON-LD, <time>."""
+    candidates = []
+    for node in root.xpath("//*[@itemprop='datePublished']"):
+        candidates += [node.get("content"), node.get("datetime")]
+    candidates += [meta(root, "article:published_time", "og:published_time", "datePublished", "pubdate",
+                        "publishdate", "publish-date", "dc.date.issued", "dcterms.created", "date")]
+    candidates += [str(v) for v in _ld_values(ld, "datePublished")]
+    for node in root.xpath("//time[@datetime]"):
+        marks = " ".join((node.get("class") or "", node.get("itemprop") or "")).lower()
+        if not any(word in marks for word in ("update", "modif")):
+            candidates.append(node.get("datetime"))
+    for value in candidates:
+        parsed = _from_head_value(value)
+        if parsed:
+            return parsed
+    return None
+
+
+def visible_published(root, title_node, body, position: dict) -> str | None:
+    """The date printed between the headline and the body (or just before the headline)."""
+    start = position.get(title_node, position.get(body, 0))
+    if title_node is not None:  # after the headline's own text (a headline may hold a date)
+        start += sum(1 for _ in title_node.iter())
+    end = position.get(_first_paragraph(body), position.get(body, 0) + 1)
+    ordered = list(position)  # insertion order is document order
+    window = ordered[start:end] if start < end else []
+    if title_node is not None:
+        parent = title_node.getparent()
+        window += [n for n in parent.iter() if position.get(n, 0) < start] if parent is not None else []
+    for node in window:
+        text = text_of(node)
+        if text and len(text) <= 160 and has_date(text) and next(node.iterancestors("a"), None) is None:
+            parsed = parse_date_words(text)
+            if parsed:
+                return parsed
+    return None
+
+
+def _first_paragraph(body):
+    for node in body.iter():
+        if tag_of(node) in BLOCK_TAGS and len(text_of(node)) >= 80 and not any(tag_of(c) in BLOCK_TAGS for c in node):
+            return node
+    return body
+
+
+def published(root, ld, title_node, body, position) -> str | None:
+    """A head time with a clock beats the visible text; a visible time beats a bare head date."""
+    head = head_published(root, ld)
+    if head and "T" in head:
+        return head
+    visible = visible_published(root, title_node, body, position)
+    if visible and "T" in visible:
+        return visible
+    return head or visible
+
+
+def article_scope(title_node, body):
+    """The smallest element holding both the headline and the body."""
+    if title_node is None:
+        return body
+    ancestors = set(title_node.iterancestors())
+    node = body
+    while node is not None and node not in ancestors:
+        node = node.getparent()
+    return node if node is not None else body
+
+
+def _short_lines(scope, limit: int):
+    for node in scope.iter():
+        tag = tag_of(node)
+        if not tag or tag in ("script", "style", "a") or any(tag_of(a) in OUTSIDE_TAGS for a in node.iterancestors()):
+            continue
+        text = text_of(node)
+        if text and len(text) <= limit:
+            yield node, text
+
+
+def views(scope) -> int | None:
+    for _node, text in _short_lines(scope, 60):
+        match = VIEWS.match(text)
+        if match:
+            return parse_count(match[1])
+    return None
+
+
+def not_an_account(name: str | None) -> str | None:
+    """None for a CMS account name ("Quản trị viên", "admin") printed where a byline would be."""
+    name = tidy(name)
+    return None if not name or name.lower() in CMS_ACCOUNTS else name
+
+
+def labeled_author(scope) -> str | None:
+    """A byline with a label ("Tác giả: X") or a verb ("Viết bởi X"), account names excepted."""
+    for _node, text in _short_lines(scope, 100):
+        for label in (AUTHOR_LABEL_ANY, BYLINE_VERB):
+            if label.match(text) and not is_meta_line(label.sub("", text, count=1)):
+                name = not_an_account(label.sub("", text, count=1))
+                if name and not has_date(name):
+                    return name
+    return None
+
+
+def labeled_source(scope) -> str | None:
+    for _node, text in _short_lines(scope, 160):
+        if SOURCE_LABEL.match(text) and not text.lower().startswith("theo"):
+            return clean_source(text)
+    return None
+
+
+def clean_source(text: str | None) -> str | None:
+    """'Nguồn: X', 'Nguồn tin: X', '(Nguồn: X)', 'Theo X' all give X."""
+    text = tidy(text)
+    if not text:
+        return None
+    for pattern in (SOURCE_WRAPPED, THEO_SOURCE):
+        match = pattern.match(text)
+        if match:
+            return tidy(match["source"]) or None
+    return tidy(SOURCE_LABEL.sub("", text, count=1)) or None
+
+
+_AUTHOR_MARKED = etree.XPath(".//*[contains(translate(@class,'AUTHOR','author'),'author') or contains(@class,'tacgia')"
+                             " or contains(@class,'tac-gia') or contains(@class,'byline') or @itemprop='author' or "
+                             "@rel='author' or contains(@class,'createdby')]")
+
+
+def marked_author(scope) -> str | None:
+    """A short element the CMS marks as the author (class 'author'/'byline', itemprop or rel author)."""
+    for node in _AUTHOR_MARKED(scope):
+        text = text_of(node)
+        if not text or len(text) > 80:
+            continue
+        for label in (AUTHOR_LABEL_ANY, BYLINE_VERB):
+            text = label.sub("", text, count=1)
+        name = not_an_account(text)
+        if name and not has_date(name) and not is_meta_line(name):
+            return name
+    return None
+
+
+def metadata_author(root, ld, scope) -> str | None:
+    """Microdata/JSON-LD author, only when the page prints that name in the article too.
+
+    <meta name=author> is not read: CMSs fill it with the account or the site's name.
+    """
+    names = [text_of(n) for n in root.xpath("//*[@itemprop='author']//*[@itemprop='name']")]
+    names += [str(a.get("name")) for a in _ld_values(ld, "author") if isinstance(a, dict) and a.get("name")]
+    shown = text_of(scope)
+    for name in names:
+        name = not_an_account(name)
+        if name and name in shown and len(name) <= 80:
+            return name
+    return None
+
+
+def category(root, ld, title: str | None, scope, url: str) -> str | None:
+    """The section: a labelled 'Danh mục:' line of the article, the breadcrumb's last crumb that is
+    not the headline, the page's metadata, else the link to the section whose path the URL extends."""
+    labelled = [(node, text) for node, text in _short_lines(scope, 80)
+                if CATEGORY_LABEL.match(text) and CATEGORY_LABEL.sub("", text, count=1)]
+    for node, text in labelled:  # the innermost element: its parent may hold "Từ khóa: …" too
+        if not any(node in other.iterancestors() for other, _ in labelled):
+            return tidy(CATEGORY_LABEL.sub("", text, count=1))
+    for trail in _BREADCRUMBS(root):
+        crumbs = [text_of(a) for a in trail.iter("a")]
+        tail = _trailing_text(trail)
+        crumb = _last_section(crumbs + ([tail] if tail else []), title)
+        if crumb:
+            return crumb
+    for item in ld:
+        if "BreadcrumbList" in str(item.get("@type")):
+            names = [str(e.get("name") or (e.get("item") or {}).get("name") or "") for e in item.get("itemListElement", [])
+                     if isinstance(e, dict)]
+            crumb = _last_section(names, title)
+            if crumb:
+                return crumb
+    section = meta(root, "article:section") or next(iter(_ld_values(ld, "articleSection")), None)
+    if isinstance(section, list):
+        section = section[0] if section else None
+    if section:
+        return tidy(str(section))
+    for link in root.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' category ')]"):
+        if text_of(link):
+            return text_of(link)
+    return _section_link(root, url)
+
+
+def _section_link(root, url: str) -> str | None:
+    """The text of the link to the longest path that the article's URL extends ('/tin-hoat-dong')."""
+    article = urlsplit(url)
+    best, best_length = None, 1
+    for link in root.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        target = urlsplit(urljoin(url, href))
+        path = target.path.rstrip("/")
+        if target.netloc != article.netloc or target.query or len(path) <= best_length:
+            continue
+        if article.path.startswith(path + "/") and article.path.rstrip("/") != path:
+            text = text_of(link)
+            if text and not HOME_CRUMBS.match(text) and len(text) <= 80:
+                best, best_length = text, len(path)
+    return best
+
+
+def _trailing_text(trail) -> str:
+    links = list(trail.iter("a"))
+    if not links:
+        return ""
+    last = links[-1]
+    seen_last, parts = False, []
+    for node in trail.iter():
+        if node is last:
+            seen_last = True
+            continue
+        if seen_last and last not in node.iterancestors() and isinstance(node.tag, str):
+            parts.append(node.text or "")
+            parts.append(node.tail or "")
+    return tidy(re.sub(r"^[\s»›>/|:\-]+|[\s»›>/|:\-]+$", "", " ".join(parts)))
+
+
+def _last_section(crumbs: list[str], title: str | None) -> str | None:
+    crumbs = [tidy(re.sub(r"^[\s»›>/|:]+|[\s»›>/|:]+$", "", c)) for c in crumbs]
+    crumbs = [c for c in crumbs if c and not HOME_CRUMBS.match(c)]
+    while crumbs and title and (crumbs[-1] == title or title.startswith(crumbs[-1].rstrip(". …")) and
+                                len(crumbs[-1]) > 20):
+        crumbs.pop()
+    return crumbs[-1] if crumbs else None
+
+
+def sapo(title_node, body, position: dict, title: str | None) -> str | None:
+    """A lead paragraph set apart between the headline and the body (outside the body element)."""
+    if title_node is None:
+        return None
+    start, end = position.get(title_node, 0), position.get(body, 0)
+    ancestors = set(body.iterancestors())
+    for node in list(position)[start + 1:end]:
+        if node in ancestors or title_node in node.iterancestors() or tag_of(node) not in BLOCK_TAGS:
+            continue
+        if any(tag_of(c) in BLOCK_TAGS for c in node):
+            continue
+        text = text_of(node)
+        links = sum(len(text_of(a)) for a in node.iter("a"))
+        if 40 <= len(text) <= 1000 and links < 0.3 * len(text) and text != title and not is_meta_line(text) \
+                and not is_toolbar_text(text) and not CHROME_HEADINGS.match(text):
+            return text
+    return None
+
+
+def attachments(scope, body, base_url: str, position: dict) -> list[dict]:
+    """Links to documents (PDF, Word, Excel, DNN LinkClick, WCM …) from the body on, each URL once."""
+    found: dict[str, dict] = {}
+    start = position.get(body, 0)
+    for link in scope.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or position.get(link, 0) < start or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        if not (DOCUMENT_LINK.search(href) or link.get("download") is not None):
+            continue
+        if any(tag_of(a) in OUTSIDE_TAGS for a in link.iterancestors()):
+            continue
+        url = safe_url_string(urljoin(base_url, href))
+        title = text_of(link)
+        if not title or GENERIC_LINK_TEXT.match(title):
+            title = None
+        entry = found.setdefault(url, {"url": url, "title": title})
+        if entry["title"] is None and title:
+            entry["title"] = title
+    return list(found.values())
