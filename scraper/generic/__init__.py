@@ -97,11 +97,12 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
     _title_captions(read.images, copy, base)
     scope = fields.article_scope(title_node, body)
     author = fields.not_an_account(AUTHOR_LABEL_ANY.sub("", author or "", count=1)) or \
-        fields.labeled_author(scope) or fields.marked_author(scope) or fields.metadata_author(root, ld, scope)
+        fields.labeled_author(scope) or fields.marked_author(scope) or fields.trailing_byline(body, position) or \
+        fields.metadata_author(root, ld, scope)
     record = {
         "url": _canonical(root, url, base), "portal": portal, "province": province, "title": title,
         "published": fields.published(root, ld, title_node, body, position),
-        "category": fields.category(root, ld, title, scope, url),
+        "category": fields.category(root, ld, title, scope, url, position.get(title_node, position[body])),
         "sapo": fields.sapo(title_node, body, position, title),
         "text": text, "author": author,
         "source": source or fields.labeled_source(scope),

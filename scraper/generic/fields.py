@@ -22,9 +22,7 @@ from scraper.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CATEGORY_LABEL
                                    GENERIC_HEADINGS, GENERIC_LINK_TEXT, HOME_CRUMBS, SOURCE_WRAPPED, THEO_SOURCE,
                                    VIEWS, is_toolbar_text)
 
-_SEPARATORS = re.compile(r"\s+(?:[|–—:\-]|::|»|›)\s+")
-_HEADINGS = etree.XPath("//h1|//h2|//h3|//h4|//h5|//*[@itemprop='headline']|//*[contains(translate(@class,"
-                        "'TITLE','title'),'title') or contains(@class,'tieude') or contains(@class,'tieu-de')]")
+_SEPARATORS = re.compile(r"\s+(?:[|–—:>\-]|::|»|›)\s+")
 _BREADCRUMBS = etree.XPath("//*[contains(translate(@class,'BREADCUMB','breadcumb'),'breadcrumb') or "
                            "contains(translate(@id,'BREADCUMB','breadcumb'),'breadcrumb') or "
                            "contains(@itemtype,'BreadcrumbList') or contains(@class,'pathway') or "
@@ -80,29 +78,56 @@ def declared_titles(root, ld: list[dict]) -> list[str]:
 
 
 def find_title(root, declared: list[str], body, position: dict) -> tuple[str | None, object]:
-    """The headline and its element: a heading the document's declared title confirms.
+    """The headline and its element: the page element whose text the declared title confirms.
 
-    Without that confirmation a logo's alt text or a sidebar heading could become the title;
-    the declared title alone (its site-name part cut off) is the fallback.
+    Any element qualifies (a heading, a table cell, a span), the longest match first, then one
+    before the body and outside links, then a heading, then the nearest to the body. Without that
+    confirmation a logo's alt text or a sidebar heading could become the title; the nearest heading
+    before the body, else the declared title with its site-name part cut off, is the fallback.
     """
     body_at = position.get(body, len(position))
     matched = []
-    for node in _HEADINGS(root):
+    for node in root.iter():
+        tag = tag_of(node)
+        if not tag or tag in ("html", "head", "title", "body", "script", "style") or len(node) > 4:
+            continue
+        if any(tag_of(child) in BLOCK_TAGS for child in node):
+            continue
         text = text_of(node)
         if not 8 <= len(text) <= 400 or GENERIC_HEADINGS.match(text):
             continue
         for value in declared:
             if text == value or (len(text) >= 0.35 * len(value) and (value.startswith(text) or value.endswith(text)
                                                                        or f" {text} " in f" {value} ")):
-                matched.append((text == value, len(text), -abs(body_at - position.get(node, 0)), node, text))
+                at = position.get(node, 0)
+                in_link = tag == "a" or next(node.iterancestors("a"), None) is not None
+                matched.append(((len(text), at < body_at and not in_link, tag in _HEADING_TAGS, -abs(body_at - at)),
+                                node, text))
                 break
     if matched:
-        _exact, _length, _distance, node, text = max(matched, key=lambda m: (m[1], m[2]))
+        _key, node, text = max(matched, key=lambda m: m[0])
         return text, node
     if not declared:
         return None, None
+    heading = _nearest_heading(root, body_at, position)
+    if heading is not None:
+        return text_of(heading), heading
     parts = sorted(_SEPARATORS.split(declared[0]), key=len, reverse=True)
     return (parts[0] if len(parts[0]) >= 15 else declared[0]), None
+
+
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _nearest_heading(root, body_at: int, position: dict):
+    """The last h1–h4 before the body that reads like a headline (four words or more, not a label)."""
+    found = None
+    for node in root.iter("h1", "h2", "h3", "h4"):
+        text = text_of(node)
+        if position.get(node, 0) < body_at and len(text.split()) >= 4 and not GENERIC_HEADINGS.match(text) \
+                and not CHROME_HEADINGS.match(text):
+            found = node
+    return found
 
 
 def _from_head_value(value: str | None) -> str | None:
@@ -185,7 +210,7 @@ def article_scope(title_node, body):
 def _short_lines(scope, limit: int):
     for node in scope.iter():
         tag = tag_of(node)
-        if not tag or tag in ("script", "style", "a") or any(tag_of(a) in OUTSIDE_TAGS for a in node.iterancestors()):
+        if not tag or tag in ("script", "style", "a") or any(tag_of(a) in ("nav", "aside") for a in node.iterancestors()):
             continue
         text = text_of(node)
         if text and len(text) <= limit:
@@ -255,6 +280,33 @@ def marked_author(scope) -> str | None:
     return None
 
 
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-Ỹ][\w.]*|[–\-/&,]|\([A-ZÀ-Ỹ][\w.]*\)?)$")
+
+
+def looks_like_name(text: str) -> bool:
+    """A printed byline: a few capitalised words, maybe with a unit ('Minh Hà – TTKSBT'), no digits."""
+    words = text.split()
+    return (1 < len(words) <= 9 and len(text) <= 70 and not re.search(r"\d", text)
+            and all(_NAME_WORD.match(word) for word in words))
+
+
+def trailing_byline(body, position: dict) -> str | None:
+    """A name on its own line right after the body (DNN and PHP themes print the byline there)."""
+    last = body
+    for last in body.iter():
+        pass
+    ordered = list(position)
+    for node in ordered[position.get(last, 0) + 1:position.get(last, 0) + 40]:
+        if tag_of(node) not in BLOCK_TAGS or any(tag_of(c) in BLOCK_TAGS for c in node):
+            continue
+        text = text_of(node)
+        if not text:
+            continue
+        text = BYLINE_VERB.sub("", AUTHOR_LABEL_ANY.sub("", text, count=1), count=1)
+        return not_an_account(text) if looks_like_name(text) else None
+    return None
+
+
 def metadata_author(root, ld, scope) -> str | None:
     """Microdata/JSON-LD author, only when the page prints that name in the article too.
 
@@ -270,7 +322,7 @@ def metadata_author(root, ld, scope) -> str | None:
     return None
 
 
-def category(root, ld, title: str | None, scope, url: str) -> str | None:
+def category(root, ld, title: str | None, scope, url: str, title_at: int) -> str | None:
     """The section: a labelled 'Danh mục:' line of the article, the breadcrumb's last crumb that is
     not the headline, the page's metadata, else the link to the section whose path the URL extends."""
     labelled = [(node, text) for node, text in _short_lines(scope, 80)
@@ -278,7 +330,7 @@ def category(root, ld, title: str | None, scope, url: str) -> str | None:
     for node, text in labelled:  # the innermost element: its parent may hold "Từ khóa: …" too
         if not any(node in other.iterancestors() for other, _ in labelled):
             return tidy(CATEGORY_LABEL.sub("", text, count=1))
-    for trail in _BREADCRUMBS(root):
+    for trail in [*_BREADCRUMBS(root), *_trails(root, title_at, url)]:
         crumbs = [text_of(a) for a in trail.iter("a")]
         tail = _trailing_text(trail)
         crumb = _last_section(crumbs + ([tail] if tail else []), title)
@@ -319,6 +371,42 @@ def _section_link(root, url: str) -> str | None:
             if text and not HOME_CRUMBS.match(text) and len(text) <= 80:
                 best, best_length = text, len(path)
     return best
+
+
+_CRUMB_SEPARATOR = re.compile(r"[»›>/|→]|::")
+
+
+def _trails(root, title_at: int, url: str) -> list:
+    """Breadcrumbs found by shape, the nearest before the headline first: a short run of 2–8 links,
+    the first to the home page, separated by '»', '>', '/' … (or items of a short list), with
+    nothing else but the current page's name. A menu has more links, and comes earlier."""
+    found = []
+    for at, node in enumerate(root.iter()):
+        if tag_of(node) not in ("div", "nav", "p", "span", "ul", "ol", "td", "li"):
+            continue
+        links = [a for a in node.iter("a") if a.get("href") is not None]
+        if not 2 <= len(links) <= 8:
+            continue
+        text = text_of(node)
+        listed = tag_of(node) in ("ul", "ol") and len(links) <= 5 and _extends(url, links[-1].get("href"))
+        if len(text) > 300 or not (_CRUMB_SEPARATOR.search(text) or listed):
+            continue
+        first = links[0]
+        if not (HOME_CRUMBS.match(text_of(first)) or urlsplit(first.get("href").strip()).path in ("", "/")):
+            continue
+        rest = text
+        for link in links:
+            rest = rest.replace(text_of(link), " ", 1)
+        rest = _CRUMB_SEPARATOR.sub(" ", rest)
+        if len(tidy(rest)) <= 150:
+            found.append((at < title_at, at if at < title_at else -at, node))
+    return [node for *_key, node in sorted(found, key=lambda f: (f[0], f[1]), reverse=True)]
+
+
+def _extends(url: str, href: str) -> bool:
+    """True when the article's URL path continues the link's path (the link is its section)."""
+    path = urlsplit(urljoin(url, href.strip())).path.rstrip("/")
+    return bool(path) and urlsplit(url).path.startswith(path + "/")
 
 
 def _trailing_text(trail) -> str:
