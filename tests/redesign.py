@@ -40,8 +40,9 @@ def body_element(doc, first_paragraph: str):
         if isinstance(element.tag, str) and element.tag not in ("head", "title", "meta", "script") \
                 and needle in tidy(element.text_content()) and not any(needle in tidy(c.text_content()) for c in element
                                                                          if isinstance(c.tag, str)):
-            parent = element.getparent()
-            return parent if parent is not None else element
+            while element.tag not in ("p", "div", "li", "td", "blockquote") and element.getparent() is not None:
+                element = element.getparent()  # from the innermost span up to its paragraph
+            return element.getparent() if element.getparent() is not None else element
     raise ValueError("the expected text is not on the page")
 
 
