@@ -218,10 +218,11 @@ def _short_lines(scope, limit: int):
 
 
 def views(scope) -> int | None:
-    for _node, text in _short_lines(scope, 60):
-        match = VIEWS.match(text)
-        if match:
-            return parse_count(match[1])
+    for _node, text in _short_lines(scope, 160):
+        for part in re.split(r"\s[|·•]\s|\|", text):  # "19/01/2024 - 10:42 | Lượt xem: 1876"
+            match = VIEWS.match(part)
+            if match:
+                return parse_count(match[1])
     return None
 
 

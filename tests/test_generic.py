@@ -1,0 +1,193 @@
+"""The generic extractor on every bundled page with the layouts off, on re-themed copies, and its rules.
+
+The bundled portals stand for portals the generic extractor must read without a layout: every
+field of every expected record must come out exactly (the measured floor is exact, F1 1.0 on
+every page), and none of the portal's chrome lines may reach the text, title or author.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+
+from scraper.dates import parse_date_words
+from scraper.generic import generic_record
+from scraper.generic.content import is_meta_line
+from scraper.generic.words import is_toolbar_text
+from scraper.pages import RECORD_KEYS, ExtractionError
+from tests.generic_pages import RELATED_TEXTS, chrome, f1, pages, redesign
+
+PAGES = {page.name: page for page in pages()}
+FIELDS = [key for key in RECORD_KEYS if key != "text"]
+
+
+@lru_cache(maxsize=None)
+def record(name: str) -> dict:
+    page = PAGES[name]
+    return generic_record(page.body, page.url, page.portal, page.province, page.content_type)
+
+
+@lru_cache(maxsize=None)
+def redesigned(name: str) -> dict:
+    page = PAGES[name]
+    html = redesign(page.body, page.content_type, page.expected["text"])
+    return generic_record(html, page.url, page.portal, page.province)
+
+
+@lru_cache(maxsize=None)
+def chrome_of(portal: str) -> frozenset[str]:
+    return frozenset(chrome(portal, [p for p in PAGES.values() if p.portal == portal]))
+
+
+def test_every_bundled_portal_is_covered():
+    assert {page.portal for page in PAGES.values()} == {
+        "angiang", "bacninh", "cantho", "hagiang", "hatinh", "nghean", "quangninh", "thanhhoa"}
+    assert len(PAGES) == 38
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_generic_text_is_the_expected_text(name):
+    got = record(name)["text"]
+    assert f1(got, PAGES[name].expected["text"]) == 1.0
+    assert got == PAGES[name].expected["text"]
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_generic_field_is_the_expected_value(name, field):
+    assert record(name)[field] == PAGES[name].expected[field]
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_generic_record_keys_are_the_record_keys_in_order(name):
+    assert tuple(record(name)) == RECORD_KEYS
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_no_chrome_line_of_the_portal_reaches_text_title_or_author(name):
+    got = record(name)
+    shown = "\n".join(got[key] or "" for key in ("text", "title", "author"))
+    lines = chrome_of(PAGES[name].portal)
+    assert len(lines) >= 10  # the portal's counters, menus, footers, sidebar titles
+    assert sorted(line for line in lines if line in shown) == []
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_a_redesigned_page_keeps_title_published_and_text(name):
+    got, want = redesigned(name), PAGES[name].expected
+    assert (got["title"], got["published"]) == (want["title"], want["published"])
+    assert got["text"] == want["text"]
+    assert not any(related in got["text"] for related in RELATED_TEXTS)
+    assert "In bài" not in got["text"] and "Facebook" not in got["text"]
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_a_redesigned_page_keeps_every_other_field(name):
+    got, want = redesigned(name), PAGES[name].expected
+    assert {field: got[field] for field in FIELDS} == {field: want[field] for field in FIELDS}
+
+
+# The rules, one page each.
+
+SENTENCE = ("Ngày 12/3, Sở Y tế tổ chức hội nghị tổng kết công tác phòng chống dịch bệnh năm 2023 và triển khai "
+            "nhiệm vụ năm 2024 với sự tham gia của lãnh đạo các bệnh viện, trung tâm y tế tuyến huyện.")
+
+
+def page(body: str, head: str = "", title: str = "Hội nghị tổng kết công tác y tế năm 2023") -> str:
+    """A small portal page: site header, the article in a plain div, a footer."""
+    return (f"<html><head><title>{title} - Sở Y tế</title>{head}</head><body>"
+            "<div><a href='/'>Trang chủ</a> <a href='/gioi-thieu'>Giới thiệu</a> <a href='/tin-tuc'>Tin tức</a></div>"
+            f"<div><h1>{title}</h1>{body}</div>"
+            "<div><p>Cơ quan chủ quản: Sở Y tế tỉnh. Địa chỉ: số 1 đường Trần Phú, thành phố.</p></div>"
+            "</body></html>")
+
+
+def generic(html: str) -> dict:
+    return generic_record(html, "https://soyte.example.gov.vn/tin-tuc/bai-1", "example", "Ví dụ")
+
+
+def test_a_paragraph_that_mentions_tin_lien_quan_in_a_sentence_is_kept():
+    mention = ("Tin liên quan đến dịch sốt xuất huyết được Sở Y tế cập nhật hằng ngày trên cổng thông tin, "
+               "người dân cần theo dõi để chủ động phòng bệnh cho gia đình.")
+    got = generic(page(f"<div><p>{SENTENCE}</p><p>{mention}</p><p>{SENTENCE}</p></div>"))
+    assert got["text"] == f"{SENTENCE}\n\n{mention}\n\n{SENTENCE}"
+
+
+def test_a_tin_lien_quan_block_of_links_inside_the_body_is_dropped():
+    related = ("<div><h3>Tin liên quan</h3><ul><li><a href='/a'>Khám sức khỏe cho người cao tuổi tại xã</a></li>"
+               "<li><a href='/b'>Tăng cường phòng chống dịch bệnh mùa mưa lũ</a></li></ul></div>")
+    got = generic(page(f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p>{related}</div>"))
+    assert got["text"] == f"{SENTENCE}\n\n{SENTENCE}"
+
+
+def test_a_share_toolbar_and_a_date_line_inside_the_body_are_dropped():
+    body = ("<div><div>Thứ Hai, 12/03/2024 - 08:15 | Lượt xem: 1.204</div>"
+            "<div><a href='#'>In bài</a> | <a href='#'>Gửi email</a> | Chia sẻ: <a href='#'>Facebook</a></div>"
+            f"<p>{SENTENCE}</p><p>{SENTENCE}</p></div>")
+    got = generic(page(body))
+    assert (got["text"], got["published"], got["views"]) == (f"{SENTENCE}\n\n{SENTENCE}",
+                                                            "2024-03-12T08:15:00+07:00", 1204)
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("03/07/2024 8:05 SA", "2024-07-03T08:05:00+07:00"),
+    ("03/07/2024 2:15 CH", "2024-07-03T14:15:00+07:00"),
+    ("12:30 SA 01/01/2024", "2024-01-01T00:30:00+07:00"),
+    ("05/05/2020 02:57:13 PM", "2020-05-05T14:57:13+07:00"),
+    ("Thứ hai, 20 Tháng 6 2022 09:14", "2022-06-20T09:14:00+07:00"),
+    ("Cập nhật lúc 08:15 ngày 12/03/2024", "2024-03-12T08:15:00+07:00"),
+])
+def test_twelve_hour_times_and_month_words_parse(text, iso):
+    assert parse_date_words(text) == iso
+
+
+def test_a_12_hour_time_on_the_page_gives_the_24_hour_time():
+    got = generic(page(f"<div>Ngày đăng: 03/07/2024 2:15 CH</div><div><p>{SENTENCE}</p><p>{SENTENCE}</p></div>"))
+    assert got["published"] == "2024-07-03T14:15:00+07:00"
+
+
+def test_a_utc_head_time_is_converted_to_vietnam_time():
+    head = '<meta property="article:published_time" content="2023-12-05T10:22:46+00:00">'
+    got = generic(page(f"<div>05/12/2023</div><div><p>{SENTENCE}</p><p>{SENTENCE}</p></div>", head=head))
+    assert got["published"] == "2023-12-05T17:22:46+07:00"
+
+
+def test_a_cms_account_name_is_not_an_author():
+    body = (f"<div>Đăng bởi <span class='author'>Quản trị viên</span></div><div><p>{SENTENCE}</p>"
+            f"<p>{SENTENCE}</p></div>")
+    head = '<meta name="author" content="Quản trị viên">'
+    assert generic(page(body, head=head))["author"] is None
+
+
+def test_a_labelled_byline_and_a_theo_source_line_are_read_and_left_out_of_the_text():
+    body = f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p><p>Tác giả: Hoàng Lan</p><p>Theo Báo Sức khỏe</p></div>"
+    got = generic(page(body))
+    assert (got["author"], got["source"], got["text"]) == ("Hoàng Lan", "Báo Sức khỏe", f"{SENTENCE}\n\n{SENTENCE}")
+
+
+def test_a_sentence_beginning_with_theo_is_text_not_a_source():
+    last = "Theo lãnh đạo bệnh viện, việc làm chủ kỹ thuật giúp người bệnh được điều trị ngay tại địa phương."
+    got = generic(page(f"<div><p>{SENTENCE}</p><p>{last}</p></div>"))
+    assert (got["source"], got["text"]) == (None, f"{SENTENCE}\n\n{last}")
+
+
+def test_toolbar_and_meta_lines_are_told_from_text():
+    assert is_toolbar_text("In bài | Gửi email | A- A A+")
+    assert not is_toolbar_text("In bài phát biểu, Giám đốc Sở nhấn mạnh")
+    assert is_meta_line("Thứ Sáu, 19/01/2024 - 10:42 | Lượt xem: 1876")
+    assert not is_meta_line("Ngày 4/12, Bệnh viện Bãi Cháy cho biết hai người bệnh đã xuất viện.")
+
+
+@pytest.mark.parametrize("html, reason", [
+    ("<html><head><title>Đăng nhập</title></head><body><form><input name='u'><input type='password' name='p'>"
+     f"</form><p>{SENTENCE * 3}</p></body></html>", "generic: the page is a login form"),
+    ("<html><head><title>Bảo trì</title></head><body><h1>Hệ thống đang bảo trì</h1>"
+     "<p>Xin vui lòng quay lại sau.</p></body></html>", "generic: no article here"),
+    ("<html><head><title>Sở Y tế</title></head><body><div><a href='/'>Trang chủ</a></div></body></html>",
+     "generic: no article here"),
+    (f"<html><body><div><p>{SENTENCE}</p><p>{SENTENCE}</p><p>{SENTENCE}</p></div></body></html>",
+     "generic: no article here (title None"),
+])
+def test_pages_that_are_not_articles_are_refused(html, reason):
+    with pytest.raises(ExtractionError, match=reason.replace("(", r"\(")):
+        generic(html)
