@@ -163,6 +163,7 @@ def pruned_copy(body: etree._Element, title: str | None) -> etree._Element:
     for element in [e for e in copy.iter() if e is not copy and (tag_of(e) in SKIP_TAGS or not tag_of(e))]:
         if element.getparent() is not None:
             _drop(element)
+    _split_double_breaks(copy)
     stats = Stats(copy)
 
     def visit(element) -> None:
@@ -208,3 +209,56 @@ def _unlazy(img) -> None:
     srcset = (img.get("data-lazy-srcset") or img.get("data-srcset") or "").strip()
     if srcset:
         img.set("src", srcset.split(",")[0].split()[0])
+
+
+def _is_break(node) -> bool:
+    return tag_of(node) == "br"
+
+
+def _split_double_breaks(root) -> None:
+    """Old editors separate paragraphs with <br><br> inside one cell or <font>: each run becomes a <p>.
+
+    The body reader reads a block without block children as one paragraph; an inline element that
+    is split (and its inline ancestors) becomes a div, so that the reader sees the new paragraphs.
+    """
+    for element in [e for e in root.iter() if isinstance(e.tag, str)]:
+        children = list(element)
+        pairs = [i for i in range(len(children) - 1) if _is_break(children[i]) and _is_break(children[i + 1])
+                 and not (children[i].tail or "").strip()]
+        if not pairs:
+            continue
+        segments, current = [], _paragraph(element.text)
+        index = 0
+        while index < len(children):
+            child = children[index]
+            if _is_break(child) and index + 1 < len(children) and _is_break(children[index + 1]) \
+                    and not (child.tail or "").strip():
+                while index + 1 < len(children) and _is_break(children[index + 1]) and not (children[index].tail or "").strip():
+                    index += 1
+                segments.append(current)
+                current = _paragraph(children[index].tail)
+            elif tag_of(child) in BLOCK_TAGS:
+                segments.append(current)
+                tail, child.tail = child.tail, None
+                segments.append(child)
+                current = _paragraph(tail)
+            else:
+                current.append(child)
+            index += 1
+        segments.append(current)
+        element.text = None
+        for child in list(element):
+            element.remove(child)
+        for segment in segments:
+            if segment.tag != "p" or len(segment) or (segment.text or "").strip():
+                element.append(segment)
+        node = element
+        while node is not None and node is not root and tag_of(node) not in BLOCK_TAGS:
+            node.tag = "div"
+            node = node.getparent()
+
+
+def _paragraph(text: str | None):
+    paragraph = etree.Element("p")
+    paragraph.text = text
+    return paragraph

@@ -119,15 +119,47 @@ def find_title(root, declared: list[str], body, position: dict) -> tuple[str | N
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
+_TITLE_NAMED = re.compile(r"title|tieude|tieu-de|tieu_de|headline|heading", re.IGNORECASE)
+_LARGE_FONT = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt|em|rem)", re.IGNORECASE)
+
+
+def _headline_rank(node) -> float:
+    """How much an element looks like a headline: heading tag > named 'title' > large or bold line."""
+    tag = tag_of(node)
+    if tag in ("h1", "h2", "h3"):
+        return 4
+    if tag in ("h4", "h5", "h6"):
+        return 3
+    for element in (node, node.getparent()):
+        if element is not None and _TITLE_NAMED.search(" ".join((element.get("class") or "", element.get("id") or ""))):
+            return 2
+    size = _LARGE_FONT.search(node.get("style") or "")
+    pixels = float(size[1]) * {"px": 1, "pt": 1.33, "em": 16, "rem": 16}[size[2].lower()] if size else 0
+    if (tag == "font" and (node.get("size") or "").strip() in ("4", "5", "6", "+1", "+2")) or pixels >= 17:
+        return 1.5
+    if tag in ("b", "strong") or (len(node) == 1 and tag_of(node[0]) in ("b", "strong")
+                                  and text_of(node[0]) == text_of(node)):
+        return 1
+    return 0
+
+
 def _nearest_heading(root, body_at: int, position: dict):
-    """The last h1–h4 before the body that reads like a headline (four words or more, not a label)."""
-    found = None
-    for node in root.iter("h1", "h2", "h3", "h4"):
+    """The element just before the body that looks most like a headline (four words or more, not a
+    label, a date line or a toolbar); among equals the nearest to the body, a long one (a sapo) last."""
+    best, best_rank = None, 0.0
+    for node in reversed(list(position)[max(0, body_at - 200):body_at]):
+        tag = tag_of(node)
+        if not tag or tag in ("a", "script", "style", "title", "option") or any(tag_of(c) in BLOCK_TAGS for c in node):
+            continue
         text = text_of(node)
-        if position.get(node, 0) < body_at and len(text.split()) >= 4 and not GENERIC_HEADINGS.match(text) \
-                and not CHROME_HEADINGS.match(text):
-            found = node
-    return found
+        if len(text.split()) < 4 or len(text) > 400 or next(node.iterancestors("a"), None) is not None:
+            continue
+        if GENERIC_HEADINGS.match(text) or CHROME_HEADINGS.match(text) or is_meta_line(text) or is_toolbar_text(text):
+            continue
+        rank = _headline_rank(node) - (0.5 if len(text) > 250 else 0)
+        if rank > best_rank:
+            best, best_rank = node, rank
+    return best
 
 
 def _from_head_value(value: str | None) -> str | None:
@@ -449,7 +481,7 @@ def sapo(title_node, body, position: dict, title: str | None) -> str | None:
         text = text_of(node)
         links = sum(len(text_of(a)) for a in node.iter("a"))
         if 40 <= len(text) <= 1000 and links < 0.3 * len(text) and text != title and not is_meta_line(text) \
-                and not is_toolbar_text(text) and not CHROME_HEADINGS.match(text):
+                and not is_toolbar_text(text) and not CHROME_HEADINGS.match(text) and not BYLINE_VERB.match(text):
             return text
     return None
 

@@ -46,7 +46,7 @@ META_LABEL = re.compile(
     r"xuất bản|ngày tạo|ngày|thời gian(?: đăng)?|đăng lúc|được đăng|sửa đổi lần cuối|chỉnh sửa lần cuối|"
     r"published|posted(?: on)?|updated|last updated|modified|date|chuyên mục|danh mục|"
     r"lượt xem|số lượt xem|lượt đọc|số lượt đọc|view count|views|hits|"
-    r"viết bởi|đăng bởi|người đăng|bởi|by|tác giả|người viết)\b\s*:?",
+    r"viết bởi|đăng bởi|gửi bởi|người đăng|người gửi|bởi|by|tác giả|người viết)\b\s*:?",
     re.IGNORECASE,
 )
 WEEKDAY = re.compile(r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|chủ\s+nhật|"
@@ -57,7 +57,8 @@ VIEWS = re.compile(r"^\s*(?:số\s+)?(?:lượt\s+xem|lượt\s+đọc|view\s*co
                    r"\s*:?\s*(\d[\d.,\s]*)\s*(?:lượt)?\s*$", re.IGNORECASE)
 
 # Bylines printed with a verb rather than a colon label (Joomla's "Viết bởi X", WordPress's "bởi X").
-BYLINE_VERB = re.compile(r"^\s*(?:viết bởi|đăng bởi|người đăng|written by|posted by|by)\s*:?\s*", re.IGNORECASE)
+BYLINE_VERB = re.compile(r"^\s*(?:viết bởi|đăng bởi|gửi bởi|người đăng|người gửi|written by|posted by|submitted by|by)"
+                         r"\s*:?\s*", re.IGNORECASE)
 AUTHOR_LABEL_ANY = re.compile(r"^\s*(?:tác giả|người viết|bài(?:\s+và\s+ảnh)?|bài,?\s*ảnh|tin(?:,?\s*ảnh)?|"
                               r"tin và ảnh|author)\s*:\s*", re.IGNORECASE)
 # Accounts of the CMS, printed where a byline would be: not an author.
