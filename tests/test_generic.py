@@ -6,6 +6,7 @@ every page), and none of the portal's chrome lines may reach the text, title or 
 """
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import pytest
@@ -15,6 +16,7 @@ from scraper.generic import generic_record
 from scraper.generic.content import is_meta_line
 from scraper.generic.words import is_toolbar_text
 from scraper.pages import RECORD_KEYS, ExtractionError
+from scraper.registry import DEMO_PORTALS
 from tests.generic_pages import RELATED_TEXTS, chrome, f1, pages, redesign
 
 PAGES = {page.name: page for page in pages()}
@@ -85,6 +87,18 @@ def test_a_redesigned_page_keeps_title_published_and_text(name):
 def test_a_redesigned_page_keeps_every_other_field(name):
     got, want = redesigned(name), PAGES[name].expected
     assert {field: got[field] for field in FIELDS} == {field: want[field] for field in FIELDS}
+
+
+LISTINGS = [(portal, entry) for portal in sorted({p.portal for p in PAGES.values()})
+            for entry in json.loads((DEMO_PORTALS / portal / "site.json").read_text("utf-8"))["pages"]
+            if entry["kind"] == "listing"]
+
+
+@pytest.mark.parametrize("portal, entry", LISTINGS, ids=[f"{p}-{e['file']}" for p, e in LISTINGS])
+def test_a_listing_page_is_refused_not_stored_as_an_article(portal, entry):
+    body = (DEMO_PORTALS / portal / entry["file"]).read_bytes()
+    with pytest.raises(ExtractionError, match="generic: (the page is a listing of articles|no article here)"):
+        generic_record(body, entry["url"], portal, "", entry["content_type"])
 
 
 # The rules, one page each.
@@ -191,3 +205,32 @@ def test_toolbar_and_meta_lines_are_told_from_text():
 def test_pages_that_are_not_articles_are_refused(html, reason):
     with pytest.raises(ExtractionError, match=reason.replace("(", r"\(")):
         generic(html)
+
+
+def test_an_old_table_layout_page_gives_its_headline_date_and_paragraphs():
+    """Classic ASP: <title> names only the site, the headline is a large bold line, the date an italic
+    line in parentheses, the paragraphs are separated by <br><br> inside one cell."""
+    html = ("<html><head><title>SỞ Y TẾ TỈNH BẾN TRE - Chi tiết tin</title></head><body><table><tr>"
+            "<td><a href='/'>Trang chủ</a><br><a href='/tintuc.asp'>Tin tức</a></td><td><table>"
+            "<tr><td><font size='4'><b>Bến Tre triển khai tiêm vắc xin bại liệt IPV mũi 2 cho trẻ em</b></font></td></tr>"
+            "<tr><td><i>(Ngày 22/08/2023)</i></td></tr>"
+            f"<tr><td><font face='Arial'>{SENTENCE}<br><br>{SENTENCE}<br>"
+            "<br><div align='right'><b>Minh Tâm</b></div></font></td></tr></table></td></tr>"
+            "<tr><td colspan='2'>Cơ quan chủ quản: Sở Y tế tỉnh Bến Tre</td></tr></table></body></html>")
+    got = generic(html)
+    assert (got["title"], got["published"], got["author"], got["text"]) == (
+        "Bến Tre triển khai tiêm vắc xin bại liệt IPV mũi 2 cho trẻ em", "2023-08-22", "Minh Tâm",
+        f"{SENTENCE}\n\n{SENTENCE}")
+
+
+def test_a_headline_named_title_is_found_when_the_document_title_is_the_site_name():
+    html = ("<html><head><title>Sở Y tế tỉnh Quảng Bình</title></head><body><div><div class='clock'>Thứ Tư, "
+            "20/11/2024</div><div class='x-title'>Tập huấn phòng, chống bệnh tay chân miệng cho cán bộ y tế</div>"
+            "<div>Cập nhật lúc 08:15 ngày 12/03/2024</div><div><b>Trung tâm Kiểm soát bệnh tật tỉnh tổ chức lớp "
+            f"tập huấn cho 120 cán bộ y tế tuyến xã.</b></div><div><div>{SENTENCE}</div><div>{SENTENCE}</div>"
+            "<div style='text-align: right'><i>Nguồn: CDC Quảng Bình</i></div></div></div></body></html>")
+    got = generic(html)
+    assert (got["title"], got["published"], got["sapo"], got["source"], got["text"]) == (
+        "Tập huấn phòng, chống bệnh tay chân miệng cho cán bộ y tế", "2024-03-12T08:15:00+07:00",
+        "Trung tâm Kiểm soát bệnh tật tỉnh tổ chức lớp tập huấn cho 120 cán bộ y tế tuyến xã.", "CDC Quảng Bình",
+        f"{SENTENCE}\n\n{SENTENCE}")

@@ -262,3 +262,35 @@ def _paragraph(text: str | None):
     paragraph = etree.Element("p")
     paragraph.text = text
     return paragraph
+
+
+def headline_links(copy) -> int:
+    """Links that are a whole block of 4+ words (a teaser's headline). An article keeps none once its
+    chrome is gone; a listing of articles is made of them."""
+    count = 0
+    for link in copy.iter("a"):
+        block = next((a for a in link.iterancestors() if tag_of(a) in BLOCK_TAGS), None)
+        text = tidy(" ".join(link.itertext()))
+        if block is not None and len(text.split()) >= 4 and tidy(" ".join(block.itertext())) == text:
+            count += 1
+    return count
+
+
+def in_teaser_series(body) -> bool:
+    """True when the body (or one of its two nearest ancestors) is a short teaser with a headline link,
+    beside like siblings (same tag and class) that carry one too: a listing page, not an article."""
+    node = body
+    for _ in range(3):
+        parent = node.getparent()
+        if parent is None:
+            return False
+        if headline_links(node) and len(tidy(" ".join(node.itertext()))) <= MAX_TEASER_CHARS:
+            alike = [s for s in parent if s.tag == node.tag and s.get("class") == node.get("class")]
+            if sum(1 for s in alike if headline_links(s)) >= MIN_TEASERS:
+                return True
+        node = parent
+    return False
+
+
+MIN_TEASERS = 2
+MAX_TEASER_CHARS = 700
