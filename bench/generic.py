@@ -20,7 +20,6 @@ pass, `--reps` repetitions; per page the median, per portal the median of its pa
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 

@@ -21,7 +21,7 @@ from w3lib.url import safe_url_string, url_query_cleaner
 
 from scraper.body import read_body
 from scraper.cleaning import tidy
-from scraper.generic import fields
+from scraper.generic import fields, meta
 from scraper.generic.content import find_body, headline_links, in_teaser_series, pruned_copy
 from scraper.generic.words import AUTHOR_LABEL_ANY, LOGIN_WORDS, THEO_SOURCE, SOURCE_WRAPPED
 from scraper.pages import RECORD_KEYS, ExtractionError, as_selector
@@ -78,8 +78,8 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
     """A record in the shape of LAYOUTS.md from any article page, or ExtractionError."""
     root = as_selector(html, content_type).root
     base = _base(root, url)
-    ld = fields.json_ld(root)
-    declared = fields.declared_titles(root, ld)
+    ld = meta.json_ld(root)
+    declared = meta.declared_titles(root, ld)
     if _refusal(root, declared[0] if declared else None):
         raise ExtractionError(f"generic: the page is a login form: {url}")
     body = find_body(root)
@@ -87,7 +87,7 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
     if body is None:
         raise ExtractionError(f"generic: no article here (title {declared[0] if declared else None!r}, "
                               f"0 characters of text): {url}")
-    title, title_node = fields.find_title(root, declared, body, position)
+    title, title_node = meta.find_title(root, declared, body, position)
     copy = pruned_copy(body, title)
     if headline_links(copy) >= MAX_HEADLINE_LINKS or in_teaser_series(body):
         raise ExtractionError(f"generic: the page is a listing of articles, not an article: {url}")
@@ -104,7 +104,7 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
         fields.metadata_author(root, ld, scope)
     record = {
         "url": _canonical(root, url, base), "portal": portal, "province": province, "title": title,
-        "published": fields.published(root, ld, title_node, body, position),
+        "published": meta.published(root, ld, title_node, body, position),
         "category": fields.category(root, ld, title, scope, url, position.get(title_node, position[body])),
         "sapo": fields.sapo(title_node, body, position, title),
         "text": text, "author": author,

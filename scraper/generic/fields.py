@@ -1,13 +1,11 @@
-"""The record's fields other than the body text, read from what every portal family prints.
+"""The record's other fields: category, sapo, byline, source, views, attachments.
 
-Machine-readable metadata first (schema.org microdata, JSON-LD, OpenGraph and article:* meta
-tags, <time datetime>), then the visible page read with the field's words ("Ngày đăng", "Lượt
-xem", "Viết bởi", "Nguồn tin", "Theo …") at the places an article puts them: between the
-headline and the body, or at the body's end.
+Read from what every portal family prints, with the field's words ("Danh mục:", "Lượt xem",
+"Viết bởi", "Tác giả:", "Nguồn tin:", "Theo …") at the places an article puts them: between
+the headline and the body, or at the body's end; then from microdata and JSON-LD.
 """
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -16,217 +14,17 @@ from w3lib.url import safe_url_string
 
 from scraper.body import BLOCK_TAGS
 from scraper.cleaning import SOURCE_LABEL, parse_count, tidy
-from scraper.dates import has_date, iso_from_head, parse_date_words
+from scraper.dates import has_date
 from scraper.generic.content import OUTSIDE_TAGS, is_meta_line, tag_of
-from scraper.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CATEGORY_LABEL, CHROME_HEADINGS, CMS_ACCOUNTS, DOCUMENT_LINK,
-                                   GENERIC_HEADINGS, GENERIC_LINK_TEXT, HOME_CRUMBS, SOURCE_WRAPPED, THEO_SOURCE,
-                                   VIEWS, is_toolbar_text)
+from scraper.generic.meta import ld_values, meta, text_of
+from scraper.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CATEGORY_LABEL, CHROME_HEADINGS, CMS_ACCOUNTS,
+                                   DOCUMENT_LINK, GENERIC_LINK_TEXT, HOME_CRUMBS, SOURCE_WRAPPED, THEO_SOURCE, VIEWS,
+                                   is_toolbar_text)
 
-_SEPARATORS = re.compile(r"\s+(?:[|–—:>\-]|::|»|›)\s+")
 _BREADCRUMBS = etree.XPath("//*[contains(translate(@class,'BREADCUMB','breadcumb'),'breadcrumb') or "
                            "contains(translate(@id,'BREADCUMB','breadcumb'),'breadcrumb') or "
                            "contains(@itemtype,'BreadcrumbList') or contains(@class,'pathway') or "
                            "contains(translate(@aria-label,'BREADCUMS','breadcums'),'breadcrumb')]")
-
-
-def text_of(element) -> str:
-    return tidy(" ".join(element.itertext())) if isinstance(element.tag, str) else ""
-
-
-def meta(root, *names: str) -> str | None:
-    """The first non-empty <meta property|name|itemprop=…> content among `names`."""
-    for name in names:
-        for node in root.iterfind(".//meta"):
-            if name.lower() in ((node.get("property") or "").lower(), (node.get("name") or "").lower(),
-                                (node.get("itemprop") or "").lower()):
-                value = tidy(node.get("content"))
-                if value:
-                    return value
-    return None
-
-
-def json_ld(root) -> list[dict]:
-    """Every JSON-LD object of the page, @graph members included; broken JSON is ignored."""
-    objects: list[dict] = []
-    for script in root.iterfind(".//script"):
-        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
-            continue
-        try:
-            data = json.loads(script.text)
-        except ValueError:
-            continue
-        stack = data if isinstance(data, list) else [data]
-        while stack:
-            item = stack.pop(0)
-            if isinstance(item, dict):
-                objects.append(item)
-                stack.extend(item.get("@graph") or [])
-            elif isinstance(item, list):
-                stack.extend(item)
-    return objects
-
-
-def _ld_values(objects: list[dict], key: str) -> list:
-    return [obj[key] for obj in objects if obj.get(key)]
-
-
-def declared_titles(root, ld: list[dict]) -> list[str]:
-    """What the document itself says its title is: og:title, JSON-LD headline, <title>."""
-    values = [meta(root, "og:title", "twitter:title"), *map(str, _ld_values(ld, "headline"))]
-    values += [text_of(node) for node in root.iterfind(".//title")][:1]
-    return [tidy(value) for value in values if value and tidy(value)]
-
-
-def find_title(root, declared: list[str], body, position: dict) -> tuple[str | None, object]:
-    """The headline and its element: the page element whose text the declared title confirms.
-
-    Any element qualifies (a heading, a table cell, a span), the longest match first, then one
-    before the body and outside links, then a heading, then the nearest to the body. Without that
-    confirmation a logo's alt text or a sidebar heading could become the title; the nearest heading
-    before the body, else the declared title with its site-name part cut off, is the fallback.
-    """
-    body_at = position.get(body, len(position))
-    matched = []
-    for node in root.iter():
-        tag = tag_of(node)
-        if not tag or tag in ("html", "head", "title", "body", "script", "style") or len(node) > 4:
-            continue
-        if any(tag_of(child) in BLOCK_TAGS for child in node):
-            continue
-        text = text_of(node)
-        if not 8 <= len(text) <= 400 or GENERIC_HEADINGS.match(text):
-            continue
-        for value in declared:
-            if text == value or (len(text) >= 0.35 * len(value) and (value.startswith(text) or value.endswith(text)
-                                                                       or f" {text} " in f" {value} ")):
-                at = position.get(node, 0)
-                in_link = tag == "a" or next(node.iterancestors("a"), None) is not None
-                matched.append(((len(text), at < body_at and not in_link, tag in _HEADING_TAGS, -abs(body_at - at)),
-                                node, text))
-                break
-    if matched:
-        _key, node, text = max(matched, key=lambda m: m[0])
-        return text, node
-    if not declared:
-        return None, None
-    heading = _nearest_heading(root, body_at, position)
-    if heading is not None:
-        return text_of(heading), heading
-    parts = sorted(_SEPARATORS.split(declared[0]), key=len, reverse=True)
-    return (parts[0] if len(parts[0]) >= 15 else declared[0]), None
-
-
-_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-
-
-_TITLE_NAMED = re.compile(r"title|tieude|tieu-de|tieu_de|headline|heading", re.IGNORECASE)
-_LARGE_FONT = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt|em|rem)", re.IGNORECASE)
-
-
-def _headline_rank(node) -> float:
-    """How much an element looks like a headline: heading tag > named 'title' > large or bold line."""
-    tag = tag_of(node)
-    if tag in ("h1", "h2", "h3"):
-        return 4
-    if tag in ("h4", "h5", "h6"):
-        return 3
-    for element in (node, node.getparent()):
-        if element is not None and _TITLE_NAMED.search(" ".join((element.get("class") or "", element.get("id") or ""))):
-            return 2
-    size = _LARGE_FONT.search(node.get("style") or "")
-    pixels = float(size[1]) * {"px": 1, "pt": 1.33, "em": 16, "rem": 16}[size[2].lower()] if size else 0
-    if (tag == "font" and (node.get("size") or "").strip() in ("4", "5", "6", "+1", "+2")) or pixels >= 17:
-        return 1.5
-    if tag in ("b", "strong") or (len(node) == 1 and tag_of(node[0]) in ("b", "strong")
-                                  and text_of(node[0]) == text_of(node)):
-        return 1
-    return 0
-
-
-def _nearest_heading(root, body_at: int, position: dict):
-    """The element just before the body that looks most like a headline (four words or more, not a
-    label, a date line or a toolbar); among equals the nearest to the body, a long one (a sapo) last."""
-    best, best_rank = None, 0.0
-    for node in reversed(list(position)[max(0, body_at - 200):body_at]):
-        tag = tag_of(node)
-        if not tag or tag in ("a", "script", "style", "title", "option") or any(tag_of(c) in BLOCK_TAGS for c in node):
-            continue
-        text = text_of(node)
-        if len(text.split()) < 4 or len(text) > 400 or next(node.iterancestors("a"), None) is not None:
-            continue
-        if GENERIC_HEADINGS.match(text) or CHROME_HEADINGS.match(text) or is_meta_line(text) or is_toolbar_text(text):
-            continue
-        rank = _headline_rank(node) - (0.5 if len(text) > 250 else 0)
-        if rank > best_rank:
-            best, best_rank = node, rank
-    return best
-
-
-def _from_head_value(value: str | None) -> str | None:
-    if not value:
-        return None
-    value = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?", value):
-        return iso_from_head(value.replace(" ", "T"))
-    return parse_date_words(value) if has_date(value) else None
-
-
-def head_published(root, ld: list[dict]) -> str | None:
-    """The machine-readable publication time: microdata, article:published_time, JSON-LD, <time>."""
-    candidates = []
-    for node in root.xpath("//*[@itemprop='datePublished']"):
-        candidates += [node.get("content"), node.get("datetime")]
-    candidates += [meta(root, "article:published_time", "og:published_time", "datePublished", "pubdate",
-                        "publishdate", "publish-date", "dc.date.issued", "dcterms.created", "date")]
-    candidates += [str(v) for v in _ld_values(ld, "datePublished")]
-    for node in root.xpath("//time[@datetime]"):
-        marks = " ".join((node.get("class") or "", node.get("itemprop") or "")).lower()
-        if not any(word in marks for word in ("update", "modif")):
-            candidates.append(node.get("datetime"))
-    for value in candidates:
-        parsed = _from_head_value(value)
-        if parsed:
-            return parsed
-    return None
-
-
-def visible_published(root, title_node, body, position: dict) -> str | None:
-    """The date printed between the headline and the body (or just before the headline)."""
-    start = position.get(title_node, position.get(body, 0))
-    if title_node is not None:  # after the headline's own text (a headline may hold a date)
-        start += sum(1 for _ in title_node.iter())
-    end = position.get(_first_paragraph(body), position.get(body, 0) + 1)
-    ordered = list(position)  # insertion order is document order
-    window = ordered[start:end] if start < end else []
-    if title_node is not None:
-        parent = title_node.getparent()
-        window += [n for n in parent.iter() if position.get(n, 0) < start] if parent is not None else []
-    for node in window:
-        text = text_of(node)
-        if text and len(text) <= 160 and has_date(text) and next(node.iterancestors("a"), None) is None:
-            parsed = parse_date_words(text)
-            if parsed:
-                return parsed
-    return None
-
-
-def _first_paragraph(body):
-    for node in body.iter():
-        if tag_of(node) in BLOCK_TAGS and len(text_of(node)) >= 80 and not any(tag_of(c) in BLOCK_TAGS for c in node):
-            return node
-    return body
-
-
-def published(root, ld, title_node, body, position) -> str | None:
-    """A head time with a clock beats the visible text; a visible time beats a bare head date."""
-    head = head_published(root, ld)
-    if head and "T" in head:
-        return head
-    visible = visible_published(root, title_node, body, position)
-    if visible and "T" in visible:
-        return visible
-    return head or visible
-
 
 def article_scope(title_node, body):
     """The smallest element holding both the headline and the body."""
@@ -313,14 +111,11 @@ def marked_author(scope) -> str | None:
     return None
 
 
-_NAME_WORD = re.compile(r"^(?:[A-ZÀ-Ỹ][\w.]*|[–\-/&,]|\([A-ZÀ-Ỹ][\w.]*\)?)$")
-
-
 def looks_like_name(text: str) -> bool:
     """A printed byline: a few capitalised words, maybe with a unit ('Minh Hà – TTKSBT'), no digits."""
     words = text.split()
     return (1 < len(words) <= 9 and len(text) <= 70 and not re.search(r"\d", text)
-            and all(_NAME_WORD.match(word) for word in words))
+            and all(word in ("–", "-", "/", "&", ",") or word.lstrip("(")[:1].isupper() for word in words))
 
 
 def trailing_byline(body, position: dict) -> str | None:
@@ -346,7 +141,7 @@ def metadata_author(root, ld, scope) -> str | None:
     <meta name=author> is not read: CMSs fill it with the account or the site's name.
     """
     names = [text_of(n) for n in root.xpath("//*[@itemprop='author']//*[@itemprop='name']")]
-    names += [str(a.get("name")) for a in _ld_values(ld, "author") if isinstance(a, dict) and a.get("name")]
+    names += [str(a.get("name")) for a in ld_values(ld, "author") if isinstance(a, dict) and a.get("name")]
     shown = text_of(scope)
     for name in names:
         name = not_an_account(name)
@@ -376,7 +171,7 @@ def category(root, ld, title: str | None, scope, url: str, title_at: int) -> str
             crumb = _last_section(names, title)
             if crumb:
                 return crumb
-    section = meta(root, "article:section") or next(iter(_ld_values(ld, "articleSection")), None)
+    section = meta(root, "article:section") or next(iter(ld_values(ld, "articleSection")), None)
     if isinstance(section, list):
         section = section[0] if section else None
     if section:
