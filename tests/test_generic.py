@@ -234,3 +234,21 @@ def test_a_headline_named_title_is_found_when_the_document_title_is_the_site_nam
         "Tập huấn phòng, chống bệnh tay chân miệng cho cán bộ y tế", "2024-03-12T08:15:00+07:00",
         "Trung tâm Kiểm soát bệnh tật tỉnh tổ chức lớp tập huấn cho 120 cán bộ y tế tuyến xã.", "CDC Quảng Bình",
         f"{SENTENCE}\n\n{SENTENCE}")
+
+
+def test_an_article_split_over_sibling_blocks_is_read_whole():
+    other = "Các trạm y tế xã tổ chức điểm tiêm cố định và điểm tiêm lưu động tại thôn bản trong suốt chiến dịch."
+    body = (f"<div><div><p>{SENTENCE}</p><p>{SENTENCE}</p><p>{SENTENCE}</p></div>"
+            "<figure><img src='/a.jpg'><figcaption>Quang cảnh hội nghị</figcaption></figure>"
+            f"<div><p>{other}</p><p>{other}</p></div></div>")
+    got = generic(page(body))
+    assert got["text"] == "\n\n".join([SENTENCE] * 3 + [other] * 2)
+    assert got["images"] == [{"url": "https://soyte.example.gov.vn/a.jpg", "caption": "Quang cảnh hội nghị"}]
+
+
+def test_a_comment_section_after_the_text_is_not_text():
+    comment = ("Tôi rất đồng tình với chủ trương này, mong ngành y tế tiếp tục triển khai rộng rãi tới các xã vùng "
+               "sâu vùng xa để người dân được hưởng lợi.")
+    body = (f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p><div><h3>Ý kiến bạn đọc</h3><div><b>Nguyễn Văn An</b>"
+            f"<p>{comment}</p></div></div></div>")
+    assert generic(page(body))["text"] == f"{SENTENCE}\n\n{SENTENCE}"

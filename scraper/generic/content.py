@@ -76,8 +76,11 @@ def find_body(root: etree._Element, stats: Stats | None = None) -> etree._Elemen
     """The element holding the article's running text, or None when the page has none."""
     stats = stats or Stats(root)
     scores: dict = {}
+    paragraphs: list = []  # (document position, credit) of every good paragraph
     order: list = []
-    for element in root.iter():
+    at: dict = {}
+    for index, element in enumerate(root.iter()):
+        at[element] = index
         tag = tag_of(element)
         if not tag or tag in SCORED_SKIP or tag in OUTSIDE_TAGS or tag in ("ul", "ol", "table", "tbody", "tr"):
             continue
@@ -94,6 +97,7 @@ def find_body(root: etree._Element, stats: Stats | None = None) -> etree._Elemen
             credit = -2 * credit  # the site's footer: owner, licence, address
         if tag in SELF_CREDITED:
             scores[element] = scores.get(element, 0.0) + credit
+        paragraphs.append((index, credit))
         ancestor, share = element.getparent(), 1.0
         while ancestor is not None and share >= 0.25:
             if tag_of(ancestor) not in ("tbody", "tr", "ul", "ol", "span", "font", "b", "strong", "i", "em"):
@@ -105,6 +109,35 @@ def find_body(root: etree._Element, stats: Stats | None = None) -> etree._Elemen
         score = scores.get(element, 0.0) * (1 - stats.density(element))
         if score >= best_score and score > 0:
             best, best_score = element, score
+    return _with_split_parts(best, paragraphs, at, stats) if best is not None else None
+
+
+def _end(element, at: dict) -> int:
+    last = element
+    for last in element.iter():
+        pass
+    return at.get(last, at.get(element, 0))
+
+
+def _with_split_parts(best, paragraphs: list, at: dict, stats: Stats):
+    """The body's ancestor when the article goes on in sibling blocks after it (an editor's wrapper
+    per part): two or more further good paragraphs worth a quarter of the body's text, in a block that is
+    not mostly links. Wrappers that add nothing are climbed through; what precedes the body (title,
+    date, sapo) never counts."""
+    start, end = at[best], _end(best, at)
+    own = sum(credit for index, credit in paragraphs if start <= index <= end)
+    node = best
+    for _ in range(4):
+        parent = node.getparent()
+        if parent is None or tag_of(parent) in ("body", "html"):
+            break
+        after = [credit for index, credit in paragraphs if end < index <= _end(parent, at)]
+        if sum(after) >= 0.25 * own and len(after) >= 2 and stats.density(parent) < 0.3:
+            best, end = parent, _end(parent, at)
+            own += sum(after)
+        elif sum(after) > MIN_PARAGRAPH:
+            break
+        node = parent
     return best
 
 
@@ -165,16 +198,31 @@ def pruned_copy(body: etree._Element, title: str | None) -> etree._Element:
             _drop(element)
     _split_double_breaks(copy)
     stats = Stats(copy)
+    position = {node: index for index, node in enumerate(copy.iter())}
+    first_text = next((position[n] for n in copy.iter() if tag_of(n) in BLOCK_TAGS and _is_leaf_block(n)
+                       and stats.chars.get(n, 0) >= 80), len(position))
 
     def visit(element) -> None:
         for child in list(element):
-            if _chrome(child, tidy(" ".join(t for t in child.itertext())), stats, title):
+            text = tidy(" ".join(child.itertext()))
+            if _chrome(child, text, stats, title) or (position.get(child, 0) > first_text and _headed_section(child)):
                 _drop(child)
             elif len(child):
                 visit(child)
 
     visit(copy)
     return copy
+
+
+def _headed_section(element) -> bool:
+    """A block after the article's text whose first line is a chrome heading alone ('Ý kiến bạn đọc',
+    'Tin liên quan', 'Từ khóa'): the section it heads is chrome, whatever follows the heading."""
+    first = next((n for n in element.iter() if n is not element and isinstance(n.tag, str)
+                  and tidy(" ".join(n.itertext()))), None)
+    if first is None or tag_of(first) in ("p",) and len(tidy(" ".join(first.itertext()))) > 40:
+        return False
+    label = tidy(" ".join(first.itertext()))
+    return len(label) <= 40 and bool(CHROME_HEADINGS.match(label)) and label != tidy(" ".join(element.itertext()))
 
 
 def _drop(element) -> None:

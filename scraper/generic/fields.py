@@ -18,7 +18,7 @@ from scraper.dates import has_date
 from scraper.generic.content import OUTSIDE_TAGS, is_meta_line, tag_of
 from scraper.generic.meta import ld_values, meta, text_of
 from scraper.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CATEGORY_LABEL, CHROME_HEADINGS, CMS_ACCOUNTS,
-                                   DOCUMENT_LINK, GENERIC_LINK_TEXT, HOME_CRUMBS, SOURCE_WRAPPED, THEO_SOURCE, VIEWS,
+                                   DOCUMENT_LINK, FOOTER_LINE, GENERIC_HEADINGS, GENERIC_LINK_TEXT, HOME_CRUMBS, SOURCE_WRAPPED, THEO_SOURCE, VIEWS,
                                    is_toolbar_text)
 
 _BREADCRUMBS = etree.XPath("//*[contains(translate(@class,'BREADCUMB','breadcumb'),'breadcrumb') or "
@@ -131,7 +131,10 @@ def trailing_byline(body, position: dict) -> str | None:
         if not text:
             continue
         text = BYLINE_VERB.sub("", AUTHOR_LABEL_ANY.sub("", text, count=1), count=1)
-        return not_an_account(text) if looks_like_name(text) else None
+        if not looks_like_name(text) or CHROME_HEADINGS.match(text) or GENERIC_HEADINGS.match(text) \
+                or FOOTER_LINE.match(text) or is_toolbar_text(text) or is_meta_line(text):
+            return None
+        return not_an_account(text)
     return None
 
 
