@@ -252,3 +252,10 @@ def test_a_comment_section_after_the_text_is_not_text():
     body = (f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p><div><h3>Ý kiến bạn đọc</h3><div><b>Nguyễn Văn An</b>"
             f"<p>{comment}</p></div></div></div>")
     assert generic(page(body))["text"] == f"{SENTENCE}\n\n{SENTENCE}"
+
+
+def test_unlabelled_teasers_of_other_articles_after_the_text_are_dropped_not_a_reason_to_refuse():
+    teasers = "".join(f"<div><h3><a href='/tin/{n}'>Bài viết số {n} về công tác y tế cơ sở của tỉnh</a></h3>"
+                      f"<p>Tóm tắt ngắn của bài viết số {n} về hoạt động của ngành.</p></div>" for n in range(4))
+    got = generic(page(f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p>{teasers}</div>"))
+    assert got["text"] == f"{SENTENCE}\n\n{SENTENCE}"

@@ -22,14 +22,13 @@ from w3lib.url import safe_url_string, url_query_cleaner
 from scraper.body import read_body
 from scraper.cleaning import tidy
 from scraper.generic import fields, meta
-from scraper.generic.content import find_body, headline_links, in_teaser_series, pruned_copy
+from scraper.generic.content import find_body, in_teaser_series, is_listing, pruned_copy
 from scraper.generic.words import AUTHOR_LABEL_ANY, LOGIN_WORDS, THEO_SOURCE, SOURCE_WRAPPED
 from scraper.pages import RECORD_KEYS, ExtractionError, as_selector
 
 __all__ = ["generic_record"]
 
 MIN_TEXT_CHARS = 200  # shorter than any news article we have seen; longer than any notice page
-MAX_HEADLINE_LINKS = 3  # teasers' headlines that make a page a listing, not an article
 
 
 def _refusal(root, title: str | None) -> str | None:
@@ -89,7 +88,7 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
                               f"0 characters of text): {url}")
     title, title_node = meta.find_title(root, declared, body, position)
     copy = pruned_copy(body, title)
-    if headline_links(copy) >= MAX_HEADLINE_LINKS or in_teaser_series(body):
+    if in_teaser_series(body) or is_listing(copy):
         raise ExtractionError(f"generic: the page is a listing of articles, not an article: {url}")
     read = read_body(copy, base)
     paragraphs = [p for p in read.paragraphs if p != title]

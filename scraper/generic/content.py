@@ -312,16 +312,48 @@ def _paragraph(text: str | None):
     return paragraph
 
 
-def headline_links(copy) -> int:
-    """Links that are a whole block of 4+ words (a teaser's headline). An article keeps none once its
-    chrome is gone; a listing of articles is made of them."""
-    count = 0
-    for link in copy.iter("a"):
+def _headline_blocks(root) -> list:
+    """Blocks that are nothing but a link of 4+ words: a teaser's headline."""
+    found = []
+    for link in root.iter("a"):
         block = next((a for a in link.iterancestors() if tag_of(a) in BLOCK_TAGS), None)
         text = tidy(" ".join(link.itertext()))
         if block is not None and len(text.split()) >= 4 and tidy(" ".join(block.itertext())) == text:
-            count += 1
-    return count
+            found.append(block)
+    return found
+
+
+def headline_links(root) -> int:
+    return len(_headline_blocks(root))
+
+
+def is_listing(copy) -> bool:
+    """Three teasers' headlines or more, the first with little text before it: a listing of articles.
+
+    An article that ends with unlabelled teasers of other articles has its text before them; those
+    teasers (headline and a short summary) are dropped from it instead.
+    """
+    blocks = _headline_blocks(copy)
+    if len(blocks) < MAX_HEADLINE_LINKS:
+        return False
+    before, first = 0, blocks[0]
+    for node in copy.iter():
+        if node is first:
+            break
+        if isinstance(node.tag, str) and node not in first.iterancestors():
+            before += len((node.text or "").strip()) + len((node.tail or "").strip())
+    if before < MIN_TEXT_BEFORE_TEASERS:
+        return True
+    for block in blocks:
+        item = block.getparent()
+        target = item if item is not None and item is not copy and \
+            len(tidy(" ".join(item.itertext()))) <= MAX_TEASER_CHARS and len(_headline_blocks(item)) == 1 else block
+        _drop(target)
+    return False
+
+
+MAX_HEADLINE_LINKS = 3
+MIN_TEXT_BEFORE_TEASERS = 300
 
 
 def in_teaser_series(body) -> bool:
@@ -341,4 +373,4 @@ def in_teaser_series(body) -> bool:
 
 
 MIN_TEASERS = 2
-MAX_TEASER_CHARS = 700
+MAX_TEASER_CHARS = 700  # a teaser: a headline and a short summary
