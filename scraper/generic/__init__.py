@@ -22,7 +22,7 @@ from w3lib.url import safe_url_string, url_query_cleaner
 from scraper.body import read_body
 from scraper.cleaning import tidy
 from scraper.generic import fields, meta
-from scraper.generic.content import find_body, in_teaser_series, is_listing, pruned_copy
+from scraper.generic.content import Stats, find_body, in_teaser_series, is_listing, pruned_copy
 from scraper.generic.words import AUTHOR_LABEL_ANY, LOGIN_WORDS, THEO_SOURCE, SOURCE_WRAPPED
 from scraper.pages import RECORD_KEYS, ExtractionError, as_selector
 
@@ -81,12 +81,13 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
     declared = meta.declared_titles(root, ld)
     if _refusal(root, declared[0] if declared else None):
         raise ExtractionError(f"generic: the page is a login form: {url}")
-    body = find_body(root)
+    stats = Stats(root)
+    body = find_body(root, stats)
     position = {node: index for index, node in enumerate(root.iter())}
     if body is None:
         raise ExtractionError(f"generic: no article here (title {declared[0] if declared else None!r}, "
                               f"0 characters of text): {url}")
-    title, title_node = meta.find_title(root, declared, body, position)
+    title, title_node = meta.find_title(root, declared, body, position, stats.chars)
     copy = pruned_copy(body, title)
     if in_teaser_series(body) or is_listing(copy):
         raise ExtractionError(f"generic: the page is a listing of articles, not an article: {url}")
@@ -98,17 +99,18 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
         raise ExtractionError(f"generic: no article here (title {title!r}, {len(text)} characters of text): {url}")
     _title_captions(read.images, copy, base)
     scope = fields.article_scope(title_node, body)
+    lines = fields.short_lines(scope, stats)
     author = fields.not_an_account(AUTHOR_LABEL_ANY.sub("", author or "", count=1)) or \
-        fields.labeled_author(scope) or fields.marked_author(scope) or fields.trailing_byline(body, position) or \
+        fields.labeled_author(lines) or fields.marked_author(scope) or fields.trailing_byline(body, position) or \
         fields.metadata_author(root, ld, scope)
     record = {
         "url": _canonical(root, url, base), "portal": portal, "province": province, "title": title,
         "published": meta.published(root, ld, title_node, body, position),
-        "category": fields.category(root, ld, title, scope, url, position.get(title_node, position[body])),
+        "category": fields.category(root, ld, title, lines, url, position.get(title_node, position[body])),
         "sapo": fields.sapo(title_node, body, position, title),
         "text": text, "author": author,
-        "source": source or fields.labeled_source(scope),
-        "views": fields.views(scope),
+        "source": source or fields.labeled_source(lines),
+        "views": fields.views(lines),
         "images": read.images,
         "attachments": fields.attachments(scope, body, base, position),
     }

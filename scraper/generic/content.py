@@ -79,6 +79,7 @@ def find_body(root: etree._Element, stats: Stats | None = None) -> etree._Elemen
     paragraphs: list = []  # (document position, credit) of every good paragraph
     order: list = []
     at: dict = {}
+    outside = {node for tag in OUTSIDE_TAGS for element in root.iter(tag) for node in element.iter()}
     for index, element in enumerate(root.iter()):
         at[element] = index
         tag = tag_of(element)
@@ -87,7 +88,7 @@ def find_body(root: etree._Element, stats: Stats | None = None) -> etree._Elemen
         order.append(element)
         if tag not in BLOCK_TAGS or not _is_leaf_block(element) or element.tag in ("h1", "h2", "h3"):
             continue
-        if any(tag_of(a) in OUTSIDE_TAGS for a in element.iterancestors()):
+        if element in outside:
             continue
         chars, link_chars = stats.chars.get(element, 0), stats.link_chars.get(element, 0)
         if chars < MIN_PARAGRAPH or link_chars > MAX_LINK_DENSITY * chars:

@@ -7,6 +7,7 @@ the headline and the body, or at the body's end; then from microdata and JSON-LD
 from __future__ import annotations
 
 import re
+from itertools import chain
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -15,7 +16,7 @@ from w3lib.url import safe_url_string
 from scraper.body import BLOCK_TAGS
 from scraper.cleaning import SOURCE_LABEL, parse_count, tidy
 from scraper.dates import has_date
-from scraper.generic.content import OUTSIDE_TAGS, is_meta_line, tag_of
+from scraper.generic.content import OUTSIDE_TAGS, Stats, is_meta_line, tag_of
 from scraper.generic.meta import ld_values, meta, text_of
 from scraper.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CATEGORY_LABEL, CHROME_HEADINGS, CMS_ACCOUNTS,
                                    DOCUMENT_LINK, FOOTER_LINE, GENERIC_HEADINGS, GENERIC_LINK_TEXT, HOME_CRUMBS, SOURCE_WRAPPED, THEO_SOURCE, VIEWS,
@@ -37,18 +38,35 @@ def article_scope(title_node, body):
     return node if node is not None else body
 
 
-def _short_lines(scope, limit: int):
-    for node in scope.iter():
+MAX_LINE = 160
+
+
+def short_lines(scope, stats: Stats) -> list[tuple]:
+    """(element, text) of every element of the article's scope with a short text (a label line),
+    outside menus and sidebars, in document order: read once, searched by each labelled field."""
+    found: list[tuple] = []
+
+    def visit(node) -> None:
         tag = tag_of(node)
-        if not tag or tag in ("script", "style", "a") or any(tag_of(a) in ("nav", "aside") for a in node.iterancestors()):
-            continue
-        text = text_of(node)
-        if text and len(text) <= limit:
-            yield node, text
+        if not tag or tag in ("nav", "aside") or node not in stats.chars:
+            return
+        if tag != "a" and 0 < stats.chars[node] <= 2 * MAX_LINE:
+            text = text_of(node)
+            if text and len(text) <= MAX_LINE:
+                found.append((node, text))
+        for child in node:
+            visit(child)
+
+    visit(scope)
+    return found
 
 
-def views(scope) -> int | None:
-    for _node, text in _short_lines(scope, 160):
+def _short_lines(lines: list[tuple], limit: int):
+    return ((node, text) for node, text in lines if len(text) <= limit)
+
+
+def views(lines: list[tuple]) -> int | None:
+    for _node, text in _short_lines(lines, 160):
         for part in re.split(r"\s[|·•]\s|\|", text):  # "19/01/2024 - 10:42 | Lượt xem: 1876"
             match = VIEWS.match(part)
             if match:
@@ -62,9 +80,9 @@ def not_an_account(name: str | None) -> str | None:
     return None if not name or name.lower() in CMS_ACCOUNTS else name
 
 
-def labeled_author(scope) -> str | None:
+def labeled_author(lines: list[tuple]) -> str | None:
     """A byline with a label ("Tác giả: X") or a verb ("Viết bởi X"), account names excepted."""
-    for _node, text in _short_lines(scope, 100):
+    for _node, text in _short_lines(lines, 100):
         for label in (AUTHOR_LABEL_ANY, BYLINE_VERB):
             if label.match(text) and not is_meta_line(label.sub("", text, count=1)):
                 name = not_an_account(label.sub("", text, count=1))
@@ -73,8 +91,8 @@ def labeled_author(scope) -> str | None:
     return None
 
 
-def labeled_source(scope) -> str | None:
-    for _node, text in _short_lines(scope, 160):
+def labeled_source(lines: list[tuple]) -> str | None:
+    for _node, text in _short_lines(lines, 160):
         if SOURCE_LABEL.match(text) and not text.lower().startswith("theo"):
             return clean_source(text)
     return None
@@ -153,15 +171,15 @@ def metadata_author(root, ld, scope) -> str | None:
     return None
 
 
-def category(root, ld, title: str | None, scope, url: str, title_at: int) -> str | None:
+def category(root, ld, title: str | None, lines: list[tuple], url: str, title_at: int) -> str | None:
     """The section: a labelled 'Danh mục:' line of the article, the breadcrumb's last crumb that is
     not the headline, the page's metadata, else the link to the section whose path the URL extends."""
-    labelled = [(node, text) for node, text in _short_lines(scope, 80)
+    labelled = [(node, text) for node, text in _short_lines(lines, 80)
                 if CATEGORY_LABEL.match(text) and CATEGORY_LABEL.sub("", text, count=1)]
     for node, text in labelled:  # the innermost element: its parent may hold "Từ khóa: …" too
         if not any(node in other.iterancestors() for other, _ in labelled):
             return tidy(CATEGORY_LABEL.sub("", text, count=1))
-    for trail in [*_BREADCRUMBS(root), *_trails(root, title_at, url)]:
+    for trail in chain(_BREADCRUMBS(root), _lazy(lambda: _trails(root, title_at, url))):
         crumbs = [text_of(a) for a in trail.iter("a")]
         tail = _trailing_text(trail)
         crumb = _last_section(crumbs + ([tail] if tail else []), title)
@@ -232,6 +250,11 @@ def _trails(root, title_at: int, url: str) -> list:
         if len(tidy(rest)) <= 150:
             found.append((at < title_at, at if at < title_at else -at, node))
     return [node for *_key, node in sorted(found, key=lambda f: (f[0], f[1]), reverse=True)]
+
+
+def _lazy(make):
+    """The items of make(), computed only when the iteration gets there."""
+    yield from make()
 
 
 def _extends(url: str, href: str) -> bool:

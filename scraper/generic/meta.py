@@ -66,7 +66,7 @@ def declared_titles(root, ld: list[dict]) -> list[str]:
     return [tidy(value) for value in values if value and tidy(value)]
 
 
-def find_title(root, declared: list[str], body, position: dict) -> tuple[str | None, object]:
+def find_title(root, declared: list[str], body, position: dict, chars: dict) -> tuple[str | None, object]:
     """The headline and its element: the page element whose text the declared title confirms.
 
     Any element qualifies (a heading, a table cell, a span), the longest match first, then one
@@ -82,6 +82,8 @@ def find_title(root, declared: list[str], body, position: dict) -> tuple[str | N
             continue
         if any(tag_of(child) in BLOCK_TAGS for child in node):
             continue
+        if not 8 <= chars.get(node, 0) <= 600:
+            continue  # too short or too long to be a headline: most of a page's elements
         text = text_of(node)
         if not 8 <= len(text) <= 400 or GENERIC_HEADINGS.match(text):
             continue
