@@ -111,11 +111,13 @@ def main() -> None:
             medians = [statistics.median(times[method][p.name]) for p in group]
             means = [statistics.fmean(times[method][p.name][r] for p in group) for r in range(reps)]
             row += [statistics.median(medians), f"{min(means):.2f}–{max(means):.2f}"]
+        row.append(sum(statistics.median(times["generic"][p.name]) > statistics.median(times["trafilatura"][p.name])
+                       for p in group))
         rows.append(row)
     headers = ["portal", "pages", "chrome lines"]
     for method in METHODS:
         headers += [f"{method} F1 mean", "F1 min", "leaks", "fields exact"]
-    headers += ["generic ms/page", "spread", "trafilatura ms/page", "spread"]
+    headers += ["generic ms/page", "spread", "trafilatura ms/page", "spread", "pages where generic is slower"]
     print(f"generic extraction, layouts off; timing: each method alone, {reps} repetitions, median per page")
     print(table(headers, rows))
     field_rows = [[field] + [f"{sum(scores[m][p.name]['fields'][field] for p in all_pages)}/{len(all_pages)}"
