@@ -259,3 +259,9 @@ def test_unlabelled_teasers_of_other_articles_after_the_text_are_dropped_not_a_r
                       f"<p>Tóm tắt ngắn của bài viết số {n} về hoạt động của ngành.</p></div>" for n in range(4))
     got = generic(page(f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p>{teasers}</div>"))
     assert got["text"] == f"{SENTENCE}\n\n{SENTENCE}"
+
+
+def test_a_header_clock_in_a_time_element_is_not_the_publication_date():
+    html = page(f"<div>12/03/2024 08:15</div><div><p>{SENTENCE}</p><p>{SENTENCE}</p></div>").replace(
+        "<body>", "<body><div>Hôm nay: <time datetime='2024-11-25'>Thứ Hai, 25/11/2024</time></div>")
+    assert generic(html)["published"] == "2024-03-12T08:15:00+07:00"

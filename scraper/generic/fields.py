@@ -297,6 +297,8 @@ def sapo(title_node, body, position: dict, title: str | None) -> str | None:
     for node in list(position)[start + 1:end]:
         if node in ancestors or title_node in node.iterancestors() or tag_of(node) not in BLOCK_TAGS:
             continue
+        if tag_of(node) == "figcaption" or any(tag_of(a) == "figure" for a in node.iterancestors()):
+            continue  # a lead image's caption is not a sapo
         if any(tag_of(c) in BLOCK_TAGS for c in node):
             continue
         text = text_of(node)

@@ -162,8 +162,10 @@ def _from_head_value(value: str | None) -> str | None:
     return parse_date_words(value) if has_date(value) else None
 
 
-def head_published(root, ld: list[dict]) -> str | None:
-    """The machine-readable publication time: microdata, article:published_time, JSON-LD, <time>."""
+def head_published(root, ld: list[dict], window: tuple[int, int], position: dict) -> str | None:
+    """The machine-readable publication time: microdata, article:published_time, JSON-LD, then a
+    <time datetime> of the article itself (from the headline to the body's end: a header clock or a
+    sidebar's list is not the article's date)."""
     candidates = []
     for node in root.xpath("//*[@itemprop='datePublished']"):
         candidates += [node.get("content"), node.get("datetime")]
@@ -171,6 +173,8 @@ def head_published(root, ld: list[dict]) -> str | None:
                         "publishdate", "publish-date", "dc.date.issued", "dcterms.created", "date")]
     candidates += [str(v) for v in ld_values(ld, "datePublished")]
     for node in root.xpath("//time[@datetime]"):
+        if not window[0] <= position.get(node, -1) <= window[1]:
+            continue
         marks = " ".join((node.get("class") or "", node.get("itemprop") or "")).lower()
         if not any(word in marks for word in ("update", "modif")):
             candidates.append(node.get("datetime"))
@@ -210,7 +214,11 @@ def _first_paragraph(body):
 
 def published(root, ld, title_node, body, position) -> str | None:
     """A head time with a clock beats the visible text; a visible time beats a bare head date."""
-    head = head_published(root, ld)
+    last = body
+    for last in body.iter():
+        pass
+    start = position.get(title_node, position.get(body, 0))
+    head = head_published(root, ld, (start, position.get(last, start)), position)
     if head and "T" in head:
         return head
     visible = visible_published(root, title_node, body, position)
