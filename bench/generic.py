@@ -61,10 +61,12 @@ def score(method: str, page: Page, chrome_lines: set[str]) -> dict:
     try:
         got = run(method, page)
     except ExtractionError as error:
-        return {"error": str(error), "f1": 0.0, "fields": {f: False for f in FIELDS}, "leaks": []}
+        return {"error": str(error), "f1": 0.0, "fields": {f: False for f in FIELDS}, "leaks": [],
+                "published_day": False}
     shown = "\n".join(str(got.get(key) or "") for key in ("text", "title", "author"))
     return {"f1": f1(got.get("text"), page.expected["text"]),
             "fields": {field: got.get(field) == page.expected[field] for field in FIELDS},
+            "published_day": (got.get("published") or "")[:10] == (page.expected["published"] or "")[:10],
             "leaks": sorted(line for line in chrome_lines if line in shown)}
 
 
@@ -122,6 +124,8 @@ def main() -> None:
     print(table(headers, rows))
     field_rows = [[field] + [f"{sum(scores[m][p.name]['fields'][field] for p in all_pages)}/{len(all_pages)}"
                              for m in METHODS] for field in FIELDS]
+    field_rows.append(["published (day only)"] + [f"{sum(scores[m][p.name]['published_day'] for p in all_pages)}/"
+                                                   f"{len(all_pages)}" for m in METHODS])
     print("\nfields exact, all pages")
     print(table(["field", *METHODS], field_rows))
     misses = {m: {name: {k: v for k, v in s.items() if k != "fields"} | {

@@ -265,3 +265,18 @@ def test_a_header_clock_in_a_time_element_is_not_the_publication_date():
     html = page(f"<div>12/03/2024 08:15</div><div><p>{SENTENCE}</p><p>{SENTENCE}</p></div>").replace(
         "<body>", "<body><div>Hôm nay: <time datetime='2024-11-25'>Thứ Hai, 25/11/2024</time></div>")
     assert generic(html)["published"] == "2024-03-12T08:15:00+07:00"
+
+
+def test_a_shouting_or_truncated_document_title_still_confirms_the_headline():
+    headline = "Hội nghị tổng kết công tác y tế năm 2023 và triển khai nhiệm vụ năm 2024"
+    body = f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p></div>"
+    shouting = page(body, title=headline).replace(f"<title>{headline} - Sở Y tế</title>",
+                                                  f"<title>{headline.upper()}</title>")
+    truncated = page(body, title=headline).replace(f"<title>{headline} - Sở Y tế</title>",
+                                                   f"<title>{headline[:40]}...</title>")
+    assert generic(shouting)["title"] == generic(truncated)["title"] == headline
+
+
+def test_a_name_alone_on_the_last_line_is_the_byline():
+    got = generic(page(f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p><p><strong>Hoàng Lan</strong></p></div>"))
+    assert (got["author"], got["text"]) == ("Hoàng Lan", f"{SENTENCE}\n\n{SENTENCE}")

@@ -63,12 +63,16 @@ def _title_captions(images: list[dict], copy, base: str) -> None:
 
 
 def _credits(paragraphs: list[str], author: str | None, source: str | None) -> tuple[str | None, str | None]:
-    """Peel a trailing 'Theo X' / '(Nguồn: X)' line the body reader leaves (it has no colon or wrapping)."""
+    """Peel the trailing credits the body reader leaves: a 'Theo X' / '(Nguồn: X)' line (no colon, or
+    wrapped), and a name alone on the last line that the theme's CSS, not the markup, sets apart."""
     if paragraphs and source is None:
         match = THEO_SOURCE.match(paragraphs[-1]) or SOURCE_WRAPPED.match(paragraphs[-1])
         if match and len(paragraphs[-1]) <= 100:
             source = tidy(match["source"])
             paragraphs.pop()
+    if len(paragraphs) > 1 and author is None and len(paragraphs[-1]) <= 50 and fields.looks_like_name(paragraphs[-1]) \
+            and fields.not_an_account(paragraphs[-1]) is not None:
+        author = paragraphs.pop()
     return author, source
 
 
@@ -92,7 +96,7 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
     if in_teaser_series(body) or is_listing(copy):
         raise ExtractionError(f"generic: the page is a listing of articles, not an article: {url}")
     read = read_body(copy, base)
-    paragraphs = [p for p in read.paragraphs if p != title]
+    paragraphs = [p for p in read.paragraphs if p.casefold() != (title or "").casefold()]
     author, source = _credits(paragraphs, read.author, fields.clean_source(read.source))
     text = "\n\n".join(paragraphs)
     if not title or len(text) < MIN_TEXT_CHARS:

@@ -88,8 +88,7 @@ def find_title(root, declared: list[str], body, position: dict, chars: dict) -> 
         if not 8 <= len(text) <= 400 or GENERIC_HEADINGS.match(text):
             continue
         for value in declared:
-            if text == value or (len(text) >= 0.35 * len(value) and (value.startswith(text) or value.endswith(text)
-                                                                       or f" {text} " in f" {value} ")):
+            if _confirms(text, value):
                 at = position.get(node, 0)
                 in_link = tag == "a" or next(node.iterancestors("a"), None) is not None
                 matched.append(((len(text), at < body_at and not in_link, tag in _HEADING_TAGS, -abs(body_at - at)),
@@ -105,6 +104,19 @@ def find_title(root, declared: list[str], body, position: dict, chars: dict) -> 
         return text_of(heading), heading
     parts = sorted(_SEPARATORS.split(declared[0]), key=len, reverse=True)
     return (parts[0] if len(parts[0]) >= 15 else declared[0]), None
+
+
+def _confirms(text: str, declared: str) -> bool:
+    """True when a page element's text is the declared title, or the part of it that is not the site's
+    name, or what a truncated declared title ('… năm 2024 ...') begins; case aside (some <title>s shout)."""
+    text, declared = text.casefold(), declared.casefold()
+    if text == declared:
+        return True
+    if len(text) >= 0.35 * len(declared) and (declared.startswith(text) or declared.endswith(text)
+                                              or f" {text} " in f" {declared} "):
+        return True
+    cut = declared.rstrip(" .…")
+    return cut != declared and len(cut) >= 20 and text.startswith(cut)
 
 
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
