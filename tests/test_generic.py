@@ -280,3 +280,11 @@ def test_a_shouting_or_truncated_document_title_still_confirms_the_headline():
 def test_a_name_alone_on_the_last_line_is_the_byline():
     got = generic(page(f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p><p><strong>Hoàng Lan</strong></p></div>"))
     assert (got["author"], got["text"]) == ("Hoàng Lan", f"{SENTENCE}\n\n{SENTENCE}")
+
+
+def test_dates_numbers_and_single_letters_in_a_data_table_are_data():
+    table = ("<table><tr><td>Ngày</td><td>Thứ</td><td>Mức</td></tr><tr><td>15/4/2024</td><td>Thứ Hai</td>"
+             "<td>A</td></tr><tr><td>22/4/2024</td><td>Thứ Hai</td><td>12</td></tr></table>")
+    got = generic(page(f"<div><p>{SENTENCE}</p>{table}<p>{SENTENCE}</p></div>"))
+    assert got["text"] == (f"{SENTENCE}\n\nNgày | Thứ | Mức\n\n15/4/2024 | Thứ Hai | A\n\n22/4/2024 | Thứ Hai | 12"
+                           f"\n\n{SENTENCE}")

@@ -167,6 +167,9 @@ def _hidden(element) -> bool:
             or element.get("aria-hidden") == "true")
 
 
+TABLE_PARTS = frozenset({"table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"})
+
+
 def _chrome(element, text: str, stats: Stats, title: str | None) -> bool:
     """True for a block inside the body that is not the article's text (see the module docstring)."""
     if _hidden(element):
@@ -174,6 +177,8 @@ def _chrome(element, text: str, stats: Stats, title: str | None) -> bool:
     if not text:
         return False
     links, density = stats.links.get(element, 0), stats.density(element)
+    if tag_of(element) in TABLE_PARTS:  # a data table's row or cell: a date or a number is data here
+        return links > 0 and (density >= 0.6 and (links >= 2 or is_toolbar_text(text)))
     if CHROME_HEADINGS.match(text) and (len(text) <= 40 or density >= 0.5):
         return True
     if links >= 2 and density >= 0.6:

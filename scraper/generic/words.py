@@ -29,15 +29,28 @@ TOOLBAR_WORDS = [
     "về đầu trang", "đầu trang", "lên đầu trang", "bài trước", "bài sau", "bài tiếp theo", "trước", "tiếp",
     "tiếp theo", "sau", "prev(?:ious)?", "next", "back", "top", "copy link", "sao chép liên kết", "rss",
     "bình luận", "phản hồi", "đánh giá", "nghe đọc bài", "nghe bài viết", "tải về", "tải xuống", "download",
-    "bookmark", "zoom", "font", "menu",
+    "bookmark", "zoom", "font", "menu", "gửi bạn bè", "gửi cho bạn bè", "gửi bài viết", "in bài viết",
+    "lưu bài viết", "chia sẻ bài viết", "quay về", "trở lại", "về trang trước", "đóng cửa sổ", "góp ý",
+    "kích thước chữ", "kích cỡ chữ", "mặc định", "bình chọn", "lượt bình chọn", "lượt", "phiếu", "votes?",
+    "đánh giá bài viết", "nghe đọc bài viết", "nghe đọc", "pinterest", "messenger", "whatsapp", "telegram",
+    "[★☆✩✭]+",
 ]
 _TOOLBAR = re.compile(r"(?:(?<![\w+-])(?:" + "|".join(sorted(TOOLBAR_WORDS, key=len, reverse=True))
                       + r")(?![\w+-]))|[\s|·•:;,/\\()\[\]«»<>‹›\-–—_*+=!?.]+", re.IGNORECASE)
 
 
+_RATING = re.compile(r"[★☆✩✭]|đánh giá|bình chọn", re.IGNORECASE)
+_COUNTS = re.compile(r"\d+(?:[.,/]\d+)*")
+
+
 def is_toolbar_text(text: str) -> bool:
-    """True when a short text is made only of toolbar words ('In bài | Gửi email | A- A A+')."""
-    return bool(text) and len(text) <= 160 and not _TOOLBAR.sub("", text)
+    """True when a short text is made only of toolbar words ('In bài | Gửi email | A- A A+'), or of a
+    rating widget's words, stars and counts ('Đánh giá: ★★★★☆ (12)'). A number alone is not a toolbar."""
+    if not text or len(text) > 160:
+        return False
+    if _RATING.search(text):
+        text = _COUNTS.sub("", text)
+    return not _TOOLBAR.sub("", text)
 
 
 # Labels of the article's own metadata lines, dropped from the text once read.
