@@ -288,3 +288,10 @@ def test_dates_numbers_and_single_letters_in_a_data_table_are_data():
     got = generic(page(f"<div><p>{SENTENCE}</p>{table}<p>{SENTENCE}</p></div>"))
     assert got["text"] == (f"{SENTENCE}\n\nNgày | Thứ | Mức\n\n15/4/2024 | Thứ Hai | A\n\n22/4/2024 | Thứ Hai | 12"
                            f"\n\n{SENTENCE}")
+
+
+def test_a_publication_date_printed_after_the_body_is_read_but_a_last_edit_is_not():
+    body = f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p></div><div>Ngày đăng: 12/03/2024 08:15</div>"
+    assert generic(page(body))["published"] == "2024-03-12T08:15:00+07:00"
+    edited = f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p></div><div>Cập nhật lần cuối: 20/03/2024 10:00</div>"
+    assert generic(page(edited))["published"] is None

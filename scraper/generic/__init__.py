@@ -109,7 +109,7 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
         fields.metadata_author(root, ld, scope)
     record = {
         "url": _canonical(root, url, base), "portal": portal, "province": province, "title": title,
-        "published": meta.published(root, ld, title_node, body, position),
+        "published": meta.published(root, ld, title_node, body, position) or fields.labeled_published(lines),
         "category": fields.category(root, ld, title, lines, url, position.get(title_node, position[body])),
         "sapo": fields.sapo(title_node, body, position, title),
         "text": text, "author": author,

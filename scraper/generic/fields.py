@@ -15,11 +15,11 @@ from w3lib.url import safe_url_string
 
 from scraper.body import BLOCK_TAGS
 from scraper.cleaning import SOURCE_LABEL, parse_count, tidy
-from scraper.dates import has_date
+from scraper.dates import has_date, parse_date_words
 from scraper.generic.content import OUTSIDE_TAGS, Stats, is_meta_line, tag_of
 from scraper.generic.meta import ld_values, meta, text_of
 from scraper.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CATEGORY_LABEL, CHROME_HEADINGS, CMS_ACCOUNTS,
-                                   DOCUMENT_LINK, FOOTER_LINE, GENERIC_HEADINGS, GENERIC_LINK_TEXT, HOME_CRUMBS, SOURCE_WRAPPED, THEO_SOURCE, VIEWS,
+                                   DOCUMENT_LINK, FOOTER_LINE, PUBLISHED_LABEL, GENERIC_HEADINGS, GENERIC_LINK_TEXT, HOME_CRUMBS, SOURCE_WRAPPED, THEO_SOURCE, VIEWS,
                                    is_toolbar_text)
 
 _BREADCRUMBS = etree.XPath("//*[contains(translate(@class,'BREADCUMB','breadcumb'),'breadcrumb') or "
@@ -71,6 +71,16 @@ def views(lines: list[tuple]) -> int | None:
             match = VIEWS.match(part)
             if match:
                 return parse_count(match[1])
+    return None
+
+
+def labeled_published(lines: list[tuple]) -> str | None:
+    """A date line labelled as the publication date anywhere in the article ('Ngày đăng: …' at its end)."""
+    for _node, text in _short_lines(lines, 100):
+        if PUBLISHED_LABEL.match(text) and has_date(text):
+            parsed = parse_date_words(text)
+            if parsed:
+                return parsed
     return None
 
 

@@ -107,3 +107,6 @@ FOOTER_LINE = re.compile(r"^\s*(?:cơ quan chủ quản|chịu trách nhiệm(?:
                          r"đơn vị quản lý|địa chỉ|điện thoại|đt|fax|email|e-mail|hotline|copyright|bản quyền|©|"
                          r"ghi rõ nguồn|thiết kế bởi|phát triển bởi|designed by|powered by)\b", re.IGNORECASE)
 CATEGORY_LABEL = re.compile(r"^\s*(?:danh mục|chuyên mục|chuyên trang|mục|category|categories)\s*:\s*", re.IGNORECASE)
+# Labels that name the publication date itself (never the last edit's).
+PUBLISHED_LABEL = re.compile(r"^\s*(?:ngày đăng|đăng ngày|đăng lúc|ngày đưa tin|ngày xuất bản|xuất bản|ngày ban hành|"
+                             r"published|posted(?: on)?)\b\s*:?", re.IGNORECASE)
