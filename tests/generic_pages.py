@@ -4,8 +4,10 @@
 - `chrome()`: the lines of a portal's chrome (on its listings and on ≥ 2 of its articles, in
   none of its expected records), the strings that must never leak into text, title or author;
 - `redesign()`: a page as it would look after a theme change: every class and id renamed, the
-  body wrapped in a new element, a share toolbar at its start and a "Tin liên quan" list of other
-  articles at its end. Title, date and text stay as they were: the record must not change;
+  body wrapped in a new element, a share toolbar at its start and, at its end, a rating widget,
+  "Từ khóa" links, a "Tin liên quan" list of links, "Bài viết liên quan" teasers with thumbnails
+  and summaries, and an "Ý kiến bạn đọc" comment with its form. Title, date and text stay as they
+  were: the record must not change;
 - `f1()`: body token F1.
 """
 from __future__ import annotations
@@ -99,6 +101,17 @@ RELATED = ('<div><h4>Tin liên quan</h4><ul>'
            '<li><a href="/tin-tuc/2">Hội nghị tổng kết công tác y tế cơ sở và triển khai nhiệm vụ mới</a></li>'
            '<li><a href="/tin-tuc/3">Khám sức khỏe miễn phí cho người cao tuổi tại các xã vùng cao</a></li>'
            '</ul></div>')
+TEASERS = ('<div><h3>Bài viết liên quan</h3>' + ''.join(
+    f'<div><a href="/tin/{n}"><img src="/thumb/{n}.jpg"></a><h4><a href="/tin/{n}">Tiêu đề bài viết liên quan số {n} '
+    f'về công tác y tế</a></h4><p>Tóm tắt bài viết số {n}: ngành y tế tỉnh tiếp tục triển khai các hoạt động chăm sóc '
+    f'sức khỏe nhân dân trong năm.</p></div>' for n in range(3)) + '</div>')
+TAGS = '<div>Từ khóa: <a href="/tag/1">y tế</a>, <a href="/tag/2">sức khỏe</a></div>'
+RATING = '<div>Đánh giá bài viết: ★★★★☆ (12 lượt)</div>'
+COMMENTS = ('<div><h3>Ý kiến bạn đọc</h3><div><b>Nguyễn Văn An</b> <span>(10/05/2024)</span><p>Tôi rất đồng tình với '
+            'chủ trương này, mong ngành y tế tiếp tục triển khai rộng rãi tới các xã vùng sâu vùng xa.</p></div>'
+            '<form><textarea></textarea><input type="submit" value="Gửi"></form></div>')
+CHROME_TEXTS = ("Tiêu đề bài viết liên quan số", "Tóm tắt bài viết số", "Từ khóa", "Đánh giá bài viết",
+                "Ý kiến bạn đọc", "Tôi rất đồng tình", "In bài", "Facebook", "Tin liên quan")
 RELATED_TEXTS = ("Tăng cường công tác phòng chống dịch bệnh mùa hè năm nay",
                  "Hội nghị tổng kết công tác y tế cơ sở và triển khai nhiệm vụ mới",
                  "Khám sức khỏe miễn phí cho người cao tuổi tại các xã vùng cao")
@@ -125,11 +138,12 @@ def body_element(doc, first_paragraph: str):
 
 
 def redesign(body: bytes, content_type: str | None, expected_text: str) -> str:
-    """The page re-themed: renamed classes and ids, a new wrapper, a toolbar and related list inside the body."""
+    """The page re-themed: renamed classes and ids, a new wrapper, a toolbar and the chrome above inside the body."""
     doc = lxml.html.document_fromstring(decode_html(body, content_type))
     container = body_element(doc, expected_text.split("\n\n")[0])
     container.insert(0, lxml.html.fragment_fromstring(TOOLBAR))
-    container.append(lxml.html.fragment_fromstring(RELATED))
+    for chrome_block in (RATING, TAGS, RELATED, TEASERS, COMMENTS):
+        container.append(lxml.html.fragment_fromstring(chrome_block))
     wrapper = lxml.html.Element("div")
     container.addprevious(wrapper)
     wrapper.append(container)
