@@ -34,8 +34,9 @@ _PUNCT = re.compile(r"[\s|·•:;,/\\()\[\]\-–—_.]+")
 
 
 def tag_of(element) -> str:
+    """The element's tag ('' for comments); lxml's HTML parser gives tags in lower case already."""
     tag = element.tag
-    return tag.lower() if isinstance(tag, str) else ""
+    return tag if isinstance(tag, str) else ""
 
 
 class Stats:

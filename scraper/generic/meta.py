@@ -75,6 +75,7 @@ def find_title(root, declared: list[str], body, position: dict, chars: dict) -> 
     before the body, else the declared title with its site-name part cut off, is the fallback.
     """
     body_at = position.get(body, len(position))
+    folded_declared = [value.casefold() for value in declared]
     matched = []
     for node in root.iter():
         tag = tag_of(node)
@@ -87,8 +88,9 @@ def find_title(root, declared: list[str], body, position: dict, chars: dict) -> 
         text = text_of(node)
         if not 8 <= len(text) <= 400 or GENERIC_HEADINGS.match(text):
             continue
-        for value in declared:
-            if _confirms(text, value):
+        folded = text.casefold()
+        for value in folded_declared:
+            if _confirms(folded, value):
                 at = position.get(node, 0)
                 in_link = tag == "a" or next(node.iterancestors("a"), None) is not None
                 matched.append(((len(text), at < body_at and not in_link, tag in _HEADING_TAGS, -abs(body_at - at)),
@@ -108,8 +110,8 @@ def find_title(root, declared: list[str], body, position: dict, chars: dict) -> 
 
 def _confirms(text: str, declared: str) -> bool:
     """True when a page element's text is the declared title, or the part of it that is not the site's
-    name, or what a truncated declared title ('… năm 2024 ...') begins; case aside (some <title>s shout)."""
-    text, declared = text.casefold(), declared.casefold()
+    name, or what a truncated declared title ('… năm 2024 ...') begins. Both come casefolded (some
+    <title>s shout)."""
     if text == declared:
         return True
     if len(text) >= 0.35 * len(declared) and (declared.startswith(text) or declared.endswith(text)
