@@ -294,3 +294,13 @@ def test_a_publication_date_printed_after_the_body_is_read_but_a_last_edit_is_no
     assert generic(page(body))["published"] == "2024-03-12T08:15:00+07:00"
     edited = f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p></div><div>Cập nhật lần cuối: 20/03/2024 10:00</div>"
     assert generic(page(edited))["published"] is None
+
+
+def test_an_rdfa_publication_time_and_a_srcset_only_image_are_read():
+    head = '<meta property="og:type" content="article">'
+    body = ("<div><span property='dc:date dc:created' content='2024-05-14T02:30:00+00:00'>14/05/2024</span></div>"
+            f"<div><p>{SENTENCE}</p><p><img srcset='/anh/tiem-chung.jpg 1x, /anh/tiem-chung@2x.jpg 2x'></p>"
+            f"<p>{SENTENCE}</p></div>")
+    got = generic(page(body, head=head))
+    assert got["published"] == "2024-05-14T09:30:00+07:00"
+    assert got["images"] == [{"url": "https://soyte.example.gov.vn/anh/tiem-chung.jpg", "caption": None}]

@@ -261,7 +261,7 @@ def _unlazy(img) -> None:
         if value and not value.startswith("data:"):
             img.set("src", value)
             return
-    srcset = (img.get("data-lazy-srcset") or img.get("data-srcset") or "").strip()
+    srcset = (img.get("data-lazy-srcset") or img.get("data-srcset") or img.get("srcset") or "").strip()
     if srcset:
         img.set("src", srcset.split(",")[0].split()[0])
 

@@ -181,7 +181,9 @@ def head_published(root, ld: list[dict], window: tuple[int, int], position: dict
     <time datetime> of the article itself (from the headline to the body's end: a header clock or a
     sidebar's list is not the article's date)."""
     candidates = []
-    for node in root.xpath("//*[@itemprop='datePublished']"):
+    for node in root.xpath("//*[@itemprop='datePublished' or contains(@property,'datePublished') or "
+                           "contains(@property,'dc:created') or contains(@property,'dc:date') or "
+                           "contains(@property,'dcterms:created')]"):  # microdata and RDFa (Drupal)
         candidates += [node.get("content"), node.get("datetime")]
     candidates += [meta(root, "article:published_time", "og:published_time", "datePublished", "pubdate",
                         "publishdate", "publish-date", "dc.date.issued", "dcterms.created", "date")]

@@ -14,7 +14,7 @@ CHROME_HEADINGS = re.compile(
     r"^\s*(?:tin|bài|bài viết|tin tức|văn bản)\s+(?:liên quan|khác|cùng chuyên mục|cùng loại|mới(?:\s+nhất)?|"
     r"đã đăng|đọc nhiều(?:\s+nhất)?|xem nhiều(?:\s+nhất)?|nổi bật|tiêu điểm)|"
     r"^\s*(?:các|những)\s+(?:tin|bài|bài viết|tin bài)\s+(?:liên quan|khác|đã đưa|đã đăng|mới|cùng chuyên mục)|"
-    r"^\s*(?:xem thêm|đọc thêm|có thể bạn quan tâm|từ khóa|từ khoá|tags?|chia sẻ|bình luận|ý kiến bạn đọc|"
+    r"^\s*(?:xem thêm|đọc thêm|có thể bạn quan tâm|từ khóa|từ khoá|tags?|chia sẻ|chuyên mục|danh mục|bình luận|ý kiến bạn đọc|"
     r"gửi ý kiến|ý kiến|đánh giá|liên kết website|liên kết|thống kê truy cập|related(?: posts| articles)?|"
     r"other news|more news|share)\b",
     re.IGNORECASE,
