@@ -304,3 +304,9 @@ def test_an_rdfa_publication_time_and_a_srcset_only_image_are_read():
     got = generic(page(body, head=head))
     assert got["published"] == "2024-05-14T09:30:00+07:00"
     assert got["images"] == [{"url": "https://soyte.example.gov.vn/anh/tiem-chung.jpg", "caption": None}]
+
+
+def test_a_notices_time_and_place_lines_are_its_text():
+    lines = ["Thời gian: 8 giờ 00 ngày 15/4/2024 (thứ Hai).", "Địa điểm: Phòng tiếp công dân, số 101 Nguyễn Trãi."]
+    got = generic(page(f"<div><p>{SENTENCE}</p><p>{lines[0]}</p><p>{lines[1]}</p><p>{SENTENCE}</p></div>"))
+    assert got["text"] == "\n\n".join([SENTENCE, *lines, SENTENCE])

@@ -53,13 +53,14 @@ def is_toolbar_text(text: str) -> bool:
     return not _TOOLBAR.sub("", text)
 
 
-# Labels of the article's own metadata lines, dropped from the text once read.
+# Labels of the article's own metadata lines, dropped from the text once read. Not "Ngày:" or
+# "Thời gian:": a notice's own lines ("Thời gian: 8 giờ ngày 15/4/2024") are its text.
 META_LABEL = re.compile(
     r"^\s*(?:ngày đăng|đăng ngày|ngày đưa tin|ngày cập nhật|cập nhật(?: lúc| lần cuối| ngày)?|ngày xuất bản|"
-    r"xuất bản|ngày tạo|ngày|thời gian(?: đăng)?|đăng lúc|được đăng|sửa đổi lần cuối|chỉnh sửa lần cuối|"
-    r"published|posted(?: on)?|updated|last updated|modified|date|chuyên mục|danh mục|"
+    r"xuất bản|ngày tạo|thời gian đăng|đăng lúc|được đăng|sửa đổi lần cuối|chỉnh sửa lần cuối|"
+    r"published|posted(?: on)?|updated|last updated|modified|chuyên mục|danh mục|"
     r"lượt xem|số lượt xem|lượt đọc|số lượt đọc|view count|views|hits|"
-    r"viết bởi|đăng bởi|gửi bởi|người đăng|người gửi|bởi|by|tác giả|người viết)\b\s*:?",
+    r"viết bởi|đăng bởi|gửi bởi|người đăng|người gửi|tác giả|người viết)\b\s*:?",
     re.IGNORECASE,
 )
 WEEKDAY = re.compile(r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|chủ\s+nhật|"
@@ -70,7 +71,7 @@ VIEWS = re.compile(r"^\s*(?:số\s+)?(?:lượt\s+xem|lượt\s+đọc|view\s*co
                    r"\s*:?\s*(\d[\d.,\s]*)\s*(?:lượt)?\s*$", re.IGNORECASE)
 
 # Bylines printed with a verb rather than a colon label (Joomla's "Viết bởi X", WordPress's "bởi X").
-BYLINE_VERB = re.compile(r"^\s*(?:viết bởi|đăng bởi|gửi bởi|người đăng|người gửi|written by|posted by|submitted by|by)"
+BYLINE_VERB = re.compile(r"^\s*(?:viết bởi|đăng bởi|gửi bởi|bởi|người đăng|người gửi|written by|posted by|submitted by|by)"
                          r"\s*:?\s*", re.IGNORECASE)
 AUTHOR_LABEL_ANY = re.compile(r"^\s*(?:tác giả|người viết|bài(?:\s+và\s+ảnh)?|bài,?\s*ảnh|tin(?:,?\s*ảnh)?|"
                               r"tin và ảnh|author)\s*:\s*", re.IGNORECASE)
