@@ -310,3 +310,23 @@ def test_a_notices_time_and_place_lines_are_its_text():
     lines = ["Thời gian: 8 giờ 00 ngày 15/4/2024 (thứ Hai).", "Địa điểm: Phòng tiếp công dân, số 101 Nguyễn Trãi."]
     got = generic(page(f"<div><p>{SENTENCE}</p><p>{lines[0]}</p><p>{lines[1]}</p><p>{SENTENCE}</p></div>"))
     assert got["text"] == "\n\n".join([SENTENCE, *lines, SENTENCE])
+
+
+INTRO = ("Sở Y tế tỉnh là cơ quan chuyên môn thuộc Ủy ban nhân dân tỉnh, có chức năng tham mưu, giúp Ủy ban nhân dân "
+         "tỉnh quản lý nhà nước về y tế, bao gồm: y tế dự phòng; khám bệnh, chữa bệnh, phục hồi chức năng; giám định "
+         "y khoa, pháp y, pháp y tâm thần; y dược cổ truyền; trang thiết bị y tế; dược; mỹ phẩm; an toàn thực phẩm.")
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_short_notice_beats_a_longer_sidebar_text_beside_it(side):
+    notice = ["Sở Y tế thông báo lịch tiếp công dân định kỳ của Giám đốc Sở trong tháng 5/2024 vào ngày 15/5/2024.",
+              "Công dân có nhu cầu đề nghị mang theo giấy tờ tùy thân và hồ sơ liên quan đến nội dung kiến nghị, "
+              "phản ánh để được hướng dẫn."]
+    sidebar = f"<div><h3>Giới thiệu chung</h3><p>{INTRO}</p></div>"
+    article = ("<div><h1>Thông báo lịch tiếp công dân tháng 5/2024</h1><div>Ngày đăng: 02/05/2024 08:00</div>"
+               f"<div><p>{notice[0]}</p><p>{notice[1]}</p></div></div>")
+    columns = sidebar + article if side == "left" else article + sidebar
+    html = (f"<html><head><title>Thông báo lịch tiếp công dân tháng 5/2024</title></head><body><div>{columns}</div>"
+            "</body></html>")
+    got = generic(html)
+    assert (got["text"], got["published"]) == ("\n\n".join(notice), "2024-05-02T08:00:00+07:00")

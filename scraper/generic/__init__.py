@@ -86,12 +86,13 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
     if _refusal(root, declared[0] if declared else None):
         raise ExtractionError(f"generic: the page is a login form: {url}")
     stats = Stats(root)
-    body = find_body(root, stats)
     position = {node: index for index, node in enumerate(root.iter())}
+    confirmed = meta.confirmed_headlines(root, declared, stats.chars, position)
+    body = find_body(root, stats, meta.title_anchor(confirmed, position))
     if body is None:
         raise ExtractionError(f"generic: no article here (title {declared[0] if declared else None!r}, "
                               f"0 characters of text): {url}")
-    title, title_node = meta.find_title(root, declared, body, position, stats.chars)
+    title, title_node = meta.find_title(confirmed, declared, root, body, position)
     copy = pruned_copy(body, title)
     if in_teaser_series(body) or is_listing(copy):
         raise ExtractionError(f"generic: the page is a listing of articles, not an article: {url}")

@@ -73,8 +73,13 @@ def _is_leaf_block(element) -> bool:
     return not any(tag_of(child) in BLOCK_TAGS for child in element)
 
 
-def find_body(root: etree._Element, stats: Stats | None = None) -> etree._Element | None:
-    """The element holding the article's running text, or None when the page has none."""
+def find_body(root: etree._Element, stats: Stats | None = None, anchor: int | None = None) -> etree._Element | None:
+    """The element holding the article's running text, or None when the page has none.
+
+    With the headline's position (`anchor`), a block of two or more paragraphs that starts right
+    after the headline beats a denser one elsewhere (a sidebar's "Giới thiệu" text beside a short
+    notice), as long as it scores a third of the best.
+    """
     stats = stats or Stats(root)
     scores: dict = {}
     paragraphs: list = []  # (document position, credit) of every good paragraph
@@ -106,12 +111,36 @@ def find_body(root: etree._Element, stats: Stats | None = None) -> etree._Elemen
                 scores[ancestor] = scores.get(ancestor, 0.0) + credit * share
                 share /= 2
             ancestor = ancestor.getparent()
-    best, best_score = None, 0.0
+    best, best_score, ranked = None, 0.0, []
     for element in order:  # document order: on a tie the deeper element (seen later) wins
         score = scores.get(element, 0.0) * (1 - stats.density(element))
+        if score > 0:
+            ranked.append((score, element))
         if score >= best_score and score > 0:
             best, best_score = element, score
+    if best is not None and anchor is not None:
+        best = _after_headline(best, best_score, ranked, paragraphs, at, anchor)
     return _with_split_parts(best, paragraphs, at, stats) if best is not None else None
+
+
+def _after_headline(best, best_score: float, ranked: list, paragraphs: list, at: dict, anchor: int):
+    """Of the best block and the blocks apart from it, the one whose paragraphs start soonest after
+    the headline (see find_body)."""
+    def first_after(element) -> tuple[int, int]:
+        start, end = at[element], _end(element, at)
+        inside = [index for index, _credit in paragraphs if start <= index <= end and index > anchor]
+        return (inside[0] if inside else -1), len(inside)
+
+    first, count = first_after(best)
+    chosen = (first if first >= 0 else len(at), -best_score, best)
+    related = {best, *best.iterancestors()}
+    for score, element in ranked:
+        if element in related or score < best_score / 3 or best in element.iterancestors():
+            continue  # only a block apart from the best one (not its wrapper, not a part of it)
+        start, many = first_after(element)
+        if start >= 0 and many >= 2 and (start, -score) < chosen[:2]:
+            chosen = (start, -score, element)
+    return chosen[2]
 
 
 def _end(element, at: dict) -> int:
@@ -341,15 +370,10 @@ def is_listing(copy) -> bool:
     teasers (headline and a short summary) are dropped from it instead.
     """
     blocks = _headline_blocks(copy)
-    if len(blocks) < MAX_HEADLINE_LINKS:
+    if len(blocks) < MIN_TEASERS:
         return False
-    before, first = 0, blocks[0]
-    for node in copy.iter():
-        if node is first:
-            break
-        if isinstance(node.tag, str) and node not in first.iterancestors():
-            before += len((node.text or "").strip()) + len((node.tail or "").strip())
-    if before < MIN_TEXT_BEFORE_TEASERS:
+    if _text_before(copy, blocks[0]) < MIN_TEXT_BEFORE_TEASERS and (
+            len(blocks) >= MAX_HEADLINE_LINKS or _repeated_items(copy)):
         return True
     for block in blocks:
         item = block.getparent()
@@ -361,6 +385,28 @@ def is_listing(copy) -> bool:
 
 MAX_HEADLINE_LINKS = 3
 MIN_TEXT_BEFORE_TEASERS = 300
+
+
+def _text_before(root, first) -> int:
+    before = 0
+    for node in root.iter():
+        if node is first:
+            break
+        if isinstance(node.tag, str) and node not in first.iterancestors():
+            before += len((node.text or "").strip()) + len((node.tail or "").strip())
+    return before
+
+
+def _repeated_items(root) -> bool:
+    """Two or more like children (same tag and class), each with a headline link: a listing's items."""
+    for node in root.iter():
+        groups: dict = {}
+        for child in node:
+            if isinstance(child.tag, str) and _headline_blocks(child):
+                groups.setdefault((child.tag, child.get("class")), []).append(child)
+        if any(len(group) >= MIN_TEASERS for group in groups.values()):
+            return True
+    return False
 
 
 def in_teaser_series(body) -> bool:

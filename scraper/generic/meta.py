@@ -66,17 +66,10 @@ def declared_titles(root, ld: list[dict]) -> list[str]:
     return [tidy(value) for value in values if value and tidy(value)]
 
 
-def find_title(root, declared: list[str], body, position: dict, chars: dict) -> tuple[str | None, object]:
-    """The headline and its element: the page element whose text the declared title confirms.
-
-    Any element qualifies (a heading, a table cell, a span), the longest match first, then one
-    before the body and outside links, then a heading, then the nearest to the body. Without that
-    confirmation a logo's alt text or a sidebar heading could become the title; the nearest heading
-    before the body, else the declared title with its site-name part cut off, is the fallback.
-    """
-    body_at = position.get(body, len(position))
+def confirmed_headlines(root, declared: list[str], chars: dict, position: dict) -> list[tuple]:
+    """(node, text, in a link) of every page element whose text the declared title confirms."""
     folded_declared = [value.casefold() for value in declared]
-    matched = []
+    found = []
     for node in root.iter():
         tag = tag_of(node)
         if not tag or tag in ("html", "head", "title", "body", "script", "style") or len(node) > 4:
@@ -89,13 +82,33 @@ def find_title(root, declared: list[str], body, position: dict, chars: dict) -> 
         if not 8 <= len(text) <= 400 or GENERIC_HEADINGS.match(text):
             continue
         folded = text.casefold()
-        for value in folded_declared:
-            if _confirms(folded, value):
-                at = position.get(node, 0)
-                in_link = tag == "a" or next(node.iterancestors("a"), None) is not None
-                matched.append(((len(text), at < body_at and not in_link, tag in _HEADING_TAGS, -abs(body_at - at)),
-                                node, text))
-                break
+        if any(_confirms(folded, value) for value in folded_declared):
+            found.append((node, text, tag == "a" or next(node.iterancestors("a"), None) is not None))
+    return found
+
+
+def title_anchor(confirmed: list[tuple], position: dict) -> int | None:
+    """Where the headline stands before the body is known: the longest confirmed element outside
+    links, a heading first, the first in the page among equals. The body is looked for after it."""
+    candidates = [(len(text), tag_of(node) in _HEADING_TAGS, -position.get(node, 0), node)
+                  for node, text, in_link in confirmed if not in_link]
+    return position.get(max(candidates, key=lambda c: c[:3])[3]) if candidates else None
+
+
+def find_title(confirmed: list[tuple], declared: list[str], root, body, position: dict) -> tuple[str | None, object]:
+    """The headline and its element: the page element whose text the declared title confirms.
+
+    Any element qualifies (a heading, a table cell, a span), the longest match first, then one
+    before the body and outside links, then a heading, then the nearest to the body. Without that
+    confirmation a logo's alt text or a sidebar heading could become the title; the nearest heading
+    before the body, else the declared title with its site-name part cut off, is the fallback.
+    """
+    body_at = position.get(body, len(position))
+    matched = []
+    for node, text, in_link in confirmed:
+        at = position.get(node, 0)
+        matched.append(((len(text), at < body_at and not in_link, tag_of(node) in _HEADING_TAGS, -abs(body_at - at)),
+                        node, text))
     if matched:
         _key, node, text = max(matched, key=lambda m: m[0])
         return text, node
