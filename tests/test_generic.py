@@ -330,3 +330,10 @@ def test_a_short_notice_beats_a_longer_sidebar_text_beside_it(side):
             "</body></html>")
     got = generic(html)
     assert (got["text"], got["published"]) == ("\n\n".join(notice), "2024-05-02T08:00:00+07:00")
+
+
+def test_control_characters_in_a_damaged_page_do_not_break_extraction():
+    page_ = PAGES["hatinh-1"]
+    damaged = page_.body.replace("Sáng 16/3".encode(), "Sáng\x0b 16/3\x01".encode())
+    got = generic_record(damaged, page_.url, page_.portal, page_.province, page_.content_type)
+    assert got["text"] == page_.expected["text"]

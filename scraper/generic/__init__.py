@@ -15,12 +15,13 @@ with ExtractionError, so that no junk becomes an article.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 from w3lib.url import safe_url_string, url_query_cleaner
 
 from scraper.body import read_body
-from scraper.cleaning import tidy
+from scraper.cleaning import decode_html, tidy
 from scraper.generic import fields, meta
 from scraper.generic.content import Stats, find_body, in_teaser_series, is_listing, pruned_copy
 from scraper.generic.words import AUTHOR_LABEL_ANY, LOGIN_WORDS, THEO_SOURCE, SOURCE_WRAPPED
@@ -28,6 +29,7 @@ from scraper.pages import RECORD_KEYS, ExtractionError, as_selector
 
 __all__ = ["generic_record"]
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # lxml refuses them in text it is given back
 MIN_TEXT_CHARS = 200  # shorter than any news article we have seen; longer than any notice page
 
 
@@ -79,7 +81,8 @@ def _credits(paragraphs: list[str], author: str | None, source: str | None) -> t
 def generic_record(html: str | bytes, url: str, portal: str, province: str,
                    content_type: str | None = None) -> dict:
     """A record in the shape of LAYOUTS.md from any article page, or ExtractionError."""
-    root = as_selector(html, content_type).root
+    text = decode_html(html, content_type) if isinstance(html, bytes) else html
+    root = as_selector(_CONTROL.sub("", text)).root
     base = _base(root, url)
     ld = meta.json_ld(root)
     declared = meta.declared_titles(root, ld)
