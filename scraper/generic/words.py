@@ -67,7 +67,8 @@ WEEKDAY = re.compile(r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|ch�
                      r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s*,?", re.IGNORECASE)
 
 # View counters of the article (never the site's visitor counter, 'Số lượt truy cập').
-VIEWS = re.compile(r"^\s*(?:số\s+)?(?:lượt\s+xem|lượt\s+đọc|view\s*count|views?|hits|lượt\s+truy\s+cập\s+bài\s+viết)"
+VIEWS = re.compile(r"^\s*(?:số\s+)?(?:lượt\s+xem|lượt\s+đọc|lần\s+xem|đã\s+xem|view\s*count|views?|hits|"
+                   r"lượt\s+truy\s+cập\s+bài\s+viết)"
                    r"\s*:?\s*(\d[\d.,\s]*)\s*(?:lượt)?\s*$", re.IGNORECASE)
 
 # Bylines printed with a verb rather than a colon label (Joomla's "Viết bởi X", WordPress's "bởi X").
@@ -99,7 +100,8 @@ LOGIN_WORDS = re.compile(r"đăng nhập|login|log in|sign in|xác thực", re.I
 
 # Links to documents: the article's attachments.
 DOCUMENT_LINK = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|zip|rar|7z)(?:$|[/?#&;])|"
-                           r"linkclick\.aspx\?fileticket=|[?&]mod=ajperes|/download/|/attachments?/", re.IGNORECASE)
+                           r"linkclick\.aspx\?fileticket=|[?&]mod=ajperes|/download/|/attachments?/|"
+                           r"download\.(?:aspx|php|ashx|jsp)\?|[?&](?:fileid|file_id|attachmentid)=", re.IGNORECASE)
 GENERIC_LINK_TEXT = re.compile(r"^\s*(?:tải về(?: tập tin)?|tải xuống|download|xem|xem tại đây|tại đây|"
                                r"chi tiết|file đính kèm|tệp đính kèm)\s*:?\s*$", re.IGNORECASE)
 
