@@ -337,3 +337,9 @@ def test_control_characters_in_a_damaged_page_do_not_break_extraction():
     damaged = page_.body.replace("Sáng 16/3".encode(), "Sáng\x0b 16/3\x01".encode())
     got = generic_record(damaged, page_.url, page_.portal, page_.province, page_.content_type)
     assert got["text"] == page_.expected["text"]
+
+
+def test_a_sites_name_after_a_short_body_is_not_a_byline():
+    html = page(f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p></div>").replace(
+        "<div><p>Cơ quan chủ quản", "<div><p>CỔNG THÔNG TIN ĐIỆN TỬ SỞ Y TẾ TỈNH</p><p>Cơ quan chủ quản")
+    assert generic(html)["author"] is None

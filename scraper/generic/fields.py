@@ -142,8 +142,13 @@ def marked_author(scope) -> str | None:
 def looks_like_name(text: str) -> bool:
     """A printed byline: a few capitalised words, maybe with a unit ('Minh Hà – TTKSBT'), no digits."""
     words = text.split()
+    if text.isupper() and len(words) > 3 or _SITE_WORDS.search(text):
+        return False  # a site's name in capitals ('CỔNG THÔNG TIN ĐIỆN TỬ SỞ Y TẾ …'), not a person
     return (1 < len(words) <= 9 and len(text) <= 70 and not re.search(r"\d", text)
             and all(word in ("–", "-", "/", "&", ",") or word.lstrip("(")[:1].isupper() for word in words))
+
+
+_SITE_WORDS = re.compile(r"cổng thông tin|trang thông tin|website|cổng ttđt|bản quyền", re.IGNORECASE)
 
 
 def trailing_byline(body, position: dict) -> str | None:
