@@ -4,14 +4,16 @@ A portal that changes its theme breaks its layout's selectors, and a new provinc
 yet; until someone writes one, the archive keeps what this extractor makes of the page, flagged
 `generic`. It follows how Vietnamese government CMSs (Liferay, DotNetNuke, SharePoint, WordPress,
 Joomla, WebSphere, classic ASP tables …) lay out an article, never one portal's class names:
-- the body is the element holding the most running text (scraper.generic.content), read by the
-  same body reader as every layout (scraper.body: paragraphs, tables, captions, credits);
+- the body is the element holding the most running text after the headline
+  (scraper.generic.content), read by the same body reader as every layout (scraper.body:
+  paragraphs, tables, captions, credits);
 - chrome inside it is dropped by what it is: "Tin liên quan" over a list of links, toolbars,
   date and view-count lines; running text is never dropped for a word it contains;
-- metadata comes from microdata, JSON-LD and OpenGraph first, then from the visible page read
-  with the field's words (scraper.generic.fields).
-A page that does not look like an article — a login form, a notice, an empty shell — is refused
-with ExtractionError, so that no junk becomes an article.
+- title and date come from microdata, JSON-LD and OpenGraph first, then from the page
+  (scraper.generic.meta); the other fields from the visible page read with the field's words
+  (scraper.generic.fields). The words themselves are data (scraper.generic.words).
+A page that does not look like an article — a login form, a notice, an empty shell, a listing of
+other articles — is refused with ExtractionError, so that no junk becomes an article.
 """
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ AUTHOR_LABEL_ANY = re.compile(r"^\s*(?:tác giả|người viết|bài(?:\s+và\
 # Accounts of the CMS, printed where a byline would be: not an author.
 CMS_ACCOUNTS = frozenset({
     "quản trị viên", "quản trị", "quản trị hệ thống", "admin", "administrator", "super user", "superuser",
-    "webmaster", "host", "biên tập viên", "ban biên tập", "editor", "system", "root", "user", "guest",
+    "webmaster", "host", "biên tập viên", "ban biên tập", "editor", "system", "root", "user", "guest", "test test",
 })
 
 # "Theo X" as the whole last line of a body credits a source (with no colon): short, no sentence.
