@@ -343,3 +343,9 @@ def test_a_sites_name_after_a_short_body_is_not_a_byline():
     html = page(f"<div><p>{SENTENCE}</p><p>{SENTENCE}</p></div>").replace(
         "<div><p>Cơ quan chủ quản", "<div><p>CỔNG THÔNG TIN ĐIỆN TỬ SỞ Y TẾ TỈNH</p><p>Cơ quan chủ quản")
     assert generic(html)["author"] is None
+
+
+def test_paragraphs_each_wrapped_in_a_row_and_a_column_are_read_together():
+    paragraphs = [SENTENCE[:90], SENTENCE[:100], SENTENCE + " " + SENTENCE]  # the longest last
+    rows = "".join(f"<div class='row'><div class='col'><p>{p}</p></div></div>" for p in paragraphs)
+    assert generic(page(f"<div>{rows}</div>"))["text"] == "\n\n".join(paragraphs)

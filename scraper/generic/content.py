@@ -109,7 +109,8 @@ def find_body(root: etree._Element, stats: Stats | None = None, anchor: int | No
         while ancestor is not None and share >= 0.25:
             if tag_of(ancestor) not in ("tbody", "tr", "ul", "ol", "span", "font", "b", "strong", "i", "em"):
                 scores[ancestor] = scores.get(ancestor, 0.0) + credit * share
-                share /= 2
+                if len(ancestor) > 1:  # a wrapper around one element (Bootstrap's row > col) passes it all on
+                    share /= 2
             ancestor = ancestor.getparent()
     best, best_score, ranked = None, 0.0, []
     for element in order:  # document order: on a tie the deeper element (seen later) wins
