@@ -13,8 +13,7 @@ import pytest
 
 from scraper.dates import parse_date_words
 from scraper.generic import generic_record
-from scraper.generic.content import is_meta_line
-from scraper.generic.words import is_toolbar_text
+from scraper.generic.words import is_meta_line, is_toolbar_text
 from scraper.pages import RECORD_KEYS, ExtractionError
 from scraper.registry import DEMO_PORTALS
 from tests.generic_pages import CHROME_TEXTS, RELATED_TEXTS, chrome, f1, pages, redesign

@@ -24,8 +24,10 @@ from w3lib.url import safe_url_string, url_query_cleaner
 
 from scraper.body import read_body
 from scraper.cleaning import decode_html, tidy
-from scraper.generic import fields, meta
-from scraper.generic.content import Stats, find_body, in_teaser_series, is_listing, pruned_copy
+from scraper.generic import category, fields, meta
+from scraper.generic.content import Stats, find_body
+from scraper.generic.listing import in_teaser_series, is_listing
+from scraper.generic.prune import pruned_copy
 from scraper.generic.words import AUTHOR_LABEL_ANY, LOGIN_WORDS, THEO_SOURCE, SOURCE_WRAPPED
 from scraper.pages import RECORD_KEYS, ExtractionError, as_selector
 
@@ -116,7 +118,7 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
     record = {
         "url": _canonical(root, url, base), "portal": portal, "province": province, "title": title,
         "published": meta.published(root, ld, title_node, body, position) or fields.labeled_published(lines),
-        "category": fields.category(root, ld, title, lines, url, position.get(title_node, position[body])),
+        "category": category.category(root, ld, title, lines, url, position.get(title_node, position[body])),
         "sapo": fields.sapo(title_node, body, position, title),
         "text": text, "author": author,
         "source": source or fields.labeled_source(lines),

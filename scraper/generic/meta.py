@@ -13,8 +13,8 @@ import re
 from scraper.body import BLOCK_TAGS
 from scraper.cleaning import tidy
 from scraper.dates import has_date, iso_from_head, parse_date_words
-from scraper.generic.content import is_meta_line, tag_of
-from scraper.generic.words import CHROME_HEADINGS, GENERIC_HEADINGS, is_toolbar_text
+from scraper.generic.content import tag_of
+from scraper.generic.words import CHROME_HEADINGS, GENERIC_HEADINGS, is_meta_line, is_toolbar_text
 
 _SEPARATORS = re.compile(r"\s+(?:[|–—:>\-]|::|»|›)\s+")
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from scraper.dates import has_date
+
 # Headings of blocks that sit beside or inside an article but are not part of it. Such a heading
 # marks chrome only when the block it heads is mostly links (or empty once the heading is gone).
 CHROME_HEADINGS = re.compile(
@@ -113,3 +115,28 @@ CATEGORY_LABEL = re.compile(r"^\s*(?:danh mục|chuyên mục|chuyên trang|mụ
 # Labels that name the publication date itself (never the last edit's).
 PUBLISHED_LABEL = re.compile(r"^\s*(?:ngày đăng|đăng ngày|đăng lúc|ngày đưa tin|ngày xuất bản|xuất bản|ngày ban hành|"
                              r"published|posted(?: on)?)\b\s*:?", re.IGNORECASE)
+
+
+_CLOCK = re.compile(r"(?<!\d)\d{1,2}\s*[:hH]\s*\d{2}(?:\s*:\s*\d{2})?\s*(?:SA|CH|AM|PM|GMT\s*[+-]?\s*\d*)?", re.I)
+_DATEISH = re.compile(r"(?<!\d)\d{1,4}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?(?!\d)|(?<!\d)\d{1,2}\s+tháng\s+"
+                      r"\d{1,2}\s*,?\s+(?:năm\s+)?\d{4}|\b(?:lúc|ngày|giờ|năm)\b", re.I)
+_PUNCT = re.compile(r"[\s|·•:;,/\\()\[\]\-–—_.]+")
+
+
+def is_meta_line(text: str) -> bool:
+    """A line that only states the article's date, views, category or poster ('Ngày đăng: … | Lượt xem: 12')."""
+    if not text or len(text) > 160:
+        return False
+    parts = [part for part in re.split(r"\s[|·•]\s|\s{2,}|\|", text) if part.strip()]
+    return bool(parts) and all(_meta_part(part.strip()) for part in parts)
+
+
+def _meta_part(part: str) -> bool:
+    if VIEWS.match(part):
+        return True
+    if META_LABEL.match(part) and len(part) <= 60:
+        return True
+    if has_date(part) or _CLOCK.search(part):
+        rest = _DATEISH.sub(" ", _CLOCK.sub(" ", WEEKDAY.sub(" ", META_LABEL.sub(" ", part))))
+        return len(_PUNCT.sub("", rest)) <= 3
+    return False
