@@ -27,7 +27,7 @@ _BREADCRUMBS = etree.XPath("//*[contains(translate(@class,'BREADCUMB','breadcumb
 def category(root, ld, title: str | None, lines: list[tuple], url: str, title_at: int) -> str | None:
     """The section: a labelled 'Danh mục:' line of the article, the breadcrumb's last crumb that is
     not the headline, the page's metadata, else the link to the section whose path the URL extends."""
-    labelled = [(node, text) for node, text in ((n, t) for n, t in lines if len(t) <= 80)
+    labelled = [(node, text) for node, text in lines if len(text) <= 80
                 if CATEGORY_LABEL.match(text) and CATEGORY_LABEL.sub("", text, count=1)]
     for node, text in labelled:  # the innermost element: its parent may hold "Từ khóa: …" too
         if not any(node in other.iterancestors() for other, _ in labelled):

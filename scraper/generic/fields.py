@@ -21,6 +21,7 @@ from scraper.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CHROME_HEADING
                                    DOCUMENT_LINK, FOOTER_LINE, GENERIC_HEADINGS, GENERIC_LINK_TEXT,
                                    PUBLISHED_LABEL, SOURCE_WRAPPED, THEO_SOURCE, VIEWS, is_meta_line, is_toolbar_text)
 
+
 def article_scope(title_node, body):
     """The smallest element holding both the headline and the body."""
     if title_node is None:
