@@ -1,6 +1,6 @@
 """The record's other fields: sapo, byline, source, views, attachments.
 
-Read from what every portal family prints, with the field's words ("Danh mục:", "Lượt xem",
+Read from what every portal family prints, with the field's words ("Lượt xem", "Ngày đăng",
 "Viết bởi", "Tác giả:", "Nguồn tin:", "Theo …") at the places an article puts them: between
 the headline and the body, or at the body's end; then from microdata and JSON-LD.
 """
