@@ -61,12 +61,12 @@ def _is_leaf_block(element) -> bool:
     return not any(tag_of(child) in BLOCK_TAGS for child in element)
 
 
-def find_body(root: etree._Element, stats: Stats | None = None, anchor: int | None = None) -> etree._Element | None:
+def find_body(root: etree._Element, stats: Stats | None = None, anchor=None) -> etree._Element | None:
     """The element holding the article's running text, or None when the page has none.
 
-    With the headline's position (`anchor`), a block of two or more paragraphs that starts right
-    after the headline beats a denser one elsewhere (a sidebar's "Giới thiệu" text beside a short
-    notice), as long as it scores a third of the best.
+    With the headline's element (`anchor`), a block of two or more paragraphs that starts right
+    after the headline and sits closer to it in the page's tree beats a denser one elsewhere (a
+    sidebar's "Giới thiệu" text beside a short notice), as long as it scores a third of the best.
     """
     stats = stats or Stats(root)
     scores: dict = {}
@@ -107,27 +107,36 @@ def find_body(root: etree._Element, stats: Stats | None = None, anchor: int | No
             ranked.append((score, element))
         if score >= best_score and score > 0:
             best, best_score = element, score
-    if best is not None and anchor is not None:
+    if best is not None and anchor is not None and anchor in at:
         best = _after_headline(best, best_score, ranked, paragraphs, at, anchor)
     return _with_split_parts(best, paragraphs, at, stats) if best is not None else None
 
 
-def _after_headline(best, best_score: float, ranked: list, paragraphs: list, at: dict, anchor: int):
-    """Of the best block and the blocks apart from it, the one whose paragraphs start soonest after
-    the headline (see find_body)."""
+def _after_headline(best, best_score: float, ranked: list, paragraphs: list, at: dict, anchor):
+    """Of the best block and the blocks apart from it that share a deeper ancestor with the headline,
+    the one whose paragraphs start soonest after the headline (see find_body)."""
+    anchor_at, around = at[anchor], {anchor, *anchor.iterancestors()}
+
     def first_after(element) -> tuple[int, int]:
         start, end = at[element], _end(element, at)
-        inside = [index for index, _credit in paragraphs if start <= index <= end and index > anchor]
+        inside = [index for index, _credit in paragraphs if start <= index <= end and index > anchor_at]
         return (inside[0] if inside else -1), len(inside)
 
-    first, count = first_after(best)
+    def kinship(element) -> int:
+        """Depth of the nearest ancestor the element shares with the headline."""
+        node = element
+        while node is not None and node not in around:
+            node = node.getparent()
+        return sum(1 for _ in node.iterancestors()) if node is not None else -1
+
+    first, _count = first_after(best)
     chosen = (first if first >= 0 else len(at), -best_score, best)
-    related = {best, *best.iterancestors()}
+    related, closest = {best, *best.iterancestors()}, kinship(best)
     for score, element in ranked:
         if element in related or score < best_score / 3 or best in element.iterancestors():
             continue  # only a block apart from the best one (not its wrapper, not a part of it)
         start, many = first_after(element)
-        if start >= 0 and many >= 2 and (start, -score) < chosen[:2]:
+        if start >= 0 and many >= 2 and (start, -score) < chosen[:2] and kinship(element) > closest:
             chosen = (start, -score, element)
     return chosen[2]
 

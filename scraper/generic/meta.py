@@ -87,12 +87,12 @@ def confirmed_headlines(root, declared: list[str], chars: dict, position: dict) 
     return found
 
 
-def title_anchor(confirmed: list[tuple], position: dict) -> int | None:
-    """Where the headline stands before the body is known: the longest confirmed element outside
-    links, a heading first, the first in the page among equals. The body is looked for after it."""
+def title_anchor(confirmed: list[tuple], position: dict):
+    """The headline's element before the body is known: the longest confirmed element outside links,
+    a heading first, the first in the page among equals. The body is looked for after it."""
     candidates = [(len(text), tag_of(node) in _HEADING_TAGS, -position.get(node, 0), node)
                   for node, text, in_link in confirmed if not in_link]
-    return position.get(max(candidates, key=lambda c: c[:3])[3]) if candidates else None
+    return max(candidates, key=lambda c: c[:3])[3] if candidates else None
 
 
 def find_title(confirmed: list[tuple], declared: list[str], root, body, position: dict) -> tuple[str | None, object]:
