@@ -97,3 +97,46 @@ def parse_vietnamese_datetime(text: str | None) -> str | None:
         logger.warning("impossible time in %r", text)
         return day_value.isoformat()
     return datetime.combine(day_value, moment, VIETNAM).isoformat(timespec="seconds")
+
+
+# 12-hour clocks: Vietnamese SharePoint prints "8:05 SA" (sáng, a.m.) and "2:15 CH" (chiều, p.m.).
+_TWELVE_HOUR = re.compile(r"(?<!\d)(\d{1,2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2}))?\s*(SA|CH|AM|PM|A\.M\.|P\.M\.)(?!\w)",
+                          re.IGNORECASE)
+# Month words: "20 Tháng 6 2022", "ngày 12 tháng 3 năm 2024".
+_MONTH_WORDS = re.compile(r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})\s*,?\s+(?:năm\s+)?(\d{4})(?!\d)", re.IGNORECASE)
+_ANY_DATE = re.compile(r"(?<!\d)\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{4}(?!\d)|(?<!\d)\d{1,2}\s+tháng\s+\d{1,2}"
+                       r"\s*,?\s+(?:năm\s+)?\d{4}(?!\d)|(?<!\d)\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?", re.IGNORECASE)
+
+
+def to_24_hour(text: str) -> str:
+    """'8:05 SA' -> '08:05', '2:15 CH' -> '14:15', '02:57:13 PM' -> '14:57:13'; other text unchanged."""
+    def convert(match: re.Match[str]) -> str:
+        hour, minute, second, marker = int(match[1]), match[2], match[3], match[4].upper().replace(".", "")
+        if hour > 12:
+            return match[0]
+        if marker in ("SA", "AM"):
+            hour = 0 if hour == 12 else hour
+        elif hour != 12:
+            hour += 12
+        return f"{hour:02d}:{minute}" + (f":{second}" if second else "")
+    return _TWELVE_HOUR.sub(convert, text)
+
+
+def has_date(text: str | None) -> bool:
+    """True when the text holds a full day-first date, a 'ngày … tháng … năm' date or an ISO date."""
+    return bool(text and _ANY_DATE.search(text))
+
+
+def parse_date_words(text: str | None) -> str | None:
+    """`parse_vietnamese_datetime`, also reading 12-hour times and month words.
+
+    'Thứ hai, 20 Tháng 6 2022 09:14' gives '2022-06-20T09:14:00+07:00'; '03/07/2024 8:05 SA' gives
+    '2024-07-03T08:05:00+07:00'; an ISO timestamp ('2024-01-19T10:42') is read as Vietnam time.
+    """
+    if not text:
+        return None
+    text = _MONTH_WORDS.sub(lambda m: f"{m[1]}/{m[2]}/{m[3]}", to_24_hour(text))
+    iso = re.search(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)([+-]\d{2}:?\d{2}|Z)?)?", text)
+    if iso and not _DATE.search(text):
+        return iso_from_head(iso[0].replace(" ", "T")) if iso[2] else parse_vietnamese_datetime(iso[1])
+    return parse_vietnamese_datetime(text)
