@@ -21,20 +21,26 @@ def portal_or_usage_error(key: str) -> Portal:
 
 def portals_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=STATUSES, help="only the portals with this status")
+    parser.add_argument("--json", action="store_true", help="JSON lines even in a terminal (the default when piped)")
 
 
-@command("portals", "List the registry's portals (active, planned, retired) as JSON lines.",
+PORTAL_COLUMNS = {"key": "portal", "province": "province", "status": "status", "host": "host", "spider": "spider",
+                  "successor": "successor", "retired_on": "retired"}
+
+
+@command("portals", "List the registry's portals (active, planned, retired): a table, or JSON lines when piped.",
          "soyte portals --status planned", portals_arguments, uses_archive=False)
 def cmd_portals(args: argparse.Namespace) -> int:
     try:
         portals = load_portals()
     except RegistryError as error:
         raise UsageError(str(error)) from None
-    for portal in portals.values():
-        if args.status in (None, portal.status):
-            emit({"key": portal.key, "province": portal.province, "host": portal.host, "status": portal.status,
-                  "spider": portal.spider or None, "successor": portal.successor, "retired_on": portal.retired_on,
-                  "notes": portal.notes})
+    from scraper.display import show_rows
+
+    show_rows([{"key": portal.key, "province": portal.province, "host": portal.host, "status": portal.status,
+                "spider": portal.spider or None, "successor": portal.successor, "retired_on": portal.retired_on,
+                "notes": portal.notes}
+               for portal in portals.values() if args.status in (None, portal.status)], PORTAL_COLUMNS, args.json)
     return EXIT_OK
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from scraper.generic import generic_record
 from scraper.pages import ArticlePage, ExtractionError, TruncatedPage, looks_truncated
@@ -79,13 +79,22 @@ def extractor_name(portal: Portal) -> tuple[str, str]:
     return module.ArticlePage.layout, spider.extractor()
 
 
-def reextract(archive: "Archive") -> dict[str, int]:
+def advancing(items: list, advance: Callable[[int], None] | None) -> Iterator:
+    """The items, calling advance(1) once each is done with."""
+    for item in items:
+        yield item
+        if advance:
+            advance(1)
+
+
+def reextract(archive: "Archive", advance: Callable[[int], None] | None = None) -> dict[str, int]:
     """Re-run extraction over the newest stored capture of every article page; no network needed.
 
     Returns how many articles came out new, updated, unchanged, and how many pages failed.
+    `advance(1)` is called after each page (a progress bar).
     """
     counts = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
-    for page_id, page_url in archive.latest_article_pages():
+    for page_id, page_url in advancing(archive.latest_article_pages(), advance):
         _url, body, content_type = archive.page_body(page_id)
         try:
             portal = resolve_portal(page_url)

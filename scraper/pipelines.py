@@ -19,6 +19,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from archive.store import Archive
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
+from scraper.logs import failure_message
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class ArchivePipeline:
             else:
                 logger.warning("%s: 304 for %s, which is not archived under that URL", item.portal, item.url)
         elif isinstance(item, FailureItem):
-            logger.warning("%s: %s: %s: %s", item.portal, item.kind, item.url, item.reason)
+            logger.warning("%s", failure_message(item.portal, item.kind, item.url, item.reason, item.status))
             self.count(item.portal, "extraction_failures" if item.kind == "extraction" else "fetch_failures")
             self.archive.record_failure(self.run_id, item.url, item.portal, item.kind, item.reason,
                                         self.page_ids.pop(item.url, None), item.status)

@@ -1,0 +1,215 @@
+"""What a person sees: a live display in a terminal (a real pseudo-terminal), lines and JSON when piped,
+Scrapy's own log in a file beside the archive."""
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from scraper.logs import failure_message
+from scraper.replay import ReplayServer
+from tests.conftest import ROOT, query, soyte
+
+ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+SCRAPY_STARTUP = ("Scrapy 2.", "Enabled extensions", "Overridden settings")
+SUMMARY = "crawl run 1 completed: 17 new, 0 updated, 0 unchanged articles; 0 errors; 31 requests"
+# portal: (listing pages, article links, new articles) of a first crawl of the bundled portals
+FIRST_CRAWL = {"angiang": (2, 4, 4), "bacninh": (3, 5, 5), "hagiang": (2, 4, 4), "hatinh": (3, 8, 4)}
+BACNINH_ARTICLE = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/"
+                   "trien-khai-tiem-vac-xin-phong-covid-19-cho-cong-nhan-cac-khu-cong-nghiep")
+
+
+def in_terminal(*args: str, timeout: float = 180) -> tuple[int, str]:
+    """Run `soyte` with stdin, stdout and stderr on a pseudo-terminal; its exit status and all it drew."""
+    master, slave = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "140", "LINES": "40", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen([sys.executable, "-m", "scraper.cli", *args], stdin=slave, stdout=slave,
+                               stderr=slave, cwd=ROOT, env=env, close_fds=True)
+    os.close(slave)
+    drawn, deadline = b"", time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: every end of the terminal is closed
+                    break
+                if not chunk:
+                    break
+                drawn += chunk
+        else:
+            process.kill()
+            pytest.fail(f"soyte {' '.join(args)} did not finish in {timeout} s:\n{drawn.decode()[-2000:]}")
+    finally:
+        os.close(master)
+    return process.wait(timeout=30), drawn.decode("utf-8", "replace")
+
+
+def lines_of(drawn: str) -> list[str]:
+    """The text as it reads on the screen: escape codes removed, one entry per line (a redraw is a new line)."""
+    text = ESCAPE.sub("", drawn).replace("\r\n", "\n")
+    return [part.strip() for line in text.split("\n") for part in line.split("\r") if part.strip()]
+
+
+def test_a_crawl_in_a_terminal_draws_each_portal_and_ends_with_the_summary(archive_path, replay_server):
+    status, drawn = in_terminal("crawl", "--db", str(archive_path), "--replay", replay_server.url)
+    assert status == 0, drawn[-3000:]
+    assert "\x1b[" in drawn  # drawn by rich, live
+    lines = lines_of(drawn)
+    for portal, (listing, links, new) in FIRST_CRAWL.items():
+        finished = [line for line in lines if line.startswith(f"{portal} finished:")]
+        assert len(finished) == 1, portal
+        assert finished[0].startswith(f"{portal} finished: {listing} listing pages, {links} article links, "
+                                      f"{new} new, 0 updated, 0 unchanged articles, 0 failed; ")
+        final_row = [line for line in lines if line.startswith(portal) and " · done " in line]
+        assert final_row and f"{listing} listing pages · {links} links · {new} new 0 updated 0 unchanged 0 failed" \
+            in final_row[-1]
+    assert lines[-1] == SUMMARY
+    assert not any(marker in line for line in lines for marker in SCRAPY_STARTUP)
+    assert '"articles_new"' not in drawn  # the summary, not the run's JSON, in a terminal
+    log = Path(f"{archive_path}.log").read_text(encoding="utf-8")
+    assert all(marker in log for marker in SCRAPY_STARTUP)
+    assert "Crawled (200) <GET https://soyte.bacninh.gov.vn/tin-tuc-su-kien>" in log
+    rows = query(archive_path, "SELECT portal, listing_pages, article_links, articles_new FROM portal_runs")
+    assert {row["portal"]: (row["listing_pages"], row["article_links"], row["articles_new"]) for row in rows} \
+        == FIRST_CRAWL
+
+
+def test_verbose_shows_scrapys_log_in_the_terminal_and_log_chooses_the_file(tmp_path, replay_server):
+    db, log = tmp_path / "archive.db", tmp_path / "crawl.log"
+    status, drawn = in_terminal("crawl", "hatinh", "--db", str(db), "--replay", replay_server.url, "-v",
+                                "--log", str(log))
+    assert status == 0, drawn[-3000:]
+    lines = lines_of(drawn)
+    assert all(any(marker in line for line in lines) for marker in SCRAPY_STARTUP)
+    assert lines[-1] == "crawl run 1 completed: 4 new, 0 updated, 0 unchanged articles; 0 errors; 8 requests"
+    assert "Enabled extensions" in log.read_text(encoding="utf-8")
+    assert not Path(f"{db}.log").exists()
+
+
+def test_a_piped_crawl_prints_progress_lines_and_the_summary_without_escape_codes(archive_path):
+    with ReplayServer(delay=0.3) as slow:
+        result = soyte("crawl", "bacninh", "hatinh", "--db", str(archive_path), "--replay", slow.url,
+                       "--progress-every", "0.3s")
+    assert "\x1b[" not in result.stderr and "\x1b[" not in result.stdout
+    for portal in ("bacninh", "hatinh"):
+        progress = [line for line in result.stderr.splitlines() if f" progress {portal}: " in line]
+        assert progress, portal
+        assert re.search(r" progress \w+: \d+ listing pages \(\d+ to go\), \d+ article links \(\d+ to fetch\), "
+                         r"[\d.]+ requests/s, \d+ new, 0 updated, 0 unchanged articles, 0 errors$", progress[-1])
+    assert result.stderr.splitlines()[-1] == ("crawl run 1 completed: 9 new, 0 updated, 0 unchanged articles; "
+                                              "0 errors; 17 requests")
+    assert not any(marker in result.stderr for marker in SCRAPY_STARTUP)
+    assert all(marker in Path(f"{archive_path}.log").read_text(encoding="utf-8") for marker in SCRAPY_STARTUP)
+    run = json.loads(result.stdout)
+    assert (run["status"], run["articles_new"]) == ("completed", 9)
+
+
+def test_progress_every_n_pages_gives_a_line_per_n_pages_of_each_portal(archive_path, replay_server):
+    result = soyte("crawl", "bacninh", "hatinh", "--db", str(archive_path), "--replay", replay_server.url,
+                   "--progress-every", "2p")
+    fetched = {portal: query(archive_path, "SELECT count(*) AS n FROM pages WHERE kind IN ('listing', 'article') "
+                             "AND url LIKE ?", (f"https://soyte.{portal}.gov.vn/%",))[0]["n"]
+               for portal in ("bacninh", "hatinh")}
+    lines = {portal: [line for line in result.stderr.splitlines() if f" progress {portal}: " in line]
+             for portal in ("bacninh", "hatinh")}
+    # bacninh: 3 listing pages + 5 articles; hatinh: 3 listing pages + 4 articles
+    assert {portal: len(found) for portal, found in lines.items()} == {"bacninh": 4, "hatinh": 3}
+    assert fetched == {"bacninh": 8, "hatinh": 7}
+
+
+def test_a_failed_page_is_one_line_for_a_person_on_the_terminal(archive_path, replay_server):
+    replay_server.remove_page(BACNINH_ARTICLE)
+    result = soyte("crawl", "bacninh", "--db", str(archive_path), "--replay", replay_server.url)
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
+    assert [line.split(" ", 2)[2] for line in warnings] == [
+        f"WARNING bacninh: article {BACNINH_ARTICLE} could not be fetched (HTTP 404); recorded in failures; "
+        "not fetched again"]
+    status, drawn = in_terminal("crawl", "bacninh", "--db", str(archive_path.with_name("second.db")),
+                                "--replay", replay_server.url)
+    assert status == 0
+    assert sum(f"WARNING bacninh: article {BACNINH_ARTICLE} could not be fetched (HTTP 404)" in line
+               for line in lines_of(drawn)) == 1
+
+
+def test_failure_messages_say_what_the_archive_did():
+    url = "https://soyte.hatinh.gov.vn/tin/1"
+    assert failure_message("hatinh", "article-fetch", url, "TimeoutError: took too long") == (
+        f"hatinh: article {url} could not be fetched (TimeoutError: took too long); recorded in failures; "
+        "the next run tries it again")
+    assert failure_message("hatinh", "extraction", url, "no title", 200) == (
+        f"hatinh: article {url} could not be extracted (no title); raw page kept for soyte reextract, "
+        "recorded in failures")
+    assert failure_message("hatinh", "not-html", url, "not an HTML page: application/pdf", 200) == (
+        f"hatinh: {url} is not an HTML page: application/pdf; raw bytes kept, no article stored")
+    assert failure_message("hatinh", "listing", url, "listing container not found", 200) == (
+        f"hatinh: listing page {url}: listing container not found; recorded in failures "
+        "(the layout may have changed)")
+
+
+def test_a_bad_progress_interval_is_a_usage_error(archive_path):
+    result = soyte("crawl", "hatinh", "--db", str(archive_path), "--progress-every", "often", check=False)
+    assert (result.returncode, result.stderr.splitlines()) == (
+        2, ["soyte crawl: --progress-every takes seconds (30, 30s) or pages (100p), not 'often'"])
+
+
+@pytest.fixture
+def two_runs(archive_path, replay_server) -> Path:
+    soyte("crawl", "hatinh", "--db", str(archive_path), "--replay", replay_server.url)
+    soyte("crawl", "angiang", "--db", str(archive_path), "--replay", replay_server.url)
+    return archive_path
+
+
+def test_runs_piped_are_json_lines_and_in_a_terminal_a_table(two_runs):
+    piped = [json.loads(line) for line in soyte("runs", "--db", str(two_runs)).stdout.splitlines()]
+    assert [(run["id"], run["portals"], run["articles_new"], run["status"]) for run in piped] == [
+        (2, "angiang", 4, "completed"), (1, "hatinh", 4, "completed")]
+    status, drawn = in_terminal("runs", "--db", str(two_runs))
+    lines = lines_of(drawn)
+    assert status == 0
+    assert lines[0].split() == ["run", "started", "status", "portals", "requests", "new", "updated", "unchanged",
+                                "generic", "errors", "warnings"]
+    assert [line.split() for line in lines[1:]] == [
+        [str(run["id"]), *run["started_at"][:19].split("T"), "completed", run["portals"], str(run["requests"]),
+         "4", "0", "0", "0", "0", "0"] for run in piped]
+    status, drawn = in_terminal("runs", "--db", str(two_runs), "--json")
+    assert [json.loads(line) for line in lines_of(drawn)] == piped
+
+
+def test_portals_in_a_terminal_are_a_table(tmp_path):
+    piped = [json.loads(line) for line in soyte("portals", "--status", "active").stdout.splitlines()]
+    status, drawn = in_terminal("portals", "--status", "active")
+    lines = lines_of(drawn)
+    assert status == 0 and "\x1b[" in drawn
+    assert lines[0].split() == ["portal", "province", "status", "host", "spider", "successor", "retired"]
+    assert [line.split()[0] for line in lines[1:]] == [portal["key"] for portal in piped]
+    assert any(line.startswith("bacninh") and "Bắc Ninh" in line and "soyte.bacninh.gov.vn" in line
+               for line in lines)
+
+
+def test_reextract_draws_a_progress_bar_in_a_terminal(archive_path, replay_server):
+    soyte("crawl", "--db", str(archive_path), "--replay", replay_server.url)
+    status, drawn = in_terminal("reextract", "--db", str(archive_path))
+    lines = lines_of(drawn)
+    assert status == 0
+    assert any(line.startswith("re-extracting") and "17/17 pages" in line for line in lines)
+    assert lines[-1] == "re-extracted: 0 new, 0 updated, 17 unchanged, 0 failed"
+    piped = soyte("reextract", "--db", str(archive_path))
+    assert "\x1b[" not in piped.stderr and piped.stderr == "re-extracted: 0 new, 0 updated, 17 unchanged, 0 failed\n"
+
+
+def test_demo_passes_the_terminal_to_its_crawl(tmp_path):
+    status, drawn = in_terminal("demo", "--db", str(tmp_path / "demo.db"), "--no-serve")
+    lines = lines_of(drawn)
+    assert status == 0
+    assert sorted(line.split(" finished: ")[0] for line in lines if " finished: " in line) == sorted(FIRST_CRAWL)
+    assert "17 articles stored in" in drawn and "Scrapy 2." not in drawn
