@@ -18,11 +18,11 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
 from rich.text import Text
 
@@ -119,14 +119,16 @@ def crawl_display(args: argparse.Namespace, settings: dict) -> Iterator[None]:
     _live = display
     if display:
         display.start()
+    crawled = False
     try:
         yield
+        crawled = True
     finally:
         _live = None
         if display:
             display.stop()
         log.close()
-        if log.problem:
+        if log.problem and crawled:  # when the crawl could not even start, its own message says why
             write_stderr(log.problem, logging.WARNING)
 
 

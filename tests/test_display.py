@@ -27,10 +27,10 @@ BACNINH_ARTICLE = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publish
                    "trien-khai-tiem-vac-xin-phong-covid-19-cho-cong-nhan-cac-khu-cong-nghiep")
 
 
-def in_terminal(*args: str, timeout: float = 180) -> tuple[int, str]:
+def in_terminal(*args: str, timeout: float = 180, term: str = "xterm-256color") -> tuple[int, str]:
     """Run `soyte` with stdin, stdout and stderr on a pseudo-terminal; its exit status and all it drew."""
     master, slave = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "140", "LINES": "40", "TERM": "xterm-256color"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "140", "LINES": "40", "TERM": term}
     env.pop("NO_COLOR", None)
     process = subprocess.Popen([sys.executable, "-m", "scraper.cli", *args], stdin=slave, stdout=slave,
                                stderr=slave, cwd=ROOT, env=env, close_fds=True)
@@ -82,6 +82,16 @@ def test_a_crawl_in_a_terminal_draws_each_portal_and_ends_with_the_summary(archi
     rows = query(archive_path, "SELECT portal, listing_pages, article_links, articles_new FROM portal_runs")
     assert {row["portal"]: (row["listing_pages"], row["article_links"], row["articles_new"]) for row in rows} \
         == FIRST_CRAWL
+
+
+def test_a_dumb_terminal_gets_plain_lines(archive_path, replay_server):
+    status, drawn = in_terminal("crawl", "hatinh", "--db", str(archive_path), "--replay", replay_server.url,
+                                term="dumb")
+    assert status == 0 and "\x1b" not in drawn
+    assert [line.split(" ", 2)[2] for line in drawn.splitlines()[:-1]] == [
+        "hatinh: 3 listing pages (0 unchanged), 4 new, 0 updated, 0 unchanged articles, 0 extraction and 0 fetch "
+        "failures"]
+    assert drawn.splitlines()[-1] == "crawl run 1 completed: 4 new, 0 updated, 0 unchanged articles; 0 errors; 8 requests"
 
 
 def test_verbose_shows_scrapys_log_in_the_terminal_and_log_chooses_the_file(tmp_path, replay_server):
@@ -213,3 +223,12 @@ def test_demo_passes_the_terminal_to_its_crawl(tmp_path):
     assert status == 0
     assert sorted(line.split(" finished: ")[0] for line in lines if " finished: " in line) == sorted(FIRST_CRAWL)
     assert "17 articles stored in" in drawn and "Scrapy 2." not in drawn
+
+
+def test_a_log_file_that_cannot_be_written_does_not_stop_the_crawl(tmp_path, replay_server):
+    db, log = tmp_path / "archive.db", tmp_path / "missing" / "crawl.log"
+    result = soyte("crawl", "hatinh", "--db", str(db), "--replay", replay_server.url, "--log", str(log))
+    assert result.stderr.splitlines()[-2:] == [
+        f"the log {log} could not be written (No such file or directory); Scrapy's lines were not kept",
+        "crawl run 1 completed: 4 new, 0 updated, 0 unchanged articles; 0 errors; 8 requests"]
+    assert json.loads(result.stdout)["articles_new"] == 4
