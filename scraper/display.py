@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
+from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TaskID, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 from rich.text import Text
 
@@ -138,12 +138,12 @@ def progress_bar(total: int | None, label: str, unit: str = "pages") -> Iterator
 
     In a terminal, a bar with the count, the time spent and the time left; otherwise a line on
     stderr every 30 seconds (`label: 120 of 480 pages`), nothing for a short loop. `total` may be
-    None when unknown; advance by any amount (bytes of a WARC, say, with unit="bytes").
+    None when unknown; advance by any amount (bytes of a WARC, say, with unit="bytes": shown as MB).
     """
     console = stderr_console()
     if console.is_interactive:
-        columns = [TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
-                   TimeElapsedColumn(), TimeRemainingColumn()]
+        count = [DownloadColumn()] if unit == "bytes" else [MofNCompleteColumn(), TextColumn(unit)]
+        columns = [TextColumn(f"[bold]{label}"), BarColumn(), *count, TimeElapsedColumn(), TimeRemainingColumn()]
         with Progress(*columns, console=console) as progress:
             task = progress.add_task(label, total=total)
             yield lambda n=1: progress.advance(task, n)

@@ -232,3 +232,14 @@ def test_a_log_file_that_cannot_be_written_does_not_stop_the_crawl(tmp_path, rep
         f"the log {log} could not be written (No such file or directory); Scrapy's lines were not kept",
         "crawl run 1 completed: 4 new, 0 updated, 0 unchanged articles; 0 errors; 8 requests"]
     assert json.loads(result.stdout)["articles_new"] == 4
+
+
+def test_progress_bar_without_a_terminal_writes_a_plain_line_now_and_then(monkeypatch, capsys):
+    from scraper import display
+
+    monkeypatch.setattr(display, "LINE_INTERVAL", 0)  # a line at every step instead of every 30 s
+    with display.progress_bar(3, "importing", "records") as advance:
+        for _ in range(3):
+            advance(1)
+    assert capsys.readouterr().err.splitlines() == [
+        "importing: 1 of 3 records", "importing: 2 of 3 records", "importing: 3 of 3 records"]
