@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from rich.console import Console
-from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TaskID, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.live import Live
+from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
+from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
@@ -46,42 +48,51 @@ def stderr_console() -> Console:
 
 
 class LiveDisplay:
-    """One row per portal: a bar of pages done against pages known, the counts, the rate, what is left."""
+    """A table, one row per portal: a bar of pages done against pages known, the counts, the rate, what is left.
+
+    Rows are redrawn by rich's Live four times a second from the latest snapshot of each portal,
+    which scraper.progress hands over from Scrapy's reactor.
+    """
+
+    HEADINGS = ("portal", "", "listing pages", "article links", "new", "updated", "unchanged", "failed", "req/s",
+                "left", "time")
 
     def __init__(self, console: Console):
         self.console = console
-        self.progress = Progress(TextColumn("[bold]{task.fields[key]:<9}"), BarColumn(bar_width=16),
-                                 TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
-                                 console=console, refresh_per_second=4)
-        self.tasks: dict[str, TaskID] = {}
+        self.rows: dict[str, "PortalProgress"] = {}
+        self.live = Live(console=console, refresh_per_second=4, get_renderable=self.table)
 
     def start(self) -> None:
-        self.progress.start()
+        self.live.start()
 
     def stop(self) -> None:
-        self.progress.stop()
+        self.live.stop()
 
     def write(self, line: str, level: int) -> None:
-        """A log line, printed above the live rows."""
+        """A log line, printed above the table."""
         self.console.print(Text(line, style=LEVEL_STYLES.get(level, "")), soft_wrap=True)
 
     def update(self, portal: "PortalProgress") -> None:
-        total = portal.done + portal.left if not portal.finished else portal.done
-        if portal.key not in self.tasks:
-            self.tasks[portal.key] = self.progress.add_task(portal.key, total=None, key=portal.key, detail="")
-        self.progress.update(self.tasks[portal.key], total=total or None, completed=portal.done,
-                             detail=self.detail(portal))
+        self.rows[portal.key] = portal
 
     def finish(self, portal: "PortalProgress") -> None:
         self.update(portal)
         self.write(portal.finished_line(), logging.INFO)
 
-    @staticmethod
-    def detail(p: "PortalProgress") -> str:
-        seen = f" (+{p.listing_left} to go)" if p.listing_left and not p.finished else ""
-        left = "done" if p.finished else (f"{p.left} left" if p.left else "…")
-        return (f"{p.listing_pages} listing pages{seen} · {p.article_links} links · {p.new} new "
-                f"{p.updated} updated {p.unchanged} unchanged {p.failed} failed · {p.rate:.1f} req/s · {left}")
+    def table(self) -> Table:
+        table = Table(*self.HEADINGS, box=None, header_style="bold", pad_edge=False)
+        for column in table.columns[2:]:
+            column.justify = "right"
+        for p in list(self.rows.values()):
+            known = p.done + (0 if p.finished else p.left)
+            listing = f"{p.listing_pages} of {p.listing_pages + p.listing_left}" if p.listing_left and not p.finished \
+                else str(p.listing_pages)
+            minutes, seconds = divmod(int(p.seconds), 60)
+            table.add_row(Text(p.key, style="bold"), ProgressBar(total=known or None, completed=p.done, width=12),
+                          listing, str(p.article_links), str(p.new), str(p.updated), str(p.unchanged),
+                          Text(str(p.failed), style="red" if p.failed else ""), f"{p.rate:.1f}",
+                          "done" if p.finished else str(p.left), f"{minutes}:{seconds:02d}")
+        return table
 
 
 def progress_settings(every: str | None) -> dict:

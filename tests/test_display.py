@@ -70,9 +70,10 @@ def test_a_crawl_in_a_terminal_draws_each_portal_and_ends_with_the_summary(archi
         assert len(finished) == 1, portal
         assert finished[0].startswith(f"{portal} finished: {listing} listing pages, {links} article links, "
                                       f"{new} new, 0 updated, 0 unchanged articles, 0 failed; ")
-        final_row = [line for line in lines if line.startswith(portal) and " · done " in line]
-        assert final_row and f"{listing} listing pages · {links} links · {new} new 0 updated 0 unchanged 0 failed" \
-            in final_row[-1]
+        final_row = [line.split() for line in lines if line.startswith(portal) and " done " in line]
+        assert final_row[-1][2:8] + final_row[-1][9:10] == [str(listing), str(links), str(new), "0", "0", "0", "done"]
+    assert "portal listing pages article links new updated unchanged failed req/s left time".split() in [
+        line.split() for line in lines]
     assert lines[-1] == SUMMARY
     assert not any(marker in line for line in lines for marker in SCRAPY_STARTUP)
     assert '"articles_new"' not in drawn  # the summary, not the run's JSON, in a terminal
