@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Callable
@@ -20,6 +21,7 @@ from scrapy.settings import default_settings
 LOG_MAX_BYTES = 10 * 1024 * 1024  # about 0.9 KB a request: the demo portals' 31 requests log 27 KB
 LOG_BACKUPS = 3                   # archive.db.log.1 … .3: the last few runs, never the whole disk
 OWN_LOGGERS = ("scraper", "spiders", "archive")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # every terminal line starts with it: a cron log is read by date
 
 # Scrapy logs every scraped item, with the article's whole text, at DEBUG: the archive holds it already.
 SCRAPED_MESSAGE = "Scraped from"
@@ -64,7 +66,6 @@ class TerminalHandler(logging.Handler):
         super().__init__(logging.DEBUG if verbosity > 1 else logging.INFO)
         self.write, self.verbosity, self.quiet = write, verbosity, quiet
         self.log_path, self.spider_names = log_path, spider_names
-        self.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
         self.verbose_format = logging.Formatter(default_settings.LOG_FORMAT, default_settings.LOG_DATEFORMAT)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -78,18 +79,11 @@ class TerminalHandler(logging.Handler):
         if self.verbosity:
             return self.verbose_format.format(record)
         message = record.getMessage()
-        first = message.splitlines()[0] if message else ""
+        line = message.splitlines()[0] if message else ""
         if (record.exc_info or "\n" in message) and self.log_path:
-            first += f" (details in {self.log_path})"
-        shown = logging.LogRecord(record.name, record.levelno, record.pathname, record.lineno,
-                                  first, None, None)
-        shown.created = record.created
-        text = super().format(shown)
-        if record.levelno >= logging.WARNING:
-            date, _, rest = text.partition(" ")
-            time, _, rest = rest.partition(" ")
-            text = f"{date} {time} {record.levelname} {rest}"
-        return text
+            line += f" (details in {self.log_path})"
+        level = f"{record.levelname} " if record.levelno >= logging.WARNING else ""
+        return f"{time.strftime(TIME_FORMAT, time.localtime(record.created))} {level}{line}"
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -127,7 +121,8 @@ class CrawlLog:
         except OSError as error:  # a read-only directory: the crawl says so itself, and goes on
             self.open_error = error.strerror or str(error)
         root = logging.getLogger()
-        root.setLevel(logging.NOTSET)
+        self.root_level = root.level
+        root.setLevel(logging.NOTSET)  # as Scrapy's own handler would: each handler chooses its level
         for handler in (self.file, terminal):
             if handler:
                 root.addHandler(handler)
@@ -144,6 +139,7 @@ class CrawlLog:
             if handler:
                 root.removeHandler(handler)
                 handler.close()
+        root.setLevel(self.root_level)
 
 
 def failure_message(portal: str, kind: str, url: str, reason: str, status: int | None = None) -> str:

@@ -244,3 +244,29 @@ def test_progress_bar_without_a_terminal_writes_a_plain_line_now_and_then(monkey
             advance(1)
     assert capsys.readouterr().err.splitlines() == [
         "importing: 1 of 3 records", "importing: 2 of 3 records", "importing: 3 of 3 records"]
+
+
+def test_a_traceback_is_one_line_on_the_terminal_and_whole_in_the_log_file(tmp_path):
+    import logging
+
+    from scraper.logs import CrawlLog, TerminalHandler
+
+    shown: list[str] = []
+    log = CrawlLog(tmp_path / "archive.db.log",
+                   TerminalHandler(lambda line, level: shown.append(line), log_path=tmp_path / "archive.db.log"))
+    try:
+        try:
+            {}["title"]
+        except KeyError:
+            logging.getLogger("scrapy.core.scraper").error("Spider error processing <GET https://a.vn/1>",
+                                                           exc_info=True)
+        logging.getLogger("scrapy.core.engine").info("Spider opened")
+        logging.getLogger("scraper.progress").info("progress hatinh: 1 listing pages")
+    finally:
+        log.close()
+    assert [line.split(" ", 2)[2] for line in shown] == [
+        f"ERROR Spider error processing <GET https://a.vn/1> (details in {tmp_path / 'archive.db.log'})",
+        "progress hatinh: 1 listing pages"]
+    written = (tmp_path / "archive.db.log").read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in written and "KeyError: 'title'" in written
+    assert "[scrapy.core.engine] INFO: Spider opened" in written
