@@ -91,8 +91,14 @@ class LiveDisplay:
             table.add_row(Text(p.key, style="bold"), ProgressBar(total=known or None, completed=p.done, width=12),
                           listing, str(p.article_links), str(p.new), str(p.updated), str(p.unchanged),
                           Text(str(p.failed), style="red" if p.failed else ""), f"{p.rate:.1f}",
-                          "done" if p.finished else str(p.left), f"{minutes}:{seconds:02d}")
+                          self.left(p), f"{minutes}:{seconds:02d}")
         return table
+
+    @staticmethod
+    def left(p: "PortalProgress") -> str | Text:
+        if not p.finished:
+            return str(p.left)
+        return "done" if p.reason == "finished" else Text("stopped", style="yellow")
 
 
 def progress_settings(every: str | None) -> dict:

@@ -26,6 +26,9 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # every terminal line starts with it: a cron 
 # Scrapy logs every scraped item, with the article's whole text, at DEBUG: the archive holds it already.
 SCRAPED_MESSAGE = "Scraped from"
 
+# Scrapy's INFO lines a person at the terminal needs: Ctrl-C was heard, and what it does.
+SHOWN_SCRAPY_LINES = ("Received %(signame)s",)
+
 # Settings a crawl gets so that Scrapy leaves the root logger to these handlers.
 CRAWL_LOG_SETTINGS = {"LOG_INSTALL_ROOT_HANDLER": False}
 
@@ -72,6 +75,8 @@ class TerminalHandler(logging.Handler):
         if self.verbosity:
             return True
         if record.levelno >= logging.WARNING:
+            return True
+        if str(record.msg).startswith(SHOWN_SCRAPY_LINES):
             return True
         return not self.quiet and is_own(record, self.spider_names)
 

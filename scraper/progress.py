@@ -48,6 +48,7 @@ class PortalProgress:
     rate: float = 0.0         # requests per second, lately
     seconds: float = 0.0      # since the portal's spider opened
     finished: bool = False
+    reason: str = "finished"  # why its spider closed: finished, shutdown (Ctrl-C), archive_error …
 
     @property
     def done(self) -> int:
@@ -65,7 +66,8 @@ class PortalProgress:
                 f"{self.unchanged} unchanged articles, {self.failed} errors")
 
     def finished_line(self) -> str:
-        return (f"{self.key} finished: {self.listing_pages} listing pages, {self.article_links} article links, "
+        ended = "finished" if self.reason == "finished" else f"stopped ({self.reason})"
+        return (f"{self.key} {ended}: {self.listing_pages} listing pages, {self.article_links} article links, "
                 f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged articles, "
                 f"{self.failed} failed; {self.requests} requests in {self.seconds:.1f} s")
 
@@ -133,7 +135,7 @@ class ProgressLog:
         if isinstance(item, FailureItem):  # a fetch that failed for good is not left to do
             self.pending[item.portal].pop(item.url, None)
 
-    def snapshot(self, portal: str, finished: bool = False) -> PortalProgress:
+    def snapshot(self, portal: str, finished: bool = False, reason: str = "finished") -> PortalProgress:
         stats = self.crawler.stats
         value = lambda what: stats.get_value(f"soyte/{portal}/{what}", 0)  # noqa: E731
         kinds = Counter(self.pending[portal].values())
@@ -148,7 +150,7 @@ class ProgressLog:
             portal, value("listing_pages") + value("listing_not_modified"), kinds["listing"],
             value("article_links"), kinds["article"], value("articles_new"), value("articles_updated"),
             value("articles_unchanged"), value("extraction_failures") + value("fetch_failures"),
-            self.requests[portal], rate, now - self.started, finished)
+            self.requests[portal], rate, now - self.started, finished, reason)
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.monotonic()
@@ -167,9 +169,9 @@ class ProgressLog:
         for portal in self.portal_keys(spider):
             logger.info("%s", self.snapshot(portal).line())
 
-    def spider_closed(self, spider: Spider) -> None:
+    def spider_closed(self, spider: Spider, reason: str = "finished") -> None:
         if self.loop and self.loop.running:
             self.loop.stop()
         if self.display is not None:
             for portal in self.portal_keys(spider):
-                self.display.finish(self.snapshot(portal, finished=True))
+                self.display.finish(self.snapshot(portal, finished=True, reason=reason))

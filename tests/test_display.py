@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -27,8 +28,12 @@ BACNINH_ARTICLE = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publish
                    "trien-khai-tiem-vac-xin-phong-covid-19-cho-cong-nhan-cac-khu-cong-nghiep")
 
 
-def in_terminal(*args: str, timeout: float = 180, term: str = "xterm-256color") -> tuple[int, str]:
-    """Run `soyte` with stdin, stdout and stderr on a pseudo-terminal; its exit status and all it drew."""
+def in_terminal(*args: str, timeout: float = 180, term: str = "xterm-256color",
+                interrupt_at: str | None = None) -> tuple[int, str]:
+    """Run `soyte` with stdin, stdout and stderr on a pseudo-terminal; its exit status and all it drew.
+
+    With `interrupt_at`, Ctrl-C (SIGINT) is sent once the screen shows that text.
+    """
     master, slave = pty.openpty()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "140", "LINES": "40", "TERM": term}
     env.pop("NO_COLOR", None)
@@ -46,6 +51,9 @@ def in_terminal(*args: str, timeout: float = 180, term: str = "xterm-256color") 
                 if not chunk:
                     break
                 drawn += chunk
+                if interrupt_at and interrupt_at in ESCAPE.sub("", drawn.decode("utf-8", "replace")):
+                    process.send_signal(signal.SIGINT)
+                    interrupt_at = None
         else:
             process.kill()
             pytest.fail(f"soyte {' '.join(args)} did not finish in {timeout} s:\n{drawn.decode()[-2000:]}")
@@ -93,6 +101,17 @@ def test_a_dumb_terminal_gets_plain_lines(archive_path, replay_server):
         "hatinh: 3 listing pages (0 unchanged), 4 new, 0 updated, 0 unchanged articles, 0 extraction and 0 fetch "
         "failures"]
     assert drawn.splitlines()[-1] == "crawl run 1 completed: 4 new, 0 updated, 0 unchanged articles; 0 errors; 8 requests"
+
+
+def test_ctrl_c_is_heard_and_the_display_says_which_portals_stopped(archive_path):
+    with ReplayServer(delay=1.0) as slow:
+        _status, drawn = in_terminal("crawl", "--db", str(archive_path), "--replay", slow.url,
+                                     interrupt_at="hatinh ")
+    lines = lines_of(drawn)
+    assert sum("Received SIGINT, shutting down gracefully" in line for line in lines) == 1
+    assert sorted(line.split(" stopped (shutdown): ")[0] for line in lines if " stopped (shutdown): " in line) \
+        == sorted(FIRST_CRAWL)
+    assert drawn.rindex("\x1b[?25h") > drawn.rindex("\x1b[?25l")  # the cursor is given back
 
 
 def test_verbose_shows_scrapys_log_in_the_terminal_and_log_chooses_the_file(tmp_path, replay_server):
