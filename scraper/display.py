@@ -193,8 +193,8 @@ def show_rows(rows: list[dict], columns: dict[str, str], as_json: bool = False,
         return
     table = Table(*columns.values(), box=None, header_style="bold")
     for row in rows:
-        table.add_row(*("" if row.get(key) is None else shown(key, row[key]) if shown else str(row[key])
-                        for key in columns))
+        table.add_row(*(Text("" if row.get(key) is None else shown(key, row[key]) if shown else str(row[key]))
+                        for key in columns))  # Text: a `[` in a value is not rich markup
     console.print(table)
 
 
