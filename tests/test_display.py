@@ -213,6 +213,8 @@ def test_runs_piped_are_json_lines_and_in_a_terminal_a_table(two_runs):
          "4", "0", "0", "0", "0", "0"] for run in piped]
     status, drawn = in_terminal("runs", "--db", str(two_runs), "--json")
     assert [json.loads(line) for line in lines_of(drawn)] == piped
+    log = Path(f"{two_runs}.log").read_text(encoding="utf-8")
+    assert log.count("[scrapy.utils.log] INFO: Scrapy 2.") == 2  # each run appends to the archive's log
 
 
 def test_portals_in_a_terminal_are_a_table(tmp_path):
