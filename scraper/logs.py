@@ -29,6 +29,13 @@ SCRAPED_MESSAGE = "Scraped from"
 # Scrapy's INFO lines a person at the terminal needs: Ctrl-C was heard, and what it does.
 SHOWN_SCRAPY_LINES = ("Received %(signame)s",)
 
+# Warnings a later soyte line repeats with the portal, the page and what the archive did: on the
+# terminal that line is enough (one line per fault); these stay in the log file. Date and charset
+# details come before the article's own line (a date) or are notes about a page stored all right.
+REPEATED_LATER = ("Gave up retrying ", "Ignored response <")
+REPEATED_LATER_WORDS = "bytes which is larger than download max size"
+DETAIL_LOGGERS = ("scraper.dates", "scraper.cleaning")
+
 # Settings a crawl gets so that Scrapy leaves the root logger to these handlers.
 CRAWL_LOG_SETTINGS = {"LOG_INSTALL_ROOT_HANDLER": False}
 
@@ -36,6 +43,12 @@ CRAWL_LOG_SETTINGS = {"LOG_INSTALL_ROOT_HANDLER": False}
 def is_own(record: logging.LogRecord, spider_names: frozenset[str]) -> bool:
     """A line of soyte's own (scraper.*, a spider's logger named after it), not Scrapy's machinery."""
     return record.name.split(".")[0] in OWN_LOGGERS or record.name in spider_names
+
+
+def repeated_later(record: logging.LogRecord) -> bool:
+    """Scrapy's line about a download that failed, which the spider reports again as the page's failure."""
+    message = str(record.msg)
+    return message.startswith(REPEATED_LATER) or REPEATED_LATER_WORDS in message
 
 
 class ArchiveLogHandler(RotatingFileHandler):
@@ -74,6 +87,8 @@ class TerminalHandler(logging.Handler):
     def filter(self, record: logging.LogRecord) -> bool:
         if self.verbosity:
             return True
+        if record.name in DETAIL_LOGGERS or repeated_later(record):
+            return False
         if record.levelno >= logging.WARNING:
             return True
         if str(record.msg).startswith(SHOWN_SCRAPY_LINES):
@@ -168,3 +183,8 @@ def failure_message(portal: str, kind: str, url: str, reason: str, status: int |
         return f"{portal}: article {url} arrived truncated; raw page kept, no partial article stored"
     return (f"{portal}: article {url} could not be extracted ({reason}); raw page kept for soyte reextract, "
             "recorded in failures")
+
+
+def warning_message(portal: str, url: str, warning: str) -> str:
+    """An article stored with something a person should check (a date not understood, say)."""
+    return f"{portal}: article {url} stored; {warning} (recorded in failures as a warning)"

@@ -19,7 +19,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from archive.store import Archive
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
-from scraper.logs import failure_message
+from scraper.logs import failure_message, warning_message
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class ArchivePipeline:
                 counts["articles_generic"] = 1
             for warning in item.warnings:
                 self.archive.record_failure(self.run_id, item.record["url"], portal, "warning", warning, page_id)
-                logger.warning("%s: %s: %s", portal, item.record["url"], warning)
+                logger.warning("%s", warning_message(portal, item.record["url"], warning))
             self.archive.add_to_run(self.run_id, warnings=len(item.warnings), **counts)
         elif isinstance(item, NotModifiedItem):
             if self.archive.touch_article(item.url):

@@ -142,7 +142,8 @@ class PortalSpider(scrapy.Spider):
             yield FailureItem(response.url, portal, str(error), kind=error.kind, status=response.status)
             return
         if result.method == "generic":
-            self.logger.warning("%s: saved generically (the layout's rules failed): %s", portal, result.note)
+            self.logger.warning("%s: article %s saved generically (the layout's rules failed: %s); flagged "
+                                "extraction = 'generic'", portal, response.url, result.note)
         yield ArticleItem(record=result.record, page_url=response.url, layout=self.article_page.layout,
                           extractor=self.extractor(), extraction=result.method, note=result.note,
                           warnings=result.warnings)

@@ -171,6 +171,18 @@ def test_a_failed_page_is_one_line_for_a_person_on_the_terminal(archive_path, re
                for line in lines_of(drawn)) == 1
 
 
+def test_a_page_that_keeps_failing_is_one_line_on_the_terminal_and_every_try_in_the_log(archive_path,
+                                                                                     replay_server):
+    replay_server.answer_statuses(BACNINH_ARTICLE, [503] * 3)
+    result = soyte("crawl", "bacninh", "--db", str(archive_path), "--replay", replay_server.url,
+                   "--set", "RETRY_TIMES=2", "--set", "SOYTE_RETRY_BACKOFF=0.05", check=False)
+    about_it = [line.split(" ", 2)[2] for line in result.stderr.splitlines() if BACNINH_ARTICLE in line]
+    assert about_it == [f"WARNING bacninh: article {BACNINH_ARTICLE} could not be fetched (HTTP 503); recorded in "
+                        "failures; the next run tries it again"]
+    log = Path(f"{archive_path}.log").read_text(encoding="utf-8")
+    assert f"Gave up retrying <GET {BACNINH_ARTICLE}> (failed 3 times): 503 Service Unavailable" in log
+
+
 def test_failure_messages_say_what_the_archive_did():
     url = "https://soyte.hatinh.gov.vn/tin/1"
     assert failure_message("hatinh", "article-fetch", url, "TimeoutError: took too long") == (
@@ -184,6 +196,14 @@ def test_failure_messages_say_what_the_archive_did():
     assert failure_message("hatinh", "listing", url, "listing container not found", 200) == (
         f"hatinh: listing page {url}: listing container not found; recorded in failures "
         "(the layout may have changed)")
+
+
+def test_a_warning_says_the_article_was_stored_and_where_the_warning_is():
+    from scraper.logs import warning_message
+
+    assert warning_message("hatinh", "https://soyte.hatinh.gov.vn/tin/1", "no publication date") == (
+        "hatinh: article https://soyte.hatinh.gov.vn/tin/1 stored; no publication date "
+        "(recorded in failures as a warning)")
 
 
 def test_a_bad_progress_interval_is_a_usage_error(archive_path):
