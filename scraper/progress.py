@@ -80,7 +80,9 @@ class ProgressLog:
         self.display = display
         self.loop: task.LoopingCall | None = None
         self.started = time.monotonic()
-        self.pending: dict[str, dict[str, str]] = defaultdict(dict)  # portal -> URL -> kind, not fetched yet
+        # portal -> (kind, URL) -> requests for it scheduled and not answered: a duplicate the dupe
+        # filter drops takes back only its own count, a response or a failure clears the URL
+        self.pending: dict[str, Counter] = defaultdict(Counter)
         self.requests: Counter = Counter()
         self.pages: Counter = Counter()
         self.samples: dict[str, deque] = defaultdict(deque)  # portal -> (time, requests)
@@ -112,10 +114,14 @@ class ProgressLog:
     def request_scheduled(self, request: Request, spider: Spider) -> None:
         portal, kind = request.meta.get("portal"), request.meta.get("soyte_kind")
         if portal and kind in ("listing", "article"):
-            self.pending[portal][request.url] = kind
+            self.pending[portal][kind, request.url] += 1
 
     def request_dropped(self, request: Request, spider: Spider) -> None:
-        self.pending[request.meta.get("portal", "")].pop(request.url, None)
+        portal, kind = request.meta.get("portal"), request.meta.get("soyte_kind")
+        if portal and self.pending[portal][kind, request.url] > 0:
+            self.pending[portal][kind, request.url] -= 1
+            if not self.pending[portal][kind, request.url]:
+                del self.pending[portal][kind, request.url]
 
     def request_reached_downloader(self, request: Request, spider: Spider) -> None:
         if portal := request.meta.get("portal"):
@@ -126,19 +132,24 @@ class ProgressLog:
         if not portal or request.meta.get("soyte_kind") not in ("listing", "article"):
             return
         for url in (request.url, *request.meta.get("redirect_urls", [])):
-            self.pending[portal].pop(url, None)
+            self.pending[portal].pop((request.meta["soyte_kind"], url), None)
         self.pages[portal] += 1
         if self.display is None and self.every_pages > 0 and self.pages[portal] % self.every_pages == 0:
             logger.info("%s", self.snapshot(portal).line())
 
     def item_scraped(self, item, response, spider: Spider) -> None:
         if isinstance(item, FailureItem):  # a fetch that failed for good is not left to do
-            self.pending[item.portal].pop(item.url, None)
+            for kind in ("listing", "article"):
+                self.pending[item.portal].pop((kind, item.url), None)
+
+    def queued(self, portal: str) -> Counter:
+        """How many listing pages and articles of the portal are requested and not answered yet."""
+        return Counter(kind for kind, _url in self.pending[portal])
 
     def snapshot(self, portal: str, finished: bool = False, reason: str = "finished") -> PortalProgress:
         stats = self.crawler.stats
         value = lambda what: stats.get_value(f"soyte/{portal}/{what}", 0)  # noqa: E731
-        kinds = Counter(self.pending[portal].values())
+        kinds = self.queued(portal)
         now = time.monotonic()
         samples = self.samples[portal]
         samples.append((now, self.requests[portal]))

@@ -183,6 +183,30 @@ def test_a_page_that_keeps_failing_is_one_line_on_the_terminal_and_every_try_in_
     assert f"Gave up retrying <GET {BACNINH_ARTICLE}> (failed 3 times): 503 Service Unavailable" in log
 
 
+def test_what_is_left_counts_each_queued_page_once():
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from scraper.items import FailureItem
+    from scraper.progress import ProgressLog
+
+    progress = ProgressLog(crawler=None, interval=0, every_pages=0)
+    article, listing = (Request(f"https://soyte.hatinh.gov.vn/{path}", meta={"portal": "hatinh", "soyte_kind": kind})
+                        for path, kind in (("tin/1", "article"), ("tin-tuc?page=2", "listing")))
+    again = article.replace()  # a second link to tin/1 on the same listing, which the dupe filter drops
+    for request in (article, listing, again):
+        progress.request_scheduled(request, None)
+    progress.request_dropped(again, None)
+    assert progress.queued("hatinh") == {"article": 1, "listing": 1}
+    progress.response_received(HtmlResponse(article.url), article, None)
+    later = article.replace()  # a later link to the answered page, which the dupe filter drops
+    progress.request_scheduled(later, None)
+    progress.request_dropped(later, None)
+    assert progress.queued("hatinh") == {"listing": 1}
+    progress.item_scraped(FailureItem(listing.url, "hatinh", "HTTP 503", kind="listing-fetch", status=503), None, None)
+    assert progress.queued("hatinh") == {}
+
+
 def test_failure_messages_say_what_the_archive_did():
     url = "https://soyte.hatinh.gov.vn/tin/1"
     assert failure_message("hatinh", "article-fetch", url, "TimeoutError: took too long") == (
