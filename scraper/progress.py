@@ -16,6 +16,7 @@ import logging
 import time
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -24,6 +25,9 @@ from scrapy.http import Response
 from twisted.internet import task
 
 from scraper.items import FailureItem
+
+if TYPE_CHECKING:
+    from scraper.display import LiveDisplay
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +77,9 @@ class PortalProgress:
 
 
 class ProgressLog:
-    def __init__(self, crawler: Crawler, interval: float, every_pages: int, display=None):
+    """Scrapy extension: per portal, what is queued and how fast it goes, shown live or logged now and then."""
+
+    def __init__(self, crawler: Crawler, interval: float, every_pages: int, display: "LiveDisplay | None" = None):
         self.crawler = crawler
         self.interval = interval
         self.every_pages = every_pages
