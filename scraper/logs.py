@@ -165,15 +165,16 @@ class CrawlLog:
 def failure_message(portal: str, kind: str, url: str, reason: str, status: int | None = None) -> str:
     """One line for a person: which portal, which page, what happened, what the archive did about it.
 
-    What the archive does follows archive.frontier: 4xx are final; 5xx and network errors are
-    fetched again by the next runs; raw pages are kept for `soyte reextract`.
+    What the archive does follows archive.frontier: an article that failed with a 4xx is final,
+    with a 5xx or a network error the next runs fetch it again; raw pages are kept for
+    `soyte reextract`. Other kinds (a listing page, a document) say only where they are recorded.
     """
-    page = "listing page" if kind.startswith("listing") else "article"
+    what = kind.removesuffix("-fetch")
+    page = {"listing": "listing page", "article": "article"}.get(what, what)
     if kind.endswith("-fetch"):
-        if status is not None and status < 500:
-            done = "recorded in failures; not fetched again"
-        else:
-            done = "recorded in failures; the next run tries it again"
+        done = "recorded in failures"
+        if what == "article":
+            done += "; not fetched again" if status is not None and status < 500 else "; the next run tries it again"
         return f"{portal}: {page} {url} could not be fetched ({reason}); {done}"
     if kind == "listing":
         return f"{portal}: listing page {url}: {reason}; recorded in failures (the layout may have changed)"
