@@ -94,6 +94,12 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also archive the articles' images, beside their attached documents (SOYTE_WITH_IMAGES)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy or soyte setting, as `scrapy crawl -s` does (repeatable)")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="show Scrapy's own log on the terminal too (-vv: every request)")
+    parser.add_argument("--log", metavar="FILE",
+                        help="the crawl's full log (default: ARCHIVE.log beside the archive, rotated)")
+    parser.add_argument("--progress-every", metavar="N", help="without a terminal, a progress line per portal "
+                        "every N seconds (30, 30s) or pages (100p); default SOYTE_PROGRESS_INTERVAL, 30 s")
 
 
 @command("crawl", "Crawl portals (all active ones, or those named) into the archive.",
@@ -101,6 +107,7 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_crawl(args: argparse.Namespace) -> int:
     from scraper.crawl import (ArchiveUnwritable, CrawlLocked, not_active_warnings, run_crawl, select_portals,
                                setting_problem)
+    from scraper.display import crawl_display
     from scraper.replay import ReplayServer
 
     replay_url, server = args.replay, None
@@ -126,7 +133,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     try:
         for warning in not_active_warnings(select_portals(args.portals or None)):
             say(warning)
-        result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite, extra_settings=extra)
+        with crawl_display(args, extra):  # the live display or progress lines; Scrapy's log to ARCHIVE.log
+            result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite, extra_settings=extra)
     except (KeyError, ValueError) as error:
         raise UsageError(str(error).strip('"')) from None
     except CrawlLocked as error:
@@ -145,7 +153,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         say(f"ALARM {problem}")
     if run["status"] in ("interrupted", "failed"):
         say(f"the run is not finished: {run['message']}")
-    emit(run)
+    if not sys.stdout.isatty():  # in a terminal the summary above is the result; `soyte runs` has the rest
+        emit(run)
     if result.interrupted_by:
         return 128 + result.interrupted_by  # the shell's convention: 130 after SIGINT, 143 after SIGTERM
     return EXIT_OK if run["status"] == "completed" else EXIT_PROBLEM
@@ -189,14 +198,17 @@ def cmd_extract(args: argparse.Namespace) -> int:
 @command("reextract", "Re-run extraction over the raw pages stored in the archive (no network).",
          "soyte reextract --db archive.db")
 def cmd_reextract(args: argparse.Namespace) -> int:
+    from scraper.display import progress_bar
     from scraper.extract import reextract
 
     archive = open_archive(args.db)
-    counts = reextract(archive)
+    with progress_bar(len(archive.latest_article_pages()), "re-extracting", "pages") as advance:
+        counts = reextract(archive, advance)
     archive.close()
     say(f"re-extracted: {counts['new']} new, {counts['updated']} updated, {counts['unchanged']} unchanged, "
         f"{counts['failed']} failed")
-    emit(counts)
+    if not sys.stdout.isatty():  # in a terminal the line above says it
+        emit(counts)
     return EXIT_OK if not counts["failed"] else EXIT_PROBLEM
 
 
@@ -258,7 +270,9 @@ def demo_arguments(parser: argparse.ArgumentParser) -> None:
 @command("demo", "Serve the bundled portals, crawl them into an archive, then browse it in Datasette.",
          "soyte demo --db demo.db", demo_arguments)
 def cmd_demo(args: argparse.Namespace) -> int:
-    crawl = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "--demo-portals", "--quiet",
+    # The crawl draws its live display on this terminal (stderr is passed through); piped, it stays quiet.
+    quiet = [] if sys.stderr.isatty() else ["--quiet"]
+    crawl = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "--demo-portals", *quiet,
                             "--db", args.db], stdout=subprocess.DEVNULL)
     archive = open_archive(args.db, readonly=True)
     rows = archive.conn.execute("SELECT portal, published, title FROM articles ORDER BY portal, published DESC")
@@ -307,14 +321,23 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def limit_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--json", action="store_true", help="JSON lines even in a terminal (the default when piped)")
 
 
-@command("runs", "List recent crawl runs with their counts, newest first, as JSON lines.",
+RUN_COLUMNS = {"id": "run", "started_at": "started", "status": "status",
+               "portals": "portals", "requests": "requests", "articles_new": "new", "articles_updated": "updated",
+               "articles_unchanged": "unchanged", "articles_generic": "generic", "errors": "errors",
+               "warnings": "warnings"}
+
+
+@command("runs", "List recent crawl runs with their counts, newest first: a table, or JSON lines when piped.",
          "soyte runs --limit 5", limit_argument)
 def cmd_runs(args: argparse.Namespace) -> int:
+    from scraper.display import short_time, show_rows
+
     archive = open_archive(args.db, readonly=True)
-    for row in archive.db["crawl_runs"].rows_where(order_by="id desc", limit=args.limit):
-        emit(row)
+    show_rows(list(archive.db["crawl_runs"].rows_where(order_by="id desc", limit=args.limit)), RUN_COLUMNS,
+              args.json, short_time)
     archive.close()
     return EXIT_OK
 

@@ -24,22 +24,30 @@ def portals_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unverified", action="store_true",
                         help="only the portals whose host no cited public source confirms yet (host_verified "
                              "is not true): what is left to check")
+    parser.add_argument("--json", action="store_true", help="JSON lines even in a terminal (the default when piped)")
 
 
-@command("portals", "List the registry's portals (active, planned, retired) as JSON lines.",
+PORTAL_COLUMNS = {"key": "portal", "province": "province", "status": "status", "host": "host", "layout": "layout",
+                  "host_verified": "verified", "successor": "successor", "retired_on": "retired"}
+
+
+@command("portals", "List the registry's portals (active, planned, retired): a table, or JSON lines when piped.",
          "soyte portals --status planned --unverified", portals_arguments, uses_archive=False)
 def cmd_portals(args: argparse.Namespace) -> int:
     try:
         portals = load_portals()
     except RegistryError as error:
         raise UsageError(str(error)) from None
-    for portal in portals.values():
-        if args.status in (None, portal.status) and not (args.unverified and portal.host_verified is True):
-            emit({"key": portal.key, "province": portal.province, "host": portal.host, "status": portal.status,
-                  "layout": portal.layout or None, "successor": portal.successor, "retired_on": portal.retired_on,
-                  "host_verified": portal.host_verified, "host_source": portal.host_source or None,
-                  "host_source_date": portal.host_source_date or None, "host_note": portal.host_note or None,
-                  "notes": portal.notes})
+    from scraper.display import show_rows
+
+    show_rows([{"key": portal.key, "province": portal.province, "host": portal.host, "status": portal.status,
+                "layout": portal.layout or None, "successor": portal.successor, "retired_on": portal.retired_on,
+                "host_verified": portal.host_verified, "host_source": portal.host_source or None,
+                "host_source_date": portal.host_source_date or None, "host_note": portal.host_note or None,
+                "notes": portal.notes}
+               for portal in portals.values()
+               if args.status in (None, portal.status) and not (args.unverified and portal.host_verified is True)],
+              PORTAL_COLUMNS, args.json)
     return EXIT_OK
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from scraper.generic import generic_record
 from scraper.layouts import Layout, load_layout
@@ -104,16 +104,25 @@ def extract_page(body: bytes, url: str, portal: Portal | None, content_type: str
             raise ExtractionError(f"{error}; {generic_error}") from None
 
 
-def reextract(archive: "Archive") -> dict[str, int]:
+def advancing(items: list, advance: Callable[[int], None] | None) -> Iterator:
+    """The items, calling advance(1) once each is done with."""
+    for item in items:
+        yield item
+        if advance:
+            advance(1)
+
+
+def reextract(archive: "Archive", advance: Callable[[int], None] | None = None) -> dict[str, int]:
     """Re-run extraction over the newest stored capture of every article page; no network needed.
 
     Returns how many articles came out new, updated, unchanged, and how many pages failed; a
     page that fails (or whose stored bytes are damaged) is recorded and the others go on.
+    `advance(1)` is called after each page (a progress bar).
     """
     from archive.store import DamagedPage
 
     counts = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
-    for page_id, page_url in archive.latest_article_pages():
+    for page_id, page_url in advancing(archive.latest_article_pages(), advance):
         portal = resolve_portal(page_url)
         try:
             _url, body, content_type = archive.page_body(page_id)

@@ -21,6 +21,7 @@ from scrapy.utils.defer import deferred_from_coro
 from archive.store import Archive
 from scraper.drift import Coverage, drift_problem
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
+from scraper.logs import failure_message, warning_message
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ class ArchivePipeline:
                 counts["articles_generic"] = 1
             for warning in item.warnings:
                 self.archive.record_failure(self.run_id, item.record["url"], portal, "warning", warning, page_id)
-                logger.warning("%s: %s: %s", portal, item.record["url"], warning)
+                logger.warning("%s", warning_message(portal, item.record["url"], warning))
             self.archive.add_to_run(self.run_id, warnings=len(item.warnings), **counts)
         elif isinstance(item, NotModifiedItem):
             if self.archive.touch_article(item.url):
@@ -173,7 +174,7 @@ class ArchivePipeline:
             else:
                 logger.warning("%s: 304 for %s, which is not archived under that URL", item.portal, item.url)
         elif isinstance(item, FailureItem):
-            logger.warning("%s: %s: %s: %s", item.portal, item.kind, item.url, item.reason)
+            logger.warning("%s", failure_message(item.portal, item.kind, item.url, item.reason, item.status))
             self.count(item.portal, "extraction_failures" if item.kind in ("extraction", "error") else "fetch_failures")
             self.archive.record_failure(self.run_id, item.url, item.portal, item.kind, item.reason,
                                         self.page_ids.pop(item.url, None), item.status)

@@ -53,6 +53,7 @@ DOWNLOAD_HANDLERS = {"http": "scraper.middlewares.ReplayDownloadHandler",
 SOYTE_RETRY_BACKOFF = 1.0        # seconds before the first retry; doubles each retry
 SOYTE_RETRY_BACKOFF_MAX = 60.0
 SOYTE_PROGRESS_INTERVAL = 30.0   # seconds between progress lines per portal
+SOYTE_PROGRESS_PAGES = 0         # also a progress line per portal every this many pages (0: no)
 SOYTE_REVISIT_DAYS = 30.0        # archived articles older than this are fetched again (conditionally)
 SOYTE_MAX_FAILURE_SHARE = 0.2    # more article pages than this failing extraction raises the alarm
 SOYTE_DB = "archive.db"          # the archive file the pipeline writes

@@ -175,7 +175,8 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
             return
         self.guard_canonical(result, self.article_link(response.url))
         if result.method == "generic":
-            self.logger.warning("%s: saved generically (the layout's rules failed): %s", portal, result.note)
+            self.logger.warning("%s: article %s saved generically (the layout's rules failed: %s); flagged "
+                                "extraction = 'generic'", portal, response.url, result.note)
         yield ArticleItem(record=result.record, page_url=response.url, layout=result.layout,
                           extractor=result.extractor, extraction=result.method, note=result.note,
                           warnings=result.warnings)
