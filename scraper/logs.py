@@ -125,7 +125,7 @@ def spider_logger_names() -> frozenset[str]:
         portals = load_portals().values()
     except Exception:  # a broken registry is reported by the crawl itself
         return frozenset()
-    return frozenset(name for portal in portals for name in (portal.key, portal.spider) if name)
+    return frozenset(portal.key for portal in portals)
 
 
 class CrawlLog:
