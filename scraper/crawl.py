@@ -1,32 +1,24 @@
-"""Run one crawl of the named portals into an archive, as one crawl run.
+"""`soyte crawl`: one crawl of the named portals into an archive, as one crawl run.
 
-One crawl at a time per archive: a lock file beside the archive's real path is held for the
-whole run (the operating system releases it if the process is killed), and runs a killed process
-left 'running' are marked 'aborted' by the next one. A crawl stopped by SIGINT or SIGTERM (Ctrl-C,
-`timeout`, `systemctl stop`) finishes its writes and is recorded 'interrupted'; a crawl whose
-spiders never ran is 'failed'. Neither is ever recorded as finished, so the next run walks the
-portal's listings again. Scrapy's reactor starts once per process, so each crawl is one process:
-`soyte crawl` calls this; tests and `soyte demo` run it in a subprocess. Each portal gets its own
-crawler (its spider, named by its key): its own stats and finish reason, so one portal's trouble
-is reported as that portal's; the spider is handed the frontier, plain facts read from the archive.
+What makes it a crawl run of the archive (the lock, the run's row, the frontier handed to each
+spider, the run's end and exit status) is the crawl-run extension's (scraper/crawlrun.py), the
+same for `scrapy crawl` under scrapyd; this module chooses the portals, checks the settings and
+starts one crawler per portal in one process (its own stats and finish reason, so one portal's
+trouble is reported as that portal's). Scrapy's reactor starts once per process, so each crawl is
+one process: `soyte crawl` calls this; tests and `soyte demo` run it in a subprocess.
 """
 from __future__ import annotations
 
-import fcntl
 import os
-import signal
-import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Iterator
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
-from archive.frontier import load_frontier
-from archive.store import Archive
+from scraper import crawlrun
 from scraper.registry import Portal, get_portal, layout_problem, load_portals
 
 # Against the replay server on 127.0.0.1 there is nobody to be polite to.
@@ -52,25 +44,13 @@ class SoyteCrawlerProcess(CrawlerProcess):
 
     def _signal_shutdown(self, signum: int, _frame) -> None:
         self.interrupted_by = self.interrupted_by or signum
+        crawlrun.note_signal(signum)
         super()._signal_shutdown(signum, _frame)
 
     def _signal_kill(self, signum: int, _frame) -> None:
         self.interrupted_by = self.interrupted_by or signum
+        crawlrun.note_signal(signum)
         super()._signal_kill(signum, _frame)
-
-
-def run_status(process: SoyteCrawlerProcess, crawlers: list) -> tuple[str, str | None]:
-    """How the crawl ended, from the process and each spider's finish reason."""
-    if process.interrupted_by:
-        name = signal.Signals(process.interrupted_by).name
-        return "interrupted", f"stopped by {name} before finishing; the next run completes the portals"
-    reasons = [crawler.stats.get_value("finish_reason") if crawler.stats else None for crawler in crawlers]
-    if any(reason is None for reason in reasons):
-        return "failed", "a spider did not run to its end (see the log)"
-    unusual = [reason for reason in reasons if reason not in ("finished", "archive_error")]
-    if unusual:
-        return "failed", f"a spider closed early ({', '.join(unusual)})"
-    return "completed", None
 
 
 @dataclass
@@ -129,26 +109,17 @@ def lock_path(db: str) -> Path:
 
 @contextmanager
 def crawl_lock(db: str) -> Iterator[None]:
-    path = lock_path(db)
+    """Hold the archive's crawl lock (scraper.crawlrun.take_lock) for a block: `soyte merge` uses it."""
     try:
-        handle = open(path, "a+")
+        handle = crawlrun.take_lock(db)
+    except crawlrun.LockHeld as held:
+        raise CrawlLocked(str(held)) from None
     except OSError as error:
         raise ArchiveUnwritable(f"cannot open the archive {db} for writing: {error.strerror}") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise CrawlLocked(f"another crawl ({holder}) is writing to {db}; wait for it to finish") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        crawlrun.release_lock(handle)
 
 
 def setting_problem(name: str, value: str) -> str | None:
@@ -195,45 +166,29 @@ def project_settings(db: str, run_id: int | None = None, replay_url: str | None 
 
 def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = None,
               polite: bool = False, extra_settings: dict | None = None) -> CrawlResult:
-    """Crawl the portals into `db` and record the run; returns the finished run and per-portal rows."""
+    """Crawl the portals into `db` as one crawl run; returns the finished run and per-portal rows.
+
+    The lock, the run and the frontier are the crawl-run extension's (scraper/crawlrun.py), as for
+    a bare `scrapy crawl`: this only starts one crawler per portal in one process, and reads how
+    the run ended.
+    """
     portals = select_portals(keys)
-    with crawl_lock(db):
-        try:
-            archive = Archive(db)
-            archive.abort_stale_runs()
-        except (sqlite3.Error, OSError) as error:
-            raise ArchiveUnwritable(f"cannot open the archive {db} for writing: {error}") from None
-        settings = project_settings(db, None, replay_url, polite, extra_settings)
-        revisit_days = settings.getfloat("SOYTE_REVISIT_DAYS")
-        frontier = load_frontier(archive.conn, [p.key for p in portals],
-                                 timedelta(days=revisit_days) if revisit_days >= 0 else None)
-        run_id = archive.start_run([p.key for p in portals])
-        settings.set("SOYTE_RUN_ID", run_id, priority="cmdline")
-        process = SoyteCrawlerProcess(settings)
-        crawlers = []
-        for portal in portals:
-            crawlers.append(process.create_crawler(portal.key))
-            process.crawl(crawlers[-1], frontier=frontier)
-        status, reason = "failed", "the crawl stopped on an error (see the log)"
-        try:
-            process.start()
-            status, reason = run_status(process, crawlers)
-        finally:
-            storage = [crawler.stats.get_value("soyte/storage_error") for crawler in crawlers]
-            storage_error = next(filter(None, storage), None)
-            try:
-                rows = archive.portal_runs(run_id)
-                problems = problem_lines(rows)
-                if status == "completed" and problems:
-                    status = "alarm"
-                archive.finish_run(run_id, "failed" if storage_error else status,
-                                   storage_error or reason or "; ".join(problems) or None)
-                run = archive.run(run_id)
-            except sqlite3.Error as error:  # the next run marks this one aborted
-                storage_error = storage_error or f"{type(error).__name__}: {error}"
-            finally:
-                archive.close()
-    if storage_error:
-        raise ArchiveUnwritable(f"the archive {db} cannot be written ({storage_error}); the crawl stopped. "
+    crawlrun.forget()
+    settings = project_settings(db, None, replay_url, polite, extra_settings)
+    settings.set("SOYTE_PORTALS", ",".join(p.key for p in portals), priority="cmdline")
+    process = SoyteCrawlerProcess(settings)
+    for portal in portals:
+        process.crawl(process.create_crawler(portal.key))
+    process.start()
+    session = crawlrun.SESSIONS.get(os.path.realpath(db))
+    if session is None:
+        raise ArchiveUnwritable(f"the crawl of {db} did not start (see the log)")
+    if session.locked:
+        raise CrawlLocked(session.locked)
+    if session.unwritable:
+        raise ArchiveUnwritable(session.unwritable)
+    session.finish()  # when a second signal stopped the reactor before the spiders closed
+    if session.storage_error or session.run is None:
+        raise ArchiveUnwritable(f"the archive {db} cannot be written ({session.storage_error}); the crawl stopped. "
                                 "What was stored before is intact: free space or fix permissions, then crawl again")
-    return CrawlResult(run_id, run, rows, process.interrupted_by)
+    return CrawlResult(session.run_id, session.run, session.portal_rows, crawlrun.interrupted_by)

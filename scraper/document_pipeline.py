@@ -52,6 +52,11 @@ class DocumentPipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
+        from scraper.crawlrun import session_of
+
+        session = session_of(self.crawler)
+        if session is not None and session.blocked:
+            return  # another crawl holds the archive: nothing comes to store
         self.archive = Archive(self.crawler.settings.get("SOYTE_DB"))
         self.store = DocumentStore(self.archive)
         # The archive pipeline (opened first) has the run, its own when a bare `scrapy crawl` runs.

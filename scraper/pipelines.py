@@ -19,6 +19,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
 from archive.store import Archive
+from scraper.crawlrun import session_of
 from scraper.drift import Coverage, drift_problem
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
 from scraper.logs import failure_message, warning_message
@@ -86,9 +87,12 @@ class ArchivePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         settings = self.crawler.settings
+        session = session_of(self.crawler)
+        if session is not None and session.blocked:
+            return  # another crawl holds the archive: this one writes nothing
         self.archive = Archive(settings.get("SOYTE_DB"))
-        self.run_id = settings.getint("SOYTE_RUN_ID") or None
-        if self.run_id is None:
+        self.run_id = session.run_id if session is not None else (settings.getint("SOYTE_RUN_ID") or None)
+        if self.run_id is None:  # the crawl-run extension switched off: the pipeline records its own run
             self.own_run = True
             keys = [portal.key for portal in getattr(self.crawler.spider, "portals", [])]
             self.run_id = self.archive.start_run(keys)

@@ -43,7 +43,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.BackoffRetryMiddleware": 550,
     "scraper.middlewares.RedirectGuardMiddleware": 650,  # sees 3xx before RedirectMiddleware (600)
 }
-EXTENSIONS = {"scraper.progress.ProgressLog": 500}
+# `scrapy crawl` exits as `soyte crawl` does (scraper/commands/crawl.py).
+COMMANDS_MODULE = "scraper.commands"
+# The crawl run around the spiders: lock, run row, frontier, the run's end (scraper/crawlrun.py);
+# before the progress log, which reads what it sets up.
+EXTENSIONS = {"scraper.crawlrun.CrawlRun": 100, "scraper.progress.ProgressLog": 500}
 
 # Scrapy's HTTP/1.1 handler, which sends requests to the replay server when SOYTE_REPLAY_URL is set.
 DOWNLOAD_HANDLERS = {"http": "scraper.middlewares.ReplayDownloadHandler",
@@ -57,7 +61,9 @@ SOYTE_PROGRESS_PAGES = 0         # also a progress line per portal every this ma
 SOYTE_REVISIT_DAYS = 30.0        # archived articles older than this are fetched again (conditionally)
 SOYTE_MAX_FAILURE_SHARE = 0.2    # more article pages than this failing extraction raises the alarm
 SOYTE_DB = "archive.db"          # the archive file the pipeline writes
-SOYTE_RUN_ID = None              # set by `soyte crawl`; a bare `scrapy crawl` starts its own run
+SOYTE_PORTALS = []               # the portals of this process's run (set by `soyte crawl`; else the spider's)
+SOYTE_CRAWL_RUN = True           # False: the pipeline records a run of its own, nothing is locked (benchmarks)
+SOYTE_RUN_ID = None              # with SOYTE_CRAWL_RUN off: the run to write under (else the pipeline starts one)
 SOYTE_REPLAY_URL = None          # e.g. http://127.0.0.1:8123: route the real hosts to the replay server
 SOYTE_DOCUMENT_MAXSIZE = 50 * 1024 * 1024  # an attachment larger than this is recorded as skipped, not stored
 SOYTE_WITH_IMAGES = False        # also fetch articles' images into the document tables (`soyte crawl --with-images`)

@@ -4,7 +4,8 @@ Scrapy sees one spider per portal (spiders/loader.py makes a subclass named afte
 key); the portal's layout file gives the `ListingPage` and `ArticlePage` classes
 (scraper.pages.page_classes), and this class only walks the site. It yields `ArticleItem`,
 `NotModifiedItem` and `FailureItem`; the archive pipeline stores them. It never opens the
-database nor imports `archive/`: `soyte crawl` hands it a `scraper.frontier.Frontier`, plain facts
+database nor imports `archive/`: the crawl-run extension (scraper/crawlrun.py) hands it a
+`scraper.frontier.Frontier` through `use_frontier`, plain facts
 read from the archive, which make the crawl incremental (skip archived articles, stop paginating
 at a page of known articles, ask conditionally, revisit old articles) and resumable (walk every
 listing page after a killed run). Under `scrapy check` its callbacks fail a contract on a failure
@@ -69,15 +70,22 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.portal: Portal = get_portal(self.name)
         self.portals: list[Portal] = [self.portal]  # what the pipeline and progress log report on
-        self.frontier = frontier or Frontier()
-        self.canonicals = CanonicalGuard(self.frontier.fetched_at)
+        self.blocked: str | None = None  # why this crawl may fetch nothing (another crawl holds the archive)
+        self.use_frontier(frontier or Frontier())
         # Links and redirects to other hosts are dropped by Scrapy's offsite filtering.
         self.allowed_domains = [self.portal.host]
+
+    def use_frontier(self, frontier: Frontier) -> None:
+        """What the archive already knows of this portal, read by the crawl-run extension."""
+        self.frontier = frontier
+        self.canonicals = CanonicalGuard(frontier.fetched_at)
 
     def count(self, portal: str, what: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"soyte/{portal}/{what}", n)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.blocked:
+            return
         for portal in self.portals:
             for url in portal.start_urls:
                 yield self.listing_request(url, portal.key)

@@ -1,0 +1,1 @@
+"""Scrapy commands the project changes (COMMANDS_MODULE in scraper/settings.py)."""

@@ -1,0 +1,27 @@
+"""`scrapy crawl <portal>`, as scrapyd runs it: Scrapy's own command, exiting as `soyte crawl` does.
+
+The crawl-run extension (scraper/crawlrun.py) records the run; this only turns how it ended into
+the process's exit status (0 completed, 1 alarm or failed, 3 another crawl holds the archive,
+4 the archive cannot be written, 130/143 stopped by SIGINT/SIGTERM), which scrapyd's log and the
+job's process status carry.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+
+from scraper import crawlrun
+
+
+class Command(ScrapyCrawl):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        crawlrun.forget()
+        super().run(args, opts)
+        session = crawlrun.SESSIONS.get(os.path.realpath(self.settings.get("SOYTE_DB")))
+        status = crawlrun.exit_status(session)
+        if session is not None and session.blocked:
+            logging.getLogger("soyte").error("%s", session.blocked)
+        self.exitcode = status or self.exitcode

@@ -1,0 +1,231 @@
+"""The crawl run around Scrapy, as a Scrapy extension: `soyte crawl` and `scrapy crawl` are one path.
+
+scrapyd runs `scrapy crawl <portal>`; `soyte crawl` runs one crawler per portal in one process.
+Both get, from this extension (EXTENSIONS in scraper/settings.py), what makes a crawl an archive's:
+- one crawl at a time per archive: a lock beside the archive's real path, held by the process
+  (the operating system releases it if the process dies); a second crawl finds it held, fetches
+  nothing and exits 3;
+- one row in `crawl_runs` per process, whatever the number of portals (crawlers) it runs; runs a
+  killed process left `running` are marked `aborted` first;
+- each spider handed its portal's frontier (scraper.frontier.Frontier: plain facts read here
+  from the archive, so a spider never opens it): the crawl is incremental and resumable;
+- the run's end: `completed`, `alarm` (a portal looks broken), `interrupted` (SIGINT/SIGTERM),
+  `failed`; the exit status (`exit_status`) that both commands return.
+The archive pipeline (scraper/pipelines.py) writes pages and articles under the run this opens.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import IO
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from archive.frontier import load_frontier
+from archive.store import Archive
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_PROBLEM, EXIT_LOCKED, EXIT_STORAGE = 0, 1, 3, 4
+# The signal that stopped this process, set by the process's handler (scraper.crawl.SoyteCrawlerProcess,
+# or the first 'shutdown' a spider reports): 'interrupted' runs and exit 128 + signal.
+interrupted_by: int | None = None
+
+
+class LockHeld(RuntimeError):
+    """Another process holds the archive's lock."""
+
+
+def take_lock(db: str) -> IO[str]:
+    """The archive's lock, beside its real path (a symlink is the same archive), held until released.
+
+    LockHeld (naming the holder) when another process has it; OSError when it cannot be made.
+    """
+    handle = open(f"{os.path.realpath(db)}.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise LockHeld(f"another crawl ({holder}) is writing to {db}; wait for it to finish") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def release_lock(handle: IO[str]) -> None:
+    fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
+
+
+@dataclass
+class Session:
+    """One archive's crawl run in this process, shared by every crawler that writes to it."""
+
+    db: str
+    lock: IO[str] | None = None
+    archive: Archive | None = None
+    run_id: int | None = None
+    locked: str | None = None            # another process holds the archive: this one fetches nothing
+    unwritable: str | None = None        # the archive cannot be opened for writing
+    crawlers: set[int] = field(default_factory=set)
+    reasons: dict[str, str | None] = field(default_factory=dict)  # portal -> finish reason
+    storage_error: str | None = None     # a write the archive refused during the crawl
+    run: dict | None = None              # the finished run's row
+    portal_rows: list[dict] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> str | None:
+        return self.locked or self.unwritable
+
+    def open(self, portals: list[str]) -> None:
+        """Take the lock, mark stale runs aborted, start the run."""
+        try:
+            self.lock = take_lock(self.db)
+        except LockHeld as held:
+            self.locked = str(held)
+            return
+        except OSError as error:
+            self.unwritable = f"cannot open the archive {self.db} for writing: {error.strerror}"
+            return
+        try:
+            self.archive = Archive(self.db)
+            self.archive.abort_stale_runs()
+            self.run_id = self.archive.start_run(portals)
+        except (sqlite3.Error, OSError) as error:
+            self.unwritable = f"cannot open the archive {self.db} for writing: {error}"
+            self.release()
+
+    def join(self, portal: str) -> None:
+        """A crawler of another portal joins the run (a bare `scrapy crawl` names only its own)."""
+        row = self.archive.run(self.run_id)
+        portals = [p for p in (row["portals"] or "").split(",") if p]
+        if portal not in portals:
+            self.archive.db["crawl_runs"].update(self.run_id, {"portals": ",".join(portals + [portal])})
+
+    def frontier(self, portal: str, revisit_days: float):
+        return load_frontier(self.archive.conn, [portal], timedelta(days=revisit_days) if revisit_days >= 0 else None)
+
+    def finish(self) -> None:
+        """Record how the run ended (once every crawler of the process has closed), then let go of the archive."""
+        if self.archive is None or self.run is not None or self.lock is None:
+            return
+        storage_error = self.storage_error
+        status, reason = end_of_run(self.reasons)
+        try:
+            self.portal_rows = self.archive.portal_runs(self.run_id)
+            problems = [f"{row['portal']}: {row['problem']}" for row in self.portal_rows if row["problem"]]
+            if status == "completed" and problems:
+                status = "alarm"
+            self.archive.finish_run(self.run_id, "failed" if storage_error else status,
+                                    storage_error or reason or "; ".join(problems) or None)
+            self.run = self.archive.run(self.run_id)
+        except sqlite3.Error as error:  # the next run marks this one aborted
+            self.storage_error = storage_error or f"{type(error).__name__}: {error}"
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+        if self.lock is not None:
+            release_lock(self.lock)
+            self.lock = None
+
+
+def end_of_run(reasons: dict[str, str | None]) -> tuple[str, str | None]:
+    """The run's status from how each portal's spider closed."""
+    if interrupted_by or "shutdown" in reasons.values():
+        name = signal.Signals(interrupted_by).name if interrupted_by else "a signal"
+        return "interrupted", f"stopped by {name} before finishing; the next run completes the portals"
+    unusual = sorted({str(reason) for reason in reasons.values() if reason not in ("finished", "archive_error")})
+    if unusual:
+        return "failed", f"a spider did not run to its end ({', '.join(unusual)}; see the log)"
+    return "completed", None
+
+
+def exit_status(session: Session | None) -> int:
+    """What `soyte crawl` and `scrapy crawl` exit with (docs/OPERATIONS.md)."""
+    if session is None:
+        return EXIT_PROBLEM
+    if session.locked:
+        return EXIT_LOCKED
+    if session.unwritable or session.storage_error:
+        return EXIT_STORAGE
+    if interrupted_by or (session.run and session.run["status"] == "interrupted"):
+        return 128 + (interrupted_by or signal.SIGINT)  # the shell's convention: 130 after SIGINT, 143 after SIGTERM
+    return EXIT_OK if session.run and session.run["status"] == "completed" else EXIT_PROBLEM
+
+
+SESSIONS: dict[str, Session] = {}   # the archive's real path -> its session in this process
+
+
+def session_of(crawler: Crawler) -> Session | None:
+    return SESSIONS.get(os.path.realpath(crawler.settings.get("SOYTE_DB")))
+
+
+class CrawlRun:
+    """The extension: opens (or joins) the session when a crawler starts, ends it when the last closes."""
+
+    def __init__(self, crawler: Crawler, session: Session):
+        self.crawler = crawler
+        self.session = session
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "CrawlRun":
+        if os.environ.get("SCRAPY_CHECK") == "true" or not crawler.settings.getbool("SOYTE_CRAWL_RUN", True):
+            raise NotConfigured  # contracts check pages; they record no run
+        spider: Spider = crawler.spider
+        key = os.path.realpath(crawler.settings.get("SOYTE_DB"))
+        session = SESSIONS.get(key)
+        if session is None or session.run is not None or (session.blocked and not session.crawlers):
+            session = SESSIONS[key] = Session(crawler.settings.get("SOYTE_DB"))
+            session.open(crawler.settings.getlist("SOYTE_PORTALS") or [spider.name])
+        elif not session.blocked:
+            session.join(spider.name)
+        session.crawlers.add(id(crawler))
+        if session.blocked:
+            spider.blocked = session.blocked  # the spider asks for nothing; the command says why, once
+            logger.debug("%s: %s", spider.name, session.blocked)
+        else:
+            spider.use_frontier(session.frontier(spider.name, crawler.settings.getfloat("SOYTE_REVISIT_DAYS")))
+        extension = cls(crawler, session)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.session.reasons[spider.name] = reason
+        self.session.storage_error = self.session.storage_error or self.crawler.stats.get_value("soyte/storage_error")
+        self.session.crawlers.discard(id(self.crawler))
+        if not self.session.crawlers and not self.session.blocked:
+            self.session.finish()
+            run = self.session.run
+            if run:
+                logger.info("crawl run %s %s: %s new, %s updated, %s unchanged articles; %s errors; %s requests "
+                            "(exit status %s)", run["id"], run["status"], run["articles_new"], run["articles_updated"],
+                            run["articles_unchanged"], run["errors"], run["requests"], exit_status(self.session))
+
+
+def note_signal(signum: int) -> None:
+    """Remember the signal that stopped the process (called by the process's handler)."""
+    global interrupted_by
+    interrupted_by = interrupted_by or signum
+
+
+def forget() -> None:
+    """A new process-level start (tests run several crawls in one interpreter only through subprocesses)."""
+    global interrupted_by
+    interrupted_by = None
+    SESSIONS.clear()
+
+
