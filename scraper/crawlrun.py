@@ -20,6 +20,7 @@ import logging
 import os
 import signal
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import IO
@@ -88,16 +89,22 @@ class Session:
     def blocked(self) -> str | None:
         return self.locked or self.unwritable
 
-    def open(self, portals: list[str]) -> None:
-        """Take the lock, mark stale runs aborted, start the run."""
-        try:
-            self.lock = take_lock(self.db)
-        except LockHeld as held:
-            self.locked = str(held)
-            return
-        except OSError as error:
-            self.unwritable = f"cannot open the archive {self.db} for writing: {error.strerror}"
-            return
+    def open(self, portals: list[str], wait: float = 0.0) -> None:
+        """Take the lock (waiting up to `wait` seconds for another crawl to end), mark stale runs
+        aborted, start the run."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.lock = take_lock(self.db)
+                break
+            except LockHeld as held:
+                if time.monotonic() >= deadline:
+                    self.locked = str(held)
+                    return
+                time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+            except OSError as error:
+                self.unwritable = f"cannot open the archive {self.db} for writing: {error.strerror}"
+                return
         try:
             self.archive = Archive(self.db)
             self.archive.abort_stale_runs()
@@ -190,7 +197,8 @@ class CrawlRun:
         session = SESSIONS.get(key)
         if session is None or session.run is not None or (session.blocked and not session.crawlers):
             session = SESSIONS[key] = Session(crawler.settings.get("SOYTE_DB"))
-            session.open(crawler.settings.getlist("SOYTE_PORTALS") or [spider.name])
+            session.open(crawler.settings.getlist("SOYTE_PORTALS") or [spider.name],
+                         crawler.settings.getfloat("SOYTE_LOCK_WAIT"))
         elif not session.blocked:
             session.join(spider.name)
         session.crawlers.add(id(crawler))

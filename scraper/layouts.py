@@ -20,6 +20,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from scraper.packaged import read_bytes
+
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "spiders" / "layouts"
 ARTICLE_FIELDS = ("canonical", "title", "published_head", "published_text", "category", "sapo", "body",
                   "author", "source", "views", "attachments")
@@ -91,7 +93,7 @@ def load_layout(name: str, folder: Path = LAYOUTS_DIR) -> Layout:
     """The layout named `name` (its file spiders/layouts/<name>.toml)."""
     path = layout_path(name, folder)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_bytes(path, "spiders", "layouts", path.name).decode("utf-8"))
     except FileNotFoundError:
         raise LayoutError(f"no layout file {path}: write one with `soyte learn` or copy one with "
                           "`soyte new-portal KEY --like LAYOUT`") from None

@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scraper.packaged import read_bytes
+
 from scraper.layouts import LayoutError, layout_path, load_layout
 
 # SOYTE_REGISTRY names another registry file (benchmarks and tests register synthetic portals).
@@ -223,8 +225,7 @@ def parse_registry(data: dict) -> dict[str, Portal]:
 def load_portals(path: Path = REGISTRY_PATH) -> dict[str, Portal]:
     """All registry entries by key, in file order; raises RegistryError listing every problem."""
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+        data = tomllib.loads(read_bytes(Path(path), "scraper", "portals.toml").decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise RegistryError(f"{path}: not valid TOML: {error}") from None
     portals = parse_registry(data)

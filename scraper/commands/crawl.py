@@ -23,5 +23,5 @@ class Command(ScrapyCrawl):
         session = crawlrun.SESSIONS.get(os.path.realpath(self.settings.get("SOYTE_DB")))
         status = crawlrun.exit_status(session)
         if session is not None and session.blocked:
-            logging.getLogger("soyte").error("%s", session.blocked)
+            logging.getLogger("soyte").error("%s (exit status %s)", session.blocked, status)
         self.exitcode = status or self.exitcode

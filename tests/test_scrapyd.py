@@ -1,0 +1,136 @@
+"""Run on scrapyd: a real scrapyd on 127.0.0.1, the project deployed as an egg, portals scheduled.
+
+The egg is built by scrapyd-deploy from a copy of the project; the jobs fetch from the replay
+server through SOYTE_REPLAY_URL, write the archive SOYTE_DB names, and must behave as
+`soyte crawl` does: a crawl run with its counts, incremental on the second schedule, exit status.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scraper.replay import ReplayServer
+from tests.conftest import ROOT, query, served_articles
+from tests.project_copy import COPY_IGNORES
+
+PORTALS = ("hatinh", "angiang")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_egg(tmp: Path) -> Path:
+    project = tmp / "project"
+    shutil.copytree(ROOT, project, ignore=COPY_IGNORES)
+    egg = tmp / "soyte.egg"
+    deploy = Path(sys.executable).with_name("scrapyd-deploy")
+    result = subprocess.run([str(deploy), "--build-egg", str(egg)], cwd=project, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return egg
+
+
+@pytest.fixture(scope="module")
+def scrapyd(tmp_path_factory):
+    """(base URL, logs folder) of a scrapyd with the project deployed as version 1."""
+    home = tmp_path_factory.mktemp("scrapyd")
+    egg = build_egg(home)
+    port = free_port()
+    (home / "scrapyd.conf").write_text(
+        f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\neggs_dir = {home / 'eggs'}\n"
+        f"logs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\nitems_dir =\nmax_proc = 2\npoll_interval = 0.5\n",
+        encoding="utf-8")
+    server = subprocess.Popen([str(Path(sys.executable).with_name("scrapyd"))], cwd=home,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={k: v for k, v in os.environ.items() if k not in ("SCRAPY_SETTINGS_MODULE",)})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base}/daemonstatus.json", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        with egg.open("rb") as handle:
+            added = httpx.post(f"{base}/addversion.json", data={"project": "soyte", "version": "1"},
+                               files={"egg": ("soyte.egg", handle)}, timeout=60).json()
+        assert added["status"] == "ok", added
+        assert set(PORTALS) <= set(httpx.get(f"{base}/listspiders.json", params={"project": "soyte"},
+                                             timeout=60).json()["spiders"])
+        yield base, home / "logs"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def schedule(base: str, portal: str, db: Path, replay: ReplayServer, *extra: str) -> str:
+    # Two jobs of one node write one archive in turn: each waits for the other's lock.
+    settings = [f"SOYTE_DB={db}", f"SOYTE_REPLAY_URL={replay.url}", "AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0",
+                "SOYTE_RETRY_BACKOFF=0", "SOYTE_LOCK_WAIT=120", *extra]
+    answer = httpx.post(f"{base}/schedule.json", data={"project": "soyte", "spider": portal,
+                                                       "setting": settings}, timeout=30).json()
+    assert answer["status"] == "ok", answer
+    return answer["jobid"]
+
+
+def wait_finished(base: str, jobs: list[str]) -> None:
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        listed = httpx.get(f"{base}/listjobs.json", params={"project": "soyte"}, timeout=30).json()
+        if set(jobs) <= {job["id"] for job in listed["finished"]}:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"scrapyd jobs {jobs} did not finish: {listed}")
+
+
+def test_portals_scheduled_on_scrapyd_are_archived_as_crawl_runs(scrapyd, tmp_path):
+    base, logs = scrapyd
+    db = tmp_path / "archive.db"
+    with ReplayServer() as replay:
+        first = [schedule(base, portal, db, replay) for portal in PORTALS]
+        wait_finished(base, first)
+        articles_asked = replay.count(lambda host, path, status: status == 200 and path.endswith(".html")
+                                      or "/wps/portal/Home/tin-hoat-dong/" in path)
+        second = [schedule(base, portal, db, replay) for portal in PORTALS]
+        wait_finished(base, second)
+        asked_again = replay.count(lambda host, path, status: status == 200 and path.endswith(".html")
+                                   or "/wps/portal/Home/tin-hoat-dong/" in path) - articles_asked
+    expected = {record["url"] for portal in PORTALS for record in served_articles(portal)}
+    assert {row["url"] for row in query(db, "SELECT url FROM articles")} == expected
+    runs = query(db, "SELECT portals, status, articles_new FROM crawl_runs ORDER BY id")
+    assert sorted(run["portals"] for run in runs) == sorted(PORTALS * 2)
+    assert {run["status"] for run in runs} == {"completed"}
+    assert sum(run["articles_new"] for run in runs) == len(expected)
+    assert asked_again == 0  # the second schedule of each portal fetched no article again
+    for portal, job in zip(PORTALS, first):
+        log = (logs / "soyte" / portal / f"{job}.log").read_text(encoding="utf-8")
+        assert " completed: " in log and "(exit status 0)" in log
+
+
+def test_a_job_refused_by_the_archive_lock_says_so_with_its_exit_status(scrapyd, tmp_path):
+    from scraper.crawlrun import take_lock
+
+    base, logs = scrapyd
+    db = tmp_path / "archive.db"
+    held = take_lock(str(db))  # another crawl of this archive, still running
+    try:
+        with ReplayServer() as replay:
+            job = schedule(base, "hatinh", db, replay, "SOYTE_LOCK_WAIT=0")
+            wait_finished(base, [job])
+            assert replay.count() == 0  # it fetched nothing
+    finally:
+        held.close()
+    log = (logs / "soyte" / "hatinh" / f"{job}.log").read_text(encoding="utf-8")
+    assert f"another crawl (pid {os.getpid()}) is writing to {db}; wait for it to finish (exit status 3)" in log
