@@ -48,3 +48,20 @@ Persistent=true
 [Install]
 WantedBy=timers.target
 """
+
+
+def scrapyd(db: str, portals: list[str], url: str = "http://localhost:6800", project: str = "soyte",
+            nodes: list[str] | None = None) -> str:
+    """curl lines that schedule each active portal on scrapyd; with several nodes, the portals
+    split between them in turn, each node writing its own archive (merge them with soyte merge)."""
+    nodes = nodes or [url]
+    lines = [f"# soyte on scrapyd: deploy first with `scrapyd-deploy` (scrapy.cfg [deploy]); then, e.g. from cron:"]
+    for index, portal in enumerate(portals):
+        node = nodes[index % len(nodes)]
+        archive = db if len(nodes) == 1 else db.replace(".db", f"-node{index % len(nodes) + 1}.db")
+        lines.append(f"curl -s {node}/schedule.json -d project={project} -d spider={portal} "
+                     f"-d setting=SOYTE_DB={archive} -d setting=SOYTE_LOCK_WAIT=3600")
+    if len(nodes) > 1:
+        archives = " ".join(db.replace(".db", f"-node{n + 1}.db") for n in range(len(nodes)))
+        lines.append(f"# then, with the node archives copied to one machine: soyte merge {archives} --into {db}")
+    return "\n".join(lines) + "\n"

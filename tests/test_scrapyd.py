@@ -134,3 +134,16 @@ def test_a_job_refused_by_the_archive_lock_says_so_with_its_exit_status(scrapyd,
         held.close()
     log = (logs / "soyte" / "hatinh" / f"{job}.log").read_text(encoding="utf-8")
     assert f"another crawl (pid {os.getpid()}) is writing to {db}; wait for it to finish (exit status 3)" in log
+
+
+def test_schedule_prints_a_scrapyd_call_per_active_portal_split_between_nodes(capsys):
+    from scraper.cli import main
+    from scraper.registry import load_portals
+
+    active = [portal.key for portal in load_portals().values() if portal.active]
+    assert main(["schedule", "--print", "scrapyd", "--db", "/srv/soyte/archive.db",
+                 "--node", "http://n1:6800", "--node", "http://n2:6800"]) == 0
+    calls = [line for line in capsys.readouterr().out.splitlines() if line.startswith("curl")]
+    assert [line.split("spider=")[1].split()[0] for line in calls] == active
+    assert all(("http://n1:6800" in line) == ("archive-node1.db" in line) for line in calls)
+    assert {line.split()[2] for line in calls} == {"http://n1:6800/schedule.json", "http://n2:6800/schedule.json"}
