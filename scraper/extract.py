@@ -15,6 +15,7 @@ from scraper.generic import generic_record
 from scraper.layouts import Layout, load_layout
 from scraper.pages import ArticlePage, ExtractionError, TruncatedPage, looks_truncated, page_classes
 from scraper.registry import Portal, get_portal, portal_for_url
+from scraper.urls import canonical_problem
 
 if TYPE_CHECKING:
     from archive.store import Archive
@@ -73,7 +74,12 @@ def _generic(body: bytes, url: str, portal: Portal | None, content_type: str | N
     key, province = (portal.key, portal.province) if portal else (None, None)
     with unforeseen(url):
         record = generic_record(body, url, key, province, content_type)
-    return Extraction(record, method="generic", note=note, layout=layout)
+    warnings = []
+    problem = canonical_problem(record["url"], url) if record["url"] != url else None
+    if problem:  # the same rule as the layouts' (scraper.urls): a page never names another's key
+        record["url"] = url
+        warnings.append(f"{problem}; kept the fetched URL")
+    return Extraction(record, method="generic", note=note, warnings=warnings, layout=layout)
 
 
 def extract_page(body: bytes, url: str, portal: Portal | None, content_type: str | None = None,

@@ -116,3 +116,15 @@ def test_extract_prints_the_record_the_crawl_stores_for_a_layout_page_and_a_rede
     assert stored["extraction"] == "generic"
     assert {k: printed[k] for k in ("title", "text", "published", "author")} == {
         k: stored[k] for k in ("title", "text", "published", "author")}
+
+
+def test_extract_generic_names_the_registered_portal_of_any_status_or_none(tmp_path):
+    page = ROOT / "scraper" / "demo_portals" / "cantho" / "pages" / "cantho-1.html"
+    planned = soyte("extract", str(page), "--url", "https://soyte.kiengiang.gov.vn/tin/1.html", "--generic")
+    record = json.loads(planned.stdout)
+    assert (record["portal"], record["province"]) == ("kiengiang", "Kiên Giang")
+    assert record["url"] == "https://soyte.kiengiang.gov.vn/tin/1.html"  # a canonical on another host is refused
+    assert record["title"] == "Cần Thơ: Sốt xuất huyết tăng cao, người dân cần chủ động diệt lăng quăng"
+    assert planned.stderr.splitlines()[0] == "generic extractor used: asked for with --generic"
+    unknown = json.loads(soyte("extract", str(page), "--url", "https://example.org/tin/1.html", "--generic").stdout)
+    assert (unknown["portal"], unknown["province"]) == (None, None)
