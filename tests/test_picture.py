@@ -58,9 +58,13 @@ def test_extracting_a_page_imports_neither_scrapy_nor_twisted(tmp_path):
             from archive.store import Archive
             Archive({str(tmp_path / "a.db")!r}).close()
             reextract = main(["reextract", "--db", {str(tmp_path / "a.db")!r}])
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            learn = main(["learn", "cantho", "--dry-run"])
         print(json.dumps({{"title": record["title"], "status": status, "printed": json.loads(out.getvalue()),
                           "after_function": after_function, "after_command": after_command,
-                          "reextract": reextract, "after_reextract": loaded("scrapy", "twisted")}}))
+                          "reextract": reextract, "after_reextract": loaded("scrapy", "twisted"),
+                          "learn": learn, "after_learn": loaded("scrapy", "twisted")}}))
     """)
     assert found == {"title": case.expected["title"], "status": 0, "printed": case.expected,
-                     "after_function": [], "after_command": [], "reextract": 0, "after_reextract": []}
+                     "after_function": [], "after_command": [], "reextract": 0, "after_reextract": [],
+                     "learn": 0, "after_learn": []}
