@@ -105,7 +105,8 @@ PDF_MEDIA = "application/pdf"
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# Words only the Bắc Ninh PDF holds (no article of the bundled portals mentions rubella).
+# Words of the Bắc Ninh PDF; its number 2310 is in no article of the bundled portals (Thanh Hóa's
+# 2024 vaccination plan mentions rubella too).
 BACNINH_PDF_PAGES = ["SỞ Y TẾ TỈNH BẮC NINH\nCông văn số 2310/SYT-BHXH",
                      "Kế hoạch tiêm chủng vắc xin sởi – rubella cho trẻ em từ 1 đến 5 tuổi"]
 DOCX_PARAGRAPHS = ["MẪU GIẤY KHÁM SỨC KHỎE LÁI XE", "Họ và tên người lái xe: ……"]
