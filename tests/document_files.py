@@ -125,9 +125,9 @@ def hatinh_article_linking(extra: list[tuple[str, str]]) -> bytes:
 
 
 def serve_attachments(server) -> dict[str, bytes]:
-    """Real files at every attachment URL of the four bundled portals, plus an XLSX that Hà Tĩnh's
-    article is made to link. Hà Giang and An Giang attach the same file (one content, two URLs).
-    Returns URL → served bytes."""
+    """Real files at every attachment URL of the first four bundled portals (Bắc Ninh, Hà Giang,
+    An Giang, Hà Tĩnh), plus an XLSX that Hà Tĩnh's article is made to link. Hà Giang and An Giang
+    attach the same file (one content, two URLs). Returns URL → served bytes."""
     national = pdf(["BỘ Y TẾ\nHướng dẫn phòng chống sốt xuất huyết Dengue", "Lịch trực Tết Canh Tý 2020"])
     files = {
         BACNINH_PDF: (pdf(BACNINH_PDF_PAGES), PDF_MEDIA),
