@@ -254,12 +254,10 @@ def test_save_page_saves_nothing_for_an_error_status_or_another_host(project, re
 def test_expect_drafts_generic_records_until_the_layout_reads_pages_and_keeps_corrections(project, replay_server):
     ok(run(project, *NEW_HATINH))
     capture_hatinh(project, replay_server.url)
-    drafts = run(project, "expect", "hatinh")
-    # The generic extractor drafts three; the fourth article is too short for it (156 characters):
-    # a person writes that record by hand.
-    assert drafts.returncode == 1, drafts.stderr
+    drafts = ok(run(project, "expect", "hatinh"))
+    # The generic extractor drafts all four, the short one too (156 characters of text).
     assert [(r["status"], r.get("extraction")) for r in map(json.loads, drafts.stdout.splitlines())] == [
-        ("written", "generic"), ("failed", None), ("written", "generic"), ("written", "generic")]
+        ("written", "generic")] * 4
     assert "records marked generic are the generic extractor's drafts" in drafts.stderr
     folder = project / "tests" / "fixtures" / "hatinh"
     files = {p["url"]: p["file"] for p in fixture_manifest(project)["pages"]}
@@ -268,7 +266,7 @@ def test_expect_drafts_generic_records_until_the_layout_reads_pages_and_keeps_co
 
     write_hatinh_layout(project)
     kept = [json.loads(line) for line in ok(run(project, "expect", "hatinh")).stdout.splitlines()]
-    assert [report["status"] for report in kept] == ["kept", "written", "kept", "kept"]
+    assert [report["status"] for report in kept] == ["kept"] * 4
     forced = [json.loads(line) for line in ok(run(project, "expect", "hatinh", "--force")).stdout.splitlines()]
     assert [(r["status"], r["extraction"]) for r in forced] == [("written", "layout")] * 4
     for page in ARTICLES:
