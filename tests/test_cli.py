@@ -7,7 +7,8 @@ import pytest
 
 from scraper.cli import COMMANDS, build_parser, main
 from scraper.registry import load_portals
-from tests.conftest import active_bundled_portals, bundled_articles, bundled_attachment_urls, query, served_articles, soyte
+from tests.conftest import (active_bundled_portals, bundled_articles, bundled_attachment_urls, query, served_articles,
+                            soyte)
 
 
 build_parser()  # registers the commands of every scraper.cli_* module

@@ -9,12 +9,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-
-from scraper.cli import main
-from scraper.replay import ReplayServer
 from urllib.parse import urlsplit
 
+from scraper.cli import main
 from scraper.registry import get_portal
+from scraper.replay import ReplayServer
 from tests.conftest import ROOT, active_bundled_portals, bundled_articles, query, soyte
 
 BACNINH_ARTICLE = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/"

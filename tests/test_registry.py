@@ -59,7 +59,8 @@ def test_merged_portals_retired_on_the_day_the_new_provinces_began():
 
 def test_only_the_bundled_portals_are_crawled_and_in_this_order():
     assert [key for key, p in load_portals().items() if p.active] == BUNDLED
-    bundled = {folder.name for folder in (ROOT / "scraper" / "demo_portals").iterdir() if (folder / "site.json").is_file()}
+    demo_portals = ROOT / "scraper" / "demo_portals"
+    bundled = {folder.name for folder in demo_portals.iterdir() if (folder / "site.json").is_file()}
     assert bundled == set(BUNDLED)
 
 
