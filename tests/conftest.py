@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from scraper.registry import get_portal
+from scraper.registry import get_portal, load_portals
 from scraper.replay import ReplayServer
-from scraper.sites import Site, SitePage, site_of
+from scraper.sites import SERVED_KINDS, Site, SitePage, site_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,28 @@ def article_cases(portal: str) -> list[ArticleCase]:
 def served_articles(portal: str) -> list[dict]:
     """Expected records of the articles the portal serves now (snapshots are not served)."""
     return portal_site(portal).served_records()
+
+
+def active_bundled_portals() -> list[str]:
+    """Keys of the active portals bundled with pages (scraper/demo_portals/), in the registry's order:
+    what `soyte crawl` with no portal named crawls, and in that order."""
+    return [key for key, portal in load_portals().items() if portal.active and portal.demo_dir]
+
+
+def bundled_articles() -> list[dict]:
+    """Expected records of every article the active bundled portals serve, portal by portal."""
+    return [record for key in active_bundled_portals() for record in served_articles(key)]
+
+
+def bundled_pages() -> list[SitePage]:
+    """Every page the active bundled portals serve (listings, articles, sitemaps, robots.txt)."""
+    return [page for key in active_bundled_portals() for page in portal_site(key).pages(SERVED_KINDS)]
+
+
+def bundled_attachment_urls() -> set[str]:
+    """The attachment URLs the served bundled articles link (each is one more request of a crawl; the
+    demo portals serve no file there, so each answers 404 and counts as one run error)."""
+    return {attachment["url"] for record in bundled_articles() for attachment in record.get("attachments", [])}
 
 
 def soyte(*args: str, check: bool = True, timeout: float = 180, **kwargs) -> subprocess.CompletedProcess:

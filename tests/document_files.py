@@ -105,7 +105,8 @@ PDF_MEDIA = "application/pdf"
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# Words only the Bắc Ninh PDF holds (no article of the bundled portals mentions rubella).
+# Words of the Bắc Ninh PDF; its number 2310 is in no article of the bundled portals (Thanh Hóa's
+# 2024 vaccination plan mentions rubella too).
 BACNINH_PDF_PAGES = ["SỞ Y TẾ TỈNH BẮC NINH\nCông văn số 2310/SYT-BHXH",
                      "Kế hoạch tiêm chủng vắc xin sởi – rubella cho trẻ em từ 1 đến 5 tuổi"]
 DOCX_PARAGRAPHS = ["MẪU GIẤY KHÁM SỨC KHỎE LÁI XE", "Họ và tên người lái xe: ……"]
@@ -124,9 +125,9 @@ def hatinh_article_linking(extra: list[tuple[str, str]]) -> bytes:
 
 
 def serve_attachments(server) -> dict[str, bytes]:
-    """Real files at every attachment URL of the four bundled portals, plus an XLSX that Hà Tĩnh's
-    article is made to link. Hà Giang and An Giang attach the same file (one content, two URLs).
-    Returns URL → served bytes."""
+    """Real files at every attachment URL of the first four bundled portals (Bắc Ninh, Hà Giang,
+    An Giang, Hà Tĩnh), plus an XLSX that Hà Tĩnh's article is made to link. Hà Giang and An Giang
+    attach the same file (one content, two URLs). Returns URL → served bytes."""
     national = pdf(["BỘ Y TẾ\nHướng dẫn phòng chống sốt xuất huyết Dengue", "Lịch trực Tết Canh Tý 2020"])
     files = {
         BACNINH_PDF: (pdf(BACNINH_PDF_PAGES), PDF_MEDIA),

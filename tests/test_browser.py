@@ -43,7 +43,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`soyte serve` on a free port over the four crawled portals plus one article full of markup."""
+    """`soyte serve` on a free port over the crawled bundled portals plus one article full of markup."""
     db = crawl_demo_portals(tmp_path_factory.mktemp("browser") / "archive.db")
     store = Archive(db)
     store.upsert_article(HOSTILE, layout="demo", extractor="demo/1", page_id=None)

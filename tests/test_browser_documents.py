@@ -19,7 +19,7 @@ from tests.test_browser import assert_is_a_real_screenshot, rendered_dom, screen
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """`soyte serve` on a free port over the four bundled portals crawled with their attachments."""
+    """`soyte serve` on a free port over the bundled portals crawled with their attachments."""
     db = tmp_path_factory.mktemp("browser-documents") / "archive.db"
     with ReplayServer() as portals:
         served = files.serve_attachments(portals)

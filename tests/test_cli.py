@@ -6,7 +6,9 @@ import json
 import pytest
 
 from scraper.cli import COMMANDS, build_parser, main
-from tests.conftest import query, soyte
+from scraper.registry import load_portals
+from tests.conftest import (active_bundled_portals, bundled_articles, bundled_attachment_urls, query, served_articles,
+                            soyte)
 
 
 build_parser()  # registers the commands of every scraper.cli_* module
@@ -25,8 +27,10 @@ def test_every_command_has_a_purpose_and_an_example(name, capsys):
 def test_unknown_portal_is_one_clear_line_and_exit_2(tmp_path):
     result = soyte("crawl", "atlantis", "--db", str(tmp_path / "a.db"), check=False)
     assert result.returncode == 2
+    known = sorted(key for key, portal in load_portals().items() if portal.layout)
+    assert len(known) >= 8 and {"angiang", "bacninh", "hagiang", "hatinh"} <= set(known)
     assert result.stderr.strip().splitlines() == [
-        "soyte crawl: unknown portal 'atlantis'; known portals: angiang, bacninh, hagiang, hatinh"]
+        f"soyte crawl: unknown portal 'atlantis'; known portals: {', '.join(known)}"]
 
 
 def test_missing_archive_is_one_clear_line_and_exit_2(tmp_path):
@@ -35,23 +39,24 @@ def test_missing_archive_is_one_clear_line_and_exit_2(tmp_path):
     assert "no archive at" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_crawl_without_portals_crawls_all_four_in_one_run(archive_path, replay_server):
+def test_crawl_without_portals_crawls_every_active_bundled_portal_in_one_run(archive_path, replay_server):
     result = soyte("crawl", "--db", str(archive_path), "--replay", replay_server.url)
     run = json.loads(result.stdout)
+    portals = active_bundled_portals()
+    # errors: every attachment the articles link answers 404 here, one error each
     assert (run["portals"], run["articles_new"], run["errors"], run["status"]) == (
-        "bacninh,hagiang,angiang,hatinh", 17, 5, "completed")  # errors: the 5 attachments answer 404 here
+        ",".join(portals), len(bundled_articles()), len(bundled_attachment_urls()), "completed")
     counts = query(archive_path, "SELECT portal, count(*) AS n FROM articles GROUP BY portal ORDER BY portal")
-    assert counts == [{"portal": "angiang", "n": 4}, {"portal": "bacninh", "n": 5},
-                      {"portal": "hagiang", "n": 4}, {"portal": "hatinh", "n": 4}]
+    assert counts == [{"portal": key, "n": len(served_articles(key))} for key in sorted(portals)]
     assert query(archive_path, "SELECT count(*) AS n FROM crawl_runs") == [{"n": 1}]
 
 
-def test_demo_crawls_and_shows_all_four_portals(tmp_path):
+def test_demo_crawls_and_shows_every_active_bundled_portal(tmp_path):
     db = tmp_path / "demo.db"
     result = soyte("demo", "--db", str(db), "--no-serve")
     shown = {line.split()[0] for line in result.stderr.splitlines() if line.startswith("  ")}
-    assert shown == {"angiang", "bacninh", "hagiang", "hatinh"}
-    assert "17 articles stored in" in result.stderr
+    assert shown == set(active_bundled_portals())
+    assert f"{len(bundled_articles())} articles stored in" in result.stderr
     assert "Khám sàng lọc bệnh tim bẩm sinh cho trẻ em huyện Yên Minh" in result.stderr
 
 

@@ -9,7 +9,7 @@ from scraper.registry import spider_portals
 from tests.conftest import ROOT
 from tests.project_copy import copy_project, run
 
-# One spider per portal with a layout that reads pages (the four bundled portals, and any planned
+# One spider per portal with a layout that reads pages (the bundled portals, and any planned
 # portal whose layout is written).
 SPIDERS = tuple(portal.key for portal in spider_portals())
 
