@@ -14,7 +14,7 @@ average is recorded around each crawl. Pages/s counts the server's answers betwe
 the last (the process's start-up and shut-down apart); CPU is the crawl process's own (wait4).
 Peak RSS is the crawl process's VmHWM (bench/peak_rss.py).
 
-    python bench/crawl.py [--quick] [--sizes 2000 10000] [--reps 3] [--profile] [--keep]
+    python bench/crawl.py [--quick] [--sizes 2000 10000] [--reps 3] [--profile] [--keep] [--compare-tree DIR]
 """
 from __future__ import annotations
 
@@ -81,11 +81,14 @@ def rss_kb(pid: int) -> int | None:
     return None
 
 
+TREES: dict[str, Path] = {}  # "soyte@<label>" -> another checkout of the project (--compare-tree)
+
+
 def command(crawler: str, site: Site, server: TimedReplayServer, db: Path, out: Path,
             profile_to: Path | None = None) -> list[str]:
     launcher = ["-m", "cProfile", "-o", str(profile_to), "-m"] if profile_to else [
         str(ROOT / "bench" / "peak_rss.py"), str(out)]
-    if crawler == "soyte":
+    if crawler.startswith("soyte"):
         return [sys.executable, *launcher, "scraper.cli", "crawl", KEY, "--db", str(db), "--replay", server.url,
                 "--quiet"]
     return [sys.executable, *launcher, "bench.bare_scrapy", "--replay", server.url, "--start", site.start_url]
@@ -93,7 +96,8 @@ def command(crawler: str, site: Site, server: TimedReplayServer, db: Path, out: 
 
 def run(crawler: str, site: Site, server: TimedReplayServer, db: Path, profile_to: Path | None = None) -> dict:
     """One crawl in its own process: pages/s, CPU per page, peak RSS (and, for soyte, its run row)."""
-    env = {**os.environ, "SOYTE_REGISTRY": str(site.registry), "PYTHONPATH": str(ROOT)}
+    tree = TREES.get(crawler, ROOT)
+    env = {**os.environ, "SOYTE_REGISTRY": str(site.registry), "PYTHONPATH": str(tree)}
     env.pop("SCRAPY_SETTINGS_MODULE", None)
     before = len(server.times)
     hwm = db.with_suffix(f".{crawler}.hwm{before}")
@@ -101,7 +105,7 @@ def run(crawler: str, site: Site, server: TimedReplayServer, db: Path, profile_t
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
     with open(log, "w") as out:
-        process = subprocess.Popen(command(crawler, site, server, db, hwm, profile_to), cwd=ROOT, env=env,
+        process = subprocess.Popen(command(crawler, site, server, db, hwm, profile_to), cwd=tree, env=env,
                                    stdout=out, stderr=subprocess.STDOUT)
         peak_sampled = [0]
         done = threading.Event()
@@ -125,7 +129,7 @@ def run(crawler: str, site: Site, server: TimedReplayServer, db: Path, profile_t
         "peak_rss_mb": int(hwm.read_text()) / 1024 if hwm.exists() else None,
         "loadavg_1min": [load_before, os.getloadavg()[0]],
     }
-    if crawler == "soyte" and db.exists():
+    if crawler.startswith("soyte") and db.exists():
         conn = sqlite3.connect(db)
         conn.row_factory = sqlite3.Row
         row = conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
@@ -144,12 +148,13 @@ def spread(values: list[float]) -> dict:
 def crawl_size(workdir: Path, n: int, reps: int, profile: bool) -> dict:
     """soyte and bare, alternating, `reps` times each on one site and server; then soyte's second run."""
     site = Site(workdir, n)
-    runs: dict[str, list[dict]] = {c: [] for c in CRAWLERS}
+    crawlers = (*CRAWLERS, *TREES)
+    runs: dict[str, list[dict]] = {c: [] for c in crawlers}
     with TimedReplayServer(root=site.root) as server:
         for rep in range(reps):
-            order = CRAWLERS if rep % 2 == 0 else CRAWLERS[::-1]
+            order = crawlers[rep % len(crawlers):] + crawlers[:rep % len(crawlers)]
             for crawler in order:
-                db = workdir / f"archive-{n}-{rep}.db"
+                db = workdir / f"archive-{n}-{rep}{crawler.removeprefix('soyte')}.db"
                 print(f"  {n:,} articles, repetition {rep + 1}/{reps}: {crawler} …", flush=True)
                 runs[crawler].append(run(crawler, site, server, db))
         last_db = workdir / f"archive-{n}-{reps - 1}.db"
@@ -183,6 +188,13 @@ def crawl_size(workdir: Path, n: int, reps: int, profile: bool) -> dict:
         "second_run": second,
         "second_over_first_requests": ratio(second["requests"], first["requests"]),
         "profile": profile_rows,
+        "compared_trees": {
+            label: {"tree": str(TREES[label]),
+                    "pages_per_s": spread([r["pages_per_s"] for r in runs[label]]),
+                    "over_bare": spread([r["pages_per_s"] / b["pages_per_s"] for r, b in zip(runs[label], bare)]),
+                    "soyte_over_it": spread([s["pages_per_s"] / r["pages_per_s"] for s, r in zip(soyte, runs[label])]),
+                    "cpu_ms_per_page": spread([r["cpu_ms_per_page"] for r in runs[label]])}
+            for label in TREES},
     }
 
 
@@ -193,7 +205,12 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3, help="repetitions of each crawler per size (≥ 3)")
     parser.add_argument("--profile", action="store_true", help="also cProfile a soyte crawl of each size")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (sites, archives, logs)")
+    parser.add_argument("--compare-tree", type=Path, metavar="DIR",
+                        help="also crawl with another checkout of the project (e.g. main before a change), "
+                             "in the same rotation")
     args = parser.parse_args()
+    if args.compare_tree:
+        TREES[f"soyte@{args.compare_tree.name}"] = args.compare_tree.resolve()
     sizes = args.sizes or ([500, 2000] if args.quick else [2000, 10000])
     reps = max(3, args.reps)
     workdir = Path(tempfile.mkdtemp(prefix="soyte-bench-crawl-"))
@@ -225,6 +242,11 @@ def report(results: dict) -> None:
                   f"{min(x['loadavg_1min'][0] for x in r['runs']['soyte']):.1f}–"
                   f"{max(x['loadavg_1min'][1] for x in r['runs']['soyte']):.1f}"]
                  for n, r in results["sizes"].items()]))
+    for n, r in results["sizes"].items():
+        for label, c in r["compared_trees"].items():
+            print(f"{int(n):,} articles, {label} ({c['tree']}): {fmt(c['pages_per_s'])} pages/s, "
+                  f"÷ bare {fmt(c['over_bare'], 2)}, soyte ÷ it {fmt(c['soyte_over_it'], 2)}, "
+                  f"CPU {fmt(c['cpu_ms_per_page'], 2)} ms/page")
 
 
 if __name__ == "__main__":
