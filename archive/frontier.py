@@ -19,6 +19,7 @@ import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
+from archive.revisits import is_due, parse_time
 from archive.documents import conditional_headers
 from scraper.frontier import Frontier
 
@@ -55,10 +56,14 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
     now = now or datetime.now(timezone.utc)
     frontier = Frontier()
     marks = ",".join("?" * len(portals))
-    for url, portal, last_seen in conn.execute(
-            f"SELECT url, portal, last_seen FROM articles WHERE portal IN ({marks})", portals):
+    # Revisits spread over each article's interval, longer for older news (archive/revisits.py).
+    for url, portal, last_seen, published, first_seen in conn.execute(
+            f"SELECT url, portal, last_seen, published, first_seen FROM articles WHERE portal IN ({marks})",
+            portals):
         frontier.known.add(url)
-        if revisit_after is not None and datetime.fromisoformat(last_seen) <= now - revisit_after:
+        if revisit_after is not None and is_due(url, parse_time(last_seen),
+                                                parse_time(published) or parse_time(first_seen),
+                                                revisit_after, now):
             frontier.due.setdefault(portal, []).append(url)
     # The URL an archived article was fetched at is known too (it may differ from the canonical one);
     # a page stored without its article (the crawl was killed in between) is not.

@@ -28,10 +28,10 @@ from common import ratio, summary, table, use_project_root, write_results
 use_project_root()
 
 import archive.search  # noqa: E402
-from archive.search import fold, match_expression, search  # noqa: E402
+from archive.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, fold, match_expression, search  # noqa: E402
 from archive.store import Archive  # noqa: E402
-from scraper.extract import extract  # noqa: E402
-from scraper.registry import DEMO_PORTALS, load_portals  # noqa: E402
+from scraper.extract import extract_page  # noqa: E402
+from scraper.registry import DEMO_PORTALS, get_portal, load_portals  # noqa: E402
 from archive.search import fold as prototype_fold  # noqa: E402  (the prototype fold, applied since 2026-11-25)
 from synthetic import Corpus, article_pages  # noqa: E402
 
@@ -68,7 +68,8 @@ def timed(fn, items) -> tuple[float, list]:
 def raw_pages(workdir: Path, n: int) -> dict:
     """Sections 1 and 2: the crawl's writes, with and without pages, and the upsert rates."""
     pages = list(article_pages(n))
-    records = [extract(body, url, "bacninh", HEADERS["Content-Type"]) for url, body, _facts in pages]
+    portal = get_portal("bacninh")
+    records = [extract_page(body, url, portal, HEADERS["Content-Type"]).record for url, body, _facts in pages]
     with_pages = Archive(workdir / "with-pages.db")
     without = Archive(workdir / "without-pages.db")
 
@@ -190,12 +191,21 @@ def full_text(workdir: Path, n: int, reps: int) -> dict:
     for q in QUERIES:  # warm the page cache for every index
         for fn in variants.values():
             fn(conn, q)
-    for rep in range(reps):
-        for q in QUERIES:
-            for name in list(variants)[rep % 4:] + list(variants)[:rep % 4]:
+    for rep in range(reps):  # each variant alone in its own block of every query; the order rotates
+        for name in list(variants)[rep % 4:] + list(variants)[:rep % 4]:
+            for q in QUERIES:
                 t0 = time.perf_counter()
                 variants[name](conn, q)
                 times[name][q].append((time.perf_counter() - t0) * 1e3)
+    longest = longest_queries(corpus)
+    for q in longest:
+        search(conn, q)
+    long_ms = {q: [] for q in longest}
+    for _ in range(reps):
+        for q in longest:
+            t0 = time.perf_counter()
+            search(conn, q)
+            long_ms[q].append((time.perf_counter() - t0) * 1e3)
     latencies, single, newest, bounded = times["search"], times["single"], times["newest"], times["bounded"]
     per_query = {}
     for q in QUERIES:
@@ -223,9 +233,24 @@ def full_text(workdir: Path, n: int, reps: int) -> dict:
         "query_ms_bounded_rank": summary([v for q in QUERIES for v in bounded[q]]),
         "bounded_rank_candidates": BOUNDED,
         "per_query": per_query,
+        "longest_allowed_queries": {"words": MAX_QUERY_WORDS, "chars_max": MAX_QUERY_CHARS,
+                                    "ms": summary([v for q in longest for v in long_ms[q]]),
+                                    "per_query_ms_median": {q: summary(v)["median"] for q, v in long_ms.items()}},
     }
     archive.close()
     return result
+
+
+def longest_queries(corpus: Corpus, count: int = 4) -> list[str]:
+    """Queries of MAX_QUERY_WORDS words (the most archive.search accepts): common words, and the
+    opening words of corpus sentences (phrases that match)."""
+    rng = random.Random(11)
+    words = [w for sentence in corpus.sentences[:400] for w in sentence.split() if w.isalpha()]
+    found = []
+    for _ in range(count):
+        query = " ".join(rng.choice(words) for _ in range(MAX_QUERY_WORDS))
+        found.append(query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] if len(query) > MAX_QUERY_CHARS else query)
+    return found
 
 
 def build_single_index(conn: sqlite3.Connection) -> float:
@@ -325,6 +350,9 @@ def report(pages: dict, fts: dict) -> None:
                  "same hits", "newest-first p50", "newest-first p95", f"rank in newest {BOUNDED:,} p50",
                  f"rank in newest {BOUNDED:,} p95"], rows))
     print(f"single index bytes ÷ current index bytes: {fts['single_index']['bytes_over_current_index']:.2f}")
+    longest = fts["longest_allowed_queries"]
+    print(f"queries of {longest['words']} words (the most search() accepts): p50 {longest['ms']['median']:.1f} ms, "
+          f"p95 {longest['ms']['p95']:.1f} ms, max {max(longest['per_query_ms_median'].values()):.1f} ms (median per query)")
 
 
 if __name__ == "__main__":

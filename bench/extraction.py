@@ -1,43 +1,54 @@
-"""Extraction: ms per page of each layout's extractor, beside trafilatura and beside parsing alone.
+"""Extraction: ms per page of each layout's rules beside trafilatura and beside parsing alone.
 
-Every bundled article page (site.json kind "article") is timed with four methods in the same run,
-interleaved page by page and repetition by repetition (the order rotates), so machine noise falls
-on all four alike:
-  soyte        scraper.extract.extract(body_bytes, url, portal, content_type)
-  trafilatura  trafilatura.bare_extraction(body_bytes, url=url, with_metadata=True)
-  parse-lxml   lxml.html.document_fromstring(body_bytes): the lower bound, parsing and nothing else
-  parse-parsel decode_html + parsel.Selector: the extractor's own first step, nothing after it
-  prototype    bench/prototype/: the same extractor with the fixes the profile points at
-Then per-field accuracy of soyte, the prototype and trafilatura against expected/<page>.json, and
-where soyte's time goes (parse, field selectors, body reading).
+Every bundled article page of the eight portals (site.json kind "article"), as served and with its
+body repeated 16 times (the long-article case), read by four methods:
+  soyte        scraper.extract.extract_page(body, url, portal, content_type): the layout's rules
+               (planned portals are read with their learnt layout, spiders/layouts/*-<portal>.toml)
+  trafilatura  trafilatura.bare_extraction(body, url=url, with_metadata=True)
+  parse-lxml   lxml.html.document_fromstring(body): the issue's lower bound, parsing and nothing else
+  parse-etree  lxml.etree.fromstring(body, HTMLParser()): the same without lxml.html's element
+               classes (a stricter bound: soyte's own parser)
+Rules that keep the figures from flattering anyone:
+- each method is timed alone, in its own block over every page (so no method warms another's
+  caches), after one untimed pass of every method; blocks are interleaved and their order rotates
+  each repetition; the garbage collector runs before each block;
+- every ratio is taken within one repetition (same minute, same load) and reported as the median
+  and the spread (min–max) over the repetitions;
+- the load average is recorded before and after every repetition.
 
-    python bench/extraction.py [--reps 200] [--quick] [--profile]
+    python bench/extraction.py [--quick] [--reps 5] [--inner 5] [--profile]
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import difflib
+import gc
 import io
 import json
+import os
 import pstats
+import statistics
 import time
 import unicodedata
+from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from common import ratio, summary, table, use_project_root, write_results
+from common import table, use_project_root, write_results
 
 use_project_root()
 
-from bench.prototype import pages as prototype  # noqa: E402
-
 import lxml.html  # noqa: E402
-from parsel import Selector  # noqa: E402
+from lxml import etree  # noqa: E402
 
-from scraper.cleaning import decode_html, tidy  # noqa: E402
-from scraper.extract import extract, layout_module  # noqa: E402
-from scraper.registry import DEMO_PORTALS, get_portal  # noqa: E402
+from scraper.cleaning import tidy  # noqa: E402
+from scraper.extract import extract_page, layout_of  # noqa: E402
+from scraper.layouts import LAYOUTS_DIR  # noqa: E402
+from scraper.pages import as_selector, page_classes  # noqa: E402
+from scraper.registry import DEMO_PORTALS, Portal, get_portal  # noqa: E402
 
 try:
     import trafilatura
@@ -45,146 +56,147 @@ except ImportError as error:  # lxml >= 5.2 needs lxml_html_clean beside trafila
     raise SystemExit(f"trafilatura is needed: pip install trafilatura lxml_html_clean ({error})")
 
 FIELDS = ("title", "published", "author", "text")
+LONG = 16  # the long-article case: the body's content this many times
 
 
 @dataclass(frozen=True)
 class Case:
-    portal: str
+    portal: Portal
     name: str
     url: str
     content_type: str
     body: bytes
-    expected: dict
+    expected: dict | None
+
+
+def with_layout(portal: Portal) -> Portal:
+    """The portal, with its learnt layout when the registry names none yet (a planned portal)."""
+    if portal.layout:
+        return portal
+    found = sorted(LAYOUTS_DIR.glob(f"*-{portal.key}.toml")) or sorted(LAYOUTS_DIR.glob(f"{portal.key}.toml"))
+    if not found:
+        raise SystemExit(f"no layout for {portal.key} in {LAYOUTS_DIR}")
+    return dataclasses.replace(portal, layout=found[0].stem)
 
 
 def cases() -> list[Case]:
     found = []
     for folder in sorted(p for p in DEMO_PORTALS.iterdir() if (p / "site.json").exists()):
         manifest = json.loads((folder / "site.json").read_text(encoding="utf-8"))
+        portal = with_layout(get_portal(manifest["portal"]))
         for entry in manifest["pages"]:
             if entry["kind"] != "article":
                 continue
             page = folder / entry["file"]
             expected = json.loads((folder / "expected" / f"{page.stem}.json").read_text(encoding="utf-8"))
-            found.append(Case(manifest["portal"], page.stem, entry["url"], entry["content_type"],
-                              page.read_bytes(), expected))
+            found.append(Case(portal, page.stem, entry["url"], entry["content_type"], page.read_bytes(), expected))
     return found
 
 
+def long_case(case: Case) -> Case:
+    """The page with its body element's content repeated LONG times, served as UTF-8."""
+    page = page_classes(layout_of(case.portal))[0](case.body, case.url, case.portal.key, "", case.content_type)
+    body = next(found[0] for css in page.SELECTORS["body"] if (found := page.css(css)))
+    children, text = list(body), body.text
+    for _ in range(LONG - 1):
+        if text:
+            span = etree.SubElement(body, "span")
+            span.text = text
+        for child in children:
+            body.append(deepcopy(child))
+    html = etree.tostring(page.sel.root.getroottree(), method="html", encoding="utf-8", doctype="<!DOCTYPE html>")
+    return Case(case.portal, f"{case.name}×{LONG}", case.url, "text/html; charset=utf-8", html, None)
+
+
 def run_soyte(case: Case):
-    return extract(case.body, case.url, case.portal, case.content_type)
+    return extract_page(case.body, case.url, case.portal, case.content_type).record
 
 
-def run_prototype(case: Case):
-    return prototype.extract(case.body, case.url, case.portal, case.content_type)
+def run_trafilatura(case: Case):
+    return trafilatura.bare_extraction(case.body, url=case.url, with_metadata=True)
 
 
-def run_trafilatura(case: Case, **options):
-    return trafilatura.bare_extraction(case.body, url=case.url, with_metadata=True, **options)
+_PARSER = etree.HTMLParser()
 
 
-def run_lxml(case: Case):
+def run_parse_lxml(case: Case):
     return lxml.html.document_fromstring(case.body)
 
 
-def run_parsel(case: Case):
-    return Selector(text=decode_html(case.body, case.content_type))
+def run_parse_etree(case: Case):
+    return etree.fromstring(case.body, _PARSER)
 
 
-METHODS = {"soyte": run_soyte, "trafilatura": run_trafilatura, "parse-lxml": run_lxml, "parse-parsel": run_parsel,
-           "prototype": run_prototype}
+METHODS: dict[str, Callable[[Case], object]] = {
+    "soyte": run_soyte, "trafilatura": run_trafilatura, "parse-lxml": run_parse_lxml, "parse-etree": run_parse_etree}
 
 
-def time_all(all_cases: list[Case], reps: int) -> dict[str, dict[str, list[float]]]:
-    """{method: {page: [ms, ...]}}, methods interleaved and rotated each repetition."""
+def time_blocks(all_cases: list[Case], reps: int, inner: int) -> tuple[dict, list]:
+    """{method: {page: [µs per call, one per repetition]}} and the load average around each repetition."""
     samples = {m: {c.name: [] for c in all_cases} for m in METHODS}
     names = list(METHODS)
-    for case in all_cases:  # warm-up: imports, selector caches, trafilatura's first-call setup
-        for name in names:
-            METHODS[name](case)
-    for rep in range(reps):
-        order = names[rep % len(names):] + names[:rep % len(names)]
+    for name in names:  # one untimed pass each: imports, compiled selectors, trafilatura's setup
         for case in all_cases:
-            for name in order:
+            METHODS[name](case)
+    loads = []
+    for rep in range(reps):
+        before = os.getloadavg()[0]
+        for name in names[rep % len(names):] + names[:rep % len(names)]:
+            method = METHODS[name]
+            gc.collect()
+            for case in all_cases:
                 start = time.perf_counter_ns()
-                METHODS[name](case)
-                samples[name][case.name].append((time.perf_counter_ns() - start) / 1e6)
-    return samples
+                for _ in range(inner):
+                    method(case)
+                samples[name][case.name].append((time.perf_counter_ns() - start) / inner / 1e3)
+        loads.append([before, os.getloadavg()[0]])
+    return samples, loads
+
+
+def group_stats(samples: dict, names: list[str], reps: int) -> dict:
+    """Per repetition: the group's total µs per method, and the ratios within that repetition;
+    then median and spread over repetitions."""
+    totals = {m: [sum(samples[m][n][r] for n in names) for r in range(reps)] for m in METHODS}
+    ratios = {
+        "trafilatura_over_soyte": [t / s for t, s in zip(totals["trafilatura"], totals["soyte"])],
+        "soyte_over_parse_lxml": [s / p for s, p in zip(totals["soyte"], totals["parse-lxml"])],
+        "soyte_over_parse_etree": [s / p for s, p in zip(totals["soyte"], totals["parse-etree"])],
+    }
+    per_page = {m: [t / len(names) / 1e3 for t in totals[m]] for m in METHODS}
+    return {"pages": len(names),
+            "ms_per_page": {m: spread(v) for m, v in per_page.items()},
+            **{k: spread(v) for k, v in ratios.items()}}
+
+
+def spread(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
 
 
 def paragraphs(text: str | None) -> str:
-    """Text as the record writes it: NFC, tidied lines, paragraphs separated by one blank line.
-
-    trafilatura separates paragraphs with one newline; this makes the two comparable.
-    """
+    """trafilatura's text as the record writes it (NFC, tidied, one blank line between paragraphs)."""
     if not text:
         return ""
     lines = (tidy(line) for line in unicodedata.normalize("NFC", text).split("\n"))
     return "\n\n".join(line for line in lines if line)
 
 
-def nfc(value: str | None) -> str | None:
-    return tidy(value) or None if value else None
-
-
-def fields_of(method: str, result) -> dict:
-    if method in ("soyte", "prototype"):
-        return {f: result.get(f) for f in FIELDS}
-    doc = result.as_dict() if hasattr(result, "as_dict") else dict(result or {})
-    return {"title": nfc(doc.get("title")), "published": doc.get("date"), "author": nfc(doc.get("author")),
-            "text": paragraphs(doc.get("text"))}
-
-
-def similarity(a: str | None, b: str | None) -> float:
-    return difflib.SequenceMatcher(None, a or "", b or "", autojunk=False).ratio()
-
-
 def accuracy(all_cases: list[Case]) -> dict:
-    """Per page and per field: exact match, published's date part, text similarity."""
-    variants = {"soyte": run_soyte, "prototype": run_prototype, "trafilatura": run_trafilatura,
-                "trafilatura-precision": lambda c: run_trafilatura(c, favor_precision=True)}
-    out: dict = {name: {"pages": {}} for name in variants}
-    for name, fn in variants.items():
-        for case in all_cases:
-            got = fields_of(name if name in ("soyte", "prototype") else "trafilatura", fn(case))
-            want = case.expected
-            out[name]["pages"][case.name] = {
-                **{f: got[f] == want[f] for f in FIELDS},
-                "published_date": (got["published"] or "")[:10] == (want["published"] or "")[:10],
-                "text_ratio": similarity(got["text"], want["text"]),
-                "got": {f: (got[f] or "")[:120] if f == "text" else got[f] for f in FIELDS},
-            }
-        pages = out[name]["pages"].values()
-        out[name]["totals"] = {
-            **{f: sum(p[f] for p in pages) for f in (*FIELDS, "published_date")},
-            "text_ratio_mean": sum(p["text_ratio"] for p in pages) / len(pages),
-            "text_ratio_min": min(p["text_ratio"] for p in pages), "n": len(pages)}
-    return out
-
-
-def stages(all_cases: list[Case], reps: int) -> dict[str, dict[str, float]]:
-    """Median µs per page of each stage: parse (decode + parsel), field selectors, body (find + read)."""
-    classes = {"soyte": lambda c: layout_module(get_portal(c.portal)).ArticlePage,
-               "prototype": lambda c: prototype.page_class(get_portal(c.portal).spider)}
+    """Pages whose field equals expected/*.json exactly, and the text's mean difflib similarity."""
     out = {}
-    for name, class_of in classes.items():
-        times: dict[str, list[float]] = {"parse": [], "fields": [], "body": []}
-        for _ in range(reps):
-            for case in all_cases:
-                cls, portal = class_of(case), get_portal(case.portal)
-                t0 = time.perf_counter_ns()
-                page = cls(case.body, case.url, portal.key, portal.province, case.content_type)
-                t1 = time.perf_counter_ns()
-                page.record()
-                t2 = time.perf_counter_ns()
-                page = cls(case.body, case.url, portal.key, portal.province, case.content_type)
-                t3 = time.perf_counter_ns()
-                page.body()
-                t4 = time.perf_counter_ns()
-                times["parse"].append((t1 - t0) / 1e3)
-                times["body"].append((t4 - t3) / 1e3)
-                times["fields"].append((t2 - t1 - (t4 - t3)) / 1e3)
-        out[name] = {stage: summary(values)["median"] for stage, values in times.items()}
+    for name in ("soyte", "trafilatura"):
+        exact = {f: 0 for f in FIELDS}
+        ratios = []
+        for case in all_cases:
+            result = METHODS[name](case)
+            if name == "trafilatura":
+                doc = result.as_dict() if hasattr(result, "as_dict") else dict(result or {})
+                result = {"title": tidy(doc.get("title")) or None, "published": doc.get("date"),
+                          "author": tidy(doc.get("author")) or None, "text": paragraphs(doc.get("text"))}
+            for f in FIELDS:
+                exact[f] += result.get(f) == case.expected[f]
+            ratios.append(difflib.SequenceMatcher(None, result.get("text") or "", case.expected["text"],
+                                                  autojunk=False).ratio())
+        out[name] = {**exact, "pages": len(all_cases), "text_similarity_mean": statistics.fmean(ratios)}
     return out
 
 
@@ -195,75 +207,69 @@ def profile(all_cases: list[Case], reps: int) -> list[dict]:
         for case in all_cases:
             run_soyte(case)
     profiler.disable()
-    stats = pstats.Stats(profiler)
-    total = stats.total_tt
-    rows = []
-    for (file, line, func), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():
-        rows.append({"function": f"{Path(file).name}:{line}({func})", "calls": calls,
-                     "tottime_share": tottime / total, "cumtime_share": cumtime / total})
     stream = io.StringIO()
-    pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(30)
+    stats = pstats.Stats(profiler, stream=stream)
+    stats.sort_stats("tottime").print_stats(25)
     print(stream.getvalue())
-    return sorted(rows, key=lambda r: -r["cumtime_share"])[:40]
+    total = stats.total_tt
+    rows = [{"function": f"{Path(file).name}:{line}({func})", "calls": calls,
+             "tottime_share": round(tottime / total, 4), "cumtime_share": round(cumtime / total, 4)}
+            for (file, line, func), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items()]
+    return sorted(rows, key=lambda r: -r["tottime_share"])[:30]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reps", type=int, default=200, help="timed repetitions per page and method")
-    parser.add_argument("--quick", action="store_true", help="20 repetitions")
-    parser.add_argument("--profile", action="store_true", help="also cProfile the soyte extractor")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions (blocks per method); ≥ 3")
+    parser.add_argument("--inner", type=int, default=5, help="calls per page inside a block")
+    parser.add_argument("--quick", action="store_true", help="3 repetitions of 2 calls (~2 min)")
+    parser.add_argument("--profile", action="store_true", help="also cProfile soyte's extraction")
     args = parser.parse_args()
-    reps = 20 if args.quick else args.reps
-    all_cases = cases()
-    samples = time_all(all_cases, reps)
+    reps, inner = (3, 2) if args.quick else (max(3, args.reps), args.inner)
+    short = cases()
+    long = [long_case(c) for c in short]
+    all_cases = short + long
+    samples, loads = time_blocks(all_cases, reps, inner)
 
-    groups = {portal: [c.name for c in all_cases if c.portal == portal]
-              for portal in dict.fromkeys(c.portal for c in all_cases)}
-    groups["all"] = [c.name for c in all_cases]
-    timing = {}
-    for group, names in groups.items():
-        stats = {m: summary([v for n in names for v in samples[m][n]]) for m in METHODS}
-        med = {m: stats[m]["median"] for m in METHODS}
-        timing[group] = {"pages": len(names), **stats,
-                         "trafilatura_over_soyte": ratio(med["trafilatura"], med["soyte"]),
-                         "soyte_over_parse_lxml": ratio(med["soyte"], med["parse-lxml"]),
-                         "soyte_over_parse_parsel": ratio(med["soyte"], med["parse-parsel"]),
-                         "trafilatura_over_prototype": ratio(med["trafilatura"], med["prototype"]),
-                         "prototype_over_parse_lxml": ratio(med["prototype"], med["parse-lxml"]),
-                         "soyte_over_prototype": ratio(med["soyte"], med["prototype"])}
-    per_page = {c.name: {m: summary(samples[m][c.name]) for m in METHODS} for c in all_cases}
-    print(f"ms per page, {reps} repetitions per page and method (median and p95 over all samples)")
-    print(table(["layout", "pages", "soyte med", "soyte p95", "trafilatura med", "trafilatura p95",
-                 "parse lxml med", "parse parsel med", "trafilatura ÷ soyte", "soyte ÷ parse lxml",
-                 "soyte ÷ parse parsel"],
-                [[g, t["pages"], t["soyte"]["median"], t["soyte"]["p95"], t["trafilatura"]["median"],
-                  t["trafilatura"]["p95"], t["parse-lxml"]["median"], t["parse-parsel"]["median"],
-                  t["trafilatura_over_soyte"], t["soyte_over_parse_lxml"], t["soyte_over_parse_parsel"]]
-                 for g, t in timing.items()]))
-    print("\nthe prototype fix (bench/prototype/), same run")
-    print(table(["layout", "prototype med", "prototype p95", "soyte ÷ prototype", "trafilatura ÷ prototype",
-                 "prototype ÷ parse lxml"],
-                [[g, t["prototype"]["median"], t["prototype"]["p95"], t["soyte_over_prototype"],
-                  t["trafilatura_over_prototype"], t["prototype_over_parse_lxml"]] for g, t in timing.items()]))
-    stage = stages(all_cases, max(5, reps // 4))
-    print("\nwhere the time goes: median µs per page of each stage (all pages)")
-    print(table(["extractor", "parse (decode + parsel)", "field selectors", "body (find + read)"],
-                [[name, v["parse"], v["fields"], v["body"]] for name, v in stage.items()]))
+    layouts = dict.fromkeys(c.portal.layout for c in short)
+    timing: dict = {}
+    for size, group in (("as served", short), (f"body ×{LONG}", long)):
+        timing[size] = {layout: group_stats(samples, [c.name for c in group if c.portal.layout == layout], reps)
+                        for layout in layouts}
+        timing[size]["all"] = group_stats(samples, [c.name for c in group], reps)
+    kb = {c.name: len(c.body) / 1024 for c in all_cases}
+    linear = {}
+    for c, l in zip(short, long):
+        cost = {m: statistics.median(samples[m][l.name]) / statistics.median(samples[m][c.name]) for m in METHODS}
+        linear[c.name] = {"bytes_ratio": kb[l.name] / kb[c.name], **{f"{m}_time_ratio": v for m, v in cost.items()}}
 
-    acc = accuracy(all_cases)
-    print("\naccuracy against expected/*.json (pages matching exactly; text similarity = difflib ratio)")
-    acc_rows = []
-    for name, result in acc.items():
-        t = result["totals"]
-        acc_rows.append([name, t["n"], t["title"], t["published"], t["published_date"], t["author"], t["text"],
-                         t["text_ratio_mean"], t["text_ratio_min"]])
-    print(table(["extractor", "pages", "title", "published", "published (date)", "author", "text",
-                 "text ratio mean", "text ratio min"], acc_rows))
+    def fmt(s: dict) -> str:
+        return f"{s['median']:.1f} ({s['min']:.1f}–{s['max']:.1f})"
 
-    results = {"reps": reps, "timing_ms": timing, "per_page_ms": per_page, "stages_us": stage, "accuracy": acc,
-               "p95_note": "p95 is nearest-rank over every timed sample of the group"}
+    print(f"{reps} repetitions × {inner} calls per page; median (min–max over repetitions); "
+          f"load average {loads[0][0]:.1f} → {loads[-1][1]:.1f}")
+    for size, rows in timing.items():
+        print(f"\npages {size}: ms per page, and ratios within each repetition")
+        print(table(["layout", "pages", "soyte ms", "trafilatura ms", "parse lxml ms", "parse etree ms",
+                     "trafilatura ÷ soyte (goal ≥ 12)", "soyte ÷ parse lxml (goal ≤ 3)", "soyte ÷ parse etree"],
+                    [[layout, t["pages"], t["ms_per_page"]["soyte"]["median"],
+                      t["ms_per_page"]["trafilatura"]["median"], t["ms_per_page"]["parse-lxml"]["median"],
+                      t["ms_per_page"]["parse-etree"]["median"], fmt(t["trafilatura_over_soyte"]),
+                      fmt(t["soyte_over_parse_lxml"]), fmt(t["soyte_over_parse_etree"])]
+                     for layout, t in rows.items()]))
+    growth = {m: statistics.median(v[f"{m}_time_ratio"] for v in linear.values()) for m in METHODS}
+    print(f"\ncost growth with the body ×{LONG} (median over pages; bytes grew "
+          f"{statistics.median(v['bytes_ratio'] for v in linear.values()):.1f}×): "
+          + ", ".join(f"{m} {g:.1f}×" for m, g in growth.items()))
+    acc = accuracy(short)
+    print("\naccuracy against expected/*.json (pages exactly equal; text similarity = difflib ratio)")
+    print(table(["extractor", "pages", *FIELDS, "text similarity"],
+                [[n, a["pages"], *(a[f] for f in FIELDS), a["text_similarity_mean"]] for n, a in acc.items()]))
+    results = {"reps": reps, "inner": inner, "loadavg_1min_per_rep": loads, "timing": timing,
+               "page_kb": kb, "growth_with_long_body": {"per_page": linear, "median": growth},
+               "per_page_us": samples, "accuracy": acc}
     if args.profile:
-        results["profile_soyte"] = profile(all_cases, max(5, reps // 10))
+        results["profile_soyte"] = profile(short, 10)
     print(f"\nwrote {write_results('extraction', results)}")
 
 

@@ -75,32 +75,40 @@ def _tag(element: etree._Element) -> str:
 def _text(element: etree._Element) -> str:
     """Visible text of an element, skipping scripts, styles and form controls."""
     parts: list[str] = []
+    append = parts.append
 
     def visit(node: etree._Element) -> None:
-        if _tag(node) in SKIP_TAGS or not isinstance(node.tag, str):
+        tag = node.tag
+        if not isinstance(tag, str):
             return
-        if _tag(node) == "br":
-            parts.append(" ")
+        tag = tag.lower()
+        if tag in SKIP_TAGS:
+            return
+        if tag == "br":
+            append(" ")
         elif node.text:
-            parts.append(node.text)
+            append(node.text)
         for child in node:
             visit(child)
             if child.tail:
-                parts.append(child.tail)
+                append(child.tail)
 
     visit(element)
     return tidy("".join(parts))
 
 
-def _wholly(element: etree._Element, tags: tuple[str, ...]) -> bool:
-    """True when every visible character of the element sits inside one of `tags`."""
-    total = _text(element)
+def _wholly(element: etree._Element, tags: tuple[str, ...], total: str | None = None) -> bool:
+    """True when every visible character of the element sits inside one of `tags`.
+
+    `total` is the element's text when the caller has it already (one walk instead of two).
+    """
+    total = _text(element) if total is None else total
     if not total:
         return False
     if _tag(element) in tags:
         return True
     covered = _OUTERMOST[tags](element)
-    return tidy(" ".join(_text(node) for node in covered)) == total
+    return bool(covered) and tidy(" ".join(_text(node) for node in covered)) == total
 
 
 def _right_aligned(element: etree._Element, stop: etree._Element) -> bool:
@@ -146,8 +154,10 @@ class _Walker:
         nodes = [element] if _tag(element) == "img" else element.iter("img")
         return [image for image in map(self.image, nodes) if image]
 
-    def leaf(self, element: etree._Element) -> None:
-        text, images = _text(element), self.images_in(element)
+    def leaf(self, element: etree._Element, text: str | None = None) -> None:
+        """`text`: the element's _text when the caller has just computed it (one walk, not two)."""
+        text = _text(element) if text is None else text
+        images = self.images_in(element)
         if images and text and _is_caption_text(element, text):
             images[-1]["caption"] = text
             self.blocks.append(Block("", element, images, caption_source=True))
@@ -210,17 +220,19 @@ class _Walker:
 
     def flush(self, run: etree._Element, parent: etree._Element) -> None:
         """Emit a loose inline run; it carries its container's alignment for the credit rules."""
-        if not (run.text or len(run)):
-            return
-        if _text(run) or _IMAGES(run):
+        if not len(run) and (not run.text or run.text.isspace()):
+            return  # the whitespace between two blocks
+        text = _text(run)
+        if text or _IMAGES(run):
             for attribute in ("style", "align"):
                 if parent.get(attribute):
                     run.set(attribute, parent.get(attribute))
-            self.leaf(run)
+            self.leaf(run, text)
 
 
 def _is_caption_text(element: etree._Element, text: str) -> bool:
-    return len(text) <= MAX_CAPTION_CHARS and (_wholly(element, ITALIC) or _wholly(element, BOLD))
+    """`text` is the element's own _text (leaf() has just walked it)."""
+    return len(text) <= MAX_CAPTION_CHARS and (_wholly(element, ITALIC, text) or _wholly(element, BOLD, text))
 
 
 def _centered(element: etree._Element) -> bool:

@@ -8,6 +8,7 @@ selector and the URL; an optional one returns None. Pages never fetch anything.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from typing import ClassVar
 from urllib.parse import urljoin
@@ -48,9 +49,28 @@ def looks_truncated(body: bytes) -> bool:
     return bool(body.strip()) and b"<html" in body[:4096].lower() and not tail.endswith(b"</html>")
 
 
+# lxml's own HTML parser, not lxml.html's (which parsel uses): lxml.html calls a Python lookup
+# for the element class of every node the extractor touches. One parser per thread: an lxml
+# parser must not be used by two threads at once.
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    parser = getattr(_PARSERS, "html", None)
+    if parser is None:
+        parser = _PARSERS.html = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    return parser
+
+
 def as_selector(html: str | bytes, content_type: str | None = None) -> Selector:
+    """The page's tree, parsed once: decode_html decides the charset, libxml2 parses the text as
+    UTF-8 exactly as parsel's Selector(text=...) would (same stripping, same tree)."""
     text = decode_html(html, content_type) if isinstance(html, bytes) else html
-    return Selector(text=text)
+    data = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    root = etree.fromstring(data, parser=_parser())
+    if root is None:  # a document of nothing but comments
+        root = etree.fromstring(b"<html/>", parser=_parser())
+    return Selector(root=root, type="html")
 
 
 _TRANSLATOR = HTMLTranslator()

@@ -55,7 +55,7 @@ def scrapyd(db: str, portals: list[str], url: str = "http://localhost:6800", pro
     """curl lines that schedule each active portal on scrapyd; with several nodes, the portals
     split between them in turn, each node writing its own archive (merge them with soyte merge)."""
     nodes = nodes or [url]
-    lines = [f"# soyte on scrapyd: deploy first with `scrapyd-deploy` (scrapy.cfg [deploy]); then, e.g. from cron:"]
+    lines = ["# soyte on scrapyd: deploy first with `scrapyd-deploy` (scrapy.cfg [deploy]); then, e.g. from cron:"]
     for index, portal in enumerate(portals):
         node = nodes[index % len(nodes)]
         archive = db if len(nodes) == 1 else db.replace(".db", f"-node{index % len(nodes) + 1}.db")
