@@ -41,6 +41,48 @@ def layout_name(key: str, folder: Path, given: str | None) -> str:
     return json.loads((folder / "site.json").read_text(encoding="utf-8")).get("layout") or key
 
 
+def register(key: str, folder: Path, layout: str) -> str | None:
+    """Name the learnt layout in the portal's registry entry, adding a planned entry from site.json
+    when the portal is not registered yet, so that `soyte crawl KEY` can try it at once."""
+    from urllib.parse import urlsplit
+
+    from scraper.registry import REGISTRY_PATH, load_portals
+    from scraper.scaffold import ScaffoldError, check_registry, entry_text, replace_entry
+
+    portals = load_portals()
+    existing = portals.get(key)
+    if existing is not None and existing.layout == layout:
+        return None
+    if existing is not None and existing.layout:
+        return (f"note: the registry reads {key} with layout {existing.layout!r}, not {layout!r}: "
+                f"set layout = \"{layout}\" in its entry to use what was learnt")
+    manifest = json.loads((folder / "site.json").read_text(encoding="utf-8"))
+    host = existing.host if existing else (urlsplit(manifest.get("base_url", "")).hostname or "")
+    taken = next((p.key for p in portals.values() if p.host == host and p.key != key), None)
+    if not host or taken:
+        return f"note: {key} is not registered (its host {host or '?'} belongs to {taken}): add it with soyte new-portal"
+    entry = {"province": (existing.province if existing else manifest.get("province")) or key, "host": host,
+             "layout": layout, "start_urls": list(manifest.get("start_urls") or [f"https://{host}/"]),
+             "status": "planned"}
+    if existing is not None:
+        entry.update({name: value for name, value in existing.extra.items() if isinstance(value, (str, int, bool, list))})
+    else:
+        entry.update(host_verified=False, host_note=f"Host taken from the captured pages ({folder.name}/site.json); "
+                                                    "no public source cited yet.")
+    entry["notes"] = ((existing.notes + " ") if existing and existing.notes else "") + \
+        f"Layout learnt by soyte learn from {folder.name}/; set status = \"active\" once its tests pass."
+    text = REGISTRY_PATH.read_text(encoding="utf-8")
+    new_text = replace_entry(text, key, entry_text(key, entry)) if existing else \
+        text.rstrip("\n") + "\n\n" + entry_text(key, entry)
+    try:
+        check_registry(new_text, REGISTRY_PATH)
+    except ScaffoldError as error:
+        return f"note: {key} could not be registered ({error}): add it with soyte new-portal"
+    REGISTRY_PATH.write_text(new_text, encoding="utf-8")
+    load_portals.cache_clear()
+    return f"registered {key} (planned) with layout {layout} in {REGISTRY_PATH.name}: try it with soyte crawl {key}"
+
+
 @command("learn", "Learn a portal's layout file from its captured pages and corrected expected records.",
          "soyte learn thanhhoa", learn_arguments, uses_archive=False)
 def cmd_learn(args: argparse.Namespace) -> int:
@@ -66,6 +108,9 @@ def cmd_learn(args: argparse.Namespace) -> int:
         path = layout_path(name)
         path.write_text(text, encoding="utf-8")
         say(f"wrote {path} in {time.perf_counter() - started:.1f} s")
+        registered = register(args.key, folder, name)
+        if registered:
+            say(registered)
     if learnt.problems:
         say(f"{len(learnt.problems)} expected values are not reproduced (fix the expected record or the page):")
         for problem in learnt.problems:

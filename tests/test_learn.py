@@ -108,3 +108,48 @@ def test_learn_writes_a_layout_file_that_loads(tmp_path, monkeypatch):
     assert layout.article["body"] and layout.listing["articles"]
     assert "every expected record is reproduced" in result.stderr
     assert "published: {'published_text': ['span.news-date']}" in result.stderr
+
+
+def test_a_portal_captured_and_annotated_is_learnt_registered_and_crawled_in_a_copy(tmp_path):
+    """The maintainer's flow on a project that has never seen Hà Tĩnh: its captured pages and
+    corrected records go into tests/fixtures/hatinh/, `soyte learn hatinh` writes the layout and
+    registers the portal (planned), and a crawl of the folder served by serve-portals stores
+    exactly its articles."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import query, served_articles
+    from tests.project_copy import copy_project, ok, run
+
+    project = copy_project(tmp_path / "project")
+    folder = project / "tests" / "fixtures" / "hatinh"
+    shutil.copytree(DEMO_PORTALS / "hatinh", folder)
+    learnt = ok(run(project, "learn", "hatinh"))
+    assert "every expected record is reproduced" in learnt.stderr
+    assert "registered hatinh (planned) with layout hatinh" in learnt.stderr
+    assert (project / "spiders" / "layouts" / "hatinh.toml").is_file()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "scraper.cli", "serve-portals", "--port", str(port), str(folder)],
+                              cwd=project, env={**os.environ, "PYTHONPATH": str(project)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        db = tmp_path / "archive.db"
+        crawl = run(project, "crawl", "hatinh", "--db", str(db), "--replay", f"http://127.0.0.1:{port}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    assert "warning: hatinh is planned, not active yet" in crawl.stderr
+    stored = {row["url"]: row["title"] for row in query(db, "SELECT url, title FROM articles")}
+    assert stored == {record["url"]: record["title"] for record in served_articles("hatinh")}
