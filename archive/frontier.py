@@ -67,13 +67,16 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
             frontier.due.setdefault(portal, []).append(url)
     # The URL an archived article was fetched at is known too (it may differ from the canonical one);
     # a page stored without its article (the crawl was killed in between) is not.
-    for article_url, url in conn.execute("SELECT a.url, p.url FROM articles a JOIN pages p ON p.id = a.page_id"):
+    for article_url, url in conn.execute(
+            f"SELECT a.url, p.url FROM articles a JOIN pages p ON p.id = a.page_id WHERE a.portal IN ({marks})",
+            portals):
         frontier.known.add(url)
         frontier.fetched_at[article_url] = url
     # Validators for conditional requests: an archived article's capture, and listing pages fetched
     # by a run that finished (a 304 must never hide work a killed run left undone).
     for url, headers in conn.execute(
-            "SELECT p.url, p.headers FROM articles a JOIN pages p ON p.id = a.page_id WHERE p.status = 200"):
+            f"SELECT p.url, p.headers FROM articles a JOIN pages p ON p.id = a.page_id WHERE p.status = 200 "
+            f"AND a.portal IN ({marks})", portals):
         frontier.validators[url] = _validators(headers)
     for url, headers in conn.execute(
             "SELECT p.url, p.headers FROM pages p JOIN "

@@ -155,9 +155,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         say(f"the run is not finished: {run['message']}")
     if not sys.stdout.isatty():  # in a terminal the summary above is the result; `soyte runs` has the rest
         emit(run)
-    if result.interrupted_by:
-        return 128 + result.interrupted_by  # the shell's convention: 130 after SIGINT, 143 after SIGTERM
-    return EXIT_OK if run["status"] == "completed" else EXIT_PROBLEM
+    return result.exit_status  # 130/143 after SIGINT/SIGTERM, 1 for an alarm or a failed run
 
 
 def extract_arguments(parser: argparse.ArgumentParser) -> None:

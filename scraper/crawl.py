@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
 from scrapy.crawler import CrawlerProcess
@@ -34,21 +33,17 @@ class ArchiveUnwritable(RuntimeError):
 
 
 class SoyteCrawlerProcess(CrawlerProcess):
-    """Scrapy's process, remembering the signal that stopped it (SIGINT, SIGTERM).
+    """Scrapy's process, telling the crawl run which signal stopped it (SIGINT, SIGTERM).
 
     Scrapy handles the first signal by closing the spiders gracefully (reason 'shutdown'), the
     second by stopping the reactor at once; either way the run must not be recorded as finished.
     """
 
-    interrupted_by: int | None = None
-
     def _signal_shutdown(self, signum: int, _frame) -> None:
-        self.interrupted_by = self.interrupted_by or signum
         crawlrun.note_signal(signum)
         super()._signal_shutdown(signum, _frame)
 
     def _signal_kill(self, signum: int, _frame) -> None:
-        self.interrupted_by = self.interrupted_by or signum
         crawlrun.note_signal(signum)
         super()._signal_kill(signum, _frame)
 
@@ -58,16 +53,11 @@ class CrawlResult:
     run_id: int
     run: dict
     portals: list[dict]
-    interrupted_by: int | None = None  # the signal that stopped the crawl, if one did
+    exit_status: int  # scraper.crawlrun.exit_status: what `soyte crawl` exits with
 
     @property
     def problems(self) -> list[str]:
-        return problem_lines(self.portals)
-
-
-def problem_lines(portal_rows: list[dict]) -> list[str]:
-    """'portal: problem' for each portal of a run that raised the alarm."""
-    return [f"{row['portal']}: {row['problem']}" for row in portal_rows if row["problem"]]
+        return crawlrun.problem_lines(self.portals)
 
 
 def select_portals(keys: list[str] | None) -> list[Portal]:
@@ -100,11 +90,6 @@ def not_active_warnings(portals: list[Portal]) -> list[str]:
     """What `soyte crawl` says on stderr before crawling a portal named while still planned."""
     return [f"warning: {p.key} is {p.status}, not active yet: crawled because it was named (set status = "
             f"\"active\" in the registry once its tests pass)" for p in portals if not p.active]
-
-
-def lock_path(db: str) -> Path:
-    """The lock beside the archive's real file: a symlink or another spelling of the path is the same archive."""
-    return Path(f"{os.path.realpath(db)}.lock")
 
 
 @contextmanager
@@ -148,13 +133,10 @@ def setting_problem(name: str, value: str) -> str | None:
     return None
 
 
-def project_settings(db: str, run_id: int | None = None, replay_url: str | None = None,
-                     polite: bool = False, extra: dict | None = None):
+def project_settings(db: str, replay_url: str | None = None, polite: bool = False, extra: dict | None = None):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "scraper.settings")
     settings = get_project_settings()
     settings.set("SOYTE_DB", db, priority="cmdline")
-    if run_id is not None:
-        settings.set("SOYTE_RUN_ID", run_id, priority="cmdline")
     if replay_url:
         settings.set("SOYTE_REPLAY_URL", replay_url, priority="cmdline")
         if not polite:
@@ -174,7 +156,7 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
     """
     portals = select_portals(keys)
     crawlrun.forget()
-    settings = project_settings(db, None, replay_url, polite, extra_settings)
+    settings = project_settings(db, replay_url, polite, extra_settings)
     settings.set("SOYTE_PORTALS", ",".join(p.key for p in portals), priority="cmdline")
     process = SoyteCrawlerProcess(settings)
     for portal in portals:
@@ -191,4 +173,4 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
     if session.storage_error or session.run is None:
         raise ArchiveUnwritable(f"the archive {db} cannot be written ({session.storage_error}); the crawl stopped. "
                                 "What was stored before is intact: free space or fix permissions, then crawl again")
-    return CrawlResult(session.run_id, session.run, session.portal_rows, crawlrun.interrupted_by)
+    return CrawlResult(session.run_id, session.run, session.portal_rows, crawlrun.exit_status(session))

@@ -131,7 +131,7 @@ class Session:
         status, reason = end_of_run(self.reasons)
         try:
             self.portal_rows = self.archive.portal_runs(self.run_id)
-            problems = [f"{row['portal']}: {row['problem']}" for row in self.portal_rows if row["problem"]]
+            problems = problem_lines(self.portal_rows)
             if status == "completed" and problems:
                 status = "alarm"
             self.archive.finish_run(self.run_id, "failed" if storage_error else status,
@@ -148,6 +148,11 @@ class Session:
         if self.lock is not None:
             release_lock(self.lock)
             self.lock = None
+
+
+def problem_lines(portal_rows: list[dict]) -> list[str]:
+    """'portal: problem' for each portal of a run that raised the alarm."""
+    return [f"{row['portal']}: {row['problem']}" for row in portal_rows if row["problem"]]
 
 
 def end_of_run(reasons: dict[str, str | None]) -> tuple[str, str | None]:
