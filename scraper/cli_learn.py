@@ -19,15 +19,15 @@ def learn_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def fixture_folder(key: str) -> Path:
-    """Where a portal's annotated pages are: its fixture folder, else its bundled demo folder."""
-    from scraper.fixtures import FIXTURES_DIR
-    from scraper.registry import DEMO_PORTALS
+    """Where a portal's annotated pages are: its fixture folder, else its bundled demo folder (scraper.sites)."""
+    from scraper.registry import Portal, load_portals
+    from scraper.sites import site_of
 
-    for folder in (FIXTURES_DIR / key, DEMO_PORTALS / key):
-        if (folder / "site.json").exists():
-            return folder
-    raise UsageError(f"no pages for {key}: capture them into tests/fixtures/{key}/ (soyte save-page, soyte expect) "
-                     "or pass --folder")
+    site = site_of(load_portals().get(key) or Portal(key=key, province="", host=""))
+    if site is None:
+        raise UsageError(f"no pages for {key}: capture them into tests/fixtures/{key}/ (soyte save-page, soyte expect) "
+                         "or pass --folder")
+    return site.folder
 
 
 def layout_name(key: str, folder: Path, given: str | None) -> str:
@@ -47,7 +47,7 @@ def register(key: str, folder: Path, layout: str) -> str | None:
     from urllib.parse import urlsplit
 
     from scraper.registry import REGISTRY_PATH, load_portals
-    from scraper.scaffold import ScaffoldError, check_registry, entry_text, replace_entry
+    from scraper.scaffold import ScaffoldError, check_registry, with_entry
 
     portals = load_portals()
     existing = portals.get(key)
@@ -71,9 +71,7 @@ def register(key: str, folder: Path, layout: str) -> str | None:
                                                     "no public source cited yet.")
     entry["notes"] = ((existing.notes + " ") if existing and existing.notes else "") + \
         f"Layout learnt by soyte learn from {folder.name}/; set status = \"active\" once its tests pass."
-    text = REGISTRY_PATH.read_text(encoding="utf-8")
-    new_text = replace_entry(text, key, entry_text(key, entry)) if existing else \
-        text.rstrip("\n") + "\n\n" + entry_text(key, entry)
+    new_text = with_entry(REGISTRY_PATH.read_text(encoding="utf-8"), key, entry, replace=existing is not None)
     try:
         check_registry(new_text, REGISTRY_PATH)
     except ScaffoldError as error:

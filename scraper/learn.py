@@ -30,6 +30,7 @@ from scraper.dates import iso_from_head, parse_vietnamese_datetime
 from scraper.layouts import Layout
 from scraper.learn_candidates import contextual_selectors, ranked, tag_of
 from scraper.pages import ArticlePage, ListingPage, page_classes
+from scraper.sites import ARTICLE_KINDS, Site
 
 RECORD_FIELDS = ("url", "title", "published", "category", "sapo", "text", "author", "source", "views",
                  "images", "attachments")
@@ -71,33 +72,18 @@ class Learnt:
 
 
 def read_examples(folder: Path, only: Iterable[str] | None = None) -> tuple[dict, list[Example], list[ListingExample]]:
-    """The manifest, the annotated article pages and the listing pages of a site.json folder.
-
-    A snapshot without an expected file of its own (an older capture of a served URL) is
-    annotated by the served page's record. `only` keeps the article pages with these names.
-    """
-    manifest = json.loads((folder / "site.json").read_text(encoding="utf-8"))
-    pages = manifest["pages"]
-    article_urls = {p["url"] for p in pages if p["kind"] in ("article", "snapshot")}
-    listing_urls = {p["url"] for p in pages if p["kind"] == "listing"}
-    expected_by_url = {}
-    for entry in pages:
-        path = folder / "expected" / f"{Path(entry['file']).stem}.json"
-        if entry["kind"] == "article" and path.exists():
-            expected_by_url[entry["url"]] = json.loads(path.read_text(encoding="utf-8"))
-    examples, listings = [], []
-    for entry in pages:
-        name = Path(entry["file"]).stem
-        body = (folder / entry["file"]).read_bytes()
-        if entry["kind"] == "listing":
-            listings.append(ListingExample(name, entry["url"], ListingPage(body, entry["url"], entry.get("content_type")),
-                                           article_urls, listing_urls))
-        elif entry["kind"] in ("article", "snapshot") and (only is None or name in only):
-            path = folder / "expected" / f"{name}.json"
-            expected = json.loads(path.read_text(encoding="utf-8")) if path.exists() else expected_by_url.get(entry["url"])
-            if expected is not None:
-                examples.append(Example(name, entry["url"], body, entry.get("content_type"), expected))
-    return manifest, examples, listings
+    """The manifest, the annotated article pages and the listing pages of a site.json folder
+    (scraper.sites reads it: a snapshot without an expected file of its own is annotated by the
+    served page's record). `only` keeps the article pages with these names."""
+    site = Site(folder)
+    article_urls = {page.url for page in site.pages(ARTICLE_KINDS)}
+    listing_pages = site.pages(("listing",))
+    listing_urls = {page.url for page in listing_pages}
+    listings = [ListingExample(page.id, page.url, ListingPage(page.body(), page.url, page.content_type),
+                               article_urls, listing_urls) for page in listing_pages]
+    examples = [Example(page.id, page.url, page.body(), page.content_type, page.expected)
+                for page in site.article_cases() if only is None or page.id in only]
+    return site.manifest(), examples, listings
 
 
 # --- fields read by one selector ---------------------------------------------------------------

@@ -18,7 +18,7 @@ from scraper.body import Body, iter_links, read_body
 from scraper.body import _text as visible_text
 from scraper.cleaning import tidy
 from scraper.learn_candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked, tag_of
-from scraper.pages import _compiled, without
+from scraper.pages import without
 
 if TYPE_CHECKING:
     from scraper.learn import Example
@@ -205,22 +205,20 @@ def learn_attachments(examples: list["Example"]) -> tuple[list[str], list[str]]:
     for ex in examples:
         urls = {a["url"] for a in wanted[ex.name]}
         for link in ex.root.iter("a"):
-            href = (link.get("href") or "").strip()
-            if href and iter_links(iter([link]), ex.url) and iter_links(iter([link]), ex.url)[0]["url"] in urls:
+            found = iter_links(iter([link]), ex.url)
+            if found and found[0]["url"] in urls:
                 pool += list(contextual_selectors(link, depth=4))
     if not pool:
         return [], []
     failing: list[str] = []
     for css in ranked(pool, field="attachments"):
         failing = [ex.name for ex in examples
-                   if iter_links(iter(_compiled_css(ex, css)), ex.url) != wanted[ex.name]]
+                   if iter_links(iter(_elements(ex, css)), ex.url) != wanted[ex.name]]
         if not failing:
             return [css], []
     return [], sorted(ex.name for ex in examples if wanted[ex.name])
 
 
-def _compiled_css(example: "Example", css: str) -> list:
+def _elements(example: "Example", css: str) -> list:
     return [node for node in example.page.css(css) if isinstance(node, etree._Element)]
 
-
-__all__ = ["BodyRules", "learn_body", "learn_attachments", "_compiled"]

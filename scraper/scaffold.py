@@ -62,6 +62,13 @@ def replace_entry(text: str, key: str, new: str) -> str:
     return "".join(lines[:start]) + new + "".join(lines[end:])
 
 
+def with_entry(text: str, key: str, entry: dict, replace: bool) -> str:
+    """The registry's text with the entry of `key` replaced (it exists) or appended (it is new)."""
+    if replace:
+        return replace_entry(text, key, entry_text(key, entry))
+    return text.rstrip("\n") + "\n\n" + entry_text(key, entry)
+
+
 def parse_host(host_url: str) -> tuple[str, str]:
     """(scheme, host) from `https://soyte.x.gov.vn` or a bare `soyte.x.gov.vn` (https assumed)."""
     parts = urlsplit(host_url if "://" in host_url else f"https://{host_url}")
@@ -105,9 +112,7 @@ def new_portal(key: str, host_url: str, like: str | None = None, province: str |
         raise ScaffoldError("give the province as written in Vietnamese: --province 'Tuyên Quang'")
     start_urls = start_urls or [f"{scheme}://{host}/"]
     entry = registry_entry(key, province, host, start_urls, existing, like, today)
-    text = registry.read_text(encoding="utf-8")
-    new_text = replace_entry(text, key, entry_text(key, entry)) if existing else (
-        text.rstrip("\n") + "\n\n" + entry_text(key, entry))
+    new_text = with_entry(registry.read_text(encoding="utf-8"), key, entry, replace=existing is not None)
 
     scaffold = Scaffold(key, entry, existing is not None)
     if not like:
