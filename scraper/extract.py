@@ -13,23 +13,16 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from scraper.generic import generic_record
 from scraper.layouts import Layout, load_layout
-from scraper.pages import ArticlePage, ExtractionError, TruncatedPage, looks_truncated, page_classes
+from scraper.pages import ExtractionError, TruncatedPage, looks_truncated, page_classes
 from scraper.registry import Portal, get_portal, portal_for_url
 from scraper.urls import canonical_problem
 
 if TYPE_CHECKING:
     from archive.store import Archive
 
-METHODS = ("auto", "layout", "generic")
-
-
 def layout_of(portal: Portal) -> Layout:
     """The layout file the registry names for this portal."""
     return load_layout(portal.layout)
-
-
-def article_page_class(portal: Portal) -> type[ArticlePage]:
-    return page_classes(layout_of(portal))[0]
 
 
 def resolve_portal(url: str, portal_key: str | None = None) -> Portal | None:
