@@ -19,7 +19,6 @@ layouts do. So the checks are these few functions, run by the archive pipeline.
 """
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -39,17 +38,13 @@ class Coverage:
     articles: int = 0
     filled: Counter = field(default_factory=Counter)
     lines: Counter = field(default_factory=Counter)     # short line -> articles carrying it
-    examples: dict[str, str] = field(default_factory=dict)
 
     def add(self, record: dict) -> None:
         self.articles += 1
         for name in WATCHED_FIELDS:
             if record.get(name) not in (None, "", []):
                 self.filled[name] += 1
-        for line in {p for p in (record.get("text") or "").split("\n\n") if 0 < len(p) <= MAX_LINE_CHARS}:
-            key = hashlib.sha1(line.encode("utf-8")).hexdigest()[:16]
-            self.lines[key] += 1
-            self.examples.setdefault(key, line)
+        self.lines.update({p for p in (record.get("text") or "").split("\n\n") if 0 < len(p) <= MAX_LINE_CHARS})
 
     def as_dict(self) -> dict:
         return {"articles": self.articles, **{name: self.filled[name] for name in WATCHED_FIELDS}}
@@ -73,7 +68,7 @@ def repeated_lines(now: Coverage) -> list[str]:
     if now.articles < REPEATED_LINE_ARTICLES:
         return []
     threshold = max(REPEATED_LINE_ARTICLES, REPEATED_LINE_SHARE * now.articles)
-    return sorted(now.examples[key] for key, count in now.lines.items() if count >= threshold)
+    return sorted(line for line, count in now.lines.items() if count >= threshold)
 
 
 def drift_problem(now: Coverage, history: list[dict]) -> str | None:
