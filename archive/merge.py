@@ -187,7 +187,7 @@ def _merge_articles(source: Archive, target: Archive, pages: dict[int, int], cou
             kept = history.setdefault(content.digest, content)
             if kept is not content and content.row and not kept.row:
                 kept.row = content.row
-        ordered = sorted(history.values(), key=lambda c: c.first_seen)
+        ordered = list(history.values())  # each content at its earliest sighting, already in time order
         if [c.digest for c in mine] == [c.digest for c in ordered]:  # nothing new: the same history
             _widen_seen(target, url, theirs)
             continue
