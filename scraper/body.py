@@ -29,6 +29,8 @@ BLOCK_TAGS = frozenset(
     "figcaption section article center dl dt dd header footer aside address main nav".split()
 )
 SKIP_TAGS = frozenset("script style noscript iframe form button select input textarea svg object embed template".split())
+# Blocks that are one paragraph when they hold no other block (walk() has rules for the others).
+_PARAGRAPH_TAGS = BLOCK_TAGS - {"table", "figure", "ul", "ol"}
 BOLD = ("b", "strong")
 ITALIC = ("i", "em")
 MAX_CREDIT_LINES = 3
@@ -43,7 +45,7 @@ _OUTERMOST = {tags: etree.XPath(".//*[{0}][not(ancestor::*[{0}])]".format(" or "
 MAX_CAPTION_CHARS = 400
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """One paragraph-level piece of the body, with the images it holds."""
 
@@ -72,8 +74,26 @@ def _tag(element: etree._Element) -> str:
     return tag.lower() if isinstance(tag, str) else ""
 
 
-def _text(element: etree._Element) -> str:
-    """Visible text of an element, skipping scripts, styles and form controls."""
+# What the plain text walk must treat specially: skipped subtrees, and <br>, which is a space.
+_SPECIAL_TAGS = SKIP_TAGS | {"br"}
+
+
+def _plain_text(element: etree._Element) -> str:
+    """All the text under an element (comments skipped, their tails kept), by libxml2's own text
+    serializer: a C call instead of a Python walk over every node."""
+    return etree.tostring(element, method="text", encoding=str, with_tail=False)
+
+
+def _text(element: etree._Element, plain: bool | None = None) -> str:
+    """Visible text of an element, skipping scripts, styles and form controls.
+
+    `plain`: the caller knows whether the element holds a skipped tag or a <br> (the body reader
+    finds them once per body); a plain element's text is libxml2's, the others are walked here.
+    """
+    if plain is None:
+        plain = next(element.iter(_SPECIAL_TAGS), None) is None
+    if plain:
+        return tidy(_plain_text(element))
     parts: list[str] = []
     append = parts.append
 
@@ -95,6 +115,17 @@ def _text(element: etree._Element) -> str:
 
     visit(element)
     return tidy("".join(parts))
+
+
+def _with_ancestors(nodes: list[etree._Element]) -> set[etree._Element]:
+    """The nodes and their ancestors: the elements that hold one of them. The set keeps lxml's
+    proxies (and so their identity) alive while the body is read."""
+    found: set[etree._Element] = set()
+    for node in nodes:
+        while node is not None and node not in found:
+            found.add(node)
+            node = node.getparent()
+    return found
 
 
 def _wholly(element: etree._Element, tags: tuple[str, ...], total: str | None = None) -> bool:
@@ -121,10 +152,6 @@ def _right_aligned(element: etree._Element, stop: etree._Element) -> bool:
     return False
 
 
-def _has_block_child(element: etree._Element) -> bool:
-    return any(_tag(child) in BLOCK_TAGS for child in element)
-
-
 # Where lazy-loading themes (WordPress with Jetpack or WP Rocket, many VNPT portals) keep the
 # real image while `src` holds a placeholder.
 LAZY_SOURCES = ("data-lazy-src", "data-src", "data-original", "data-lazy")
@@ -136,10 +163,30 @@ def _placeholder(src: str) -> bool:
 
 
 class _Walker:
-    def __init__(self, base_url: str, caption_attribute: str | None = None):
+    def __init__(self, body: etree._Element, base_url: str, caption_attribute: str | None = None):
         self.base_url = base_url
         self.caption_attribute = caption_attribute
         self.blocks: list[Block] = []
+        # Found in one pass over the body: which elements hold blocks, which hold images, which
+        # need the text walk. Asking each element instead was most of body reading's time.
+        self.block_parents: set[etree._Element] = set()
+        specials, images = [], []
+        for node in body.iter():
+            tag = node.tag
+            if not isinstance(tag, str):
+                continue
+            tag = tag.lower()
+            if tag in BLOCK_TAGS:
+                self.block_parents.add(node.getparent())
+            elif tag in _SPECIAL_TAGS:
+                specials.append(node)
+            elif tag == "img":
+                images.append(node)
+        self.special = _with_ancestors(specials)
+        self.holders = _with_ancestors(images)
+
+    def text(self, element: etree._Element) -> str:
+        return _text(element, plain=element not in self.special)
 
     def image(self, img: etree._Element) -> dict | None:
         src = (img.get("src") or "").strip()
@@ -150,14 +197,18 @@ class _Walker:
         caption = tidy(img.get(self.caption_attribute)) if self.caption_attribute else None
         return {"url": safe_url_string(urljoin(self.base_url, src)), "caption": caption or None}
 
-    def images_in(self, element: etree._Element) -> list[dict]:
+    def images_in(self, element: etree._Element, holds_images: bool | None = None) -> list[dict]:
+        """`holds_images`: whether the element holds an <img>, when the caller knows (a run's copy)."""
+        if not (element in self.holders if holds_images is None else holds_images):
+            return []
         nodes = [element] if _tag(element) == "img" else element.iter("img")
         return [image for image in map(self.image, nodes) if image]
 
-    def leaf(self, element: etree._Element, text: str | None = None) -> None:
+    def leaf(self, element: etree._Element, text: str | None = None, holds_images: bool | None = None) -> None:
         """`text`: the element's _text when the caller has just computed it (one walk, not two)."""
-        text = _text(element) if text is None else text
-        images = self.images_in(element)
+        if text is None:
+            text = _text(element, False) if element in self.special else tidy(_plain_text(element))
+        images = self.images_in(element, holds_images)
         if images and text and _is_caption_text(element, text):
             images[-1]["caption"] = text
             self.blocks.append(Block("", element, images, caption_source=True))
@@ -168,21 +219,21 @@ class _Walker:
         if _IMAGES(table):
             # A caption table: the image in one cell, its caption in another.
             images = self.images_in(table)
-            cells = [_text(cell) for cell in _CELLS(table) if not _IMAGES(cell)]
+            cells = [self.text(cell) for cell in _CELLS(table) if not _IMAGES(cell)]
             caption = tidy(" ".join(cell for cell in cells if cell))
             if images and caption:
                 images[-1]["caption"] = caption
             self.blocks.append(Block("", table, images, caption_source=True))
             return
         for row in _ROWS(table):
-            cells = [_text(cell) for cell in _ROW_CELLS(row)]
+            cells = [self.text(cell) for cell in _ROW_CELLS(row)]
             if any(cells):
                 self.blocks.append(Block(" | ".join(cells), row))
 
     def figure(self, figure: etree._Element) -> None:
         images = self.images_in(figure)
         captions = _FIGCAPTIONS(figure)
-        caption = tidy(" ".join(_text(node) for node in captions))
+        caption = tidy(" ".join(self.text(node) for node in captions))
         if images and caption:
             images[-1]["caption"] = caption
         self.blocks.append(Block("", figure, images, caption_source=bool(caption)))
@@ -200,34 +251,42 @@ class _Walker:
                 if _tag(item) == "li":
                     self.walk(item)
             return
-        if not _has_block_child(element):
+        if element not in self.block_parents:
             return self.leaf(element)
         self.mixed(element)
 
     def mixed(self, element: etree._Element) -> None:
         """A container holding blocks and loose inline content: each inline run is a paragraph."""
-        run = etree.Element("span")
-        run.text = element.text
+        text, inline = element.text, []
         for child in element:
-            if _tag(child) in BLOCK_TAGS:
-                self.flush(run, element)
-                run = etree.Element("span")
-                self.walk(child)
-                run.text = child.tail
+            tag = child.tag
+            if isinstance(tag, str) and (tag := tag.lower()) in BLOCK_TAGS:
+                if inline or (text and not text.isspace()):  # not just the whitespace between blocks
+                    self.flush(text, inline, element)
+                if tag in _PARAGRAPH_TAGS and child not in self.block_parents:
+                    self.leaf(child)  # the common case, without walk()'s questions
+                else:
+                    self.walk(child)
+                text, inline = child.tail, []
             else:
-                run.append(deepcopy(child))  # the copy carries the child's tail text too
-        self.flush(run, element)
+                inline.append(child)
+        if inline or (text and not text.isspace()):
+            self.flush(text, inline, element)
 
-    def flush(self, run: etree._Element, parent: etree._Element) -> None:
-        """Emit a loose inline run; it carries its container's alignment for the credit rules."""
-        if not len(run) and (not run.text or run.text.isspace()):
-            return  # the whitespace between two blocks
-        text = _text(run)
-        if text or _IMAGES(run):
+    def flush(self, text: str | None, inline: list[etree._Element], parent: etree._Element) -> None:
+        """Emit a loose inline run (text, then inline elements with their tails) as one paragraph;
+        it carries its container's alignment for the credit rules."""
+        run = etree.Element("span")
+        run.text = text
+        for child in inline:
+            run.append(deepcopy(child))  # the copy carries the child's tail text too
+        text = _text(run, plain=not any(child in self.special for child in inline))
+        holds_images = any(child in self.holders for child in inline)
+        if text or holds_images:
             for attribute in ("style", "align"):
                 if parent.get(attribute):
                     run.set(attribute, parent.get(attribute))
-            self.leaf(run, text)
+            self.leaf(run, text, holds_images)
 
 
 def _is_caption_text(element: etree._Element, text: str) -> bool:
@@ -324,7 +383,7 @@ def read_body(body: etree._Element, base_url: str, caption_attribute: str | None
     that holds its caption (Joomla's caption.js draws `title`), `source_prefixes` the words that
     open a last line crediting the source ('Theo Báo Cần Thơ').
     """
-    walker = _Walker(base_url, caption_attribute)
+    walker = _Walker(body, base_url, caption_attribute)
     walker.walk(body)
     blocks = _drop_repeated_captions(_attach_following_captions(walker.blocks))
     author, source = _peel_credits(blocks, body, tuple(source_prefixes))

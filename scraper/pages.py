@@ -7,21 +7,20 @@ selector and the URL; an optional one returns None. Pages never fetch anything.
 """
 from __future__ import annotations
 
-import re
+import codecs
 import threading
-from functools import lru_cache
 from typing import ClassVar
 from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
-from parsel.csstranslator import HTMLTranslator
 from w3lib.url import safe_url_string, url_query_cleaner
 
 from scraper.body import Body, iter_links, read_body
-from scraper.cleaning import SOURCE_LABEL, decode_html, parse_count, strip_label, tidy, tidy_or_none
+from scraper.cleaning import SOURCE_LABEL, decode_html, parse_count, strip_label, tidy_or_none
 from scraper.dates import iso_from_head, parse_vietnamese_datetime
 from scraper.layouts import Layout
+from scraper.selecting import Selecting, compiled
 from scraper.urls import canonical_problem, is_web_url
 
 RECORD_KEYS = (
@@ -45,8 +44,8 @@ class TruncatedPage(ExtractionError):
 
 def looks_truncated(body: bytes) -> bool:
     """An HTML document whose closing </html> never arrived (some servers drop connections mid-page)."""
-    tail = body[-2048:].rstrip().lower()
-    return bool(body.strip()) and b"<html" in body[:4096].lower() and not tail.endswith(b"</html>")
+    # (A page holding "<html" is not blank: no need to strip, and so copy, the whole body.)
+    return b"<html" in body[:4096].lower() and not body[-2048:].rstrip().lower().endswith(b"</html>")
 
 
 # lxml's own HTML parser, not lxml.html's (which parsel uses): lxml.html calls a Python lookup
@@ -65,65 +64,34 @@ def _parser() -> etree.HTMLParser:
 def as_selector(html: str | bytes, content_type: str | None = None) -> Selector:
     """The page's tree, parsed once: decode_html decides the charset, libxml2 parses the text as
     UTF-8 exactly as parsel's Selector(text=...) would (same stripping, same tree)."""
-    text = decode_html(html, content_type) if isinstance(html, bytes) else html
-    data = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    data = _utf8_document(html) if isinstance(html, bytes) else None
+    if data is None:
+        text = decode_html(html, content_type) if isinstance(html, bytes) else html
+        data = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
     root = etree.fromstring(data, parser=_parser())
     if root is None:  # a document of nothing but comments
         root = etree.fromstring(b"<html/>", parser=_parser())
     return Selector(root=root, type="html")
 
 
-_TRANSLATOR = HTMLTranslator()
-_ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
-# The first descendant combinator outside brackets and parentheses: "A B C" -> ("A", "B C").
-_HEAD = re.compile(r"^((?:[^\s\[\(]|\[[^\]]*\]|\([^)]*\))+)\s+(.+)$")
-
-
-@lru_cache(maxsize=None)
-def _compiled(css: str, scoped: bool) -> etree.XPath:
-    prefix = "descendant::" if scoped else "descendant-or-self::"
-    return etree.XPath(_TRANSLATOR.css_to_xpath(css, prefix=prefix), smart_strings=False)
-
-
-@lru_cache(maxsize=None)
-def _split(css: str) -> tuple[str, str | None]:
-    if "::" in css.split(" ")[0] or "," in css:
-        return css, None
-    match = _HEAD.match(css.strip())
-    return (match[1], match[2]) if match else (css, None)
-
-
-class _Selecting:
-    """CSS selection the cheap way: a selector's first part ('.asset-full-content') is found once
-    per page and the rest is searched only inside it, with every expression compiled once.
-
-    Evaluating each selector over the whole page (parsel's `.css()`) was 40 % of extraction time
-    (bench/extraction.py): a layout's selectors mostly share their first part.
-    """
-
-    sel: Selector
-
-    def css(self, css: str) -> list:
-        """Elements, or strings for `::text` and `::attr()`, in page order within each scope."""
-        scopes = self.__dict__.setdefault("_scopes", {})
-        head, rest = _split(css)
-        if head not in scopes:
-            scopes[head] = _compiled(head, False)(self.sel.root)
-        if rest is None:
-            return scopes[head]
-        return [node for scope in scopes[head] for node in _compiled(rest, True)(scope)]
-
-    def first_text(self, selectors: list[str]) -> str | None:
-        """Tidied text of the first selector that matches something non-empty."""
-        for css in selectors:
-            for node in self.css(css):
-                text = tidy(node if isinstance(node, str) else " ".join(_ALL_TEXT(node)))
-                if text:
-                    return text
+def _utf8_document(body: bytes) -> bytes | None:
+    """The bytes libxml2 can parse as they are: valid UTF-8 without a BOM (so decode_html would
+    read them as UTF-8) that start with '<' and end with '>' once ASCII whitespace is stripped
+    (so str.strip() would strip nothing more). Decoding and encoding again was a sixth of
+    extraction's time on big pages (bench/extraction.py). None when the text route is needed."""
+    if body.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    data = body.strip()
+    if not (data.startswith(b"<") and data.endswith(b">")):
+        return None
+    return data.replace(b"\x00", b"") if b"\x00" in data else data
 
 
-class ArticlePage(_Selecting):
+class ArticlePage(Selecting):
     """One article page of a layout. Subclasses set `layout`, `SELECTORS` and maybe `DROP_PARAMS`."""
 
     layout: ClassVar[str] = ""
@@ -243,7 +211,7 @@ def without(element: etree._Element, drop: tuple[str, ...]) -> etree._Element:
 
     copy = deepcopy(element)
     for css in drop:
-        for node in _compiled(css, True)(copy):
+        for node in compiled(css, True)(copy):
             parent = node.getparent()
             if parent is not None:
                 _remove_keeping_tail(node, parent)
@@ -260,7 +228,7 @@ def _remove_keeping_tail(node: etree._Element, parent: etree._Element) -> None:
     parent.remove(node)
 
 
-class ListingPage(_Selecting):
+class ListingPage(Selecting):
     """One listing page: the article links on it and the next listing pages."""
 
     SELECTORS: ClassVar[Selectors] = {}

@@ -1,0 +1,150 @@
+"""CSS selection over one parsed page, the cheap way, with exactly the results of cssselect's XPath.
+
+A layout's selectors mostly share their first part ('.post-detail .post-title',
+'.post-detail .post-date', …), and most parts are class names. In libxml2 a class test costs
+~0.2 µs per element it looks at (`contains(concat(' ', normalize-space(@class), ' '), ' x ')`),
+so seven selectors inside one article scanned the article seven times. Here:
+- every leading part made of classes or ids only is answered from an index of the page's classes
+  and ids, built once per page from libxml2's own `//@class` (about one scan's cost), then kept
+  to the elements inside the previous part's matches;
+- any other first part ('meta[property="og:title"]', 'td.NewsTitle', 'h1': a tag name makes
+  libxml2's scan cheap) is one compiled XPath over the page, cached per page; what follows the
+  indexed parts is one compiled XPath inside each match.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
+
+from scraper.cleaning import tidy
+
+_TRANSLATOR = HTMLTranslator()
+_ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
+_CLASS_VALUES = etree.XPath("//@class")
+_ID_VALUES = etree.XPath("//@id")
+# The first descendant combinator outside brackets and parentheses: "A B C" -> ("A", "B C").
+_HEAD = re.compile(r"^((?:[^\s\[\(]|\[[^\]]*\]|\([^)]*\))+)\s+(.+)$")
+# A part made of classes or ids only: '.post-title', '.a.b', '#main'. A part that names its tag
+# ('td.NewsTitle') is left to XPath, whose name test skips the other elements without a class test.
+_INDEXED = re.compile(r"^(?:[.#][a-zA-Z_][\w-]*)+$")
+_KEYS = re.compile(r"[.#][^.#]+")
+# What XPath's normalize-space() (and so cssselect's class test) counts as a separator.
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
+
+Part = tuple[str, ...]  # ('.class', '#id', …): elements having all of them
+
+
+@lru_cache(maxsize=None)
+def compiled(css: str, scoped: bool) -> etree.XPath:
+    """cssselect's XPath for `css`, compiled once; `scoped` searches below the node only."""
+    prefix = "descendant::" if scoped else "descendant-or-self::"
+    return etree.XPath(_TRANSLATOR.css_to_xpath(css, prefix=prefix), smart_strings=False)
+
+
+@lru_cache(maxsize=None)
+def _split(css: str) -> tuple[str, str | None]:
+    """(first part, the rest) at the first descendant combinator; the whole selector as its own
+    first part when it has a pseudo-element there, a list (,) or another combinator (> + ~)."""
+    if "::" in css.split(" ")[0] or any(sign in css for sign in ",>+~"):
+        return css, None
+    match = _HEAD.match(css.strip())
+    return (match[1], match[2]) if match else (css, None)
+
+
+@lru_cache(maxsize=None)
+def _indexed_parts(css: str) -> tuple[tuple[Part, ...], str | None] | None:
+    """The leading parts of `css` that the index answers, and the rest as CSS (or None).
+    None when the first part is not one of them, or the selector uses , > + ~."""
+    if any(sign in css for sign in ",>+~"):
+        return None
+    parts: list[Part] = []
+    rest: str | None = css.strip()
+    while rest:
+        head, tail = _split(rest)
+        match = _INDEXED.match(head)
+        if not match:
+            break
+        parts.append(tuple(_KEYS.findall(head)))
+        rest = tail
+    return (tuple(parts), rest) if parts else None
+
+
+def _names(value: str) -> list[str]:
+    return value.split() if value.isprintable() else [name for name in _XML_SPACE.split(value) if name]
+
+
+class Selecting:
+    """Mixin for a page holding `sel` (a parsel Selector): `css()` and `first_text()`."""
+
+    def css(self, css: str) -> list:
+        """Elements, or strings for `::text` and `::attr()`, in page order within each match of
+        the selector's first part (as parsel's `.css()` gives them, selector by selector)."""
+        plan = _indexed_parts(css)
+        if plan is None:
+            return self._by_xpath(css)
+        parts, rest = plan
+        nodes = self._lookup(parts[0])
+        for part in parts[1:]:
+            if not nodes:
+                return []
+            nodes = _inside(self._lookup(part), nodes)
+        if rest is None:
+            return nodes
+        xpath = compiled(rest, True)
+        return [node for scope in nodes for node in xpath(scope)]
+
+    def _by_xpath(self, css: str) -> list:
+        scopes = self.__dict__.setdefault("_scopes", {})
+        head, rest = _split(css)
+        if head not in scopes:
+            scopes[head] = compiled(head, False)(self.sel.root)
+        if rest is None:
+            return scopes[head]
+        return [node for scope in scopes[head] for node in compiled(rest, True)(scope)]
+
+    def _lookup(self, part: Part) -> list:
+        """The page's elements matching one indexed part, in page order."""
+        found = self._index(part[0][0]).get(part[0][1:], [])
+        for key in part[1:]:
+            found = [node for node in found if _has(node, key)]
+        return found
+
+    def _index(self, kind: str) -> dict[str, list]:
+        """{class or id: elements} of the whole page, made on first use (kind '.' or '#')."""
+        indexes = self.__dict__.setdefault("_indexes", {})
+        if kind not in indexes:
+            index: dict[str, list] = {}
+            if kind == ".":
+                for value in _CLASS_VALUES(self.sel.root):
+                    node = value.getparent()
+                    for name in dict.fromkeys(_names(value)):
+                        index.setdefault(name, []).append(node)
+            else:
+                for value in _ID_VALUES(self.sel.root):
+                    index.setdefault(str(value), []).append(value.getparent())
+            indexes[kind] = index
+        return indexes[kind]
+
+    def first_text(self, selectors: list[str]) -> str | None:
+        """Tidied text of the first selector that matches something non-empty."""
+        for css in selectors:
+            for node in self.css(css):
+                text = tidy(node if isinstance(node, str) else " ".join(_ALL_TEXT(node)))
+                if text:
+                    return text
+        return None
+
+
+def _has(node: etree._Element, key: str) -> bool:
+    if key[0] == "#":
+        return node.get("id") == key[1:]
+    return key[1:] in _names(node.get("class") or "")
+
+
+def _inside(candidates: list, scopes: list) -> list:
+    """The candidates below (not at) one of the scopes, in page order."""
+    within = set(scopes)
+    return [node for node in candidates if any(parent in within for parent in node.iterancestors())]
