@@ -34,12 +34,7 @@ _PARAGRAPH_TAGS = BLOCK_TAGS - {"table", "figure", "ul", "ol"}
 BOLD = ("b", "strong")
 ITALIC = ("i", "em")
 MAX_CREDIT_LINES = 3
-# XPath expressions compiled once: compiling them per call was a third of body reading's time.
-_IMAGES = etree.XPath(".//img")
-_CELLS = etree.XPath(".//td|.//th")
-_ROWS = etree.XPath(".//tr")
-_ROW_CELLS = etree.XPath("./td|./th")
-_FIGCAPTIONS = etree.XPath(".//figcaption")
+# Compiled once: compiling an XPath per call was a third of body reading's time.
 _OUTERMOST = {tags: etree.XPath(".//*[{0}][not(ancestor::*[{0}])]".format(" or ".join(f"self::{t}" for t in tags)))
               for tags in (("b", "strong"), ("i", "em"))}
 MAX_CAPTION_CHARS = 400
@@ -216,23 +211,23 @@ class _Walker:
             self.blocks.append(Block(text, element, images))
 
     def table(self, table: etree._Element) -> None:
-        if _IMAGES(table):
+        if table in self.holders:
             # A caption table: the image in one cell, its caption in another.
             images = self.images_in(table)
-            cells = [self.text(cell) for cell in _CELLS(table) if not _IMAGES(cell)]
+            cells = [self.text(cell) for cell in table.iter("td", "th") if cell not in self.holders]
             caption = tidy(" ".join(cell for cell in cells if cell))
             if images and caption:
                 images[-1]["caption"] = caption
             self.blocks.append(Block("", table, images, caption_source=True))
             return
-        for row in _ROWS(table):
-            cells = [self.text(cell) for cell in _ROW_CELLS(row)]
+        for row in table.iter("tr"):
+            cells = [self.text(cell) for cell in row.iterchildren("td", "th")]
             if any(cells):
                 self.blocks.append(Block(" | ".join(cells), row))
 
     def figure(self, figure: etree._Element) -> None:
         images = self.images_in(figure)
-        captions = _FIGCAPTIONS(figure)
+        captions = figure.iter("figcaption")
         caption = tidy(" ".join(self.text(node) for node in captions))
         if images and caption:
             images[-1]["caption"] = caption
