@@ -132,10 +132,15 @@ class Selecting:
         """Tidied text of the first selector that matches something non-empty."""
         for css in selectors:
             for node in self.css(css):
-                text = tidy(node if isinstance(node, str) else " ".join(_ALL_TEXT(node)))
+                text = tidy(node if isinstance(node, str) else _spaced_text(node))
                 if text:
                     return text
         return None
+
+
+def _spaced_text(node: etree._Element) -> str:
+    """The element's text nodes joined by spaces ('<h1>Sở<b>Y</b>tế</h1>' is 'Sở Y tế')."""
+    return (node.text or "") if not len(node) else " ".join(_ALL_TEXT(node))
 
 
 def _has(node: etree._Element, key: str) -> bool:
