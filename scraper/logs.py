@@ -165,9 +165,10 @@ class CrawlLog:
 def failure_message(portal: str, kind: str, url: str, reason: str, status: int | None = None) -> str:
     """One line for a person: which portal, which page, what happened, what the archive did about it.
 
-    What the archive does follows archive.frontier: an article that failed with a 4xx is final,
-    with a 5xx or a network error the next runs fetch it again; raw pages are kept for
-    `soyte reextract`. Other kinds (a listing page, a document) say only where they are recorded.
+    What the archive does follows archive.frontier: an article that failed with a 4xx is final;
+    with a 5xx, a network error, a truncated page or a failed extraction the next runs fetch it
+    again (up to archive.frontier.MAX_RETRIES); raw pages are kept for `soyte reextract`; a portal
+    whose listing page failed is left incomplete, so the next run walks its listings again.
     """
     what = kind.removesuffix("-fetch")
     page = {"listing": "listing page", "article": "article"}.get(what, what)
@@ -175,15 +176,18 @@ def failure_message(portal: str, kind: str, url: str, reason: str, status: int |
         done = "recorded in failures"
         if what == "article":
             done += "; not fetched again" if status is not None and status < 500 else "; the next run tries it again"
+        elif what == "listing":
+            done += "; the next run walks the portal's listings again"
         return f"{portal}: {page} {url} could not be fetched ({reason}); {done}"
     if kind == "listing":
         return f"{portal}: listing page {url}: {reason}; recorded in failures (the layout may have changed)"
     if kind == "not-html":
         return f"{portal}: {url} is {reason[0].lower() + reason[1:]}; raw bytes kept, no article stored"
     if kind == "truncated":
-        return f"{portal}: article {url} arrived truncated; raw page kept, no partial article stored"
+        return (f"{portal}: article {url} arrived truncated; raw page kept, no partial article stored; "
+                "the next run tries it again")
     return (f"{portal}: article {url} could not be extracted ({reason}); raw page kept for soyte reextract, "
-            "recorded in failures")
+            "recorded in failures; the next run tries it again")
 
 
 def warning_message(portal: str, url: str, warning: str) -> str:

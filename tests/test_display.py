@@ -226,14 +226,18 @@ def test_failure_messages_say_what_the_archive_did():
         "the next run tries it again")
     assert failure_message("hatinh", "extraction", url, "no title", 200) == (
         f"hatinh: article {url} could not be extracted (no title); raw page kept for soyte reextract, "
-        "recorded in failures")
+        "recorded in failures; the next run tries it again")
+    assert failure_message("hatinh", "truncated", url, "no </html>", 200) == (
+        f"hatinh: article {url} arrived truncated; raw page kept, no partial article stored; "
+        "the next run tries it again")
     assert failure_message("hatinh", "not-html", url, "not an HTML page: application/pdf", 200) == (
         f"hatinh: {url} is not an HTML page: application/pdf; raw bytes kept, no article stored")
     assert failure_message("hatinh", "listing", url, "listing container not found", 200) == (
         f"hatinh: listing page {url}: listing container not found; recorded in failures "
         "(the layout may have changed)")
     assert failure_message("hatinh", "listing-fetch", url, "HTTP 503", 503) == (
-        f"hatinh: listing page {url} could not be fetched (HTTP 503); recorded in failures")
+        f"hatinh: listing page {url} could not be fetched (HTTP 503); recorded in failures; "
+        "the next run walks the portal's listings again")
     assert failure_message("hatinh", "document-fetch", url + ".pdf", "HTTP 404", 404) == (
         f"hatinh: document {url}.pdf could not be fetched (HTTP 404); recorded in failures")
 
