@@ -262,7 +262,10 @@ class _Walker:
                 if inline or (text and not text.isspace()):  # not just the whitespace between blocks
                     self.flush(text, inline, element)
                 if tag in _PARAGRAPH_TAGS and child not in self.block_parents:
-                    self.leaf(child)  # the common case, without walk()'s questions
+                    if child in self.special or child in self.holders:
+                        self.leaf(child)
+                    elif paragraph := tidy(_plain_text(child)):  # most paragraphs: plain text, no image
+                        self.blocks.append(Block(paragraph, child, []))
                 else:
                     self.walk(child)
                 text, inline = child.tail, []
