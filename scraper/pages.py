@@ -20,7 +20,7 @@ from scraper.body import Body, iter_links, read_body
 from scraper.cleaning import SOURCE_LABEL, decode_html, parse_count, strip_label, tidy_or_none
 from scraper.dates import iso_from_head, parse_vietnamese_datetime
 from scraper.layouts import Layout
-from scraper.selecting import Selecting, compiled
+from scraper.selecting import Selecting, compiled, selector_keys
 from scraper.urls import canonical_problem, is_web_url
 
 RECORD_KEYS = (
@@ -266,11 +266,12 @@ def page_classes(layout: Layout) -> tuple[type[ArticlePage], type[ListingPage]]:
     """The article and listing page classes that read pages of `layout` (made once per layout)."""
     if layout.name not in _CLASSES or _CLASSES[layout.name][0].SOURCE is not layout:
         selectors = {**layout.article, **layout.listing}
+        keys = selector_keys(css for found in selectors.values() for css in found)
         article = type("ArticlePage", (ArticlePage,), {
-            "layout": layout.name, "SELECTORS": selectors, "DROP_PARAMS": layout.drop_params,
+            "layout": layout.name, "SELECTORS": selectors, "KEYS": keys, "DROP_PARAMS": layout.drop_params,
             "DROP": layout.drop, "READING": dict(layout.reading), "SOURCE": layout,
             "__doc__": f"An article page of layout {layout.name}: {layout.description}"})
         listing = type("ListingPage", (ListingPage,), {
-            "SELECTORS": selectors, "__doc__": f"A listing page of layout {layout.name}"})
+            "SELECTORS": selectors, "KEYS": keys, "__doc__": f"A listing page of layout {layout.name}"})
         _CLASSES[layout.name] = (article, listing)
     return _CLASSES[layout.name]

@@ -1,20 +1,22 @@
 """CSS selection over one parsed page, the cheap way, with exactly the results of cssselect's XPath.
 
 A layout's selectors mostly share their first part ('.post-detail .post-title',
-'.post-detail .post-date', …), and most parts are class names. In libxml2 a class test costs
+'.post-detail .post-date', …), and most parts name a class. In libxml2 a class test costs
 ~0.2 µs per element it looks at (`contains(concat(' ', normalize-space(@class), ' '), ' x ')`),
 so seven selectors inside one article scanned the article seven times. Here:
-- every leading part made of classes or ids only is answered from an index of the page's classes
-  and ids, built once per page from libxml2's own `//@class` (about one scan's cost), then kept
-  to the elements inside the previous part's matches;
-- any other first part ('meta[property="og:title"]', 'td.NewsTitle', 'h1': a tag name makes
-  libxml2's scan cheap) is one compiled XPath over the page, cached per page; what follows the
-  indexed parts is one compiled XPath inside each match.
+- the classes and ids a layout's selectors name (`Selecting.KEYS`) are found in one libxml2 pass
+  per page (`//@class[contains(., 'a') or …]`), and every leading part made of them
+  ('.post-title', 'td.NewsTitle', '#main', '.a.b') is looked up there, then kept to the elements
+  inside the previous part's matches;
+- any other first part ('meta[property="og:title"]', 'h1'), or one naming a class the layout does
+  not, is one compiled XPath over the page, cached per page; what follows the looked-up parts is
+  one compiled XPath inside each match.
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import ClassVar, Iterable
 
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
@@ -23,18 +25,15 @@ from scraper.cleaning import tidy
 
 _TRANSLATOR = HTMLTranslator()
 _ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
-_CLASS_VALUES = etree.XPath("//@class")
-_ID_VALUES = etree.XPath("//@id")
 # The first descendant combinator outside brackets and parentheses: "A B C" -> ("A", "B C").
 _HEAD = re.compile(r"^((?:[^\s\[\(]|\[[^\]]*\]|\([^)]*\))+)\s+(.+)$")
-# A part made of classes or ids only: '.post-title', '.a.b', '#main'. A part that names its tag
-# ('td.NewsTitle') is left to XPath, whose name test skips the other elements without a class test.
-_INDEXED = re.compile(r"^(?:[.#][a-zA-Z_][\w-]*)+$")
+# A part made of an optional tag, then classes or ids only: '.post-title', 'td.NewsTitle', '#main'.
+_INDEXED = re.compile(r"^([a-zA-Z][a-zA-Z0-9]*)?((?:[.#][a-zA-Z_][\w-]*)+)$")
 _KEYS = re.compile(r"[.#][^.#]+")
 # What XPath's normalize-space() (and so cssselect's class test) counts as a separator.
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 
-Part = tuple[str, ...]  # ('.class', '#id', …): elements having all of them
+Part = tuple[str | None, tuple[str, ...]]  # (tag or None, ('.class', '#id', …)): all of them
 
 
 @lru_cache(maxsize=None)
@@ -67,9 +66,29 @@ def _indexed_parts(css: str) -> tuple[tuple[Part, ...], str | None] | None:
         match = _INDEXED.match(head)
         if not match:
             break
-        parts.append(tuple(_KEYS.findall(head)))
+        parts.append((match[1].lower() if match[1] else None, tuple(_KEYS.findall(match[2]))))
         rest = tail
     return (tuple(parts), rest) if parts else None
+
+
+def selector_keys(selectors: Iterable[str]) -> frozenset[str]:
+    """The classes and ids ('.x', '#y') in the parts of `selectors` that an index can answer."""
+    keys: set[str] = set()
+    for css in selectors:
+        plan = _indexed_parts(css)
+        for _tag, part_keys in plan[0] if plan else ():
+            keys.update(part_keys)
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=None)
+def _key_finders(keys: frozenset[str]) -> tuple[etree.XPath | None, etree.XPath | None]:
+    """One XPath for the class attributes that may hold one of `keys`' classes (a substring test:
+    the exact test is Python's, on these few), one for the ids among `keys`."""
+    classes = sorted(key[1:] for key in keys if key[0] == ".")
+    ids = sorted(key[1:] for key in keys if key[0] == "#")
+    return (etree.XPath("//@class[" + " or ".join(f"contains(., '{c}')" for c in classes) + "]") if classes else None,
+            etree.XPath("//@id[" + " or ".join(f". = '{i}'" for i in ids) + "]") if ids else None)
 
 
 def _names(value: str) -> list[str]:
@@ -79,11 +98,13 @@ def _names(value: str) -> list[str]:
 class Selecting:
     """Mixin for a page holding `sel` (a parsel Selector): `css()` and `first_text()`."""
 
+    KEYS: ClassVar[frozenset[str]] = frozenset()  # classes and ids to index (selector_keys)
+
     def css(self, css: str) -> list:
         """Elements, or strings for `::text` and `::attr()`, in page order within each match of
         the selector's first part (as parsel's `.css()` gives them, selector by selector)."""
         plan = _indexed_parts(css)
-        if plan is None:
+        if plan is None or not all(key in self.KEYS for _tag, keys in plan[0] for key in keys):
             return self._by_xpath(css)
         parts, rest = plan
         nodes = self._lookup(parts[0])
@@ -107,26 +128,28 @@ class Selecting:
 
     def _lookup(self, part: Part) -> list:
         """The page's elements matching one indexed part, in page order."""
-        found = self._index(part[0][0]).get(part[0][1:], [])
-        for key in part[1:]:
+        tag, keys = part
+        found = self._index().get(keys[0], [])
+        if tag is not None:
+            found = [node for node in found if node.tag == tag]
+        for key in keys[1:]:
             found = [node for node in found if _has(node, key)]
         return found
 
-    def _index(self, kind: str) -> dict[str, list]:
-        """{class or id: elements} of the whole page, made on first use (kind '.' or '#')."""
-        indexes = self.__dict__.setdefault("_indexes", {})
-        if kind not in indexes:
-            index: dict[str, list] = {}
-            if kind == ".":
-                for value in _CLASS_VALUES(self.sel.root):
-                    node = value.getparent()
-                    for name in dict.fromkeys(_names(value)):
-                        index.setdefault(name, []).append(node)
-            else:
-                for value in _ID_VALUES(self.sel.root):
-                    index.setdefault(str(value), []).append(value.getparent())
-            indexes[kind] = index
-        return indexes[kind]
+    def _index(self) -> dict[str, list]:
+        """{'.class' or '#id': elements} for the keys of KEYS, made on first use."""
+        index = self.__dict__.get("_key_index")
+        if index is None:
+            index = self.__dict__["_key_index"] = {}
+            class_values, id_values = _key_finders(self.KEYS)
+            for value in class_values(self.sel.root) if class_values is not None else ():
+                node = value.getparent()
+                for name in dict.fromkeys(_names(value)):
+                    if "." + name in self.KEYS:
+                        index.setdefault("." + name, []).append(node)
+            for value in id_values(self.sel.root) if id_values is not None else ():
+                index.setdefault("#" + value, []).append(value.getparent())
+        return index
 
     def first_text(self, selectors: list[str]) -> str | None:
         """Tidied text of the first selector that matches something non-empty."""
