@@ -4,8 +4,8 @@ A layout's selectors mostly share their first part ('.post-detail .post-title',
 '.post-detail .post-date', …), and most parts name a class. In libxml2 a class test costs
 ~0.2 µs per element it looks at (`contains(concat(' ', normalize-space(@class), ' '), ' x ')`),
 so seven selectors inside one article scanned the article seven times. Here:
-- the classes and ids a layout's selectors name (`Selecting.KEYS`) are found in one libxml2 pass
-  per page (`//@class[contains(., 'a') or …]`), and every leading part made of them
+- the classes and ids a layout's selectors name (`Selecting.KEYS`) are found in one pass over
+  the page's class and id attributes (libxml2's `//@class`), and every leading part made of them
   ('.post-title', 'td.NewsTitle', '#main', '.a.b') is looked up there, then kept to the elements
   inside the previous part's matches;
 - any other first part ('meta[property="og:title"]', 'h1'), or one naming a class the layout does
@@ -30,6 +30,8 @@ _HEAD = re.compile(r"^((?:[^\s\[\(]|\[[^\]]*\]|\([^)]*\))+)\s+(.+)$")
 # A part made of an optional tag, then classes or ids only: '.post-title', 'td.NewsTitle', '#main'.
 _INDEXED = re.compile(r"^([a-zA-Z][a-zA-Z0-9]*)?((?:[.#][a-zA-Z_][\w-]*)+)$")
 _KEYS = re.compile(r"[.#][^.#]+")
+_CLASS_VALUES = etree.XPath("//@class")
+_ID_VALUES = etree.XPath("//@id")
 # What XPath's normalize-space() (and so cssselect's class test) counts as a separator.
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 
@@ -81,16 +83,6 @@ def selector_keys(selectors: Iterable[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
-@lru_cache(maxsize=None)
-def _key_finders(keys: frozenset[str]) -> tuple[etree.XPath | None, etree.XPath | None]:
-    """One XPath for the class attributes that may hold one of `keys`' classes (a substring test:
-    the exact test is Python's, on these few), one for the ids among `keys`."""
-    classes = sorted(key[1:] for key in keys if key[0] == ".")
-    ids = sorted(key[1:] for key in keys if key[0] == "#")
-    return (etree.XPath("//@class[" + " or ".join(f"contains(., '{c}')" for c in classes) + "]") if classes else None,
-            etree.XPath("//@id[" + " or ".join(f". = '{i}'" for i in ids) + "]") if ids else None)
-
-
 def _names(value: str) -> list[str]:
     return value.split() if value.isprintable() else [name for name in _XML_SPACE.split(value) if name]
 
@@ -137,18 +129,24 @@ class Selecting:
         return found
 
     def _index(self) -> dict[str, list]:
-        """{'.class' or '#id': elements} for the keys of KEYS, made on first use."""
+        """{'.class' or '#id': elements} for the keys of KEYS, made on first use from every class
+        and id attribute libxml2 finds (one pass; an XPath test per wanted class cost 10× more)."""
         index = self.__dict__.get("_key_index")
         if index is None:
             index = self.__dict__["_key_index"] = {}
-            class_values, id_values = _key_finders(self.KEYS)
-            for value in class_values(self.sel.root) if class_values is not None else ():
+            keys = self.KEYS
+            for value in _CLASS_VALUES(self.sel.root):
+                if value.isprintable() and " " not in value:  # one class: the common case
+                    if "." + value in keys:
+                        index.setdefault("." + value, []).append(value.getparent())
+                    continue
                 node = value.getparent()
                 for name in dict.fromkeys(_names(value)):
-                    if "." + name in self.KEYS:
+                    if "." + name in keys:
                         index.setdefault("." + name, []).append(node)
-            for value in id_values(self.sel.root) if id_values is not None else ():
-                index.setdefault("#" + value, []).append(value.getparent())
+            for value in _ID_VALUES(self.sel.root):
+                if "#" + value in keys:
+                    index.setdefault("#" + value, []).append(value.getparent())
         return index
 
     def first_text(self, selectors: list[str]) -> str | None:
