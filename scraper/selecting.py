@@ -135,16 +135,16 @@ class Selecting:
         if index is None:
             index = self.__dict__["_key_index"] = {}
             keys = self.KEYS
-            for value in _CLASS_VALUES(self.sel.root):
+            kinds = {key[0] for key in keys}
+            for value in _CLASS_VALUES(self.sel.root) if "." in kinds else ():
                 if value.isprintable() and " " not in value:  # one class: the common case
                     if "." + value in keys:
                         index.setdefault("." + value, []).append(value.getparent())
                     continue
-                node = value.getparent()
                 for name in dict.fromkeys(_names(value)):
                     if "." + name in keys:
-                        index.setdefault("." + name, []).append(node)
-            for value in _ID_VALUES(self.sel.root):
+                        index.setdefault("." + name, []).append(value.getparent())
+            for value in _ID_VALUES(self.sel.root) if "#" in kinds else ():
                 if "#" + value in keys:
                     index.setdefault("#" + value, []).append(value.getparent())
         return index
