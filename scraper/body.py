@@ -20,23 +20,18 @@ from urllib.parse import urljoin
 
 from w3lib.url import safe_url_string
 
+from scraper.cleaning import tidy
+from scraper.credits import peel_credits
 from scraper.urls import is_web_url
-
-from scraper.cleaning import AUTHOR_LABEL, SOURCE_LABEL, strip_label, tidy
+from scraper.visible import (BOLD, ITALIC, SKIP_TAGS, SPECIAL_TAGS, centered, plain_text, tag_of, visible_text,
+                             wholly, with_ancestors)
 
 BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 blockquote pre li ul ol table tbody thead tfoot tr td th figure "
     "figcaption section article center dl dt dd header footer aside address main nav".split()
 )
-SKIP_TAGS = frozenset("script style noscript iframe form button select input textarea svg object embed template".split())
 # Blocks that are one paragraph when they hold no other block (walk() has rules for the others).
 _PARAGRAPH_TAGS = BLOCK_TAGS - {"table", "figure", "ul", "ol"}
-BOLD = ("b", "strong")
-ITALIC = ("i", "em")
-MAX_CREDIT_LINES = 3
-# Compiled once: compiling an XPath per call was a third of body reading's time.
-_OUTERMOST = {tags: etree.XPath(".//*[{0}][not(ancestor::*[{0}])]".format(" or ".join(f"self::{t}" for t in tags)))
-              for tags in (("b", "strong"), ("i", "em"))}
 MAX_CAPTION_CHARS = 400
 
 
@@ -62,92 +57,6 @@ class Body:
     @property
     def text(self) -> str:
         return "\n\n".join(self.paragraphs)
-
-
-def _tag(element: etree._Element) -> str:
-    tag = element.tag
-    return tag.lower() if isinstance(tag, str) else ""
-
-
-# What the plain text walk must treat specially: skipped subtrees, and <br>, which is a space.
-_SPECIAL_TAGS = SKIP_TAGS | {"br"}
-
-
-def _plain_text(element: etree._Element) -> str:
-    """All the text under an element (comments skipped, their tails kept), by libxml2's own text
-    serializer: a C call instead of a Python walk over every node. (Asked for bytes, which it
-    writes 6× faster than a str; an element without children is just its text.)"""
-    if not len(element):
-        return element.text or ""
-    return etree.tostring(element, method="text", encoding="utf-8", with_tail=False).decode("utf-8")
-
-
-def _text(element: etree._Element, plain: bool | None = None) -> str:
-    """Visible text of an element, skipping scripts, styles and form controls.
-
-    `plain`: the caller knows whether the element holds a skipped tag or a <br> (the body reader
-    finds them once per body); a plain element's text is libxml2's, the others are walked here.
-    """
-    if plain is None:
-        plain = next(element.iter(_SPECIAL_TAGS), None) is None
-    if plain:
-        return tidy(_plain_text(element))
-    parts: list[str] = []
-    append = parts.append
-
-    def visit(node: etree._Element) -> None:
-        tag = node.tag
-        if not isinstance(tag, str):
-            return
-        tag = tag.lower()
-        if tag in SKIP_TAGS:
-            return
-        if tag == "br":
-            append(" ")
-        elif node.text:
-            append(node.text)
-        for child in node:
-            visit(child)
-            if child.tail:
-                append(child.tail)
-
-    visit(element)
-    return tidy("".join(parts))
-
-
-def _with_ancestors(nodes: list[etree._Element]) -> set[etree._Element]:
-    """The nodes and their ancestors: the elements that hold one of them. The set keeps lxml's
-    proxies (and so their identity) alive while the body is read."""
-    found: set[etree._Element] = set()
-    for node in nodes:
-        while node is not None and node not in found:
-            found.add(node)
-            node = node.getparent()
-    return found
-
-
-def _wholly(element: etree._Element, tags: tuple[str, ...], total: str | None = None) -> bool:
-    """True when every visible character of the element sits inside one of `tags`.
-
-    `total` is the element's text when the caller has it already (one walk instead of two).
-    """
-    total = _text(element) if total is None else total
-    if not total:
-        return False
-    if _tag(element) in tags:
-        return True
-    covered = _OUTERMOST[tags](element)
-    return bool(covered) and tidy(" ".join(_text(node) for node in covered)) == total
-
-
-def _right_aligned(element: etree._Element, stop: etree._Element) -> bool:
-    node: etree._Element | None = element
-    while node is not None and node is not stop:
-        style = (node.get("style") or "").replace(" ", "").lower()
-        if "text-align:right" in style or (node.get("align") or "").lower() == "right":
-            return True
-        node = node.getparent()
-    return False
 
 
 # Where lazy-loading themes (WordPress with Jetpack or WP Rocket, many VNPT portals) keep the
@@ -176,15 +85,15 @@ class _Walker:
             tag = tag.lower()
             if tag in BLOCK_TAGS:
                 self.block_parents.add(node.getparent())
-            elif tag in _SPECIAL_TAGS:
+            elif tag in SPECIAL_TAGS:
                 specials.append(node)
             elif tag == "img":
                 images.append(node)
-        self.special = _with_ancestors(specials)
-        self.holders = _with_ancestors(images)
+        self.special = with_ancestors(specials)
+        self.holders = with_ancestors(images)
 
     def text(self, element: etree._Element) -> str:
-        return _text(element, plain=element not in self.special)
+        return visible_text(element, plain=element not in self.special)
 
     def image(self, img: etree._Element) -> dict | None:
         src = (img.get("src") or "").strip()
@@ -199,13 +108,13 @@ class _Walker:
         """`holds_images`: whether the element holds an <img>, when the caller knows (a run's copy)."""
         if not (element in self.holders if holds_images is None else holds_images):
             return []
-        nodes = [element] if _tag(element) == "img" else element.iter("img")
+        nodes = [element] if tag_of(element) == "img" else element.iter("img")
         return [image for image in map(self.image, nodes) if image]
 
     def leaf(self, element: etree._Element, text: str | None = None, holds_images: bool | None = None) -> None:
         """`text`: the element's _text when the caller has just computed it (one walk, not two)."""
         if text is None:
-            text = _text(element, False) if element in self.special else tidy(_plain_text(element))
+            text = visible_text(element, False) if element in self.special else tidy(plain_text(element))
         images = self.images_in(element, holds_images)
         if images and text and _is_caption_text(element, text):
             images[-1]["caption"] = text
@@ -237,7 +146,7 @@ class _Walker:
         self.blocks.append(Block("", figure, images, caption_source=bool(caption)))
 
     def walk(self, element: etree._Element) -> None:
-        tag = _tag(element)
+        tag = tag_of(element)
         if tag in SKIP_TAGS or not tag:
             return
         if tag == "table":
@@ -246,7 +155,7 @@ class _Walker:
             return self.figure(element)
         if tag in ("ul", "ol"):
             for item in element:
-                if _tag(item) == "li":
+                if tag_of(item) == "li":
                     self.walk(item)
             return
         if element not in self.block_parents:
@@ -264,7 +173,7 @@ class _Walker:
                 if tag in _PARAGRAPH_TAGS and child not in self.block_parents:
                     if child in self.special or child in self.holders:
                         self.leaf(child)
-                    elif paragraph := tidy(_plain_text(child)):  # most paragraphs: plain text, no image
+                    elif paragraph := tidy(plain_text(child)):  # most paragraphs: plain text, no image
                         self.blocks.append(Block(paragraph, child, []))
                 else:
                     self.walk(child)
@@ -281,7 +190,7 @@ class _Walker:
         run.text = text
         for child in inline:
             run.append(deepcopy(child))  # the copy carries the child's tail text too
-        text = _text(run, plain=not any(child in self.special for child in inline))
+        text = visible_text(run, plain=not any(child in self.special for child in inline))
         holds_images = any(child in self.holders for child in inline)
         if text or holds_images:
             for attribute in ("style", "align"):
@@ -292,12 +201,7 @@ class _Walker:
 
 def _is_caption_text(element: etree._Element, text: str) -> bool:
     """`text` is the element's own _text (leaf() has just walked it)."""
-    return len(text) <= MAX_CAPTION_CHARS and (_wholly(element, ITALIC, text) or _wholly(element, BOLD, text))
-
-
-def _centered(element: etree._Element) -> bool:
-    style = (element.get("style") or "").replace(" ", "").lower()
-    return "text-align:center" in style or (element.get("align") or "").lower() == "center"
+    return len(text) <= MAX_CAPTION_CHARS and (wholly(element, ITALIC, text) or wholly(element, BOLD, text))
 
 
 def _attach_following_captions(blocks: list[Block]) -> list[Block]:
@@ -314,7 +218,7 @@ def _attach_following_captions(blocks: list[Block]) -> list[Block]:
             and block.text
             and not block.images
             and len(block.text) <= MAX_CAPTION_CHARS
-            and (_wholly(block.element, ITALIC) or (_centered(block.element) and _centered(previous.element)))
+            and (wholly(block.element, ITALIC) or (centered(block.element) and centered(previous.element)))
         ):
             previous.images[-1]["caption"] = block.text
             continue
@@ -325,44 +229,6 @@ def _attach_following_captions(blocks: list[Block]) -> list[Block]:
 def _drop_repeated_captions(blocks: list[Block]) -> list[Block]:
     captions = {image["caption"] for block in blocks for image in block.images if image["caption"]}
     return [block for block in blocks if not (block.text and not block.images and block.text in captions)]
-
-
-def _credited_source(text: str, prefixes: tuple[str, ...]) -> str | None:
-    """'Theo Báo Cần Thơ' → 'Báo Cần Thơ' when the layout says its last line credits a source so;
-    a short line without a full stop, never a sentence that happens to begin with 'Theo'."""
-    for prefix in prefixes:
-        if text.startswith(prefix + " ") and len(text) <= 120 and not text.rstrip().endswith((".", ";", ":")):
-            return tidy(text[len(prefix):]).strip("()") or None
-    return None
-
-
-def _peel_credits(blocks: list[Block], body: etree._Element,
-                  source_prefixes: tuple[str, ...] = ()) -> tuple[str | None, str | None]:
-    """Take the byline and source lines off the end of the body (at most three lines)."""
-    author = source = None
-    for _ in range(MAX_CREDIT_LINES):
-        text_blocks = [b for b in blocks if b.text]
-        if not text_blocks:
-            break
-        last = text_blocks[-1]
-        if last.images:
-            break
-        if source is None and SOURCE_LABEL.match(last.text):
-            source = strip_label(last.text)
-        elif source is None and _credited_source(last.text, source_prefixes):
-            source = _credited_source(last.text, source_prefixes)
-        elif author is None and AUTHOR_LABEL.match(last.text) and len(last.text) <= 120:
-            author = last.text  # the byline as printed, label included ("Tin, ảnh: …")
-        elif not _right_aligned(last.element, body) or len(last.text) > 120:
-            break
-        elif author is None and _wholly(last.element, BOLD):
-            author = last.text
-        elif source is None and _wholly(last.element, ITALIC):
-            source = strip_label(last.text)
-        else:
-            break
-        blocks.remove(last)
-    return author, source
 
 
 def _unique_images(blocks: list[Block]) -> list[dict]:
@@ -387,7 +253,7 @@ def read_body(body: etree._Element, base_url: str, caption_attribute: str | None
     walker = _Walker(body, base_url, caption_attribute)
     walker.walk(body)
     blocks = _drop_repeated_captions(_attach_following_captions(walker.blocks))
-    author, source = _peel_credits(blocks, body, tuple(source_prefixes))
+    author, source = peel_credits(blocks, body, tuple(source_prefixes))
     return Body(
         paragraphs=[block.text for block in blocks if block.text],
         images=_unique_images(blocks),
@@ -406,5 +272,5 @@ def iter_links(elements: Iterator[etree._Element], base_url: str) -> list[dict]:
         url = safe_url_string(urljoin(base_url, href))
         if not is_web_url(url):  # javascript:, data:, mailto: … name no file to keep
             continue
-        seen.setdefault(url, {"url": url, "title": _text(link) or None})
+        seen.setdefault(url, {"url": url, "title": visible_text(link) or None})
     return list(seen.values())

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from scraper.body import Body, iter_links, read_body
-from scraper.body import _text as visible_text
+from scraper.visible import visible_text
 from scraper.cleaning import tidy
 from scraper.learn_candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked, tag_of
 from scraper.pages import without
