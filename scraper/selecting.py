@@ -5,9 +5,12 @@ A layout's selectors mostly share their first part ('.post-detail .post-title',
 ~0.2 µs per element it looks at (`contains(concat(' ', normalize-space(@class), ' '), ' x ')`),
 so seven selectors inside one article scanned the article seven times. Here:
 - the classes and ids a layout's selectors name (`Selecting.KEYS`) are found in one pass over
-  the page's class and id attributes (libxml2's `//@class`), and every leading part made of them
-  ('.post-title', 'td.NewsTitle', '#main', '.a.b') is looked up there, then kept to the elements
-  inside the previous part's matches;
+  the page's class and id attributes (libxml2's `//@class`), made when a selector starts with a
+  part of classes or ids alone ('.post-title', '#main', '.a.b'); every leading part made of them
+  is looked up there, then kept to the elements inside the previous part's matches;
+- a first part that names its tag ('td.NewsTitle') is cheap for libxml2 (its name test skips the
+  other elements), so it is looked up only once the index exists: on WordPress pages, where every
+  paragraph has classes, the index costs more than a few such scans;
 - any other first part ('meta[property="og:title"]', 'h1'), or one naming a class the layout does
   not, is one compiled XPath over the page, cached per page; what follows the looked-up parts is
   one compiled XPath inside each match.
@@ -99,6 +102,8 @@ class Selecting:
         if plan is None or not all(key in self.KEYS for _tag, keys in plan[0] for key in keys):
             return self._by_xpath(css)
         parts, rest = plan
+        if parts[0][0] is not None and "_key_index" not in self.__dict__:
+            return self._by_xpath(css)  # 'td.NewsTitle': cheap for libxml2; the index only if made already
         nodes = self._lookup(parts[0])
         for part in parts[1:]:
             if not nodes:

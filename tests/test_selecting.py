@@ -64,6 +64,9 @@ def test_class_index_answers_the_nested_and_repeated_cases():
     assert [n.text for n in page.css(".post-detail .post-title")] == ["Tiêu đề", "Hai", "Second"]
     assert page.css(".a") == [] and page.css(".b") == []  # NBSP does not separate classes in CSS
     assert page.first_text([".nothing", ".post-detail .post-header .post-date"]) == "01/02/2024"
+    assert "_key_index" in page.__dict__  # made by the selectors above; tagged parts now use it too
+    for css in ("h1.post-title", "div.post-content p.post-title", "ul.files a::attr(href)"):
+        assert same(page.css(css), parsel_css(page.sel.root, css)), css
 
 
 def bundled_pages():
