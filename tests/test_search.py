@@ -34,21 +34,23 @@ def numbers(rows: list[dict]) -> list[int]:
     return [int(row["url"].rsplit("/", 1)[1].removesuffix(".html")) for row in rows]
 
 
-def test_only_the_newest_2000_matches_are_ranked_ties_older_first(archive):
-    once, thrice = "Tiêm chủng mở rộng cho trẻ.", "Tiêm chủng, tiêm chủng, tiêm chủng mở rộng cho trẻ."
-    texts = [once] * (RANKED_CANDIDATES + 3)
-    texts[0] = texts[1] = thrice  # the best matches, but older than the newest 2,000
+@pytest.fixture
+def vaccination_news(archive):
+    """2,003 articles on vaccination: the two oldest say it three times (the best matches, but
+    older than the newest 2,000), article 1500 twice, every other one once."""
+    texts = ["Tiêm chủng mở rộng cho trẻ."] * (RANKED_CANDIDATES + 3)
+    texts[0] = texts[1] = "Tiêm chủng, tiêm chủng, tiêm chủng mở rộng cho trẻ."
     texts[1500] = "Tiêm chủng, tiêm chủng mở rộng cho trẻ."
     archive_records(archive, texts)
-    assert numbers(search(archive.conn, "tiem chung", limit=3)) == [1500, 3, 4]
+    return archive
 
 
-def test_asking_for_more_than_2000_ranks_every_match(archive):
-    once, thrice = "Tiêm chủng mở rộng cho trẻ.", "Tiêm chủng, tiêm chủng, tiêm chủng mở rộng cho trẻ."
-    texts = [once] * (RANKED_CANDIDATES + 3)
-    texts[0] = texts[1] = thrice
-    texts[1500] = "Tiêm chủng, tiêm chủng mở rộng cho trẻ."
-    archive_records(archive, texts)
+def test_only_the_newest_2000_matches_are_ranked_ties_older_first(vaccination_news):
+    assert numbers(search(vaccination_news.conn, "tiem chung", limit=3)) == [1500, 3, 4]
+
+
+def test_asking_for_more_than_2000_ranks_every_match(vaccination_news):
+    archive = vaccination_news
     found = numbers(search(archive.conn, "tiem chung", limit=RANKED_CANDIDATES + 10))
     assert len(found) == RANKED_CANDIDATES + 3 and found[:4] == [0, 1, 1500, 2]
 
