@@ -79,9 +79,9 @@ def rebuild_index(conn: sqlite3.Connection) -> int:
 # A query's cost grows with its words. To match, FTS5 reads each word's list of rows; to rank,
 # bm25 reads each word's whole list once more (its IDF counts the rows holding the word, however
 # few rows the query matches) and each word's positions in every ranked row. A word found in most
-# articles ("y", "tế", "sở") costs ~4 ms of ranking at 100,000 articles; matching alone stays
-# under ~5 ms up to 16 words, and 32 words took 60 ms (bench/archive.py, docs/BENCHMARKS.md
-# "Issue 15, second pass"). So queries of up to RANKED_WORDS distinct words are ranked, longer
+# articles ("y", "tế", "sở") costs ~4 ms of ranking at 100,000 articles; matching alone, newest
+# first, takes ~5 ms at the median up to 16 words and 35–42 ms at 32 (bench/archive.py,
+# docs/BENCHMARKS.md "Issue 15, second pass"). So queries of up to RANKED_WORDS distinct words are ranked, longer
 # ones are listed newest first, and past MAX_QUERY_WORDS (as typed) one clear message refuses them.
 MAX_QUERY_WORDS = 16
 MAX_QUERY_CHARS = 1000
@@ -127,7 +127,7 @@ def best_matches(fts_table: str, words: list[str], limit: int) -> tuple[str, dic
     rowid of the 2,000th newest match and the ranked query matched again from there: twice the
     reading); ties go to the older row, as FTS5's own `ORDER BY rank` gave them. More words: the
     newest matches, rank being minus the rowid. Such a query names an article more than a
-    subject and matches few rows (the bench's 12-word queries: 82 to 2,426 of 100,000)."""
+    subject and matches few rows (the bench's 8- to 16-word ones: 10 to 7,572 of 100,000)."""
     parameters = {"q": _expression(words), "limit": limit}
     if len(words) > RANKED_WORDS:
         return (f"SELECT rowid, -rowid AS rank FROM {fts_table} WHERE {fts_table} MATCH :q "
