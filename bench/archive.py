@@ -13,9 +13,8 @@
    plan search() had before 2026-11-25 (the MATCH run twice).
 4. Cost per number of words, on the same archive (bench/search_cost.py): queries of 1 to 32
    words of three kinds (words drawn from the corpus, words found in most articles, one word pair
-   repeated), search() beside
-   the plan it had before, each alone in its own block; queries past MAX_QUERY_WORDS, which
-   search() refuses, timed with the cap lifted to show what the cap avoids.
+   repeated), search() beside the plan it had before, each alone in its own block; queries past
+   MAX_QUERY_WORDS, which search() refuses, timed with the cap lifted to show what the cap avoids.
 
     python bench/archive.py [--quick] [--search-only] [--pages 5000] [--fts-articles 100000]
 """
