@@ -76,23 +76,41 @@ def rebuild_index(conn: sqlite3.Connection) -> int:
     return count
 
 
-# FTS5's time grows with the square of the number of phrases in a query (800 words: 8 s), and no
-# one searches news with a paragraph: the query is bounded instead, with a message saying so.
-MAX_QUERY_WORDS = 32
+# A query's cost grows with its words. To match, FTS5 reads each word's list of rows; to rank,
+# bm25 reads each word's whole list once more (its IDF counts the rows holding the word, however
+# few rows the query matches) and each word's positions in every ranked row. A word found in most
+# articles ("y", "tế", "sở") costs ~4 ms of ranking at 100,000 articles; matching alone, newest
+# first, takes ~5 ms at the median up to 16 words and 35–42 ms at 32 (bench/archive.py,
+# docs/BENCHMARKS.md "Issue 15, second pass"). So queries of up to RANKED_WORDS distinct words are ranked, longer
+# ones are listed newest first, and past MAX_QUERY_WORDS (as typed) one clear message refuses them.
+MAX_QUERY_WORDS = 16
 MAX_QUERY_CHARS = 1000
+RANKED_WORDS = 6
 
 
 class QueryTooLong(ValueError):
     """A search query past the bounds above."""
 
 
-def match_expression(query: str) -> str:
-    """A user's words as an FTS5 query: each word folded and quoted, all required."""
+def query_words(query: str) -> list[str]:
+    """The query's words, folded, each once in the order typed; QueryTooLong past the bounds.
+
+    A repeated word matches the same rows as one, and would cost one more pass over its rows
+    (and weigh twice in bm25): it is searched once."""
     if len(query) > MAX_QUERY_CHARS:
         raise QueryTooLong(f"the query has {len(query)} characters; at most {MAX_QUERY_CHARS} are searched")
     words = re.findall(r"\w+", fold(query))
     if len(words) > MAX_QUERY_WORDS:
         raise QueryTooLong(f"the query has {len(words)} words; at most {MAX_QUERY_WORDS} are searched")
+    return list(dict.fromkeys(words))
+
+
+def match_expression(query: str) -> str:
+    """A user's words as an FTS5 query: each word folded and quoted, all required."""
+    return _expression(query_words(query))
+
+
+def _expression(words: list[str]) -> str:
     return " ".join(f'"{word}"' for word in words)
 
 
@@ -101,18 +119,34 @@ def match_expression(query: str) -> str:
 RANKED_CANDIDATES = 2000
 
 
+def best_matches(fts_table: str, words: list[str], limit: int) -> tuple[str, dict]:
+    """SQL and parameters of the rowid and rank (lower first) of the best `limit` rows holding every word.
+
+    Up to RANKED_WORDS words: bm25 among the newest RANKED_CANDIDATES matches (or `limit`), the
+    index read once, each match ranked as it is read (until 2026-11-25 a subquery first found the
+    rowid of the 2,000th newest match and the ranked query matched again from there: twice the
+    reading); ties go to the older row, as FTS5's own `ORDER BY rank` gave them. More words: the
+    newest matches, rank being minus the rowid. Such a query names an article more than a
+    subject and matches few rows (the bench's 8- to 16-word ones: 10 to 7,572 of 100,000)."""
+    parameters = {"q": _expression(words), "limit": limit}
+    if len(words) > RANKED_WORDS:
+        return (f"SELECT rowid, -rowid AS rank FROM {fts_table} WHERE {fts_table} MATCH :q "
+                "ORDER BY rowid DESC LIMIT :limit", parameters)
+    return (f"SELECT rowid, rank FROM (SELECT rowid, rank FROM {fts_table} WHERE {fts_table} MATCH :q "
+            "ORDER BY rowid DESC LIMIT :candidates) ORDER BY rank, rowid LIMIT :limit",
+            {**parameters, "candidates": max(RANKED_CANDIDATES, limit)})
+
+
 def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
-    """Articles matching every word of `query`, best first among the newest 2,000 matches (or
-    `limit`, when more are asked for). QueryTooLong past MAX_QUERY_WORDS or MAX_QUERY_CHARS."""
-    expression = match_expression(query)
-    if not expression:
+    """Articles matching every word of `query`: best first among the newest 2,000 matches (or
+    `limit`, when more are asked for), newest first past RANKED_WORDS words. QueryTooLong past
+    MAX_QUERY_WORDS or MAX_QUERY_CHARS."""
+    words = query_words(query)
+    if not words:
         return []
-    cursor = conn.execute(
-        f"SELECT a.url, a.title, a.published, a.portal FROM {FTS_TABLE} f JOIN articles a ON a.rowid = f.rowid "
-        f"WHERE {FTS_TABLE} MATCH :q AND f.rowid >= coalesce((SELECT rowid FROM {FTS_TABLE} "
-        f"WHERE {FTS_TABLE} MATCH :q ORDER BY rowid DESC LIMIT 1 OFFSET :n), 0) ORDER BY rank LIMIT :limit",
-        {"q": expression, "n": max(RANKED_CANDIDATES, limit) - 1, "limit": limit},
-    )
+    matches, parameters = best_matches(FTS_TABLE, words, limit)
+    cursor = conn.execute(f"SELECT a.url, a.title, a.published, a.portal FROM ({matches}) f "
+                          "JOIN articles a ON a.rowid = f.rowid ORDER BY f.rank, f.rowid", parameters)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor]
 

@@ -9,9 +9,14 @@
 3. Full-text search at 100,000 articles of shuffled Vietnamese sentences (bench/synthetic.Corpus),
    written by `Archive.upsert_article` in batches; `archive.search.search(conn, query)` latency
    p50/p95 per query and over all; beside it, a prototype index of each field once with only
-   đ→d folded (SQLite's unicode61 remove_diacritics 2 strips the other accents itself).
+   đ→d folded (SQLite's unicode61 remove_diacritics 2 strips the other accents itself), and the
+   plan search() had before 2026-11-25 (the MATCH run twice).
+4. Cost per number of words, on the same archive (bench/search_cost.py): queries of 1 to 32
+   words of three kinds (words drawn from the corpus, words found in most articles, one word pair
+   repeated), search() beside the plan it had before, each alone in its own block; queries past
+   MAX_QUERY_WORDS, which search() refuses, timed with the cap lifted to show what the cap avoids.
 
-    python bench/archive.py [--quick] [--pages 5000] [--fts-articles 100000]
+    python bench/archive.py [--quick] [--search-only] [--pages 5000] [--fts-articles 100000]
 """
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ from archive.store import Archive  # noqa: E402
 from scraper.extract import extract_page  # noqa: E402
 from scraper.registry import DEMO_PORTALS, get_portal, load_portals  # noqa: E402
 from archive.search import fold as prototype_fold  # noqa: E402  (the prototype fold, applied since 2026-11-25)
+from search_cost import report_words, search_two_pass, word_counts  # noqa: E402
 from synthetic import Corpus, article_pages  # noqa: E402
 
 HEADERS = {"Content-Type": "text/html; charset=utf-8", "Server": "Apache-Coyote/1.1"}
@@ -186,7 +192,7 @@ def full_text(workdir: Path, n: int, reps: int) -> dict:
     tables = dbstat(conn)
     single_s = build_single_index(conn)
     tables_after = dbstat(conn)
-    variants = {"search": search, "single": search_single, "newest": search_newest, "bounded": search_bounded}
+    variants = {"search": search, "single": search_single, "newest": search_newest, "before": search_two_pass}
     times: dict[str, dict[str, list[float]]] = {v: {q: [] for q in QUERIES} for v in variants}
     for q in QUERIES:  # warm the page cache for every index
         for fn in variants.values():
@@ -197,16 +203,8 @@ def full_text(workdir: Path, n: int, reps: int) -> dict:
                 t0 = time.perf_counter()
                 variants[name](conn, q)
                 times[name][q].append((time.perf_counter() - t0) * 1e3)
-    longest = longest_queries(corpus)
-    for q in longest:
-        search(conn, q)
-    long_ms = {q: [] for q in longest}
-    for _ in range(reps):
-        for q in longest:
-            t0 = time.perf_counter()
-            search(conn, q)
-            long_ms[q].append((time.perf_counter() - t0) * 1e3)
-    latencies, single, newest, bounded = times["search"], times["single"], times["newest"], times["bounded"]
+    words = word_counts(conn, corpus, reps)
+    latencies, single, newest, before = times["search"], times["single"], times["newest"], times["before"]
     per_query = {}
     for q in QUERIES:
         expression = match_expression(q)
@@ -215,7 +213,8 @@ def full_text(workdir: Path, n: int, reps: int) -> dict:
                                    (expression,)).fetchone()[0]
         per_query[q] = {"match": expression, "hits": hits, "hits_single_index": hits_single,
                         "ms": summary(latencies[q]), "ms_single_index": summary(single[q]),
-                        "ms_newest_first": summary(newest[q]), "ms_bounded_rank": summary(bounded[q])}
+                        "ms_newest_first": summary(newest[q]), "ms_before": summary(before[q]),
+                        "same_rows_as_before": search(conn, q) == search_two_pass(conn, q)}
     everything = [v for q in QUERIES for v in latencies[q]]
     everything_single = [v for q in QUERIES for v in single[q]]
     articles_bytes = tables.get("articles", 0)
@@ -230,27 +229,14 @@ def full_text(workdir: Path, n: int, reps: int) -> dict:
                                                            tables.get("articles_fts", 0))},
         "query_ms": summary(everything), "query_ms_single_index": summary(everything_single),
         "query_ms_newest_first": summary([v for q in QUERIES for v in newest[q]]),
-        "query_ms_bounded_rank": summary([v for q in QUERIES for v in bounded[q]]),
-        "bounded_rank_candidates": BOUNDED,
+        "query_ms_before": summary([v for q in QUERIES for v in before[q]]),
         "per_query": per_query,
+        "words": words,
         "longest_allowed_queries": {"words": MAX_QUERY_WORDS, "chars_max": MAX_QUERY_CHARS,
-                                    "ms": summary([v for q in longest for v in long_ms[q]]),
-                                    "per_query_ms_median": {q: summary(v)["median"] for q, v in long_ms.items()}},
+                                    **{kind: words[kind][str(MAX_QUERY_WORDS)] for kind in words if kind != "kinds"}},
     }
     archive.close()
     return result
-
-
-def longest_queries(corpus: Corpus, count: int = 4) -> list[str]:
-    """Queries of MAX_QUERY_WORDS words (the most archive.search accepts): common words, and the
-    opening words of corpus sentences (phrases that match)."""
-    rng = random.Random(11)
-    words = [w for sentence in corpus.sentences[:400] for w in sentence.split() if w.isalpha()]
-    found = []
-    for _ in range(count):
-        query = " ".join(rng.choice(words) for _ in range(MAX_QUERY_WORDS))
-        found.append(query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0] if len(query) > MAX_QUERY_CHARS else query)
-    return found
 
 
 def build_single_index(conn: sqlite3.Connection) -> float:
@@ -279,39 +265,38 @@ def search_newest(conn: sqlite3.Connection, query: str, limit: int = 20) -> list
         "WHERE articles_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?", (match_expression(query), limit)).fetchall()
 
 
-BOUNDED = 2000
-
-
-def search_bounded(conn: sqlite3.Connection, query: str, limit: int = 20) -> list:
-    """Best bm25 rank among the newest BOUNDED matches: bm25 computed for at most BOUNDED rows."""
-    return conn.execute(
-        "SELECT a.url, a.title, a.published, a.portal FROM (SELECT rowid, rank FROM articles_fts "
-        "WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f JOIN articles a ON a.rowid = f.rowid "
-        "ORDER BY f.rank LIMIT ?", (match_expression(query), BOUNDED, limit)).fetchall()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000 pages and 10,000 articles")
     parser.add_argument("--pages", type=int, help="synthetic article pages for sizes and upserts (default 5,000)")
     parser.add_argument("--fts-articles", type=int, help="articles in the search archive (default 100,000)")
     parser.add_argument("--reps", type=int, default=20, help="timed runs of each query")
+    parser.add_argument("--search-only", action="store_true", help="only the search sections (3 and 4)")
     args = parser.parse_args()
     n_pages = args.pages or (1000 if args.quick else 5000)
     n_fts = args.fts_articles or (10000 if args.quick else 100000)
     workdir = Path(tempfile.mkdtemp(prefix="soyte-bench-archive-"))
-    print(f"writing {n_pages:,} pages and articles …", flush=True)
-    pages = raw_pages(workdir, n_pages)
+    pages = None
+    if not args.search_only:
+        print(f"writing {n_pages:,} pages and articles …", flush=True)
+        pages = raw_pages(workdir, n_pages)
     print(f"writing {n_fts:,} articles for full-text search …", flush=True)
     fts = full_text(workdir, n_fts, args.reps)
     report(pages, fts)
-    print(f"\nwrote {write_results('archive', {'pages': pages, 'full_text': fts})}")
+    name = "archive-search" if args.search_only else "archive"  # a search-only run keeps the full run's file
+    print(f"\nwrote {write_results(name, {'pages': pages, 'full_text': fts})}")
     for path in workdir.iterdir():
         path.unlink()
     workdir.rmdir()
 
 
-def report(pages: dict, fts: dict) -> None:
+def report(pages: dict | None, fts: dict) -> None:
+    if pages:
+        report_pages(pages, fts)
+    report_search(fts)
+
+
+def report_pages(pages: dict, fts: dict) -> None:
     n = pages["articles"]
     wp, wo = pages["with_pages"], pages["without_pages"]
     print(f"\nbytes per article ({n:,} synthetic Bắc Ninh pages, mean raw page {pages['raw_page_bytes_mean']:,.0f} B, "
@@ -335,24 +320,24 @@ def report(pages: dict, fts: dict) -> None:
                                                u["new_with_prototype_fold"]],
                                               [f"upsert_article, new, batches of {fts['batch']:,} "
                                                f"({fts['articles']:,} articles)", fts["batched_upserts_per_s"]]]))
+
+
+def report_search(fts: dict) -> None:
     print(f"\nfull-text search at {fts['articles']:,} articles: {fts['bytes_per_article_without_pages']:,.0f} bytes "
           f"per article, index ÷ articles table {fts['fts_bytes_over_articles_bytes']:.2f}; "
           f"{fts['reps']} runs of each query")
-    rows = [[q, v["hits"], v["ms"]["median"], v["ms"]["p95"], v["ms_single_index"]["median"],
+    rows = [[q, v["hits"], v["ms"]["median"], v["ms"]["p95"], v["ms_before"]["median"], v["ms_before"]["p95"],
+             "yes" if v["same_rows_as_before"] else "NO", v["ms_single_index"]["median"],
              v["ms_single_index"]["p95"], "yes" if v["hits_single_index"] == v["hits"] else "NO",
-             v["ms_newest_first"]["median"], v["ms_newest_first"]["p95"], v["ms_bounded_rank"]["median"],
-             v["ms_bounded_rank"]["p95"]] for q, v in fts["per_query"].items()]
-    rows.append(["ALL", None, fts["query_ms"]["median"], fts["query_ms"]["p95"],
-                 fts["query_ms_single_index"]["median"], fts["query_ms_single_index"]["p95"], None,
-                 fts["query_ms_newest_first"]["median"], fts["query_ms_newest_first"]["p95"],
-                 fts["query_ms_bounded_rank"]["median"], fts["query_ms_bounded_rank"]["p95"]])
-    print(table(["query", "hits", "search() p50 ms", "search() p95 ms", "single index p50", "single index p95",
-                 "same hits", "newest-first p50", "newest-first p95", f"rank in newest {BOUNDED:,} p50",
-                 f"rank in newest {BOUNDED:,} p95"], rows))
+             v["ms_newest_first"]["median"], v["ms_newest_first"]["p95"]] for q, v in fts["per_query"].items()]
+    rows.append(["ALL", None, fts["query_ms"]["median"], fts["query_ms"]["p95"], fts["query_ms_before"]["median"],
+                 fts["query_ms_before"]["p95"], None, fts["query_ms_single_index"]["median"],
+                 fts["query_ms_single_index"]["p95"], None, fts["query_ms_newest_first"]["median"],
+                 fts["query_ms_newest_first"]["p95"]])
+    print(table(["query", "hits", "search() p50 ms", "search() p95 ms", "before p50", "before p95", "same rows",
+                 "single index p50", "single index p95", "same hits", "newest-first p50", "newest-first p95"], rows))
     print(f"single index bytes ÷ current index bytes: {fts['single_index']['bytes_over_current_index']:.2f}")
-    longest = fts["longest_allowed_queries"]
-    print(f"queries of {longest['words']} words (the most search() accepts): p50 {longest['ms']['median']:.1f} ms, "
-          f"p95 {longest['ms']['p95']:.1f} ms, max {max(longest['per_query_ms_median'].values()):.1f} ms (median per query)")
+    report_words(fts["words"], fts["reps"])
 
 
 if __name__ == "__main__":

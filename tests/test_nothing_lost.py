@@ -270,7 +270,7 @@ def test_a_query_past_the_bound_is_refused_with_a_clear_message(archive_path, re
     assert result.returncode == 2
     assert result.stderr.startswith("soyte search: the query has 1999 characters; at most 1000 are searched")
     result = soyte("search", " ".join(["y te"] * 200), "--db", str(archive_path), check=False)
-    assert result.stderr.startswith("soyte search: the query has 400 words; at most 32 are searched")
+    assert result.stderr.startswith("soyte search: the query has 400 words; at most 16 are searched")
     result = soyte("search", "x" * 100_000, "--db", str(archive_path), check=False)
     assert result.returncode == 2 and "at most 1000 are searched" in result.stderr
 

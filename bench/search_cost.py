@@ -1,0 +1,119 @@
+"""Section 4 of bench/archive.py: a query's cost by its number of words, and the plan before.
+
+Queries of 1 to 32 words of three kinds on the archive section 3 built, search() beside the plan it
+had until 2026-11-25 (`search_two_pass`), each alone in its own block of every query, the order
+rotating; queries past archive.search.MAX_QUERY_WORDS, which search() refuses, timed with the cap
+lifted to show what the cap avoids. Imported by bench/archive.py after `use_project_root()`.
+"""
+from __future__ import annotations
+
+import random
+import re
+import sqlite3
+import time
+
+import archive.search
+from archive.search import MAX_QUERY_WORDS, fold, search
+from common import summary, table
+from synthetic import Corpus
+
+WORD_COUNTS = (1, 2, 4, 6, 8, 12, 16, 32)
+QUERIES_PER_COUNT = 4
+
+
+def word_queries(conn: sqlite3.Connection, corpus: Corpus) -> dict[str, dict[int, list[str]]]:
+    """Queries of each length in WORD_COUNTS, distinct words each, of three kinds:
+    - corpus: words drawn from the corpus's running text, as often as they occur there, as a pasted
+      line of an article would have them (the more words, the fewer rows match);
+    - common: words drawn from the 40 found in most articles (fts5vocab), "y tế sở tỉnh" first:
+      every word in most rows, so bm25 reads long lists of rows for each one (the worst case);
+    - repeated: "y tế" said over and over (searched as two words)."""
+    rng = random.Random(11)
+    running_text = [w for sentence in corpus.sentences for w in re.findall(r"\w+", sentence)]
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.articles_vocabulary USING fts5vocab(main, articles_fts, 'row')")
+    common = [w for (w,) in conn.execute("SELECT term FROM temp.articles_vocabulary ORDER BY doc DESC LIMIT 60")]
+    common = [w for w in dict.fromkeys(["y", "te", "so", "tinh"] + [fold(w) for w in common])][:40]
+    kinds: dict[str, dict[int, list[str]]] = {"corpus": {}, "common": {}, "repeated": {}}
+    for k in sorted({*WORD_COUNTS, MAX_QUERY_WORDS}):
+        kinds["corpus"][k] = [" ".join(_distinct(rng, running_text, k)) for _ in range(QUERIES_PER_COUNT)]
+        kinds["common"][k] = [" ".join(common[:k])] + [" ".join(rng.sample(common, k))
+                                                       for _ in range(QUERIES_PER_COUNT - 1)]
+        kinds["repeated"][k] = [" ".join((["y", "tế"] * k)[:k])]
+    return kinds
+
+
+def _distinct(rng: random.Random, words: list[str], k: int) -> list[str]:
+    """k distinct words (once folded), each drawn as often as it occurs in `words`."""
+    chosen: dict[str, str] = {}
+    while len(chosen) < k:
+        word = rng.choice(words)
+        chosen.setdefault(fold(word), word)
+    return list(chosen.values())
+
+
+def word_counts(conn: sqlite3.Connection, corpus: Corpus, reps: int) -> dict:
+    """Section 4: ms per query by number of words and kind, search() and the plan before it."""
+    kinds = word_queries(conn, corpus)
+    queries = [(kind, k, q) for kind, by_count in kinds.items() for k, qs in by_count.items() for q in qs]
+    methods = {"search": search, "before": search_two_pass}
+    times = {(m, q): [] for m in methods for _kind, _k, q in queries}
+    cap = archive.search.MAX_QUERY_WORDS
+    archive.search.MAX_QUERY_WORDS = max(WORD_COUNTS)  # past the cap: what the cap refuses, timed
+    try:
+        for name, fn in methods.items():  # one untimed pass of each
+            for _kind, _k, q in queries:
+                fn(conn, q)
+        for rep in range(reps):  # each method alone in its own block of every query, the order rotating
+            for name in list(methods)[rep % 2:] + list(methods)[:rep % 2]:
+                for _kind, _k, q in queries:
+                    t0 = time.perf_counter()
+                    methods[name](conn, q)
+                    times[name, q].append((time.perf_counter() - t0) * 1e3)
+    finally:
+        archive.search.MAX_QUERY_WORDS = cap
+    result: dict = {"kinds": {kind: {str(k): qs for k, qs in by_count.items()} for kind, by_count in kinds.items()}}
+    for kind, by_count in kinds.items():
+        result[kind] = {}
+        for k, qs in by_count.items():
+            hits = [conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
+                                 (_expression(q, dedupe=True),)).fetchone()[0] for q in qs]
+            result[kind][str(k)] = {
+                "accepted": k <= cap, "hits_min": min(hits), "hits_max": max(hits),
+                "ms": summary([v for q in qs for v in times["search", q]]),
+                "ms_before": summary([v for q in qs for v in times["before", q]])}
+    return result
+
+
+def _expression(query: str, dedupe: bool) -> str:
+    """match_expression without its bounds; with dedupe=False, each word as often as typed (before)."""
+    words = re.findall(r"\w+", fold(query))
+    return " ".join(f'"{w}"' for w in (dict.fromkeys(words) if dedupe else words))
+
+
+def search_two_pass(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
+    """archive.search.search as it was until 2026-11-25 (commit fb4ea39): a subquery matches to find
+    the rowid of the 2,000th newest match, then the ranked query matches again from there; every
+    word searched as often as it is typed. Same rows and order as search() for queries without a
+    repeated word (`same_rows_as_before` in the results)."""
+    cursor = conn.execute(
+        "SELECT a.url, a.title, a.published, a.portal FROM articles_fts f JOIN articles a ON a.rowid = f.rowid "
+        "WHERE articles_fts MATCH :q AND f.rowid >= coalesce((SELECT rowid FROM articles_fts "
+        "WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT 1 OFFSET :n), 0) ORDER BY rank LIMIT :limit",
+        {"q": _expression(query, dedupe=False), "n": max(archive.search.RANKED_CANDIDATES, limit) - 1,
+         "limit": limit})
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor]
+
+
+def report_words(words: dict, reps: int) -> None:
+    print(f"\nms per query by number of words ({QUERIES_PER_COUNT} queries of each kind and length, one of "
+          f"'repeated'; {reps} runs each); search() accepts at most {MAX_QUERY_WORDS} words, longer ones are "
+          "timed with the cap lifted")
+    rows = []
+    for kind in ("corpus", "common", "repeated"):
+        for k, v in words[kind].items():
+            rows.append([kind, int(k), "yes" if v["accepted"] else "refused",
+                         f"{v['hits_min']:,}–{v['hits_max']:,}" if v["hits_min"] != v["hits_max"] else v["hits_min"],
+                         v["ms"]["median"], v["ms"]["p95"], v["ms_before"]["median"], v["ms_before"]["p95"]])
+    print(table(["words", "count", "accepted", "hits", "search() p50", "search() p95", "before p50", "before p95"],
+                rows))

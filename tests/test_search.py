@@ -1,0 +1,103 @@
+"""What `search` returns and in which order: bm25 among the newest matches, long queries newest
+first, repeated words once, the word cap; documents the same way."""
+from __future__ import annotations
+
+import pytest
+
+from archive.documents import DocumentStore, Extracted, search_documents
+from archive.search import MAX_QUERY_WORDS, RANKED_CANDIDATES, RANKED_WORDS, QueryTooLong, query_words, search
+from archive.store import Archive, now
+
+
+@pytest.fixture
+def archive(tmp_path):
+    store = Archive(tmp_path / "a.db")
+    yield store
+    store.close()
+
+
+def record(n: int, text: str) -> dict:
+    return {"url": f"https://soyte.example.gov.vn/tin/{n}.html", "portal": "demo", "province": "Bắc Ninh",
+            "title": f"Bản tin số {n}", "published": "2024-01-02T08:00:00+07:00", "category": "Tin tức",
+            "sapo": None, "text": text, "author": None, "source": None, "views": 0, "images": [],
+            "attachments": []}
+
+
+def archive_records(archive: Archive, texts: list[str]) -> None:
+    """Article n holds texts[n]; the later an article is archived, the newer it is."""
+    with archive.transaction():
+        for n, text in enumerate(texts):
+            archive.upsert_article(record(n, text), layout="demo", extractor="demo/1", page_id=None)
+
+
+def numbers(rows: list[dict]) -> list[int]:
+    return [int(row["url"].rsplit("/", 1)[1].removesuffix(".html")) for row in rows]
+
+
+@pytest.fixture
+def vaccination_news(archive):
+    """2,003 articles on vaccination: the two oldest say it three times (the best matches, but
+    older than the newest 2,000), article 1500 twice, every other one once."""
+    texts = ["Tiêm chủng mở rộng cho trẻ."] * (RANKED_CANDIDATES + 3)
+    texts[0] = texts[1] = "Tiêm chủng, tiêm chủng, tiêm chủng mở rộng cho trẻ."
+    texts[1500] = "Tiêm chủng, tiêm chủng mở rộng cho trẻ."
+    archive_records(archive, texts)
+    return archive
+
+
+def test_only_the_newest_2000_matches_are_ranked_ties_older_first(vaccination_news):
+    assert numbers(search(vaccination_news.conn, "tiem chung", limit=3)) == [1500, 3, 4]
+
+
+def test_asking_for_more_than_2000_ranks_every_match(vaccination_news):
+    archive = vaccination_news
+    found = numbers(search(archive.conn, "tiem chung", limit=RANKED_CANDIDATES + 10))
+    assert len(found) == RANKED_CANDIDATES + 3 and found[:4] == [0, 1, 1500, 2]
+
+
+def test_a_query_of_more_than_six_words_lists_the_newest_matches_first(archive):
+    sentence = "Phòng chống dịch bệnh mùa mưa lũ tại xã."
+    archive_records(archive, [f"{sentence} {sentence} {sentence}", sentence, "Mùa mưa lũ.", sentence])
+    seven = "phong chong dich benh mua mua lu tai"  # "mua mua" is one word twice: 7 distinct words
+    assert len(query_words(seven)) == RANKED_WORDS + 1
+    assert numbers(search(archive.conn, seven)) == [3, 1, 0]
+    assert numbers(search(archive.conn, "phong chong dich benh mua lu")) == [0, 1, 3]  # 6 words: ranked
+
+
+def test_a_repeated_word_is_searched_once(archive):
+    archive_records(archive, ["Sở Y tế tỉnh Bắc Ninh.", "Y tế cơ sở, y tế dự phòng.", "Trạm y tế xã."])
+    assert query_words("Y tế, y TẾ và sở Y tế") == ["y", "te", "va", "so"]
+    assert search(archive.conn, "y te y te y te") == search(archive.conn, "y te")
+    assert numbers(search(archive.conn, "y te y te y te")) == [1, 2, 0]
+
+
+def test_a_query_of_the_most_words_is_searched_and_one_more_is_refused(archive):
+    sentence = "Sở Y tế tỉnh Bắc Ninh tổ chức hội nghị tổng kết công tác phòng chống dịch bệnh."
+    archive_records(archive, [sentence, "Hội nghị tổng kết."])
+    words = sentence.rstrip(".").split()
+    assert len(words) == MAX_QUERY_WORDS + 2
+    assert numbers(search(archive.conn, " ".join(words[:MAX_QUERY_WORDS]))) == [0]
+    with pytest.raises(QueryTooLong, match=f"^the query has {MAX_QUERY_WORDS + 1} words; "
+                                           f"at most {MAX_QUERY_WORDS} are searched$"):
+        search(archive.conn, " ".join(words[:MAX_QUERY_WORDS + 1]))
+    with pytest.raises(QueryTooLong, match=f"^the query has {MAX_QUERY_WORDS + 2} words"):
+        search(archive.conn, "y te " * ((MAX_QUERY_WORDS + 2) // 2))  # repeated words count as typed
+
+
+def store_documents(archive: Archive, texts: list[str]) -> None:
+    """Document n holds texts[n], stored in that order (the later, the newer)."""
+    store = DocumentStore(archive)
+    for n, text in enumerate(texts):
+        store.store(f"https://soyte.example.gov.vn/van-ban/{n}.pdf", "demo", f"%PDF {n} {text}".encode(),
+                    status=200, served_type="application/pdf", headers={}, run_id=None, at=now(),
+                    extracted=Extracted("pdf", "application/pdf", text, "ok", pages=1))
+
+
+def test_documents_are_ordered_and_bounded_as_articles(archive):
+    sentence = "Kế hoạch phòng chống dịch bệnh mùa mưa lũ năm nay."
+    store_documents(archive, [f"{sentence} {sentence} {sentence}", sentence, "Kế hoạch năm nay.", sentence])
+    urls = lambda rows: [int(row["url"].rsplit("/", 1)[1].removesuffix(".pdf")) for row in rows]  # noqa: E731
+    assert urls(search_documents(archive.conn, "ke hoach phong chong dich")) == [0, 1, 3]  # 5 words: ranked
+    assert urls(search_documents(archive.conn, "ke hoach phong chong dich benh mua")) == [3, 1, 0]  # 7: newest
+    with pytest.raises(QueryTooLong, match=f"at most {MAX_QUERY_WORDS} are searched"):
+        search_documents(archive.conn, "ke hoach " * MAX_QUERY_WORDS)
