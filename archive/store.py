@@ -1,14 +1,18 @@
 """Writes to the archive: pages, articles (idempotent upserts, versioned), crawl runs, failures.
 
 Every write is one transaction in WAL mode, so a crawl killed at any moment leaves a file that
-holds everything committed before the kill and nothing half-written.
+holds everything committed before the kill and nothing half-written. A crawl groups its writes
+(`group_commits`): each write is then a savepoint inside a transaction committed once its first
+write is `window` seconds old, so a `kill -9` loses at most that window, never half a write.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -80,6 +84,10 @@ class Archive:
             conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
+        self.window: float | None = None  # group_commits: seconds a transaction stays open (None: one per write)
+        self.window_opened = 0.0          # time.monotonic() of the grouped transaction's BEGIN
+        self.grouping = False             # a grouped transaction is open (this object began it)
+        self.depth = 0                    # transaction() blocks open, nested
         try:
             if readonly:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -95,10 +103,46 @@ class Archive:
         self.codec = PageCodec(conn)
 
     def transaction(self):
-        return _Transaction(self.conn)
+        return _Transaction(self)
+
+    def group_commits(self, window: float) -> None:
+        """From now on, commit once a transaction's first write is `window` seconds old (0: every write).
+
+        Each commit makes SQLite write the WAL and flush the full-text index's pending segment:
+        two to three of them per page were the archive's largest cost in a crawl (bench/crawl.py
+        --profile). The caller calls `commit_if_due` now and then (a timer) and `flush` at its end;
+        `close` flushes too. What a `kill -9` loses is the open window, whole writes only.
+        What is grouped so far is committed first: `group_commits(0)` ends the grouping.
+        """
+        self.flush()
+        self.window = window if window > 0 else None
+
+    def commit_if_due(self) -> None:
+        if self.grouping and (self.window is None or time.monotonic() - self.window_opened >= self.window):
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the grouped writes now (between writes only: never half of one)."""
+        if not self.grouping or self.depth:
+            return
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+        except sqlite3.Error:  # a full disk: the window is lost, what was committed before stays
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self.grouping = False
 
     def close(self) -> None:
-        self.conn.close()
+        """Commit what is grouped (every write in it is whole) and close; a refused commit loses only it."""
+        try:
+            self.flush()
+        except sqlite3.Error:
+            pass
+        finally:
+            self.conn.close()
 
     # crawl runs
     def start_run(self, portals: list[str]) -> int:
@@ -301,19 +345,40 @@ class Archive:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, nesting-safe: an inner block joins the outer transaction."""
+    """BEGIN IMMEDIATE … COMMIT, nesting-safe: an inner block joins the outer transaction.
 
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
+    With group commits on, the outermost block is a savepoint inside the open (grouped)
+    transaction: a block that fails is undone alone, and the transaction is committed when due.
+    """
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        self.conn = archive.conn
         self.owner = False
 
     def __enter__(self) -> sqlite3.Connection:
-        if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.owner = True
+        archive = self.archive
+        if archive.depth == 0:
+            if not self.conn.in_transaction:
+                self.conn.execute("BEGIN IMMEDIATE")
+                archive.window_opened = time.monotonic()
+                archive.grouping = archive.window is not None
+                self.owner = not archive.grouping
+            if archive.grouping:
+                self.conn.execute("SAVEPOINT soyte_write")
+        archive.depth += 1
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if not self.owner:
+        archive = self.archive
+        archive.depth -= 1
+        if archive.depth or not self.conn.in_transaction:
+            return  # an inner block; or SQLite already rolled the transaction back (a full disk)
+        if not archive.grouping:
+            if self.owner:
+                self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
             return
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type:
+            self.conn.execute("ROLLBACK TO soyte_write")
+        self.conn.execute("RELEASE soyte_write")
+        archive.commit_if_due()
