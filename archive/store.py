@@ -22,7 +22,7 @@ import sqlite_utils
 from archive.compression import CompactResult, PageCodec, compact_host, hosts
 from archive.compression import DamagedPage  # noqa: F401  (raised by page_body; callers catch it from here)
 from archive.schema import ensure_schema
-from archive.search import index_row, unindex_row
+from archive.search import FTS_COLUMNS, index_row, unindex_row
 
 RECORD_KEYS = ("url", "portal", "province", "title", "published", "category", "sapo",
                "text", "author", "source", "views", "images", "attachments")
@@ -88,6 +88,7 @@ class Archive:
         self.window_opened = 0.0          # time.monotonic() of the grouped transaction's BEGIN
         self.grouping = False             # a grouped transaction is open (this object began it)
         self.depth = 0                    # transaction() blocks open, nested
+        self.unindexed: list[tuple[bool, int, dict]] = []  # grouped: (add?, rowid, fields) for the index at commit
         try:
             if readonly:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -127,6 +128,7 @@ class Archive:
             return
         try:
             if self.conn.in_transaction:
+                self.index_grouped()
                 self.conn.execute("COMMIT")
         except sqlite3.Error:  # a full disk: the window is lost, what was committed before stays
             with contextlib.suppress(sqlite3.Error):
@@ -134,13 +136,29 @@ class Archive:
             raise
         finally:
             self.grouping = False
+            self.unindexed.clear()
+
+    def index(self, add: bool, rowid: int, row: dict) -> None:
+        """Add an article's fields to the full-text index (or remove them: `add` False).
+
+        While writes are grouped this waits for the commit: the index (FTS5) writes its pending
+        terms out at every savepoint, which cost as much as the commits that grouping saves.
+        """
+        if not self.grouping:
+            (index_row if add else unindex_row)(self.conn, rowid, row)
+        else:
+            self.unindexed.append((add, rowid, {column: row.get(column) for column in FTS_COLUMNS}))
+
+    def index_grouped(self) -> None:
+        for add, rowid, fields in self.unindexed:
+            (index_row if add else unindex_row)(self.conn, rowid, fields)
+        self.unindexed.clear()
 
     def close(self) -> None:
         """Commit what is grouped (every write in it is whole) and close; a refused commit loses only it."""
         try:
-            self.flush()
-        except sqlite3.Error:
-            pass
+            with contextlib.suppress(sqlite3.Error):
+                self.flush()
         finally:
             self.conn.close()
 
@@ -277,7 +295,7 @@ class Archive:
             if old is None:
                 row.update(first_seen=seen, updated_at=seen)
                 rowid = self._insert("articles", row)
-                index_row(self.conn, rowid, row)
+                self.index(True, rowid, row)
                 return "new"
             columns = ["rowid"] + [d[0] for d in self.conn.execute("SELECT * FROM articles LIMIT 0").description]
             old_row = dict(zip(columns, old))
@@ -291,10 +309,10 @@ class Archive:
                 "record": json.dumps(row_to_record(old_row), ensure_ascii=False),
                 "extractor": old_row["extractor"], "first_seen": old_row["updated_at"], "replaced_at": seen,
             })
-            unindex_row(self.conn, old_row["rowid"], old_row)
+            self.index(False, old_row["rowid"], old_row)
             row["updated_at"] = seen
             self.db["articles"].update(record["url"], row)
-            index_row(self.conn, old_row["rowid"], row)
+            self.index(True, old_row["rowid"], row)
             return "updated"
 
     def article(self, url: str) -> dict | None:
@@ -355,6 +373,7 @@ class _Transaction:
         self.archive = archive
         self.conn = archive.conn
         self.owner = False
+        self.indexed = 0  # grouped: index entries before this block (dropped with it if it fails)
 
     def __enter__(self) -> sqlite3.Connection:
         archive = self.archive
@@ -366,6 +385,7 @@ class _Transaction:
                 self.owner = not archive.grouping
             if archive.grouping:
                 self.conn.execute("SAVEPOINT soyte_write")
+                self.indexed = len(archive.unindexed)
         archive.depth += 1
         return self.conn
 
@@ -380,5 +400,6 @@ class _Transaction:
             return
         if exc_type:
             self.conn.execute("ROLLBACK TO soyte_write")
+            del archive.unindexed[self.indexed:]
         self.conn.execute("RELEASE soyte_write")
         archive.commit_if_due()
