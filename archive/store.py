@@ -392,8 +392,12 @@ class _Transaction:
     def __exit__(self, exc_type, exc, tb) -> None:
         archive = self.archive
         archive.depth -= 1
-        if archive.depth or not self.conn.in_transaction:
-            return  # an inner block; or SQLite already rolled the transaction back (a full disk)
+        if archive.depth:
+            return  # an inner block
+        if not self.conn.in_transaction:  # SQLite rolled the transaction back itself (a full disk)
+            archive.grouping = False
+            archive.unindexed.clear()
+            return
         if not archive.grouping:
             if self.owner:
                 self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
