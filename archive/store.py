@@ -2,8 +2,7 @@
 
 Every write is one transaction in WAL mode, so a crawl killed at any moment leaves a file that
 holds everything committed before the kill and nothing half-written. A crawl groups its writes
-(`group_commits`): each write is then a savepoint inside a transaction committed once its first
-write is `window` seconds old, so a `kill -9` loses at most that window, never half a write.
+(`group_commits`, archive/transactions.py): a `kill -9` loses at most the open window's writes.
 """
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -22,7 +20,7 @@ import sqlite_utils
 from archive.compression import CompactResult, PageCodec, compact_host, hosts
 from archive.compression import DamagedPage  # noqa: F401  (raised by page_body; callers catch it from here)
 from archive.schema import ensure_schema
-from archive.search import FTS_COLUMNS, index_row, unindex_row
+from archive.transactions import Transactions
 
 RECORD_KEYS = ("url", "portal", "province", "title", "published", "category", "sapo",
                "text", "author", "source", "views", "images", "attachments")
@@ -84,11 +82,7 @@ class Archive:
             conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
-        self.window: float | None = None  # group_commits: seconds a transaction stays open (None: one per write)
-        self.window_opened = 0.0          # time.monotonic() of the grouped transaction's BEGIN
-        self.grouping = False             # a grouped transaction is open (this object began it)
-        self.depth = 0                    # transaction() blocks open, nested
-        self.unindexed: list[tuple[bool, int, dict]] = []  # grouped: (add?, rowid, fields) for the index at commit
+        self.transactions = Transactions(conn)
         try:
             if readonly:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -104,55 +98,21 @@ class Archive:
         self.codec = PageCodec(conn)
 
     def transaction(self):
-        return _Transaction(self)
+        """A write: its own transaction, or a savepoint in the grouped one (archive.transactions)."""
+        return self.transactions.write()
 
     def group_commits(self, window: float) -> None:
-        """From now on, commit once a transaction's first write is `window` seconds old (0: every write).
-
-        Each commit makes SQLite write the WAL and flush the full-text index's pending segment:
-        two to three of them per page were the archive's largest cost in a crawl (bench/crawl.py
-        --profile). The caller calls `commit_if_due` now and then (a timer) and `flush` at its end;
-        `close` flushes too. What a `kill -9` loses is the open window, whole writes only.
-        What is grouped so far is committed first: `group_commits(0)` ends the grouping.
-        """
-        self.flush()
-        self.window = window if window > 0 else None
+        """Commit what is grouped, then group the writes that follow in one transaction committed
+        once its first write is `window` seconds old (0: a commit per write again); the owner calls
+        `commit_if_due` now and then and `flush` (or `close`) at its end (archive.transactions)."""
+        self.transactions.group(window)
 
     def commit_if_due(self) -> None:
-        if self.grouping and (self.window is None or time.monotonic() - self.window_opened >= self.window):
-            self.flush()
+        self.transactions.commit_if_due()
 
     def flush(self) -> None:
-        """Commit the grouped writes now (between writes only: never half of one)."""
-        if not self.grouping or self.depth:
-            return
-        try:
-            if self.conn.in_transaction:
-                self.index_grouped()
-                self.conn.execute("COMMIT")
-        except sqlite3.Error:  # a full disk: the window is lost, what was committed before stays
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
-            raise
-        finally:
-            self.grouping = False
-            self.unindexed.clear()
-
-    def index(self, add: bool, rowid: int, row: dict) -> None:
-        """Add an article's fields to the full-text index (or remove them: `add` False).
-
-        While writes are grouped this waits for the commit: the index (FTS5) writes its pending
-        terms out at every savepoint, which cost as much as the commits that grouping saves.
-        """
-        if not self.grouping:
-            (index_row if add else unindex_row)(self.conn, rowid, row)
-        else:
-            self.unindexed.append((add, rowid, {column: row.get(column) for column in FTS_COLUMNS}))
-
-    def index_grouped(self) -> None:
-        for add, rowid, fields in self.unindexed:
-            (index_row if add else unindex_row)(self.conn, rowid, fields)
-        self.unindexed.clear()
+        """Commit the grouped writes now."""
+        self.transactions.flush()
 
     def close(self) -> None:
         """Commit what is grouped (every write in it is whole) and close; a refused commit loses only it."""
@@ -295,7 +255,7 @@ class Archive:
             if old is None:
                 row.update(first_seen=seen, updated_at=seen)
                 rowid = self._insert("articles", row)
-                self.index(True, rowid, row)
+                self.transactions.index(True, rowid, row)
                 return "new"
             columns = ["rowid"] + [d[0] for d in self.conn.execute("SELECT * FROM articles LIMIT 0").description]
             old_row = dict(zip(columns, old))
@@ -309,10 +269,10 @@ class Archive:
                 "record": json.dumps(row_to_record(old_row), ensure_ascii=False),
                 "extractor": old_row["extractor"], "first_seen": old_row["updated_at"], "replaced_at": seen,
             })
-            self.index(False, old_row["rowid"], old_row)
+            self.transactions.index(False, old_row["rowid"], old_row)
             row["updated_at"] = seen
             self.db["articles"].update(record["url"], row)
-            self.index(True, old_row["rowid"], row)
+            self.transactions.index(True, old_row["rowid"], row)
             return "updated"
 
     def article(self, url: str) -> dict | None:
@@ -360,50 +320,3 @@ class Archive:
                               "before finishing (killed or crashed)', requests = max(requests, responses) "
                               "WHERE status = 'running'")
         return stale
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, nesting-safe: an inner block joins the outer transaction.
-
-    With group commits on, the outermost block is a savepoint inside the open (grouped)
-    transaction: a block that fails is undone alone, and the transaction is committed when due.
-    """
-
-    def __init__(self, archive: Archive):
-        self.archive = archive
-        self.conn = archive.conn
-        self.owner = False
-        self.indexed = 0  # grouped: index entries before this block (dropped with it if it fails)
-
-    def __enter__(self) -> sqlite3.Connection:
-        archive = self.archive
-        if archive.depth == 0:
-            if not self.conn.in_transaction:
-                self.conn.execute("BEGIN IMMEDIATE")
-                archive.window_opened = time.monotonic()
-                archive.grouping = archive.window is not None
-                self.owner = not archive.grouping
-            if archive.grouping:
-                self.conn.execute("SAVEPOINT soyte_write")
-                self.indexed = len(archive.unindexed)
-        archive.depth += 1
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        archive = self.archive
-        archive.depth -= 1
-        if archive.depth:
-            return  # an inner block
-        if not self.conn.in_transaction:  # SQLite rolled the transaction back itself (a full disk)
-            archive.grouping = False
-            archive.unindexed.clear()
-            return
-        if not archive.grouping:
-            if self.owner:
-                self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
-            return
-        if exc_type:
-            self.conn.execute("ROLLBACK TO soyte_write")
-            del archive.unindexed[self.indexed:]
-        self.conn.execute("RELEASE soyte_write")
-        archive.commit_if_due()
