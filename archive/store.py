@@ -28,6 +28,8 @@ RECORD_KEYS = ("url", "portal", "province", "title", "published", "category", "s
 FINISHED = ("completed", "alarm")
 # Fields whose change makes a new version; a view counter ticking up is not a new version.
 CONTENT_KEYS = tuple(k for k in RECORD_KEYS if k not in ("views",))
+# A raw page this large is stored after committing the grouped writes (archive/transactions.py).
+LARGE_BODY = 1 << 20
 
 
 def now() -> str:
@@ -185,6 +187,8 @@ class Archive:
         """save_page, also saying whether the page is new (False: these bytes of this URL were stored)."""
         sha = hashlib.sha256(body).hexdigest()
         fetched = fetched_at or now()
+        if len(body) >= LARGE_BODY:  # a full disk may roll back the whole grouped transaction: commit it first
+            self.flush()
         with self.transaction():
             if requests:
                 self._count(run_id, requests=requests)

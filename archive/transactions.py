@@ -119,4 +119,10 @@ class _Write:
             self.conn.execute("ROLLBACK TO soyte_write")
             del tx.unindexed[self.indexed:]
         self.conn.execute("RELEASE soyte_write")
+        if exc_type is not None and issubclass(exc_type, sqlite3.Error):
+            # The archive refused a write (a full disk): keep the whole writes grouped before it
+            # while the space the refused one took in the WAL can still hold them.
+            with contextlib.suppress(sqlite3.Error):
+                tx.flush()
+            return
         tx.commit_if_due()

@@ -90,6 +90,9 @@ class DocumentPipeline:
             self.fail(item, "document-fetch", f"HTTP {item.status}: not stored")
             return
         extracted = text and Extracted(text.kind, text.media_type, text.text, text.status, text.note, text.pages)
+        # A file may be large (up to SOYTE_DOCUMENT_MAXSIZE): what is grouped is committed first, so
+        # one the disk cannot hold costs only itself (SQLite may roll back a whole transaction when full).
+        self.archive.flush()
         outcome = self.store.store(item.url, item.portal, item.body, status=item.status,
                                    served_type=item.content_type, headers=item.headers, run_id=self.run_id,
                                    at=now(), extracted=extracted)
