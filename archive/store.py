@@ -1,10 +1,12 @@
 """Writes to the archive: pages, articles (idempotent upserts, versioned), crawl runs, failures.
 
 Every write is one transaction in WAL mode, so a crawl killed at any moment leaves a file that
-holds everything committed before the kill and nothing half-written.
+holds everything committed before the kill and nothing half-written. A crawl groups its writes
+(`group_commits`, archive/transactions.py): a `kill -9` loses at most the open window's writes.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +20,7 @@ import sqlite_utils
 from archive.compression import CompactResult, PageCodec, compact_host, hosts
 from archive.compression import DamagedPage  # noqa: F401  (raised by page_body; callers catch it from here)
 from archive.schema import ensure_schema
-from archive.search import index_row, unindex_row
+from archive.transactions import Transactions
 
 RECORD_KEYS = ("url", "portal", "province", "title", "published", "category", "sapo",
                "text", "author", "source", "views", "images", "attachments")
@@ -26,6 +28,8 @@ RECORD_KEYS = ("url", "portal", "province", "title", "published", "category", "s
 FINISHED = ("completed", "alarm")
 # Fields whose change makes a new version; a view counter ticking up is not a new version.
 CONTENT_KEYS = tuple(k for k in RECORD_KEYS if k not in ("views",))
+# A raw page this large is stored after committing the grouped writes (archive/transactions.py).
+LARGE_BODY = 1 << 20
 
 
 def now() -> str:
@@ -80,6 +84,7 @@ class Archive:
             conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
+        self.transactions = Transactions(conn)
         try:
             if readonly:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -95,10 +100,29 @@ class Archive:
         self.codec = PageCodec(conn)
 
     def transaction(self):
-        return _Transaction(self.conn)
+        """A write: its own transaction, or a savepoint in the grouped one (archive.transactions)."""
+        return self.transactions.write()
+
+    def group_commits(self, window: float) -> None:
+        """Commit what is grouped, then group the writes that follow in one transaction committed
+        once its first write is `window` seconds old (0: a commit per write again); the owner calls
+        `commit_if_due` now and then and `flush` (or `close`) at its end (archive.transactions)."""
+        self.transactions.group(window)
+
+    def commit_if_due(self) -> None:
+        self.transactions.commit_if_due()
+
+    def flush(self) -> None:
+        """Commit the grouped writes now."""
+        self.transactions.flush()
 
     def close(self) -> None:
-        self.conn.close()
+        """Commit what is grouped (every write in it is whole) and close; a refused commit loses only it."""
+        try:
+            with contextlib.suppress(sqlite3.Error):
+                self.flush()
+        finally:
+            self.conn.close()
 
     # crawl runs
     def start_run(self, portals: list[str]) -> int:
@@ -163,6 +187,8 @@ class Archive:
         """save_page, also saying whether the page is new (False: these bytes of this URL were stored)."""
         sha = hashlib.sha256(body).hexdigest()
         fetched = fetched_at or now()
+        if len(body) >= LARGE_BODY:  # a full disk may roll back the whole grouped transaction: commit it first
+            self.flush()
         with self.transaction():
             if requests:
                 self._count(run_id, requests=requests)
@@ -233,7 +259,7 @@ class Archive:
             if old is None:
                 row.update(first_seen=seen, updated_at=seen)
                 rowid = self._insert("articles", row)
-                index_row(self.conn, rowid, row)
+                self.transactions.index(True, rowid, row)
                 return "new"
             columns = ["rowid"] + [d[0] for d in self.conn.execute("SELECT * FROM articles LIMIT 0").description]
             old_row = dict(zip(columns, old))
@@ -247,10 +273,10 @@ class Archive:
                 "record": json.dumps(row_to_record(old_row), ensure_ascii=False),
                 "extractor": old_row["extractor"], "first_seen": old_row["updated_at"], "replaced_at": seen,
             })
-            unindex_row(self.conn, old_row["rowid"], old_row)
+            self.transactions.index(False, old_row["rowid"], old_row)
             row["updated_at"] = seen
             self.db["articles"].update(record["url"], row)
-            index_row(self.conn, old_row["rowid"], row)
+            self.transactions.index(True, old_row["rowid"], row)
             return "updated"
 
     def article(self, url: str) -> dict | None:
@@ -298,22 +324,3 @@ class Archive:
                               "before finishing (killed or crashed)', requests = max(requests, responses) "
                               "WHERE status = 'running'")
         return stale
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, nesting-safe: an inner block joins the outer transaction."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-        self.owner = False
-
-    def __enter__(self) -> sqlite3.Connection:
-        if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.owner = True
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if not self.owner:
-            return
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -7,6 +7,9 @@ Both get, from this extension (EXTENSIONS in scraper/settings.py), what makes a 
   nothing and exits 3;
 - one row in `crawl_runs` per process, whatever the number of portals (crawlers) it runs; runs a
   killed process left `running` are marked `aborted` first;
+- one archive connection per process, which the pipelines write through, committing grouped
+  writes every SOYTE_COMMIT_WINDOW seconds and at the end (everything fetched before a signal,
+  an error or the end is committed; a `kill -9` loses the open window, fetched again next run);
 - each spider handed its portal's frontier (scraper.frontier.Frontier: plain facts read here
   from the archive, so a spider never opens it): the crawl is incremental and resumable;
 - the run's end: `completed`, `alarm` (a portal looks broken), `interrupted` (SIGINT/SIGTERM),
@@ -89,9 +92,9 @@ class Session:
     def blocked(self) -> str | None:
         return self.locked or self.unwritable
 
-    def open(self, portals: list[str], wait: float = 0.0) -> None:
+    def open(self, portals: list[str], wait: float = 0.0, commit_window: float = 0.0) -> None:
         """Take the lock (waiting up to `wait` seconds for another crawl to end), mark stale runs
-        aborted, start the run."""
+        aborted, start the run; then group the crawl's writes (Archive.group_commits)."""
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -109,6 +112,7 @@ class Session:
             self.archive = Archive(self.db)
             self.archive.abort_stale_runs()
             self.run_id = self.archive.start_run(portals)
+            self.archive.group_commits(commit_window)
         except (sqlite3.Error, OSError) as error:
             self.unwritable = f"cannot open the archive {self.db} for writing: {error}"
             self.release()
@@ -130,6 +134,7 @@ class Session:
         storage_error = self.storage_error
         status, reason = end_of_run(self.reasons)
         try:
+            self.archive.group_commits(0)  # what the crawl wrote is committed before the run says how it ended
             self.portal_rows = self.archive.portal_runs(self.run_id)
             problems = problem_lines(self.portal_rows)
             if status == "completed" and problems:
@@ -203,7 +208,7 @@ class CrawlRun:
         if session is None or session.run is not None or (session.blocked and not session.crawlers):
             session = SESSIONS[key] = Session(crawler.settings.get("SOYTE_DB"))
             session.open(crawler.settings.getlist("SOYTE_PORTALS") or [spider.name],
-                         crawler.settings.getfloat("SOYTE_LOCK_WAIT"))
+                         crawler.settings.getfloat("SOYTE_LOCK_WAIT"), crawler.settings.getfloat("SOYTE_COMMIT_WINDOW"))
         elif not session.blocked:
             session.join(spider.name)
         session.crawlers.add(id(crawler))

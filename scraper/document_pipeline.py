@@ -42,6 +42,7 @@ class DocumentPipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.archive: Archive | None = None
+        self.own_archive = False  # opened here (no crawl run); else the run's connection, shared
         self.store: DocumentStore | None = None
         self.run_id: int | None = None
         self.tally: Counter = Counter()
@@ -57,7 +58,9 @@ class DocumentPipeline:
         session = session_of(self.crawler)
         if session is not None and session.blocked:
             return  # another crawl holds the archive: nothing comes to store
-        self.archive = Archive(self.crawler.settings.get("SOYTE_DB"))
+        # The run's connection when there is a run: a second connection would wait on its grouped writes.
+        self.archive, self.own_archive = (session.archive, False) if session is not None else (
+            Archive(self.crawler.settings.get("SOYTE_DB")), True)
         self.store = DocumentStore(self.archive)
         # The archive pipeline (opened first) has the run, its own when a bare `scrapy crawl` runs.
         self.run_id = self.crawler.stats.get_value("soyte/run_id") or self.crawler.settings.getint("SOYTE_RUN_ID") or None
@@ -87,6 +90,9 @@ class DocumentPipeline:
             self.fail(item, "document-fetch", f"HTTP {item.status}: not stored")
             return
         extracted = text and Extracted(text.kind, text.media_type, text.text, text.status, text.note, text.pages)
+        # A file may be large (up to SOYTE_DOCUMENT_MAXSIZE): what is grouped is committed first, so
+        # one the disk cannot hold costs only itself (SQLite may roll back a whole transaction when full).
+        self.archive.flush()
         outcome = self.store.store(item.url, item.portal, item.body, status=item.status,
                                    served_type=item.content_type, headers=item.headers, run_id=self.run_id,
                                    at=now(), extracted=extracted)
@@ -116,4 +122,5 @@ class DocumentPipeline:
         logger.info("documents: %d new, %d new versions, %d already stored from another URL, %d unchanged, "
                     "%d with unreadable text", t["new"], t["changed"], t["duplicate"], t["unchanged"],
                     t["failures"])
-        self.archive.close()
+        if self.own_archive:
+            self.archive.close()

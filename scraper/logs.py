@@ -68,6 +68,13 @@ class ArchiveLogHandler(RotatingFileHandler):
         error = sys.exc_info()[1]
         self.failed = getattr(error, "strerror", None) or str(error)
 
+    def close(self) -> None:
+        """The last buffered lines may not fit either (a full disk): lost, said once, never a traceback."""
+        try:
+            super().close()
+        except OSError as error:
+            self.failed = self.failed or error.strerror or str(error)
+
 
 class TerminalHandler(logging.Handler):
     """Lines for a person: soyte's progress and tallies, every warning and error, each in one line.

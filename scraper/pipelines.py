@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.task import LoopingCall
 
 from archive.store import Archive
 from scraper.crawlrun import session_of
@@ -70,6 +71,8 @@ class ArchivePipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.archive: Archive | None = None
+        self.own_archive = False  # opened here (no crawl run): closed here; else the run's, shared
+        self.commit_timer: LoopingCall | None = None
         self.run_id: int | None = None
         self.own_run = False
         self.page_ids: dict[str, int] = {}
@@ -90,8 +93,13 @@ class ArchivePipeline:
         session = session_of(self.crawler)
         if session is not None and session.blocked:
             return  # another crawl holds the archive: this one writes nothing
-        self.archive = Archive(settings.get("SOYTE_DB"))
+        self.archive, self.own_archive = (session.archive, False) if session is not None else (
+            Archive(settings.get("SOYTE_DB")), True)
         self.run_id = session.run_id if session is not None else (settings.getint("SOYTE_RUN_ID") or None)
+        window = settings.getfloat("SOYTE_COMMIT_WINDOW")
+        if not self.own_archive and window > 0:  # grouped writes are committed when due even if none follows
+            self.commit_timer = LoopingCall(self.commit_if_due)
+            self.commit_timer.start(window / 2, now=False)
         if self.run_id is None:  # the crawl-run extension switched off: the pipeline records its own run
             self.own_run = True
             keys = [portal.key for portal in getattr(self.crawler.spider, "portals", [])]
@@ -116,6 +124,17 @@ class ArchivePipeline:
                                          requests=self.requests_since_last_count())
         if kind == "article":  # looked up once, by the item this page gives
             self.page_ids[response.url] = page_id
+
+    def commit_if_due(self) -> None:
+        """The timer's call: a refused commit stops the crawl as a refused write does."""
+        try:
+            self.commit_window()
+        except DropItem:
+            pass
+
+    @guarded
+    def commit_window(self) -> None:
+        self.archive.commit_if_due()
 
     def requests_since_last_count(self) -> int:
         """Requests this crawler sent since the run's count last moved (several crawlers share a run)."""
@@ -202,13 +221,17 @@ class ArchivePipeline:
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.archive is None:
             return
+        if self.commit_timer is not None and self.commit_timer.running:
+            self.commit_timer.stop()
         try:
             if not self.storage_error:
                 self.record_results()
+            self.archive.flush()  # every page and article of this crawler, before its spider is reported closed
         except sqlite3.Error as error:  # the disk filled up at the very end
             self.storage_failed(error)
         finally:
-            self.archive.close()
+            if self.own_archive:
+                self.archive.close()
 
     def record_results(self) -> None:
         """The run's request count, each portal's tally and alarm, and (for a bare `scrapy crawl`) the run's end."""

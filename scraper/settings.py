@@ -63,6 +63,7 @@ SOYTE_MAX_FAILURE_SHARE = 0.2    # more article pages than this failing extracti
 SOYTE_DB = "archive.db"          # the archive file the pipeline writes
 SOYTE_PORTALS = []               # the portals of this process's run (set by `soyte crawl`; else the spider's)
 SOYTE_LOCK_WAIT = 0.0            # seconds to wait for another crawl of the archive to end (0: refuse, exit 3)
+SOYTE_COMMIT_WINDOW = 0.25       # seconds of writes grouped in one commit (0: a commit per write); a kill -9 loses them
 SOYTE_CRAWL_RUN = True           # False: the pipeline records a run of its own, nothing is locked (benchmarks)
 SOYTE_RUN_ID = None              # with SOYTE_CRAWL_RUN off: the run to write under (else the pipeline starts one)
 SOYTE_REPLAY_URL = None          # e.g. http://127.0.0.1:8123: route the real hosts to the replay server

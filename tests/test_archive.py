@@ -84,3 +84,46 @@ def test_pages_are_kept_compressed_and_deduplicated(archive):
 
 def test_the_archive_is_in_wal_mode(archive):
     assert archive.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def fts_integrity(archive: Archive) -> None:
+    """The index holds one entry per article, no other (FTS5 keeps a row per indexed document in
+    its docsize table), and FTS5's own check of the index passes."""
+    indexed = [row[0] for row in archive.conn.execute("SELECT id FROM articles_fts_docsize ORDER BY id")]
+    assert indexed == [row[0] for row in archive.conn.execute("SELECT rowid FROM articles ORDER BY rowid")]
+    archive.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+
+
+def test_grouped_writes_are_committed_when_the_group_ends_and_searchable_then(archive):
+    archive.group_commits(600)
+    upsert(archive, RECORD)
+    upsert(archive, {**RECORD, "text": "Nội dung đã sửa."})
+    upsert(archive, {**RECORD, "url": "https://soyte.example.gov.vn/b.html", "title": "Tiêm chủng mở rộng",
+                     "text": "Trẻ em được tiêm đủ liều."})
+    assert query(archive.path, "SELECT count(*) AS n FROM articles") == [{"n": 0}]  # another reader: not yet
+    archive.group_commits(0)
+    assert query(archive.path, "SELECT count(*) AS n FROM articles") == [{"n": 2}]
+    assert search(archive.conn, "doan kiem tra") == []
+    assert [row["url"] for row in search(archive.conn, "noi dung da sua")] == [RECORD["url"]]
+    assert [row["url"] for row in search(archive.conn, "tiem chung")] == ["https://soyte.example.gov.vn/b.html"]
+    fts_integrity(archive)
+
+
+def test_a_grouped_write_that_fails_is_undone_alone(archive):
+    archive.group_commits(600)
+    upsert(archive, RECORD)
+    other = {**RECORD, "url": "https://soyte.example.gov.vn/b.html", "title": "Tiêm chủng mở rộng",
+             "text": "Trẻ em được tiêm đủ liều."}
+    with pytest.raises(RuntimeError):
+        with archive.transaction():
+            upsert(archive, other)
+            raise RuntimeError("the pipeline failed after the article was written")
+    archive.close()  # closing commits what is grouped: whole writes only
+    reopened = Archive(archive.path)
+    try:
+        assert [row["url"] for row in query(archive.path, "SELECT url FROM articles")] == [RECORD["url"]]
+        assert search(reopened.conn, "tiem chung") == []
+        assert [row["url"] for row in search(reopened.conn, "dak lak")] == [RECORD["url"]]
+        fts_integrity(reopened)
+    finally:
+        reopened.close()

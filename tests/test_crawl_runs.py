@@ -87,9 +87,11 @@ def test_a_killed_crawl_is_finished_by_the_next_run_without_duplicates(archive_p
         process.wait()
     total = len(bundled_articles())
     assert 2 <= stored < total, "the crawl should have been killed mid-run"
+    kept = query(archive_path, "SELECT count(*) AS n FROM articles")[0]["n"]  # what was committed: the open window lost
     with ReplayServer() as server:
         run = json.loads(crawl(archive_path, server).stdout)
     assert run["status"] == "completed"
+    assert run["articles_new"] == total - kept  # what the window lost is fetched again, once
     assert query(archive_path, "SELECT count(*) AS n, count(DISTINCT url) AS urls FROM articles") == [
         {"n": total, "urls": total}]
     assert [row["status"] for row in query(archive_path, "SELECT status FROM crawl_runs ORDER BY id")] == [

@@ -9,16 +9,18 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from scraper.replay import ReplayServer
 from scraper.sites import Site
-from tests.conftest import ROOT, bundled_articles, execute, query, served_articles, soyte
+from tests.conftest import ROOT, bundled_articles, bundled_pages, execute, query, served_articles, soyte
 
 BACNINH = "https://soyte.bacninh.gov.vn"
 BACNINH_PAGE_2 = (f"{BACNINH}/tin-tuc-su-kien?p_p_id=101_INSTANCE_bnNews&p_p_lifecycle=0&p_p_state=normal"
@@ -77,6 +79,79 @@ def test_a_crawl_stopped_by_a_signal_is_interrupted_and_the_next_run_finishes_it
     assert finished["status"] == "completed"
     assert articles(archive_path) == {"n": total, "urls": total}
     assert run_statuses(archive_path) == ["interrupted", "completed"]
+
+
+def start_crawl(db: Path, server: ReplayServer, *settings: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "scraper.cli", "crawl", "--db", str(db), "--replay", server.url]
+    for setting in settings:
+        command += ["--set", setting]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def wait_for_article_pages(server: ReplayServer, process: subprocess.Popen, count: int) -> None:
+    """Until the server has answered `count` article pages (whatever the archive has committed)."""
+    def served_as(url: str) -> tuple[str | None, str]:  # as the server notes a request: host, path?query
+        parts = urlsplit(url)
+        return parts.hostname, parts.path + (f"?{parts.query}" if parts.query else "")
+
+    article_pages = {served_as(page.url) for page in bundled_pages() if page.kind == "article"}
+    deadline = time.monotonic() + 60
+    while (server.count(lambda host, path, status: (host, path) in article_pages and status == 200) < count
+           and time.monotonic() < deadline and process.poll() is None):
+        time.sleep(0.05)
+    assert process.poll() is None, "the crawl ended before it could be stopped"
+
+
+def orphan_article_pages(db: Path) -> list[str]:
+    """Article pages stored without the article they gave (a page whose item was lost)."""
+    return [row["url"] for row in query(db, "SELECT url FROM pages p WHERE kind = 'article' AND status = 200 "
+                                            "AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.page_id = p.id)")]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_commits_every_article_whose_page_was_fetched_before_it(archive_path, stop):
+    total = len(bundled_articles())
+    with ReplayServer(delay=0.4) as slow:
+        # A commit window longer than the crawl: only the close can have committed what is in the file.
+        process = start_crawl(archive_path, slow, "CONCURRENT_REQUESTS_PER_DOMAIN=1", "SOYTE_COMMIT_WINDOW=600")
+        wait_for_article_pages(slow, process, 3)
+        uncommitted = stored_articles(archive_path)
+        process.send_signal(stop)
+        out, _err = process.communicate(timeout=120)
+    interrupted = json.loads(out)
+    assert process.returncode == 128 + stop and interrupted["status"] == "interrupted"
+    assert uncommitted == 0, "the window was still open when the signal came"
+    kept = stored_articles(archive_path)
+    assert 3 <= kept < total
+    assert interrupted["articles_new"] == kept
+    assert orphan_article_pages(archive_path) == []
+    with ReplayServer() as server:
+        finished = json.loads(crawl(archive_path, server, check=True).stdout)
+    assert finished["articles_new"] == total - kept
+    assert articles(archive_path) == {"n": total, "urls": total}
+
+
+def test_a_kill_9_loses_only_the_open_window_and_the_next_run_fetches_it_again(archive_path):
+    total = len(bundled_articles())
+    with ReplayServer(delay=0.2) as slow:
+        process = start_crawl(archive_path, slow, "SOYTE_COMMIT_WINDOW=600")
+        wait_for_article_pages(slow, process, 3)
+        os.kill(process.pid, signal.SIGKILL)
+        process.communicate()
+    # Everything the crawl wrote was in the open window: lost whole, nothing half-written, the run
+    # row (committed at the start) still says running.
+    conn = sqlite3.connect(archive_path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    assert query(archive_path, "SELECT count(*) AS n FROM pages") == [{"n": 0}]
+    assert stored_articles(archive_path) == 0
+    assert run_statuses(archive_path) == ["running"]
+    with ReplayServer() as server:
+        finished = json.loads(crawl(archive_path, server, check=True).stdout)
+    assert finished["status"] == "completed" and finished["articles_new"] == total
+    assert articles(archive_path) == {"n": total, "urls": total}
+    assert run_statuses(archive_path) == ["aborted", "completed"]
 
 
 def test_a_listing_page_failing_every_retry_is_fetched_by_the_next_run(archive_path, replay_server):
