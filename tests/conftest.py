@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.store import Archive
 from scraper.registry import get_portal, load_portals
 from scraper.replay import ReplayServer
 from scraper.sites import SERVED_KINDS, Site, SitePage, site_of
@@ -99,6 +100,14 @@ def replay_server():
 @pytest.fixture
 def archive_path(tmp_path: Path) -> Path:
     return tmp_path / "archive.db"
+
+
+@pytest.fixture
+def archive(tmp_path: Path):
+    """An empty archive (modules that need a crawled one define their own `archive`)."""
+    store = Archive(tmp_path / "a.db")
+    yield store
+    store.close()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

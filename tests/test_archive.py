@@ -18,13 +18,6 @@ RECORD = {
 }
 
 
-@pytest.fixture
-def archive(tmp_path):
-    store = Archive(tmp_path / "a.db")
-    yield store
-    store.close()
-
-
 def upsert(archive: Archive, record: dict) -> str:
     return archive.upsert_article(record, layout="demo", extractor="demo/1", page_id=None)
 

@@ -9,13 +9,6 @@ from archive.search import MAX_QUERY_WORDS, RANKED_CANDIDATES, RANKED_WORDS, Que
 from archive.store import Archive, now
 
 
-@pytest.fixture
-def archive(tmp_path):
-    store = Archive(tmp_path / "a.db")
-    yield store
-    store.close()
-
-
 def record(n: int, text: str) -> dict:
     return {"url": f"https://soyte.example.gov.vn/tin/{n}.html", "portal": "demo", "province": "Bắc Ninh",
             "title": f"Bản tin số {n}", "published": "2024-01-02T08:00:00+07:00", "category": "Tin tức",
