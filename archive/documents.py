@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import sqlite_utils
 
-from archive.search import best_matches, index_value, query_words
+from archive.search import index_value, matching_rows
 
 FTS_TABLE = "documents_fts"
 FTS_COLUMNS = ("title", "text")
@@ -190,13 +190,8 @@ def linking_articles(conn: sqlite3.Connection, digest: str) -> list[dict]:
 def search_documents(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
     """Documents whose title or text holds every word of `query`, with the articles that link them;
     ordered and bounded as archive.search.search orders and bounds articles."""
-    words = query_words(query)
-    if not words:
-        return []
-    matches, parameters = best_matches(FTS_TABLE, words, limit)
-    cursor = conn.execute(f"SELECT d.url, d.title, d.type, d.sha256, d.portal, d.published FROM ({matches}) f "
-                          "JOIN documents d ON d.rowid = f.rowid ORDER BY f.rank, f.rowid", parameters)
-    rows = [dict(zip(("url", "title", "type", "sha256", "portal", "published"), row)) for row in cursor.fetchall()]
+    rows = matching_rows(conn, FTS_TABLE, "documents", ("url", "title", "type", "sha256", "portal", "published"),
+                         query, limit)
     for row in rows:
         row["articles"] = [{"url": a["url"], "title": a["title"]} for a in linking_articles(conn, row["sha256"])]
     return rows

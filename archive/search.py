@@ -137,18 +137,24 @@ def best_matches(fts_table: str, words: list[str], limit: int) -> tuple[str, dic
             {**parameters, "candidates": max(RANKED_CANDIDATES, limit)})
 
 
+def matching_rows(conn: sqlite3.Connection, fts_table: str, table: str, columns: tuple[str, ...], query: str,
+                  limit: int) -> list[dict]:
+    """`columns` of the rows of `table` whose index `fts_table` holds every word of `query`, in
+    best_matches' order and bound (articles here, attached documents in archive.documents)."""
+    words = query_words(query)
+    if not words:
+        return []
+    matches, parameters = best_matches(fts_table, words, limit)
+    cursor = conn.execute(f"SELECT {', '.join('t.' + column for column in columns)} FROM ({matches}) f "
+                          f"JOIN {table} t ON t.rowid = f.rowid ORDER BY f.rank, f.rowid", parameters)
+    return [dict(zip(columns, row)) for row in cursor]
+
+
 def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
     """Articles matching every word of `query`: best first among the newest 2,000 matches (or
     `limit`, when more are asked for), newest first past RANKED_WORDS words. QueryTooLong past
     MAX_QUERY_WORDS or MAX_QUERY_CHARS."""
-    words = query_words(query)
-    if not words:
-        return []
-    matches, parameters = best_matches(FTS_TABLE, words, limit)
-    cursor = conn.execute(f"SELECT a.url, a.title, a.published, a.portal FROM ({matches}) f "
-                          "JOIN articles a ON a.rowid = f.rowid ORDER BY f.rank, f.rowid", parameters)
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor]
+    return matching_rows(conn, FTS_TABLE, "articles", ("url", "title", "published", "portal"), query, limit)
 
 
 def search_with_documents(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
