@@ -113,8 +113,7 @@ class _Walker:
 
     def leaf(self, element: etree._Element, text: str | None = None, holds_images: bool | None = None) -> None:
         """`text`: the element's _text when the caller has just computed it (one walk, not two)."""
-        if text is None:
-            text = visible_text(element, False) if element in self.special else tidy(plain_text(element))
+        text = self.text(element) if text is None else text
         images = self.images_in(element, holds_images)
         if images and text and _is_caption_text(element, text):
             images[-1]["caption"] = text
