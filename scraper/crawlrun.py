@@ -191,6 +191,14 @@ def session_of(crawler: Crawler) -> Session | None:
     return SESSIONS.get(os.path.realpath(crawler.settings.get("SOYTE_DB")))
 
 
+def archive_for(crawler: Crawler, session: Session | None) -> tuple[Archive, bool]:
+    """The archive a pipeline writes to, and whether it opened it (and so closes it): the run's
+    connection when there is a run, since a second connection would wait on its grouped writes."""
+    if session is not None:
+        return session.archive, False
+    return Archive(crawler.settings.get("SOYTE_DB")), True
+
+
 class CrawlRun:
     """The extension: opens (or joins) the session when a crawler starts, ends it when the last closes."""
 

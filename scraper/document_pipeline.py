@@ -53,14 +53,12 @@ class DocumentPipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        from scraper.crawlrun import session_of
+        from scraper.crawlrun import archive_for, session_of
 
         session = session_of(self.crawler)
         if session is not None and session.blocked:
             return  # another crawl holds the archive: nothing comes to store
-        # The run's connection when there is a run: a second connection would wait on its grouped writes.
-        self.archive, self.own_archive = (session.archive, False) if session is not None else (
-            Archive(self.crawler.settings.get("SOYTE_DB")), True)
+        self.archive, self.own_archive = archive_for(self.crawler, session)
         self.store = DocumentStore(self.archive)
         # The archive pipeline (opened first) has the run, its own when a bare `scrapy crawl` runs.
         self.run_id = self.crawler.stats.get_value("soyte/run_id") or self.crawler.settings.getint("SOYTE_RUN_ID") or None

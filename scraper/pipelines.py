@@ -20,7 +20,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
 from archive.store import Archive
-from scraper.crawlrun import session_of
+from scraper.crawlrun import archive_for, session_of
 from scraper.drift import Coverage, drift_problem
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
 from scraper.logs import failure_message, warning_message
@@ -93,8 +93,7 @@ class ArchivePipeline:
         session = session_of(self.crawler)
         if session is not None and session.blocked:
             return  # another crawl holds the archive: this one writes nothing
-        self.archive, self.own_archive = (session.archive, False) if session is not None else (
-            Archive(settings.get("SOYTE_DB")), True)
+        self.archive, self.own_archive = archive_for(self.crawler, session)
         self.run_id = session.run_id if session is not None else (settings.getint("SOYTE_RUN_ID") or None)
         window = settings.getfloat("SOYTE_COMMIT_WINDOW")
         if not self.own_archive and window > 0:  # grouped writes are committed when due even if none follows
