@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from lxml import etree
-from urllib.parse import urljoin
-
-from w3lib.url import safe_url_string
 
 from scraper.cleaning import tidy
 from scraper.credits import peel_credits
-from scraper.urls import is_web_url
+from scraper.urls import absolute_url, is_web_url
 from scraper.visible import (BOLD, ITALIC, SKIP_TAGS, SPECIAL_TAGS, centered, plain_text, tag_of, visible_text,
                              wholly, with_ancestors)
 
@@ -102,7 +99,7 @@ class _Walker:
         if _placeholder(src):
             return None
         caption = tidy(img.get(self.caption_attribute)) if self.caption_attribute else None
-        return {"url": safe_url_string(urljoin(self.base_url, src)), "caption": caption or None}
+        return {"url": absolute_url(self.base_url, src), "caption": caption or None}
 
     def images_in(self, element: etree._Element, holds_images: bool | None = None) -> list[dict]:
         """`holds_images`: whether the element holds an <img>, when the caller knows (a run's copy)."""
@@ -268,7 +265,7 @@ def iter_links(elements: Iterator[etree._Element], base_url: str) -> list[dict]:
         href = (link.get("href") or "").strip()
         if not href or href.startswith("#"):
             continue
-        url = safe_url_string(urljoin(base_url, href))
+        url = absolute_url(base_url, href)
         if not is_web_url(url):  # javascript:, data:, mailto: … name no file to keep
             continue
         seen.setdefault(url, {"url": url, "title": visible_text(link) or None})

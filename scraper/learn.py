@@ -20,10 +20,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import urljoin
 
 from lxml import etree
-from w3lib.url import safe_url_string
 
 from scraper.cleaning import SOURCE_LABEL, parse_count, strip_label, tidy, tidy_or_none
 from scraper.dates import iso_from_head, parse_vietnamese_datetime
@@ -31,6 +29,7 @@ from scraper.layouts import Layout
 from scraper.learn_candidates import contextual_selectors, ranked, tag_of
 from scraper.pages import ArticlePage, ListingPage, page_classes
 from scraper.sites import ARTICLE_KINDS, Site
+from scraper.urls import absolute_url
 
 RECORD_FIELDS = ("url", "title", "published", "category", "sapo", "text", "author", "source", "views",
                  "images", "attachments")
@@ -99,7 +98,7 @@ READERS: dict[str, Reader] = {
     "views": lambda page, css: parse_count(page.first_text([css])),
     "published_head": lambda page, css: iso_from_head(page.first_text([css])),
     "published_text": lambda page, css: parse_vietnamese_datetime(page.first_text([css])),
-    "canonical": lambda page, css: (safe_url_string(urljoin(page.url, page.first_text([css])))
+    "canonical": lambda page, css: (absolute_url(page.url, page.first_text([css]))
                                     if page.first_text([css]) else None),
 }
 TARGETS = {"published_head": "published", "published_text": "published", "canonical": "url"}
@@ -155,7 +154,7 @@ def candidates_for(field_name: str, example: Example, wanted: object) -> list[tu
     if field_name == "canonical":  # only what the head declares: a self-link in the page is no canonical
         head = root.find("head")
         return [] if head is None else attribute_candidates(head, wanted,
-                                                            lambda v: safe_url_string(urljoin(example.url, v)))
+                                                            lambda v: absolute_url(example.url, v))
     raise ValueError(field_name)
 
 

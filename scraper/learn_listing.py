@@ -5,13 +5,13 @@ query parameters listings add to article links that never name the article (Life
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
-from w3lib.url import safe_url_string, url_query_cleaner
+from w3lib.url import url_query_cleaner
 
 from scraper.learn_candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked
-from scraper.urls import is_web_url
+from scraper.urls import absolute_url, is_web_url
 
 if TYPE_CHECKING:
     from scraper.learn import ListingExample
@@ -21,7 +21,7 @@ def _absolute(page_url: str, href: str) -> str | None:
     href = (href or "").strip()
     if not href or href.startswith("#"):
         return None
-    url = safe_url_string(urljoin(page_url, href))
+    url = absolute_url(page_url, href)
     return url if is_web_url(url) else None
 
 

@@ -10,18 +10,17 @@ from __future__ import annotations
 import codecs
 import threading
 from typing import ClassVar
-from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector
-from w3lib.url import safe_url_string, url_query_cleaner
+from w3lib.url import url_query_cleaner
 
 from scraper.body import Body, iter_links, read_body
 from scraper.cleaning import SOURCE_LABEL, decode_html, parse_count, strip_label, tidy_or_none
 from scraper.dates import iso_from_head, parse_vietnamese_datetime
 from scraper.layouts import Layout
 from scraper.selecting import Selecting, compiled, selector_keys
-from scraper.urls import canonical_problem, is_web_url
+from scraper.urls import absolute_url, canonical_problem, is_web_url
 
 RECORD_KEYS = (
     "url", "portal", "province", "title", "published", "category", "sapo",
@@ -130,7 +129,7 @@ class ArticlePage(Selecting):
         href = self.select("canonical")
         if not href:
             return self.fetched_url()
-        canonical = safe_url_string(urljoin(self.url, href))
+        canonical = absolute_url(self.url, href)
         problem = canonical_problem(canonical, self.url)
         if problem:
             self.warnings.append(f"{problem}; kept the fetched URL")
@@ -243,7 +242,7 @@ class ListingPage(Selecting):
             for href in self.css(css):
                 href = href.strip()
                 if href and not href.startswith("#"):
-                    url = safe_url_string(urljoin(self.url, href))
+                    url = absolute_url(self.url, href)
                     if is_web_url(url) and url not in urls:
                         urls.append(url)
         return urls

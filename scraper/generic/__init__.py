@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from w3lib.url import safe_url_string, url_query_cleaner
+from w3lib.url import url_query_cleaner
 
 from scraper.body import read_body
 from scraper.cleaning import decode_html, tidy
@@ -30,6 +30,7 @@ from scraper.generic.listing import in_teaser_series, is_listing
 from scraper.generic.prune import pruned_copy
 from scraper.generic.words import AUTHOR_LABEL_ANY, LOGIN_WORDS, THEO_SOURCE, SOURCE_WRAPPED
 from scraper.pages import RECORD_KEYS, ExtractionError, as_selector
+from scraper.urls import absolute_url
 
 __all__ = ["generic_record"]
 
@@ -47,7 +48,7 @@ def _canonical(root, url: str, base: str) -> str:
     href = next((tidy(node.get("href")) for node in root.iterfind(".//link")
                  if "canonical" in (node.get("rel") or "").lower().split() and tidy(node.get("href"))), None)
     if href:
-        return safe_url_string(urljoin(base, href))
+        return absolute_url(base, href)
     return url_query_cleaner(url, ("redirect",), remove=True)
 
 
@@ -62,7 +63,7 @@ def _title_captions(images: list[dict], copy, base: str) -> None:
     for img in copy.iter("img"):
         title = tidy(img.get("title"))
         if img.get("src") and title:
-            titles.setdefault(safe_url_string(urljoin(base, img.get("src").strip())), title)
+            titles.setdefault(absolute_url(base, img.get("src").strip()), title)
     for image in images:
         if image["caption"] is None and image["url"] in titles:
             image["caption"] = titles[image["url"]]

@@ -7,16 +7,15 @@ the headline and the body, or at the body's end; then from microdata and JSON-LD
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from lxml import etree
-from w3lib.url import safe_url_string
 
 from scraper.body import BLOCK_TAGS
 from scraper.cleaning import SOURCE_LABEL, parse_count, tidy
 from scraper.dates import has_date, parse_date_words
 from scraper.generic.content import OUTSIDE_TAGS, Stats, tag_of
 from scraper.generic.meta import ld_values, text_of
+from scraper.urls import absolute_url
 from scraper.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CHROME_HEADINGS, CMS_ACCOUNTS,
                                    DOCUMENT_LINK, FOOTER_LINE, GENERIC_HEADINGS, GENERIC_LINK_TEXT,
                                    PUBLISHED_LABEL, SOURCE_WRAPPED, THEO_SOURCE, VIEWS, is_meta_line, is_toolbar_text)
@@ -213,7 +212,7 @@ def attachments(scope, body, base_url: str, position: dict) -> list[dict]:
             continue
         if any(tag_of(a) in OUTSIDE_TAGS for a in link.iterancestors()):
             continue
-        url = safe_url_string(urljoin(base_url, href))
+        url = absolute_url(base_url, href)
         title = text_of(link)
         if not title or GENERIC_LINK_TEXT.match(title):
             title = None
