@@ -86,6 +86,12 @@ def selector_keys(selectors: Iterable[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
+@lru_cache(maxsize=None)
+def _class_names(keys: frozenset[str]) -> frozenset[str]:
+    """The class names among a layout's keys, without their dot (compared with a page's values as they are)."""
+    return frozenset(key[1:] for key in keys if key[0] == ".")
+
+
 def _names(value: str) -> list[str]:
     return value.split() if value.isprintable() else [name for name in _XML_SPACE.split(value) if name]
 
@@ -141,14 +147,14 @@ class Selecting:
             index = self.__dict__["_key_index"] = {}
             keys = self.KEYS
             kinds = {key[0] for key in keys}
+            classes = _class_names(keys)
             for value in _CLASS_VALUES(self.sel.root) if "." in kinds else ():
-                if value.isprintable() and " " not in value:  # one class: the common case
-                    if "." + value in keys:
-                        index.setdefault("." + value, []).append(value.getparent())
-                    continue
-                for name in dict.fromkeys(_names(value)):
-                    if "." + name in keys:
-                        index.setdefault("." + name, []).append(value.getparent())
+                if value in classes:  # one wanted class alone: the common hit
+                    index.setdefault("." + value, []).append(value.getparent())
+                elif " " in value or not value.isprintable():  # several classes, or odd spacing
+                    for name in dict.fromkeys(_names(value)):
+                        if name in classes:
+                            index.setdefault("." + name, []).append(value.getparent())
             for value in _ID_VALUES(self.sel.root) if "#" in kinds else ():
                 if "#" + value in keys:
                     index.setdefault("#" + value, []).append(value.getparent())

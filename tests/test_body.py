@@ -113,3 +113,23 @@ def test_a_source_prefix_takes_only_a_short_last_credit_line_never_a_sentence():
     sentence = read_body(html.fromstring("<div><p>Nội dung.</p><p>Theo kế hoạch, tiêm chủng xong trong tháng.</p></div>"),
                          BASE, source_prefixes=["Theo"])
     assert sentence.source is None
+
+
+def test_what_a_layout_drops_is_out_of_the_body_and_back_in_the_page_after():
+    """The page class takes dropped blocks out while the body is read and puts them back (nested
+    drops, adjacent drops, tails, a drop as first child), so the page's other fields still see them."""
+    from lxml import etree
+
+    from scraper.pages import dropped, without
+
+    markup = ('<div id="b">lead<div class="share">S<span class="share">inner</span></div>after-share'
+              '<p>Một.</p><div class="rel">R</div><div class="share">S2</div>between<p>Hai.</p>'
+              '<div class="files"><a href="/a.pdf">A</a></div>end</div>')
+    root = html.fromstring(markup)
+    before = etree.tostring(root)
+    drop = ("div.share", ".rel", "div.files")
+    with dropped(root, drop) as element:
+        read = read_body(element, BASE)
+        assert etree.tostring(element) == etree.tostring(without(html.fromstring(markup), drop))
+    assert read.paragraphs == ["leadafter-share", "Một.", "between", "Hai.", "end"]
+    assert etree.tostring(root) == before
