@@ -16,6 +16,7 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 from markupsafe import Markup
 
 from archive.search import fold, match_expression
+from archive.store import tune_for_reading
 
 
 class YearFacet(Facet):
@@ -63,9 +64,11 @@ def register_facet_classes():
 @hookimpl
 def prepare_connection(conn):
     """SQL functions for canned queries and users: soyte_fts_query('sot xuat huyet') is an FTS5
-    query of folded, quoted words; soyte_fold(text) is the folded text the index also holds."""
+    query of folded, quoted words; soyte_fold(text) is the folded text the index also holds.
+    The connection reads as `soyte search` does (archive.store.tune_for_reading: the file mapped)."""
     conn.create_function("soyte_fts_query", 1, lambda query: match_expression(query or "") or '""', deterministic=True)
     conn.create_function("soyte_fold", 1, fold, deterministic=True)
+    tune_for_reading(conn)
 
 
 @hookimpl
