@@ -105,6 +105,23 @@ def query_words(query: str) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+def refusal(query: str) -> str | None:
+    """Why `query` is not searched, worded for the person who typed it, or None: for SQL callers
+    (Datasette's "Search a term"), where a raised QueryTooLong reaches the page only as SQLite's
+    "user-defined function raised exception"."""
+    try:
+        query_words(query)
+    except QueryTooLong as error:
+        return f"{error}: search with fewer, more telling words"
+    return None
+
+
+def is_ranked(query: str) -> bool:
+    """Whether best_matches ranks `query` by bm25 (up to RANKED_WORDS distinct words) or lists its
+    newest matches first; False for a query past the bounds."""
+    return refusal(query) is None and len(query_words(query)) <= RANKED_WORDS
+
+
 def match_expression(query: str) -> str:
     """A user's words as an FTS5 query: each word folded and quoted, all required."""
     return _expression(query_words(query))
