@@ -81,6 +81,7 @@ def word_counts(conn: sqlite3.Connection, plain: sqlite3.Connection, corpus: Cor
     finally:
         archive.search.MAX_QUERY_WORDS = cap
     result: dict = {"kinds": {kind: {str(k): qs for k, qs in by_count.items()} for kind, by_count in kinds.items()},
+                    "parts": plan_parts(conn, kinds, max(5, reps // 2)),
                     "loadavg_1min": {"min": min(a for a, _b, _c in load), "max": max(a for a, _b, _c in load)},
                     "same_rows": all(search(conn, q) == search(plain, q) for _kind, k, q in queries if k <= cap)}
     for kind, by_count in kinds.items():
@@ -95,6 +96,47 @@ def word_counts(conn: sqlite3.Connection, plain: sqlite3.Connection, corpus: Cor
                 "cpu_ms": summary([v for q in qs for v in cpu["search", q]]),
                 "cpu_ms_before": summary([v for q in qs for v in cpu["before", q]])}
     return result
+
+
+PARTS = {  # what search() reads for a ranked query, taken apart
+    "match": "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT 2000",
+    "idf": "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT 1",
+    "ranked": "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT 2000",
+}
+
+
+def plan_parts(conn: sqlite3.Connection, kinds: dict[str, dict[int, list[str]]], reps: int) -> dict:
+    """CPU ms (median) of the parts of a ranked query: matching the newest 2,000 rows without
+    ranking them ("match"); ranking one row ("idf": bm25's first call counts, for each word, the
+    rows holding it, reading that word's whole list of rows); ranking the 2,000 ("ranked"). The
+    2,000 rows' own ranking is ranked − idf. `rows_per_word` sums, over the query's words, the
+    rows holding each word (fts5vocab), which is what the idf part reads."""
+    out: dict = {}
+    for kind in ("corpus", "common"):
+        for k in (1, 2, 4, 6):
+            for q in kinds[kind][k]:
+                words = list(dict.fromkeys(re.findall(r"\w+", fold(q))))
+                parameters = {"q": " ".join(f'"{w}"' for w in words)}
+                row = {"rows_per_word": sum(conn.execute("SELECT doc FROM temp.articles_vocabulary WHERE term = ?",
+                                                         (w,)).fetchone()[0] for w in words)}
+                for part, sql in PARTS.items():
+                    times = []
+                    for _ in range(reps):
+                        c0 = time.process_time()
+                        conn.execute(sql, parameters).fetchall()
+                        times.append((time.process_time() - c0) * 1e3)
+                    row[part] = summary(times)["median"]
+                out.setdefault(kind, {}).setdefault(str(k), []).append({"query": q, **row})
+    return out
+
+
+def report_parts(parts: dict) -> None:
+    print("\nparts of a ranked query, CPU ms (median): match = newest 2,000 matches unranked; idf = ranking "
+          "the newest match alone (bm25 counting the rows holding each word); ranked = the newest 2,000 ranked")
+    rows = [[kind, int(k), p["query"][:40], p["rows_per_word"], p["match"], p["idf"], p["ranked"],
+             p["ranked"] - p["idf"]] for kind, by_count in parts.items() for k, ps in by_count.items() for p in ps]
+    print(table(["kind", "words", "query", "rows holding each word, summed", "match", "idf", "ranked",
+                 "ranked − idf"], rows))
 
 
 def _expression(query: str, dedupe: bool) -> str:
@@ -135,3 +177,4 @@ def report_words(words: dict, reps: int) -> None:
                          v["cpu_ms_before"]["p95"]])
     print(table(["words", "count", "accepted", "hits", "p50", "p95", "CPU p50", "CPU p95",
                  "before p50", "before p95", "before CPU p50", "before CPU p95"], rows))
+    report_parts(words["parts"])
