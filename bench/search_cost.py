@@ -82,6 +82,7 @@ def word_counts(conn: sqlite3.Connection, plain: sqlite3.Connection, corpus: Cor
         archive.search.MAX_QUERY_WORDS = cap
     result: dict = {"kinds": {kind: {str(k): qs for k, qs in by_count.items()} for kind, by_count in kinds.items()},
                     "parts": plan_parts(conn, kinds, max(5, reps // 2)),
+                    "canned_query": canned_query(conn, kinds, reps),
                     "loadavg_1min": {"min": min(a for a, _b, _c in load), "max": max(a for a, _b, _c in load)},
                     "same_rows": all(search(conn, q) == search(plain, q) for _kind, k, q in queries if k <= cap)}
     for kind, by_count in kinds.items():
@@ -139,6 +140,56 @@ def report_parts(parts: dict) -> None:
                  "ranked − idf"], rows))
 
 
+# Datasette's "Search a term" as it was until 2026-11-25 (commit 09450a6): every term ranked, the
+# 2,000 candidates joined to `articles` (and their beginnings cut) before the best 100 were kept.
+CANNED_BEFORE = ("select a.published, a.province, a.title, substr(coalesce(a.sapo, a.text), 1, 240) as beginning, a.url\n"
+                 "from (select rowid, rank from articles_fts where articles_fts match soyte_fts_query(:term)\n"
+                 "      order by rowid desc limit 2000) f\n"
+                 "join articles a on a.rowid = f.rowid\n"
+                 "order by f.rank, f.rowid limit 100")
+CANNED_WORDS = (1, 2, 4, 6, 7, 16)
+
+
+def canned_query(conn: sqlite3.Connection, kinds: dict[str, dict[int, list[str]]], reps: int) -> dict:
+    """Wall and CPU ms of Datasette's "Search a term" SQL (archive/datasette/metadata.py) on `conn`
+    with the plugin's SQL functions, beside CANNED_BEFORE, each alone in its own block, rotating."""
+    from archive.datasette.metadata import QUERIES
+    from archive.datasette.plugin import prepare_connection
+
+    prepare_connection(conn)
+    statements = {"now": QUERIES["search"]["sql"], "before": CANNED_BEFORE}
+    terms = [(kind, k, q) for kind in ("corpus", "common") for k in CANNED_WORDS for q in kinds[kind][k]]
+    wall = {(name, q): [] for name in statements for _kind, _k, q in terms}
+    cpu = {(name, q): [] for name in statements for _kind, _k, q in terms}
+    for sql in statements.values():  # one untimed pass of each
+        for _kind, _k, q in terms:
+            conn.execute(sql, {"term": q}).fetchall()
+    for rep in range(reps):
+        for name in list(statements)[rep % 2:] + list(statements)[:rep % 2]:
+            for _kind, _k, q in terms:
+                w0, c0 = time.perf_counter(), time.process_time()
+                conn.execute(statements[name], {"term": q}).fetchall()
+                cpu[name, q].append((time.process_time() - c0) * 1e3)
+                wall[name, q].append((time.perf_counter() - w0) * 1e3)
+    out: dict = {}
+    for kind in ("corpus", "common"):
+        for k in CANNED_WORDS:
+            qs = kinds[kind][k]
+            out.setdefault(kind, {})[str(k)] = {
+                f"{measure}{'' if name == 'now' else '_before'}": summary([v for q in qs for v in times[name, q]])
+                for name in statements for measure, times in (("ms", wall), ("cpu_ms", cpu))}
+    return out
+
+
+def report_canned(canned: dict) -> None:
+    print('\nDatasette\'s "Search a term" (its SQL on the same connection), ms: now and before (every term ranked)')
+    rows = [[kind, int(k), v["ms"]["median"], v["ms"]["p95"], v["cpu_ms"]["median"], v["cpu_ms"]["p95"],
+             v["ms_before"]["median"], v["ms_before"]["p95"], v["cpu_ms_before"]["median"], v["cpu_ms_before"]["p95"]]
+            for kind, by_count in canned.items() for k, v in by_count.items()]
+    print(table(["kind", "words", "p50", "p95", "CPU p50", "CPU p95", "before p50", "before p95", "before CPU p50",
+                 "before CPU p95"], rows))
+
+
 def _expression(query: str, dedupe: bool) -> str:
     """match_expression without its bounds; with dedupe=False, each word as often as typed (before)."""
     words = re.findall(r"\w+", fold(query))
@@ -178,3 +229,4 @@ def report_words(words: dict, reps: int) -> None:
     print(table(["words", "count", "accepted", "hits", "p50", "p95", "CPU p50", "CPU p95",
                  "before p50", "before p95", "before CPU p50", "before CPU p95"], rows))
     report_parts(words["parts"])
+    report_canned(words["canned_query"])

@@ -207,11 +207,11 @@ QUERIES: dict[str, dict] = {
         "title": "Search a term",
         "description": "Accent-insensitive: every word must occur in the title, sapo or text. "
                        "'sot xuat huyet' finds 'sốt xuất huyết', 'Dak Lak' finds 'Đắk Lắk'.",
-        # Ordered as `soyte search` orders (archive.search.best_matches): up to 6 words bm25 among the
-        # newest 2,000 matches, so a term found in most articles stays fast (ranking every match:
-        # 228 ms), more words newest first (their bm25 cost ~4 ms a word); only the best 100 are read
-        # from `articles`. A term past the bounds (16 words) gives one row saying so instead of
-        # SQLite's "user-defined function raised exception".
+        # Ordered as `soyte search --limit 100` orders (archive.search.best_matches): up to 6 words,
+        # bm25 among the newest 2,000 matches, so a term found in most articles stays fast (ranking
+        # every match: 228 ms); more words, the newest 100 matches (bm25 costs ~2 ms a common word);
+        # only the 100 shown are read from `articles`. A term past the bounds (16 words, 1,000
+        # characters) gives one row saying so, not SQLite's "user-defined function raised exception".
         "sql": "select published, province, title, beginning, url from (\n"
                "  select a.published, a.province, a.title, substr(coalesce(a.sapo, a.text), 1, 240) as beginning,\n"
                "    a.url, f.rank, f.rowid as article\n"
@@ -219,7 +219,7 @@ QUERIES: dict[str, dict] = {
                "          select rowid, case when soyte_search_ranked(:term) then rank else -rowid end as rank\n"
                "          from articles_fts where articles_fts match\n"
                "            case when soyte_search_refusal(:term) is null then soyte_fts_query(:term) else '\"\"' end\n"
-               "          order by rowid desc limit 2000)\n"
+               "          order by rowid desc limit case when soyte_search_ranked(:term) then 2000 else 100 end)\n"
                "        order by rank, rowid limit 100) f\n"
                "  join articles a on a.rowid = f.rowid\n"
                "  union all\n"
