@@ -82,8 +82,9 @@ def rebuild_index(conn: sqlite3.Connection) -> int:
 # articles ("y", "tế", "sở") costs ~3 ms of ranking at 100,000 articles (the file mapped: ~2 ms
 # counting its rows, ~23 ns a row, ~1 ms its positions in the 2,000 ranked rows); matching alone,
 # newest first, takes ~5 ms at the median up to 16 words and 35–42 ms at 32 (bench/archive.py,
-# docs/BENCHMARKS.md "Issue 15, second pass" and "third pass: search"). So queries of up to RANKED_WORDS distinct words are ranked, longer
-# ones are listed newest first, and past MAX_QUERY_WORDS (as typed) one clear message refuses them.
+# docs/BENCHMARKS.md "Issue 15, second pass" and "third pass: search"). So queries of up to
+# RANKED_WORDS distinct words are ranked, longer ones are listed newest first, and past
+# MAX_QUERY_WORDS (as typed) one clear message refuses them.
 MAX_QUERY_WORDS = 16
 MAX_QUERY_CHARS = 1000
 RANKED_WORDS = 6
