@@ -33,7 +33,7 @@ LARGE_BODY = 1 << 20
 # How much of the file a reading connection maps into memory (PRAGMA mmap_size). A search reads
 # every query word's list of rows in the full-text index (bm25 reads a common word's whole list);
 # mapped, SQLite reads those pages in place instead of copying each through read() into its 2 MB
-# page cache: ranked 6-word queries take 10–12 % less CPU at 100,000 articles (bench/archive.py,
+# page cache: ranked 6-word queries take 12–17 % less CPU at 100,000 articles (bench/archive.py,
 # docs/BENCHMARKS.md "Issue 15, third pass: search"). Safe beside a crawl writing in WAL mode:
 # only the database file is mapped, the WAL is read as before, and SQLite maps again when the file
 # grows. Its documented cost: an I/O error on a mapped page is a signal (a crash), not an error.
