@@ -238,7 +238,8 @@ def full_text(workdir: Path, n: int, reps: int) -> dict:
         "per_query": per_query,
         "words": words,
         "longest_allowed_queries": {"words": MAX_QUERY_WORDS, "chars_max": MAX_QUERY_CHARS,
-                                    **{kind: words[kind][str(MAX_QUERY_WORDS)] for kind in ("corpus", "common", "repeated")}},
+                                    **{kind: words[kind][str(MAX_QUERY_WORDS)]
+                                       for kind in ("corpus", "common", "repeated")}},
     }
     reader.close()
     archive.close()
@@ -278,7 +279,7 @@ def main() -> None:
     parser.add_argument("--fts-articles", type=int, help="articles in the search archive (default 100,000)")
     parser.add_argument("--reps", type=int, default=20, help="timed runs of each query")
     parser.add_argument("--search-only", action="store_true", help="only the search sections (3 and 4)")
-    parser.add_argument("--name", help="the results file's name (default archive, or archive-search with --search-only)")
+    parser.add_argument("--name", help="the results file's name (default: archive, archive-search with --search-only)")
     args = parser.parse_args()
     n_pages = args.pages or (1000 if args.quick else 5000)
     n_fts = args.fts_articles or (10000 if args.quick else 100000)
@@ -290,7 +291,8 @@ def main() -> None:
     print(f"writing {n_fts:,} articles for full-text search …", flush=True)
     fts = full_text(workdir, n_fts, args.reps)
     report(pages, fts)
-    name = args.name or ("archive-search" if args.search_only else "archive")  # a search-only run keeps the full run's file
+    # a search-only run keeps the full run's file
+    name = args.name or ("archive-search" if args.search_only else "archive")
     print(f"\nwrote {write_results(name, {'pages': pages, 'full_text': fts})}")
     for path in workdir.iterdir():
         path.unlink()

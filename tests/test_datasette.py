@@ -247,7 +247,8 @@ def test_canned_query_search_a_term_of_seven_words_lists_the_newest_first(client
         "Quyết liệt triển khai công tác chuyển đổi số trong ngành y tế",
         "Hội nghị trực tuyến Sơ kết công tác Y tế quý I và đề ra phương hướng nhiệm vụ quý II năm 2022"}
     with sqlite3.connect(archive) as conn:  # the crawl archives them in no fixed order: the last archived first
-        archived = [conn.execute("SELECT rowid FROM articles WHERE url = ?", (row["url"],)).fetchone()[0] for row in rows]
+        archived = [conn.execute("SELECT rowid FROM articles WHERE url = ?", (row["url"],)).fetchone()[0]
+                    for row in rows]
     assert archived == sorted(archived, reverse=True)
 
 

@@ -81,7 +81,8 @@ def test_a_mapped_reader_finds_what_a_writer_commits_after_it_opened(tmp_path):
     """`soyte search` maps the file (PRAGMA mmap_size) while a crawl may write: the articles a
     writer commits later, and copies into the file at a checkpoint that makes it grow, are found."""
     writer = Archive(tmp_path / "archive.db")
-    texts = ["Tiêm chủng mở rộng cho trẻ."] + [f"Tiêm chủng đợt {n}. " + "Trạm y tế xã. " * 400 for n in range(1, 300)]
+    long_text = "Trạm y tế xã. " * 400
+    texts = ["Tiêm chủng mở rộng cho trẻ."] + [f"Tiêm chủng đợt {n}. {long_text}" for n in range(1, 300)]
     archive_records(writer, texts[:1])
     writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     reader = Archive(tmp_path / "archive.db", readonly=True)
