@@ -79,12 +79,16 @@ def rebuild_index(conn: sqlite3.Connection) -> int:
 # A query's cost grows with its words. To match, FTS5 reads each word's list of rows; to rank,
 # bm25 reads each word's whole list once more (its IDF counts the rows holding the word, however
 # few rows the query matches) and each word's positions in every ranked row. A word found in most
-# articles ("y", "tế", "sở") costs ~4 ms of ranking at 100,000 articles; matching alone, newest
-# first, takes ~5 ms at the median up to 16 words and 35–42 ms at 32 (bench/archive.py,
-# docs/BENCHMARKS.md "Issue 15, second pass"). So queries of up to RANKED_WORDS distinct words are ranked, longer
-# ones are listed newest first, and past MAX_QUERY_WORDS (as typed) one clear message refuses them.
+# articles ("y", "tế", "sở") costs ~3 ms of ranking at 100,000 articles (the file mapped: ~2 ms
+# counting its rows, ~23 ns a row, ~1 ms its positions in the 2,000 ranked rows); matching alone,
+# newest first, takes ~5 ms at the median up to 16 words and 35–42 ms at 32 (bench/archive.py,
+# docs/BENCHMARKS.md "Issue 15, second pass" and "third pass: search"). So queries of up to
+# RANKED_WORDS distinct words are ranked, longer ones are listed newest first, and past
+# MAX_QUERY_WORDS (as typed) one clear message refuses them.
 MAX_QUERY_WORDS = 16
 MAX_QUERY_CHARS = 1000
+# 6, not fewer: 6 ranked words take 17–19 ms of CPU at the median (p95 ≤ 25 ms) at 100,000
+# articles, and 5 would list an ordinary query such as "đậy kín dụng cụ chứa nước" newest first.
 RANKED_WORDS = 6
 
 
@@ -103,6 +107,23 @@ def query_words(query: str) -> list[str]:
     if len(words) > MAX_QUERY_WORDS:
         raise QueryTooLong(f"the query has {len(words)} words; at most {MAX_QUERY_WORDS} are searched")
     return list(dict.fromkeys(words))
+
+
+def refusal(query: str) -> str | None:
+    """Why `query` is not searched, worded for the person who typed it, or None: for SQL callers
+    (Datasette's "Search a term"), where a raised QueryTooLong reaches the page only as SQLite's
+    "user-defined function raised exception"."""
+    try:
+        query_words(query)
+    except QueryTooLong as error:
+        return f"{error}: search with fewer, more telling words"
+    return None
+
+
+def is_ranked(query: str) -> bool:
+    """Whether best_matches ranks `query` by bm25 (up to RANKED_WORDS distinct words) or lists its
+    newest matches first; False for a query past the bounds."""
+    return refusal(query) is None and len(query_words(query)) <= RANKED_WORDS
 
 
 def match_expression(query: str) -> str:

@@ -8,15 +8,17 @@
 2. Upserts per second: new, unchanged and updated articles, one transaction each (as a crawl).
 3. Full-text search at 100,000 articles of shuffled Vietnamese sentences (bench/synthetic.Corpus),
    written by `Archive.upsert_article` in batches; `archive.search.search(conn, query)` latency
-   p50/p95 per query and over all; beside it, a prototype index of each field once with only
+   p50/p95 per query and over all, on a connection opened as `soyte search` opens it (read-only,
+   the file mapped: archive.store.tune_for_reading); beside it, a prototype index of each field once with only
    đ→d folded (SQLite's unicode61 remove_diacritics 2 strips the other accents itself), and the
-   plan search() had before 2026-11-25 (the MATCH run twice).
+   plan search() had before 2026-11-25 (the MATCH run twice), these on the writing connection.
 4. Cost per number of words, on the same archive (bench/search_cost.py): queries of 1 to 32
    words of three kinds (words drawn from the corpus, words found in most articles, one word pair
-   repeated), search() beside the plan it had before, each alone in its own block; queries past
+   repeated), search() read as `soyte search` reads beside search() on a plain connection, wall
+   and CPU time, each alone in its own block; queries past
    MAX_QUERY_WORDS, which search() refuses, timed with the cap lifted to show what the cap avoids.
 
-    python bench/archive.py [--quick] [--search-only] [--pages 5000] [--fts-articles 100000]
+    python bench/archive.py [--quick] [--search-only] [--pages 5000] [--fts-articles 100000] [--name NAME]
 """
 from __future__ import annotations
 
@@ -192,18 +194,21 @@ def full_text(workdir: Path, n: int, reps: int) -> dict:
     tables = dbstat(conn)
     single_s = build_single_index(conn)
     tables_after = dbstat(conn)
-    variants = {"search": search, "single": search_single, "newest": search_newest, "before": search_two_pass}
+    reader = Archive(archive.path, readonly=True)  # as `soyte search` opens it
+    variants = {"search": (reader.conn, search), "single": (conn, search_single), "newest": (conn, search_newest),
+                "before": (conn, search_two_pass)}
     times: dict[str, dict[str, list[float]]] = {v: {q: [] for q in QUERIES} for v in variants}
     for q in QUERIES:  # warm the page cache for every index
-        for fn in variants.values():
-            fn(conn, q)
+        for connection, fn in variants.values():
+            fn(connection, q)
     for rep in range(reps):  # each variant alone in its own block of every query; the order rotates
         for name in list(variants)[rep % 4:] + list(variants)[:rep % 4]:
+            connection, fn = variants[name]
             for q in QUERIES:
                 t0 = time.perf_counter()
-                variants[name](conn, q)
+                fn(connection, q)
                 times[name][q].append((time.perf_counter() - t0) * 1e3)
-    words = word_counts(conn, corpus, reps)
+    words = word_counts(reader.conn, conn, corpus, reps)
     latencies, single, newest, before = times["search"], times["single"], times["newest"], times["before"]
     per_query = {}
     for q in QUERIES:
@@ -214,7 +219,7 @@ def full_text(workdir: Path, n: int, reps: int) -> dict:
         per_query[q] = {"match": expression, "hits": hits, "hits_single_index": hits_single,
                         "ms": summary(latencies[q]), "ms_single_index": summary(single[q]),
                         "ms_newest_first": summary(newest[q]), "ms_before": summary(before[q]),
-                        "same_rows_as_before": search(conn, q) == search_two_pass(conn, q)}
+                        "same_rows_as_before": search(reader.conn, q) == search_two_pass(conn, q)}
     everything = [v for q in QUERIES for v in latencies[q]]
     everything_single = [v for q in QUERIES for v in single[q]]
     articles_bytes = tables.get("articles", 0)
@@ -233,8 +238,10 @@ def full_text(workdir: Path, n: int, reps: int) -> dict:
         "per_query": per_query,
         "words": words,
         "longest_allowed_queries": {"words": MAX_QUERY_WORDS, "chars_max": MAX_QUERY_CHARS,
-                                    **{kind: words[kind][str(MAX_QUERY_WORDS)] for kind in words if kind != "kinds"}},
+                                    **{kind: words[kind][str(MAX_QUERY_WORDS)]
+                                       for kind in ("corpus", "common", "repeated")}},
     }
+    reader.close()
     archive.close()
     return result
 
@@ -272,6 +279,7 @@ def main() -> None:
     parser.add_argument("--fts-articles", type=int, help="articles in the search archive (default 100,000)")
     parser.add_argument("--reps", type=int, default=20, help="timed runs of each query")
     parser.add_argument("--search-only", action="store_true", help="only the search sections (3 and 4)")
+    parser.add_argument("--name", help="the results file's name (default: archive, archive-search with --search-only)")
     args = parser.parse_args()
     n_pages = args.pages or (1000 if args.quick else 5000)
     n_fts = args.fts_articles or (10000 if args.quick else 100000)
@@ -283,7 +291,8 @@ def main() -> None:
     print(f"writing {n_fts:,} articles for full-text search …", flush=True)
     fts = full_text(workdir, n_fts, args.reps)
     report(pages, fts)
-    name = "archive-search" if args.search_only else "archive"  # a search-only run keeps the full run's file
+    # a search-only run keeps the full run's file
+    name = args.name or ("archive-search" if args.search_only else "archive")
     print(f"\nwrote {write_results(name, {'pages': pages, 'full_text': fts})}")
     for path in workdir.iterdir():
         path.unlink()

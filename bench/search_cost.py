@@ -1,12 +1,16 @@
-"""Section 4 of bench/archive.py: a query's cost by its number of words, and the plan before.
+"""Section 4 of bench/archive.py: a query's cost by its number of words, before and after.
 
-Queries of 1 to 32 words of three kinds on the archive section 3 built, search() beside the plan it
-had until 2026-11-25 (`search_two_pass`), each alone in its own block of every query, the order
-rotating; queries past archive.search.MAX_QUERY_WORDS, which search() refuses, timed with the cap
-lifted to show what the cap avoids. Imported by bench/archive.py after `use_project_root()`.
+Queries of 1 to 32 words of three kinds on the archive section 3 built, search() on a connection
+as `soyte search` opens it (read-only, archive.store.tune_for_reading: the file mapped) beside
+search() on a plain connection (no mapping: the settings before 2026-11-25 19:30 UTC), each
+alone in its own block of every query, the order rotating; wall-clock and CPU time
+(`process_time`, which other work on a shared machine inflates less) of each call. Queries past
+archive.search.MAX_QUERY_WORDS, which search() refuses, are timed with the cap lifted to show
+what the cap avoids. Imported by bench/archive.py after `use_project_root()`.
 """
 from __future__ import annotations
 
+import os
 import random
 import re
 import sqlite3
@@ -17,7 +21,7 @@ from archive.search import MAX_QUERY_WORDS, fold, search
 from common import summary, table
 from synthetic import Corpus
 
-WORD_COUNTS = (1, 2, 4, 6, 8, 12, 16, 32)
+WORD_COUNTS = (1, 2, 4, 6, 7, 8, 12, 16, 32)  # 6: the most ranked; 7: the fewest listed newest first
 QUERIES_PER_COUNT = 4
 
 
@@ -51,27 +55,36 @@ def _distinct(rng: random.Random, words: list[str], k: int) -> list[str]:
     return list(chosen.values())
 
 
-def word_counts(conn: sqlite3.Connection, corpus: Corpus, reps: int) -> dict:
-    """Section 4: ms per query by number of words and kind, search() and the plan before it."""
+def word_counts(conn: sqlite3.Connection, plain: sqlite3.Connection, corpus: Corpus, reps: int) -> dict:
+    """Section 4: ms per query (wall and CPU) by number of words and kind, search() on `conn` (read
+    as `soyte search` reads) and on `plain` (a connection without the reading pragmas)."""
     kinds = word_queries(conn, corpus)
     queries = [(kind, k, q) for kind, by_count in kinds.items() for k, qs in by_count.items() for q in qs]
-    methods = {"search": search, "before": search_two_pass}
-    times = {(m, q): [] for m in methods for _kind, _k, q in queries}
+    connections = {"search": conn, "before": plain}
+    wall = {(m, q): [] for m in connections for _kind, _k, q in queries}
+    cpu = {(m, q): [] for m in connections for _kind, _k, q in queries}
     cap = archive.search.MAX_QUERY_WORDS
     archive.search.MAX_QUERY_WORDS = max(WORD_COUNTS)  # past the cap: what the cap refuses, timed
+    load = [os.getloadavg()]
     try:
-        for name, fn in methods.items():  # one untimed pass of each
+        for name, connection in connections.items():  # one untimed pass of each
             for _kind, _k, q in queries:
-                fn(conn, q)
-        for rep in range(reps):  # each method alone in its own block of every query, the order rotating
-            for name in list(methods)[rep % 2:] + list(methods)[:rep % 2]:
+                search(connection, q)
+        for rep in range(reps):  # each connection alone in its own block of every query, the order rotating
+            for name in list(connections)[rep % 2:] + list(connections)[:rep % 2]:
                 for _kind, _k, q in queries:
-                    t0 = time.perf_counter()
-                    methods[name](conn, q)
-                    times[name, q].append((time.perf_counter() - t0) * 1e3)
+                    w0, c0 = time.perf_counter(), time.process_time()
+                    search(connections[name], q)
+                    cpu[name, q].append((time.process_time() - c0) * 1e3)
+                    wall[name, q].append((time.perf_counter() - w0) * 1e3)
+            load.append(os.getloadavg())
     finally:
         archive.search.MAX_QUERY_WORDS = cap
-    result: dict = {"kinds": {kind: {str(k): qs for k, qs in by_count.items()} for kind, by_count in kinds.items()}}
+    result: dict = {"kinds": {kind: {str(k): qs for k, qs in by_count.items()} for kind, by_count in kinds.items()},
+                    "parts": plan_parts(conn, kinds, max(5, reps // 2)),
+                    "canned_query": canned_query(conn, kinds, reps),
+                    "loadavg_1min": {"min": min(a for a, _b, _c in load), "max": max(a for a, _b, _c in load)},
+                    "same_rows": all(search(conn, q) == search(plain, q) for _kind, k, q in queries if k <= cap)}
     for kind, by_count in kinds.items():
         result[kind] = {}
         for k, qs in by_count.items():
@@ -79,9 +92,102 @@ def word_counts(conn: sqlite3.Connection, corpus: Corpus, reps: int) -> dict:
                                  (_expression(q, dedupe=True),)).fetchone()[0] for q in qs]
             result[kind][str(k)] = {
                 "accepted": k <= cap, "hits_min": min(hits), "hits_max": max(hits),
-                "ms": summary([v for q in qs for v in times["search", q]]),
-                "ms_before": summary([v for q in qs for v in times["before", q]])}
+                "ms": summary([v for q in qs for v in wall["search", q]]),
+                "ms_before": summary([v for q in qs for v in wall["before", q]]),
+                "cpu_ms": summary([v for q in qs for v in cpu["search", q]]),
+                "cpu_ms_before": summary([v for q in qs for v in cpu["before", q]])}
     return result
+
+
+PARTS = {  # what search() reads for a ranked query, taken apart
+    "match": "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT 2000",
+    "idf": "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT 1",
+    "ranked": "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT 2000",
+}
+
+
+def plan_parts(conn: sqlite3.Connection, kinds: dict[str, dict[int, list[str]]], reps: int) -> dict:
+    """CPU ms (median) of the parts of a ranked query: matching the newest 2,000 rows without
+    ranking them ("match"); ranking one row ("idf": bm25's first call counts, for each word, the
+    rows holding it, reading that word's whole list of rows); ranking the 2,000 ("ranked"). The
+    2,000 rows' own ranking is ranked − idf. `rows_per_word` sums, over the query's words, the
+    rows holding each word (fts5vocab), which is what the idf part reads."""
+    out: dict = {}
+    for kind in ("corpus", "common"):
+        for k in (1, 2, 4, 6):
+            for q in kinds[kind][k]:
+                words = list(dict.fromkeys(re.findall(r"\w+", fold(q))))
+                parameters = {"q": " ".join(f'"{w}"' for w in words)}
+                row = {"rows_per_word": sum(conn.execute("SELECT doc FROM temp.articles_vocabulary WHERE term = ?",
+                                                         (w,)).fetchone()[0] for w in words)}
+                for part, sql in PARTS.items():
+                    times = []
+                    for _ in range(reps):
+                        c0 = time.process_time()
+                        conn.execute(sql, parameters).fetchall()
+                        times.append((time.process_time() - c0) * 1e3)
+                    row[part] = summary(times)["median"]
+                out.setdefault(kind, {}).setdefault(str(k), []).append({"query": q, **row})
+    return out
+
+
+def report_parts(parts: dict) -> None:
+    print("\nparts of a ranked query, CPU ms (median): match = newest 2,000 matches unranked; idf = ranking "
+          "the newest match alone (bm25 counting the rows holding each word); ranked = the newest 2,000 ranked")
+    rows = [[kind, int(k), p["query"][:40], p["rows_per_word"], p["match"], p["idf"], p["ranked"],
+             p["ranked"] - p["idf"]] for kind, by_count in parts.items() for k, ps in by_count.items() for p in ps]
+    print(table(["kind", "words", "query", "rows holding each word, summed", "match", "idf", "ranked",
+                 "ranked − idf"], rows))
+
+
+# Datasette's "Search a term" as it was until 2026-11-25 (commit 09450a6): every term ranked, the
+# 2,000 candidates joined to `articles` (and their beginnings cut) before the best 100 were kept.
+CANNED_BEFORE = ("select a.published, a.province, a.title, substr(coalesce(a.sapo, a.text), 1, 240) as beginning, a.url\n"
+                 "from (select rowid, rank from articles_fts where articles_fts match soyte_fts_query(:term)\n"
+                 "      order by rowid desc limit 2000) f\n"
+                 "join articles a on a.rowid = f.rowid\n"
+                 "order by f.rank, f.rowid limit 100")
+CANNED_WORDS = (1, 2, 4, 6, 7, 16)
+
+
+def canned_query(conn: sqlite3.Connection, kinds: dict[str, dict[int, list[str]]], reps: int) -> dict:
+    """Wall and CPU ms of Datasette's "Search a term" SQL (archive/datasette/metadata.py) on `conn`
+    with the plugin's SQL functions, beside CANNED_BEFORE, each alone in its own block, rotating."""
+    from archive.datasette.metadata import QUERIES
+    from archive.datasette.plugin import prepare_connection
+
+    prepare_connection(conn)
+    statements = {"now": QUERIES["search"]["sql"], "before": CANNED_BEFORE}
+    terms = [(kind, k, q) for kind in ("corpus", "common") for k in CANNED_WORDS for q in kinds[kind][k]]
+    wall = {(name, q): [] for name in statements for _kind, _k, q in terms}
+    cpu = {(name, q): [] for name in statements for _kind, _k, q in terms}
+    for sql in statements.values():  # one untimed pass of each
+        for _kind, _k, q in terms:
+            conn.execute(sql, {"term": q}).fetchall()
+    for rep in range(reps):
+        for name in list(statements)[rep % 2:] + list(statements)[:rep % 2]:
+            for _kind, _k, q in terms:
+                w0, c0 = time.perf_counter(), time.process_time()
+                conn.execute(statements[name], {"term": q}).fetchall()
+                cpu[name, q].append((time.process_time() - c0) * 1e3)
+                wall[name, q].append((time.perf_counter() - w0) * 1e3)
+    out: dict = {}
+    for kind in ("corpus", "common"):
+        for k in CANNED_WORDS:
+            qs = kinds[kind][k]
+            out.setdefault(kind, {})[str(k)] = {
+                f"{measure}{'' if name == 'now' else '_before'}": summary([v for q in qs for v in times[name, q]])
+                for name in statements for measure, times in (("ms", wall), ("cpu_ms", cpu))}
+    return out
+
+
+def report_canned(canned: dict) -> None:
+    print('\nDatasette\'s "Search a term" (its SQL on the same connection), ms: now and before (every term ranked)')
+    rows = [[kind, int(k), v["ms"]["median"], v["ms"]["p95"], v["cpu_ms"]["median"], v["cpu_ms"]["p95"],
+             v["ms_before"]["median"], v["ms_before"]["p95"], v["cpu_ms_before"]["median"], v["cpu_ms_before"]["p95"]]
+            for kind, by_count in canned.items() for k, v in by_count.items()]
+    print(table(["kind", "words", "p50", "p95", "CPU p50", "CPU p95", "before p50", "before p95", "before CPU p50",
+                 "before CPU p95"], rows))
 
 
 def _expression(query: str, dedupe: bool) -> str:
@@ -106,14 +212,21 @@ def search_two_pass(conn: sqlite3.Connection, query: str, limit: int = 20) -> li
 
 
 def report_words(words: dict, reps: int) -> None:
+    load = words["loadavg_1min"]
     print(f"\nms per query by number of words ({QUERIES_PER_COUNT} queries of each kind and length, one of "
-          f"'repeated'; {reps} runs each); search() accepts at most {MAX_QUERY_WORDS} words, longer ones are "
-          "timed with the cap lifted")
+          f"'repeated'; {reps} runs each; load average {load['min']:.2f}–{load['max']:.2f}); search() read as "
+          f"`soyte search` reads (mapped) and before (a plain connection); same rows: "
+          f"{'yes' if words['same_rows'] else 'NO'}; search() accepts at most {MAX_QUERY_WORDS} words, longer "
+          "ones are timed with the cap lifted")
     rows = []
     for kind in ("corpus", "common", "repeated"):
         for k, v in words[kind].items():
             rows.append([kind, int(k), "yes" if v["accepted"] else "refused",
                          f"{v['hits_min']:,}–{v['hits_max']:,}" if v["hits_min"] != v["hits_max"] else v["hits_min"],
-                         v["ms"]["median"], v["ms"]["p95"], v["ms_before"]["median"], v["ms_before"]["p95"]])
-    print(table(["words", "count", "accepted", "hits", "search() p50", "search() p95", "before p50", "before p95"],
-                rows))
+                         v["ms"]["median"], v["ms"]["p95"], v["cpu_ms"]["median"], v["cpu_ms"]["p95"],
+                         v["ms_before"]["median"], v["ms_before"]["p95"], v["cpu_ms_before"]["median"],
+                         v["cpu_ms_before"]["p95"]])
+    print(table(["words", "count", "accepted", "hits", "p50", "p95", "CPU p50", "CPU p95",
+                 "before p50", "before p95", "before CPU p50", "before CPU p95"], rows))
+    report_parts(words["parts"])
+    report_canned(words["canned_query"])

@@ -5,6 +5,7 @@ tests fail, they do not skip: a missing browser must not pass for a working page
 """
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -130,6 +131,17 @@ def test_the_search_results_page_lists_accented_articles_for_unaccented_words(se
 def test_the_search_query_page_finds_the_same_articles(server):
     dom = rendered_dom(f"{server}/archive/search?term=sot+xuat+huyet")
     assert set(dom.css("td.col-title a::text").getall()) == DENGUE_TITLES
+
+
+def test_the_search_query_page_says_why_a_term_of_17_words_is_not_searched(server):
+    message = "the query has 17 words; at most 16 are searched: search with fewer, more telling words"
+    term = "+".join(["y+te"] * 8 + ["so"])
+    with urllib.request.urlopen(f"{server}/archive/search.json?term={term}&_shape=array", timeout=10) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == [{"published": None, "province": None, "title": message,
+                                                "beginning": None, "url": None}]
+    dom = rendered_dom(f"{server}/archive/search?term={term}")
+    assert dom.css("td.col-title::text").getall() == [message]
 
 
 def test_markup_in_an_article_is_shown_as_text_and_never_runs(server, tmp_path):

@@ -19,7 +19,8 @@ from markupsafe import escape
 from archive.datasette import make_datasette
 from archive.datasette.metadata import QUERIES, TITLE
 from archive.datasette.plugin import paragraphs
-from archive.store import Archive
+from archive.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, search
+from archive.store import READ_MMAP_BYTES, Archive
 from scraper.cli import build_parser, datasette_command
 from tests.browsing import CHAU_DOC_TITLES, DENGUE_TITLES, HOSTILE, PROVINCE_COUNTS, crawl_demo_portals, soyte_env
 from tests.conftest import ROOT, active_bundled_portals, bundled_articles, bundled_attachment_urls, query, served_articles, soyte
@@ -220,6 +221,55 @@ def test_canned_query_articles_per_province_per_month(client):
 def test_canned_query_search_a_term(client, term, expected):
     rows = client.json(f"/archive/search.json?term={term}&_shape=array")
     assert titles(rows) == expected
+
+
+@pytest.mark.parametrize("term", ["sot xuat huyet", "y te", "cong tac nam trien khai nhiem",
+                                  "cong tac nam trien khai nhiem vu", "y te y te so y te tinh"],
+                         ids=["3-words", "2-common-words", "6-words", "7-words", "repeated-words"])
+def test_canned_query_search_a_term_orders_as_soyte_search(client, archive, term):
+    rows = client.json(f"/archive/search.json?term={term}&_shape=array")
+    reader = Archive(archive, readonly=True)
+    try:
+        expected = [row["url"] for row in search(reader.conn, term, limit=100)]
+    finally:
+        reader.close()
+    assert len(expected) >= 2 and [row["url"] for row in rows] == expected
+
+
+def test_canned_query_search_a_term_of_seven_words_lists_the_newest_first(client, archive):
+    rows = client.json("/archive/search.json?term=cong tac nam trien khai nhiem vu&_shape=array")
+    assert titles(rows) == {
+        "Bệnh viện Đa khoa khu vực Ngọc Lặc kỷ niệm 30 năm thành lập, đón nhận Bằng khen của Bộ trưởng Bộ Y tế",
+        "Sở Y tế Sơ kết công tác 6 tháng đầu năm và triển khai nhiệm vụ 6 tháng cuối năm",
+        "Năm 2023, ngành Y tế Thanh Hóa hoàn thành vượt 12/14 chỉ tiêu chuyên môn",
+        "Ngành Y tế Cần Thơ sơ kết công tác 6 tháng đầu năm 2024",
+        "Các nhiệm vụ trọng tâm công tác Y tế tỉnh An Giang năm 2020",
+        "Quyết liệt triển khai công tác chuyển đổi số trong ngành y tế",
+        "Hội nghị trực tuyến Sơ kết công tác Y tế quý I và đề ra phương hướng nhiệm vụ quý II năm 2022"}
+    with sqlite3.connect(archive) as conn:  # the crawl archives them in no fixed order: the last archived first
+        archived = [conn.execute("SELECT rowid FROM articles WHERE url = ?", (row["url"],)).fetchone()[0]
+                    for row in rows]
+    assert archived == sorted(archived, reverse=True)
+
+
+@pytest.mark.parametrize("term, message", [
+    ("y te " * 8 + "so", f"the query has {MAX_QUERY_WORDS + 1} words; at most {MAX_QUERY_WORDS} are searched"),
+    ("sốt" * 400, f"the query has 1200 characters; at most {MAX_QUERY_CHARS} are searched"),
+], ids=["17-words", "1200-characters"])
+def test_canned_query_search_a_term_past_the_bounds_says_so_in_one_row(client, term, message):
+    rows = client.json(f"/archive/search.json?term={term}&_shape=array")
+    assert rows == [{"published": None, "province": None, "title": f"{message}: search with fewer, more telling words",
+                     "beginning": None, "url": None}]
+    page = client.get(f"/archive/search?term={term}").text
+    assert f"{message}: search with fewer, more telling words" in page
+    assert "user-defined function raised exception" not in page
+
+
+def test_the_server_reads_the_archive_mapped_as_soyte_search_does(client):
+    database = client.datasette.get_database("archive")
+    mapped = client.loop.run_until_complete(
+        database.execute_fn(lambda conn: conn.execute("PRAGMA mmap_size").fetchone()[0]))
+    assert mapped == READ_MMAP_BYTES
 
 
 def test_canned_query_crawl_health(client):

@@ -6,7 +6,7 @@ import pytest
 
 from archive.documents import DocumentStore, Extracted, search_documents
 from archive.search import MAX_QUERY_WORDS, RANKED_CANDIDATES, RANKED_WORDS, QueryTooLong, query_words, search
-from archive.store import Archive, now
+from archive.store import READ_MMAP_BYTES, Archive, now
 
 
 def record(n: int, text: str) -> dict:
@@ -75,6 +75,30 @@ def test_a_query_of_the_most_words_is_searched_and_one_more_is_refused(archive):
         search(archive.conn, " ".join(words[:MAX_QUERY_WORDS + 1]))
     with pytest.raises(QueryTooLong, match=f"^the query has {MAX_QUERY_WORDS + 2} words"):
         search(archive.conn, "y te " * ((MAX_QUERY_WORDS + 2) // 2))  # repeated words count as typed
+
+
+def test_a_mapped_reader_finds_what_a_writer_commits_after_it_opened(tmp_path):
+    """`soyte search` maps the file (PRAGMA mmap_size) while a crawl may write: the articles a
+    writer commits later, and copies into the file at a checkpoint that makes it grow, are found."""
+    writer = Archive(tmp_path / "archive.db")
+    long_text = "Trạm y tế xã. " * 400
+    texts = ["Tiêm chủng mở rộng cho trẻ."] + [f"Tiêm chủng đợt {n}. {long_text}" for n in range(1, 300)]
+    archive_records(writer, texts[:1])
+    writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    reader = Archive(tmp_path / "archive.db", readonly=True)
+    try:
+        assert reader.conn.execute("PRAGMA mmap_size").fetchone()[0] == READ_MMAP_BYTES
+        assert numbers(search(reader.conn, "tiem chung")) == [0]
+        size = (tmp_path / "archive.db").stat().st_size
+        archive_records(writer, texts)
+        assert numbers(search(reader.conn, "tiem chung dot 299")) == [299]  # read from the WAL
+        writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert (tmp_path / "archive.db").stat().st_size > 10 * size
+        assert numbers(search(reader.conn, "tiem chung dot 150")) == [150]  # read from the grown file
+        assert len(search(reader.conn, "tiem chung", limit=1000)) == 300
+    finally:
+        reader.close()
+        writer.close()
 
 
 def store_documents(archive: Archive, texts: list[str]) -> None:

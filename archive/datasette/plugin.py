@@ -15,7 +15,8 @@ from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_encode, urlsafe_components
 from markupsafe import Markup
 
-from archive.search import fold, match_expression
+from archive.search import fold, is_ranked, match_expression, refusal
+from archive.store import tune_for_reading
 
 
 class YearFacet(Facet):
@@ -63,9 +64,16 @@ def register_facet_classes():
 @hookimpl
 def prepare_connection(conn):
     """SQL functions for canned queries and users: soyte_fts_query('sot xuat huyet') is an FTS5
-    query of folded, quoted words; soyte_fold(text) is the folded text the index also holds."""
+    query of folded, quoted words (an error past archive.search's bounds); soyte_search_refusal(term)
+    says why a term is not searched (NULL if it is); soyte_search_ranked(term) is 1 if `soyte
+    search` ranks the term by bm25, 0 if it lists the newest matches first; soyte_fold(text) is the
+    folded text the index also holds. The connection reads as `soyte search` does
+    (archive.store.tune_for_reading: the file mapped)."""
     conn.create_function("soyte_fts_query", 1, lambda query: match_expression(query or "") or '""', deterministic=True)
+    conn.create_function("soyte_search_refusal", 1, lambda query: refusal(query or ""), deterministic=True)
+    conn.create_function("soyte_search_ranked", 1, lambda query: int(is_ranked(query or "")), deterministic=True)
     conn.create_function("soyte_fold", 1, fold, deterministic=True)
+    tune_for_reading(conn)
 
 
 @hookimpl
