@@ -224,6 +224,8 @@ def _attach_following_captions(blocks: list[Block]) -> list[Block]:
 
 def _drop_repeated_captions(blocks: list[Block]) -> list[Block]:
     captions = {image["caption"] for block in blocks for image in block.images if image["caption"]}
+    if not captions:  # (asking an empty set still hashes every paragraph)
+        return blocks
     return [block for block in blocks if not (block.text and not block.images and block.text in captions)]
 
 
