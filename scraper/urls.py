@@ -18,12 +18,15 @@ WEB_SCHEMES = ("http", "https")
 # lower-case ASCII host without a port, then a path and maybe a query of characters neither of
 # them escapes or rewrites (no quote, space, ';', '#', '|', '\\', non-ASCII; '%' only before two
 # hex digits). Most image, canonical and attachment URLs look so; the test compares this with
-# w3lib on every URL of the bundled pages and on variants built to break it.
-_UNCHANGED = re.compile(
-    r"https?://[a-z0-9]+(?:[.-][a-z0-9]+)*"
-    r"(?:/(?:[A-Za-z0-9._~!$&()*+,=:@/-]|%[0-9A-Fa-f]{2})*"
-    r"(?:\?(?:[A-Za-z0-9._~!$&()*+,=:@/?-]|%[0-9A-Fa-f]{2})+)?)?"
-)
+# w3lib on every URL of the bundled pages and on variants built to break it. (One character class
+# and a separate look at '%': an alternation per character made the match 4× slower.)
+_UNCHANGED = re.compile(r"https?://[a-z0-9]+(?:[.-][a-z0-9]+)*(?:/[A-Za-z0-9._~!$&()*+,=:@/%-]*"
+                        r"(?:\?[A-Za-z0-9._~!$&()*+,=:@/?%-]+)?)?")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _unchanged(url: str) -> bool:
+    return _UNCHANGED.fullmatch(url) is not None and ("%" not in url or not _BAD_ESCAPE.search(url))
 
 
 def same_site(host_a: str | None, host_b: str | None) -> bool:
@@ -37,10 +40,10 @@ def absolute_url(base: str, href: str) -> str:
     """`href` as found on the page at `base`, made absolute and safe to request: exactly
     safe_url_string(urljoin(base, href)), without their ~7 µs when the URL is already both
     (a body ×16 has hundreds of images; bench/extraction.py)."""
-    if _UNCHANGED.fullmatch(href):
+    if _unchanged(href):
         return href
     joined = urljoin(base, href)
-    return joined if _UNCHANGED.fullmatch(joined) else safe_url_string(joined)
+    return joined if _unchanged(joined) else safe_url_string(joined)
 
 
 def is_web_url(url: str) -> bool:
