@@ -45,8 +45,11 @@ class TruncatedPage(ExtractionError):
 
 def looks_truncated(body: bytes) -> bool:
     """An HTML document whose closing </html> never arrived (some servers drop connections mid-page)."""
-    # (A page holding "<html" is not blank: no need to strip, and so copy, the whole body.)
-    return b"<html" in body[:4096].lower() and not body[-2048:].rstrip().lower().endswith(b"</html>")
+    # (A page holding "<html" is not blank: no need to strip, and so copy, the whole body. Most
+    # write it in lower case, which needs no lowered copy of the first 4 KB.)
+    head = body[:4096]
+    has_html = b"<html" in head or b"<html" in head.lower()
+    return has_html and body[-2048:].rstrip()[-7:].lower() != b"</html>"
 
 
 # lxml's own HTML parser, not lxml.html's (which parsel uses): lxml.html calls a Python lookup

@@ -98,3 +98,19 @@ def test_twelve_hour_clocks_with_vietnamese_and_english_markers():
     assert parse_vietnamese_datetime("12/03/2024 02:57:13 PM") == "2024-03-12T14:57:13+07:00"
     assert parse_vietnamese_datetime("Thứ Sáu, 19/01/2024 - 10:42") == "2024-01-19T10:42:00+07:00"
     assert parse_vietnamese_datetime("12/03/2024 14:00 CH") == "2024-03-12"  # 14 on a 12-hour clock: no time
+
+
+@pytest.mark.parametrize("body,truncated", [
+    (b"<!DOCTYPE html><html lang='vi'><body>x</body></html>\r\n", False),
+    (b"<HTML><BODY>x</BODY></HTML>  \n", False),
+    (b"<Html><body>x</body></hTmL>", False),
+    (b"<html><body>x", True),
+    (b"<HTML><body>" + b"y" * 5000, True),
+    (b"<html><body>x</html", True),
+    (b" " * 4100 + b"<html><body>x", False),  # no <html in the first 4 KB: not an HTML document to judge
+    (b"just text", False),
+])
+def test_a_page_is_truncated_when_its_html_never_closes(body, truncated):
+    from scraper.pages import looks_truncated
+
+    assert looks_truncated(body) is truncated
