@@ -64,9 +64,9 @@ class ArchiveLogHandler(RotatingFileHandler):
         self.addFilter(lambda record: not str(record.msg).startswith(SCRAPED_MESSAGE))
 
     def emit(self, record: logging.LogRecord) -> None:
-        """RotatingFileHandler's line, rotated at the same size, but formatted once (its rollover
-        check formats every line a second time, seeks and stats the file: half of the 21 µs a
-        `Crawled (200)` line cost, one per request; bench/crawl.py --profile)."""
+        """RotatingFileHandler's line, rotated at the same size, but formatted once: its rollover
+        check formatted every line a second time, seeked and stat-ed the file, half of the 21 µs
+        that a `Crawled (200)` line (one per request) cost (docs/BENCHMARKS.md, third pass)."""
         if self.failed:
             return
         try:
