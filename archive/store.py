@@ -204,9 +204,8 @@ class Archive:
         fetched = fetched_at or now()
         if len(body) >= LARGE_BODY:  # a full disk may roll back the whole grouped transaction: commit it first
             self.flush()
+        sent = {"requests": requests} if requests else {}  # counted with the response: one UPDATE of the run
         with self.transaction():
-            if requests:
-                self._count(run_id, requests=requests)
             existing = self.conn.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ?", (url, sha)).fetchone()
             if existing:
                 # A capture older than what is stored (an import) moves fetched_at back, never forward.
@@ -215,9 +214,9 @@ class Archive:
                     "last_fetched_at = max(last_fetched_at, ?), fetched_at = min(fetched_at, ?), "
                     "last_run_id = coalesce(?, last_run_id) WHERE id = ?",
                     (fetched, status, fetched, fetched, run_id, existing[0]))
-                self._count(run_id, responses=1)
+                self._count(run_id, responses=1, **sent)
                 return existing[0], False
-            self._count(run_id, responses=1, pages_stored=1)
+            self._count(run_id, responses=1, pages_stored=1, **sent)
             packed = self.codec.pack(url, body)
             page_id = self._insert("pages", {
                 "url": url, "kind": kind, "status": status, "headers": json.dumps(headers, ensure_ascii=False),

@@ -126,6 +126,7 @@ def run(crawler: str, site: Site, server: TimedReplayServer, db: Path, profile_t
         "exit": os.waitstatus_to_exitcode(status), "requests": answered, "wall_s": wall, "active_s": active,
         "pages_per_s": (answered - 1) / active if active else None, "cpu_s": cpu,
         "cpu_ms_per_page": cpu * 1e3 / max(1, answered),
+        "system_cpu_ms_per_page": usage.ru_stime * 1e3 / max(1, answered),  # the kernel's share (writes, syscalls)
         "peak_rss_mb": int(hwm.read_text()) / 1024 if hwm.exists() else None,
         "loadavg_1min": [load_before, os.getloadavg()[0]],
     }

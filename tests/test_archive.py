@@ -102,6 +102,19 @@ def test_grouped_writes_are_committed_when_the_group_ends_and_searchable_then(ar
     fts_integrity(archive)
 
 
+def test_grouped_writes_keep_their_savepoints_journal_in_memory_and_only_while_grouped(archive):
+    def temp_store() -> int:  # 0: SQLite's default (temporary files), 2: memory
+        return archive.conn.execute("PRAGMA temp_store").fetchone()[0]
+
+    assert temp_store() == 0
+    archive.group_commits(600)
+    upsert(archive, RECORD)
+    assert temp_store() == 2
+    archive.group_commits(0)
+    assert temp_store() == 0
+    assert query(archive.path, "SELECT count(*) AS n FROM articles") == [{"n": 1}]
+
+
 def test_a_grouped_write_that_fails_is_undone_alone(archive):
     archive.group_commits(600)
     upsert(archive, RECORD)

@@ -356,3 +356,38 @@ def test_a_traceback_is_one_line_on_the_terminal_and_whole_in_the_log_file(tmp_p
     written = (tmp_path / "archive.db.log").read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in written and "KeyError: 'title'" in written
     assert "[scrapy.core.engine] INFO: Spider opened" in written
+
+
+def crawled_lines(handler, count: int) -> None:
+    """`count` of Scrapy's request lines through `handler`, numbered 0, 1, …"""
+    import logging
+
+    logger = logging.getLogger("scrapy.core.engine.test")
+    for number in range(count):
+        handler.handle(logger.makeRecord(logger.name, logging.DEBUG, __file__, 0,
+                                         "Crawled (200) <GET https://soyte.hatinh.gov.vn/tin/%d> (referer: None)",
+                                         (number,), None))
+
+
+def test_the_log_file_is_rotated_at_its_size_into_whole_lines_and_keeps_the_newest(tmp_path):
+    from scraper.logs import LOG_BACKUPS, ArchiveLogHandler
+
+    handler = ArchiveLogHandler(tmp_path / "archive.db.log", max_bytes=1000)
+    crawled_lines(handler, 100)
+    handler.close()
+    files = [tmp_path / f"archive.db.log.{n}" for n in range(LOG_BACKUPS, 0, -1)] + [tmp_path / "archive.db.log"]
+    assert not (tmp_path / f"archive.db.log.{LOG_BACKUPS + 1}").exists()
+    assert all(0 < f.stat().st_size < 1000 for f in files)
+    numbers = [int(re.search(r"/tin/(\d+)> \(referer: None\)$", line)[1])
+               for f in files for line in f.read_text(encoding="utf-8").splitlines()]
+    assert numbers == list(range(100 - len(numbers), 100)) and len(numbers) > 20
+
+
+def test_a_log_that_is_not_a_regular_file_is_never_rotated(tmp_path):
+    from scraper.logs import ArchiveLogHandler
+
+    (tmp_path / "crawl.log").symlink_to("/dev/null")  # as `--log /dev/stderr` would be
+    handler = ArchiveLogHandler(tmp_path / "crawl.log", max_bytes=100)
+    crawled_lines(handler, 20)
+    handler.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crawl.log"] and handler.failed is None
