@@ -19,7 +19,7 @@ from lxml import etree
 
 from scraper.cleaning import tidy
 from scraper.credits import peel_credits
-from scraper.urls import absolute_url, is_web_url
+from scraper.urls import absolute_url, link_url
 from scraper.visible import (BOLD, ITALIC, SKIP_TAGS, SPECIAL_TAGS, centered, plain_text, tag_of, visible_text,
                              wholly, with_ancestors)
 
@@ -264,11 +264,8 @@ def iter_links(elements: Iterator[etree._Element], base_url: str) -> list[dict]:
     """Attachment links as [{url, title}], absolute, each URL once, in page order."""
     seen: dict[str, dict] = {}
     for link in elements:
-        href = (link.get("href") or "").strip()
-        if not href or href.startswith("#"):
-            continue
-        url = absolute_url(base_url, href)
-        if not is_web_url(url):  # javascript:, data:, mailto: … name no file to keep
+        url = link_url(base_url, link.get("href"))
+        if url is None:
             continue
         seen.setdefault(url, {"url": url, "title": visible_text(link) or None})
     return list(seen.values())

@@ -11,18 +11,10 @@ from lxml import etree
 from w3lib.url import url_query_cleaner
 
 from scraper.learn_candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked
-from scraper.urls import absolute_url, is_web_url
+from scraper.urls import link_url
 
 if TYPE_CHECKING:
     from scraper.learn import ListingExample
-
-
-def _absolute(page_url: str, href: str) -> str | None:
-    href = (href or "").strip()
-    if not href or href.startswith("#"):
-        return None
-    url = absolute_url(page_url, href)
-    return url if is_web_url(url) else None
 
 
 def extra_params(link: str, target: str) -> set[str] | None:
@@ -39,7 +31,7 @@ def learn_drop_params(listings: list["ListingExample"]) -> list[str]:
     params: set[str] = set()
     for listing in listings:
         for link in listing.page.sel.root.iter("a"):
-            url = _absolute(listing.url, link.get("href"))
+            url = link_url(listing.url, link.get("href"))
             if url and url not in listing.articles:
                 for target in listing.articles:
                     extra = extra_params(url, target)
@@ -51,7 +43,7 @@ def learn_drop_params(listings: list["ListingExample"]) -> list[str]:
 def _links(listing: "ListingExample", css: str, drop_params: list[str]) -> set[str]:
     found = set()
     for href in listing.page.css(css):
-        url = _absolute(listing.url, href if isinstance(href, str) else "")
+        url = link_url(listing.url, href if isinstance(href, str) else "")
         if url:
             found.add(url_query_cleaner(url, drop_params, remove=True) if drop_params else url)
     return found
@@ -60,7 +52,7 @@ def _links(listing: "ListingExample", css: str, drop_params: list[str]) -> set[s
 def _targets(listing: "ListingExample", wanted: set[str], drop_params: list[str]) -> list[etree._Element]:
     anchors = []
     for link in listing.page.sel.root.iter("a"):
-        url = _absolute(listing.url, link.get("href"))
+        url = link_url(listing.url, link.get("href"))
         if url and url_query_cleaner(url, drop_params, remove=True) in wanted:
             anchors.append(link)
     return anchors
@@ -74,7 +66,7 @@ def learn_links(listings: list["ListingExample"], kind: str, drop_params: list[s
     for listing in listings:
         targets = listing.articles if kind == "articles" else listing.listings - {listing.url}
         anchors = _targets(listing, targets, drop_params)
-        wanted[listing.name] = {url_query_cleaner(_absolute(listing.url, a.get("href")), drop_params, remove=True)
+        wanted[listing.name] = {url_query_cleaner(link_url(listing.url, a.get("href")), drop_params, remove=True)
                                 for a in anchors}
         pool += [(cost, f"{css}::attr(href)") for a in anchors for cost, css in contextual_selectors(a, depth=4)]
     best, best_score = [], None

@@ -22,7 +22,7 @@ from scraper.cleaning import SOURCE_LABEL, decode_html, parse_count, strip_label
 from scraper.dates import iso_from_head, parse_vietnamese_datetime
 from scraper.layouts import Layout
 from scraper.selecting import Selecting, compiled, selector_keys
-from scraper.urls import absolute_url, canonical_problem, is_web_url
+from scraper.urls import absolute_url, canonical_problem, link_url
 
 RECORD_KEYS = (
     "url", "portal", "province", "title", "published", "category", "sapo",
@@ -271,11 +271,9 @@ class ListingPage(Selecting):
         urls: list[str] = []
         for css in self.SELECTORS.get(field, []):
             for href in self.css(css):
-                href = href.strip()
-                if href and not href.startswith("#"):
-                    url = absolute_url(self.url, href)
-                    if is_web_url(url) and url not in urls:
-                        urls.append(url)
+                url = link_url(self.url, href)
+                if url is not None and url not in urls:
+                    urls.append(url)
         return urls
 
     def article_urls(self) -> list[str]:

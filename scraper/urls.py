@@ -46,6 +46,16 @@ def absolute_url(base: str, href: str) -> str:
     return joined if _unchanged(joined) else safe_url_string(joined)
 
 
+def link_url(base: str, href: str | None) -> str | None:
+    """The http(s) URL a link written as `href` on the page at `base` leads to; None for an empty
+    or fragment-only href, and for javascript:, mailto:, data: … which name no page or file."""
+    href = (href or "").strip()
+    if not href or href.startswith("#"):
+        return None
+    url = absolute_url(base, href)
+    return url if is_web_url(url) else None
+
+
 def is_web_url(url: str) -> bool:
     return urlsplit(url).scheme.lower() in WEB_SCHEMES
 

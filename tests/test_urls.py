@@ -79,3 +79,13 @@ def test_absolute_url_equals_w3lib_on_every_bundled_link_and_its_variants(base: 
 def test_each_page_keeps_its_own_base():
     for page_url, href in LINKS[:200]:
         assert absolute_url(page_url, href) == safe_url_string(urljoin(page_url, href))
+
+
+def test_link_url_is_the_page_or_file_a_link_leads_to_or_none():
+    from scraper.urls import link_url
+
+    assert link_url(BASE, " /tin-tuc/a b.html ") == "https://soyte.example.gov.vn/tin-tuc/a%20b.html"
+    assert link_url(BASE, "anh.jpg") == "https://soyte.example.gov.vn/tin-tuc/anh.jpg"
+    assert [link_url(BASE, href) for href in (None, "", "  ", "#top", "javascript:void(0)",
+                                               "mailto:soyte@example.gov.vn", "data:image/png;base64,AA")] \
+        == [None] * 7

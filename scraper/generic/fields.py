@@ -15,10 +15,10 @@ from scraper.cleaning import SOURCE_LABEL, parse_count, tidy
 from scraper.dates import has_date, parse_date_words
 from scraper.generic.content import OUTSIDE_TAGS, Stats, tag_of
 from scraper.generic.meta import ld_values, text_of
-from scraper.urls import absolute_url
 from scraper.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CHROME_HEADINGS, CMS_ACCOUNTS,
                                    DOCUMENT_LINK, FOOTER_LINE, GENERIC_HEADINGS, GENERIC_LINK_TEXT,
                                    PUBLISHED_LABEL, SOURCE_WRAPPED, THEO_SOURCE, VIEWS, is_meta_line, is_toolbar_text)
+from scraper.urls import absolute_url
 
 
 def article_scope(title_node, body):
