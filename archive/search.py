@@ -123,7 +123,10 @@ def refusal(query: str) -> str | None:
 def is_ranked(query: str) -> bool:
     """Whether best_matches ranks `query` by bm25 (up to RANKED_WORDS distinct words) or lists its
     newest matches first; False for a query past the bounds."""
-    return refusal(query) is None and len(query_words(query)) <= RANKED_WORDS
+    try:
+        return len(query_words(query)) <= RANKED_WORDS
+    except QueryTooLong:
+        return False
 
 
 def match_expression(query: str) -> str:
