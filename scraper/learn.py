@@ -26,10 +26,11 @@ from lxml import etree
 from scraper.cleaning import SOURCE_LABEL, parse_count, strip_label, tidy, tidy_or_none
 from scraper.dates import iso_from_head, parse_vietnamese_datetime
 from scraper.layouts import Layout
-from scraper.learn_candidates import contextual_selectors, ranked, tag_of
+from scraper.learn_candidates import contextual_selectors, ranked
 from scraper.pages import ArticlePage, ListingPage, page_classes
 from scraper.sites import ARTICLE_KINDS, Site
 from scraper.urls import absolute_url
+from scraper.visible import tag_of
 
 RECORD_FIELDS = ("url", "title", "published", "category", "sapo", "text", "author", "source", "views",
                  "images", "attachments")

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from scraper.body import Body, iter_links, read_body
-from scraper.visible import visible_text
 from scraper.cleaning import tidy
-from scraper.learn_candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked, tag_of
+from scraper.learn_candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked
 from scraper.pages import without
+from scraper.visible import tag_of, visible_text
 
 if TYPE_CHECKING:
     from scraper.learn import Example

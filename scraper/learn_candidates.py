@@ -13,6 +13,8 @@ from typing import Iterator
 
 from lxml import etree
 
+from scraper.visible import tag_of
+
 # Attributes that name what an element is, in templates and microdata.
 NAMING_ATTRIBUTES = ("itemprop", "property", "name", "rel", "role")
 ANCESTOR_DEPTH = 6
@@ -21,10 +23,6 @@ ANCESTOR_DEPTH = 6
 _VOLATILE = re.compile(r"\d{3,}|[0-9a-f]{8,}|ctl\d|_ctr\d|__", re.IGNORECASE)  # … and ASP.NET's generated ids
 _IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*\Z")
 _HEADINGS = {f"h{level}" for level in range(1, 7)}
-
-
-def tag_of(element: etree._Element) -> str:
-    return element.tag.lower() if isinstance(element.tag, str) else ""
 
 
 def _quoted(value: str) -> str:
