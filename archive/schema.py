@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from archive.documents import FTS_COLUMNS as DOCUMENTS_FTS_COLUMNS
+from archive.documents import FTS_TABLE as DOCUMENTS_FTS
 from archive.documents import ensure_document_schema
-from archive.search import create_index
+from archive.search import INDEX_FORM, create_index, rebuild_index
 
-SCHEMA_VERSION = 1
+# 2: the full-text indexes written in archive.search's INDEX_FORM 2 (an archive of 1 is re-indexed
+# when it is opened for writing; read-only, its older index still finds every match)
+SCHEMA_VERSION = 2
 
 TABLES: dict[str, dict] = {
     "articles": {
@@ -105,5 +109,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db[table].create_index(columns, unique=bool(unique), if_not_exists=True)
     create_index(db.conn)
     ensure_document_schema(db)
-    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:  # no write on every open
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version != SCHEMA_VERSION:  # no write on every open
+        if version < INDEX_FORM:  # its full-text indexes hold each field folded whole
+            rebuild_index(db.conn)
+            rebuild_index(db.conn, DOCUMENTS_FTS, "documents", DOCUMENTS_FTS_COLUMNS)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -6,8 +6,8 @@ body repeated 16 times (the long-article case), read by four methods:
                (planned portals are read with their learnt layout, spiders/layouts/*-<portal>.toml)
   trafilatura  trafilatura.bare_extraction(body, url=url, with_metadata=True)
   parse-lxml   lxml.html.document_fromstring(body): the issue's lower bound, parsing and nothing else
-  parse-etree  lxml.etree.fromstring(body, HTMLParser()): the same without lxml.html's element
-               classes (a stricter bound: soyte's own parser)
+  parse-etree  lxml.etree.fromstring(body, HTMLParser(collect_ids=False)): the same without
+               lxml.html's element classes or the table of ids (a stricter bound: soyte's own parser)
 Rules that keep the figures from flattering anyone:
 - each method is timed alone, in its own block over every page (so no method warms another's
   caches), after one untimed pass of every method; blocks are interleaved and their order rotates
@@ -118,7 +118,7 @@ def run_trafilatura(case: Case):
     return trafilatura.bare_extraction(case.body, url=case.url, with_metadata=True)
 
 
-_PARSER = etree.HTMLParser()
+_PARSER = etree.HTMLParser(collect_ids=False)  # as scraper.pages parses
 
 
 def run_parse_lxml(case: Case):

@@ -46,10 +46,13 @@ VARIANTS: dict[str, tuple[str, str]] = {
     "commit every 600 pages": ("10× fewer commits (a 2.5 s window)", "globals()['EVERY'] = 600"),
     "no full-text index": ("articles_fts (fold and FTS5)",
                            "import archive.transactions as t; t.Transactions.index = lambda *a: None"),
-    "index the text only": ("the folded copy of each field (and fold)",
+    "index the text only": ("the folded copy of each field's words with đ (and fold)",
                             "import archive.search as s; s.index_value = lambda text: text or ''"),
-    "index the folded text only": ("the text as published (fold kept)",
-                                   "import archive.search as s; s.index_value = lambda text: s.fold(text)"),
+    "index each field folded whole": ("nothing: the index as it was before archive.search's INDEX_FORM 2, "
+                                      "each field as published and then all of it folded",
+                                      "import archive.search as s\n"
+                                      "s.index_value = lambda text: '' if not text else text "
+                                      "if s.fold(text) == text.lower() else text + '\\n' + s.fold(text)"),
 }
 PRAGMAS: list[str] = []
 

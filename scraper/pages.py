@@ -61,7 +61,7 @@ _PARSERS = threading.local()
 def _parser() -> etree.HTMLParser:
     parser = getattr(_PARSERS, "html", None)
     if parser is None:
-        parser = _PARSERS.html = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+        parser = _PARSERS.html = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True, collect_ids=False)
     return parser
 
 

@@ -133,3 +133,50 @@ def test_a_grouped_write_that_fails_is_undone_alone(archive):
         fts_integrity(reopened)
     finally:
         reopened.close()
+
+
+def write_index_folded_whole(path) -> None:
+    """Make the archive at `path` one written before INDEX_FORM 2: each field indexed as published
+    and folded whole, schema version 1."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
+    for rowid, *values in conn.execute("SELECT rowid, title, sapo, text FROM articles").fetchall():
+        whole = [f"{value}\n{fold(value)}" if value and fold(value) != value.lower() else value or ""
+                 for value in values]
+        conn.execute("INSERT INTO articles_fts(rowid, title, sapo, text) VALUES (?, ?, ?, ?)", (rowid, *whole))
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+
+
+def docsizes(archive: Archive) -> list[tuple]:
+    """Each indexed row's token counts per field, as FTS5 keeps them for bm25."""
+    return archive.conn.execute("SELECT id, sz FROM articles_fts_docsize ORDER BY id").fetchall()
+
+
+def test_an_archive_indexed_in_the_older_form_is_reindexed_when_opened_for_writing(tmp_path):
+    other = {**RECORD, "url": "https://soyte.example.gov.vn/b.html", "title": "Tiêm chủng mở rộng",
+             "text": "Trẻ em được tiêm đủ liều."}
+    fresh = Archive(tmp_path / "fresh.db")
+    old = Archive(tmp_path / "old.db")
+    for archive in (fresh, old):
+        upsert(archive, RECORD)
+        upsert(archive, other)
+    old.close()
+    write_index_folded_whole(tmp_path / "old.db")
+    before = Archive(tmp_path / "old.db", readonly=True)
+    assert docsizes(before) != docsizes(fresh)
+    assert [row["url"] for row in search(before.conn, "doan kiem tra")] == [RECORD["url"]]
+    before.close()
+
+    reopened = Archive(tmp_path / "old.db")
+    assert reopened.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert docsizes(reopened) == docsizes(fresh)
+    upsert(reopened, {**RECORD, "text": "Nội dung đã sửa."})
+    assert search(reopened.conn, "doan kiem tra") == []
+    assert [row["url"] for row in search(reopened.conn, "noi dung da sua")] == [RECORD["url"]]
+    assert [row["url"] for row in search(reopened.conn, "duoc tiem du lieu")] == [other["url"]]
+    fts_integrity(reopened)
+    reopened.close()
+    fresh.close()
