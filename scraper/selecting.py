@@ -27,14 +27,16 @@ from parsel.csstranslator import HTMLTranslator
 from scraper.cleaning import tidy
 
 _TRANSLATOR = HTMLTranslator()
-_ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
+# regexp=False: cssselect's XPath never calls EXSLT's regular expressions, and lxml would register
+# them for every evaluation (~0.25 µs of each call's ~1 µs fixed cost).
+_ALL_TEXT = etree.XPath(".//text()", smart_strings=False, regexp=False)
 # The first descendant combinator outside brackets and parentheses: "A B C" -> ("A", "B C").
 _HEAD = re.compile(r"^((?:[^\s\[\(]|\[[^\]]*\]|\([^)]*\))+)\s+(.+)$")
 # A part made of an optional tag, then classes or ids only: '.post-title', 'td.NewsTitle', '#main'.
 _INDEXED = re.compile(r"^([a-zA-Z][a-zA-Z0-9]*)?((?:[.#][a-zA-Z_][\w-]*)+)$")
 _KEYS = re.compile(r"[.#][^.#]+")
-_CLASS_VALUES = etree.XPath("//@class")
-_ID_VALUES = etree.XPath("//@id")
+_CLASS_VALUES = etree.XPath("//@class", regexp=False)
+_ID_VALUES = etree.XPath("//@id", regexp=False)
 # What XPath's normalize-space() (and so cssselect's class test) counts as a separator.
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 
@@ -45,7 +47,7 @@ Part = tuple[str | None, tuple[str, ...]]  # (tag or None, ('.class', '#id', …
 def compiled(css: str, scoped: bool) -> etree.XPath:
     """cssselect's XPath for `css`, compiled once; `scoped` searches below the node only."""
     prefix = "descendant::" if scoped else "descendant-or-self::"
-    return etree.XPath(_TRANSLATOR.css_to_xpath(css, prefix=prefix), smart_strings=False)
+    return etree.XPath(_TRANSLATOR.css_to_xpath(css, prefix=prefix), smart_strings=False, regexp=False)
 
 
 @lru_cache(maxsize=None)
