@@ -56,6 +56,7 @@ def looks_truncated(body: bytes) -> bool:
 # for the element class of every node the extractor touches. One parser per thread: an lxml
 # parser must not be used by two threads at once.
 _PARSERS = threading.local()
+_INVALID_ENCODING = etree.ErrorTypes.ERR_INVALID_ENCODING
 
 
 def _parser() -> etree.HTMLParser:
@@ -68,31 +69,38 @@ def _parser() -> etree.HTMLParser:
 def as_selector(html: str | bytes, content_type: str | None = None) -> Selector:
     """The page's tree, parsed once: decode_html decides the charset, libxml2 parses the text as
     UTF-8 exactly as parsel's Selector(text=...) would (same stripping, same tree)."""
-    data = _utf8_document(html) if isinstance(html, bytes) else None
-    if data is None:
+    root = _parse_utf8(html) if isinstance(html, bytes) else None
+    if root is None:
         text = decode_html(html, content_type) if isinstance(html, bytes) else html
-        data = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
-    root = etree.fromstring(data, parser=_parser())
-    if root is None:  # a document of nothing but comments
-        root = etree.fromstring(b"<html/>", parser=_parser())
+        root = _parse(text.strip().replace("\x00", "").encode("utf-8") or b"<html/>")
     return Selector(root=root, type="html")
 
 
-def _utf8_document(body: bytes) -> bytes | None:
-    """The bytes libxml2 can parse as they are: valid UTF-8 without a BOM (so decode_html would
-    read them as UTF-8) that start with '<' and end with '>' once ASCII whitespace is stripped
-    (so str.strip() would strip nothing more). Decoding and encoding again was a sixth of
-    extraction's time on big pages (bench/extraction.py). None when the text route is needed."""
+def _parse(data: bytes) -> etree._Element:
+    root = etree.fromstring(data, parser=_parser())
+    if root is None:  # a document of nothing but comments
+        root = etree.fromstring(b"<html/>", parser=_parser())
+    return root
+
+
+def _parse_utf8(body: bytes) -> etree._Element | None:
+    """The tree of bytes libxml2 can parse as they are, or None when the text route is needed:
+    UTF-8 without a BOM (so decode_html would read them as UTF-8) that starts with '<' and ends
+    with '>' once ASCII whitespace is stripped (so str.strip() would strip nothing more).
+    Decoding and encoding again was a sixth of extraction's time on big pages; checking the bytes
+    by decoding them in Python, another 3–5 % (bench/extraction.py). libxml2 reports every byte
+    Python's strict decoder refuses as ERR_INVALID_ENCODING (tests/test_cleaning.py tries each
+    kind in each place), except inside a DOCTYPE, which holds no text."""
     if body.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return None
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
         return None
     data = body.strip()
     if not (data.startswith(b"<") and data.endswith(b">")):
         return None
-    return data.replace(b"\x00", b"") if b"\x00" in data else data
+    parser = _parser()
+    root = _parse(data.replace(b"\x00", b"") if b"\x00" in data else data)
+    if any(error.type == _INVALID_ENCODING for error in parser.error_log):
+        return None
+    return root
 
 
 class ArticlePage(Selecting):

@@ -114,3 +114,37 @@ def test_a_page_is_truncated_when_its_html_never_closes(body, truncated):
     from scraper.pages import looks_truncated
 
     assert looks_truncated(body) is truncated
+
+
+# Bytes Python's strict UTF-8 decoder refuses, of every kind: a lone continuation byte, a cp1252
+# letter, an overlong form, a surrogate, past U+10FFFF, a lead byte no UTF-8 has, a sequence cut
+# short; each placed where libxml2 reads differently (text, attribute, comment, script, style,
+# textarea, after </html>) and in a big page, far from the start.
+INVALID_UTF8 = [b"\x80", b"\xe9", b"\xc0\xaf", b"\xe0\x80\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
+                b"\xf5\x80\x80\x80", b"\xe1\xbb"]
+PLACES = [b"<html><head><meta charset='windows-1258'></head><body><p>S\xe1\xbb\x9f Y t\xe1\xba\xbf {}</p></body></html>",
+          b"<html><body><p title='{}'>S\xe1\xbb\x9f Y t\xe1\xba\xbf</p></body></html>",
+          b"<html><body><!-- {} --><p>x</p></body></html>",
+          b"<html><head><script>var a = '{}';</script></head><body><p>x</p></body></html>",
+          b"<html><head><style>p {{ content: '{}' }}</style></head><body><p>x</p></body></html>",
+          b"<html><body><textarea>{}</textarea></body></html>",
+          b"<html><body><p>x</p></body></html>{}<!-- -->",
+          b"<html><body>" + b"<p>S\xe1\xbb\x9f Y t\xe1\xba\xbf</p>" * 5000 + b"<p>{}</p></body></html>"]
+
+
+@pytest.mark.parametrize("place", range(len(PLACES)))
+def test_a_page_that_is_not_utf8_is_parsed_from_the_text_decode_html_reads(place):
+    """as_selector parses UTF-8 bytes as they are and trusts libxml2 to say when they were not
+    UTF-8; every byte Python refuses must send the page through decode_html, as before."""
+    from lxml import etree
+
+    from scraper.pages import as_selector
+
+    def tree(page: bytes | str) -> bytes:
+        return etree.tostring(as_selector(page, "text/html").root)
+
+    for invalid in INVALID_UTF8:
+        body = PLACES[place].replace(b"{}", invalid)
+        assert tree(body) == tree(decode_html(body, "text/html"))
+    valid = PLACES[place].replace(b"{}", "Đắk Lắk".encode())
+    assert tree(valid) == tree(valid.decode())
