@@ -32,7 +32,7 @@ def fold(text: str | None) -> str:
 
 # The characters that `unicode61 remove_diacritics 2` does not fold as `fold` does (tokenised
 # alone, a letter or mark between two a's gives another token than fold's; tests/test_search.py
-# checks every code point): đ/Đ, eleven other letters of Latin Extended-B and ẛ, the combining
+# checks every code point): đ/Đ, ten other letters of Latin Extended-B and ẛ, the combining
 # marks, and the scripts past Latin (Greek, Cyrillic, Hangul…), taken whole. General Punctuation
 # (U+2000–U+206F: quotes, dashes) has none, and is left out so that “quoted” words stay out.
 _UNFOLDED = re.compile("[đĐǠ-ǣǮǯǼ-ǿẛ\u0300-\u1dff\u1f00-\u1fff\u2070-\U0010ffff]")
