@@ -124,12 +124,12 @@ def rebuild_index(conn: sqlite3.Connection, fts_table: str = FTS_TABLE, content:
 # articles ("y", "tế", "sở") costs ~3 ms of ranking at 100,000 articles (the file mapped: ~2 ms
 # counting its rows, ~23 ns a row, ~1 ms its positions in the 2,000 ranked rows); matching alone,
 # newest first, takes ~5 ms at the median up to 16 words and 35–42 ms at 32 (bench/archive.py,
-# docs/BENCHMARKS.md "Issue 15, second pass" and "third pass: search"). So queries of up to
+# docs/BENCHMARKS.md "Issue 15, second pass", "third pass: search", "fourth pass"). So queries of up to
 # RANKED_WORDS distinct words are ranked, longer ones are listed newest first, and past
 # MAX_QUERY_WORDS (as typed) one clear message refuses them.
 MAX_QUERY_WORDS = 16
 MAX_QUERY_CHARS = 1000
-# 6, not fewer: 6 ranked words take 17–19 ms of CPU at the median (p95 ≤ 25 ms) at 100,000
+# 6, not fewer: 6 ranked words take 15–16 ms of CPU at the median (p95 ≤ 23 ms) at 100,000
 # articles, and 5 would list an ordinary query such as "đậy kín dụng cụ chứa nước" newest first.
 RANKED_WORDS = 6
 
