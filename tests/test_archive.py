@@ -155,7 +155,7 @@ def docsizes(archive: Archive) -> list[tuple]:
     return archive.conn.execute("SELECT id, sz FROM articles_fts_docsize ORDER BY id").fetchall()
 
 
-def test_an_archive_indexed_in_the_older_form_is_reindexed_when_opened_for_writing(tmp_path):
+def test_an_archive_indexed_in_the_older_form_is_reindexed_when_opened_for_writing(tmp_path, caplog):
     other = {**RECORD, "url": "https://soyte.example.gov.vn/b.html", "title": "Tiêm chủng mở rộng",
              "text": "Trẻ em được tiêm đủ liều."}
     fresh = Archive(tmp_path / "fresh.db")
@@ -170,8 +170,14 @@ def test_an_archive_indexed_in_the_older_form_is_reindexed_when_opened_for_writi
     assert [row["url"] for row in search(before.conn, "doan kiem tra")] == [RECORD["url"]]
     before.close()
 
-    reopened = Archive(tmp_path / "old.db")
+    with caplog.at_level("INFO", logger="archive.schema"):
+        reopened = Archive(tmp_path / "old.db")
+    assert caplog.messages == ["the full-text index was rebuilt in its new form (2 articles, 0 documents), "
+                               "once for this archive"]
     assert reopened.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    with caplog.at_level("INFO", logger="archive.schema"):
+        Archive(tmp_path / "old.db").close()  # opened again: nothing left to rebuild
+    assert len(caplog.messages) == 1
     assert docsizes(reopened) == docsizes(fresh)
     upsert(reopened, {**RECORD, "text": "Nội dung đã sửa."})
     assert search(reopened.conn, "doan kiem tra") == []
