@@ -237,6 +237,17 @@ class Archive:
             (page_id,)).fetchone()
         return url, self.codec.unpack(body, codec, dictionary_id, size, page_id), content_type
 
+    def archived_portals(self) -> tuple[dict[int, tuple], dict[str, tuple]]:
+        """(portal, province, layout) of every article, by the page it was read from and by its URL:
+        which portal a stored page belongs to when the registry no longer says (reextract)."""
+        by_page: dict[int, tuple] = {}
+        by_url: dict[str, tuple] = {}
+        for url, page_id, *portal in self.conn.execute("SELECT url, page_id, portal, province, layout FROM articles"):
+            by_url[url] = tuple(portal)
+            if page_id is not None:
+                by_page[page_id] = tuple(portal)
+        return by_page, by_url
+
     def latest_article_pages(self) -> list[tuple[int, str]]:
         """(page id, url) of the newest successful capture of every article page.
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
+from urllib.parse import urlsplit
 
 from scraper.generic import generic_record
-from scraper.layouts import Layout, load_layout
+from scraper.layouts import Layout, layout_path, load_layout
 from scraper.pages import ExtractionError, TruncatedPage, looks_truncated, page_classes
 from scraper.registry import Portal, get_portal, portal_for_url
 from scraper.urls import canonical_problem
@@ -111,6 +112,19 @@ def advancing(items: list, advance: Callable[[int], None] | None) -> Iterator:
             advance(1)
 
 
+def archived_portal(page_id: int, url: str, by_page: dict[int, tuple], by_url: dict[str, tuple]) -> Portal | None:
+    """The portal a stored page's article was archived under, as the registry would give it:
+    its key and province, and its layout while that layout's file is here. For pages of a portal
+    that moved to another host (the 2025 merger moved several) or left the registry, whose
+    articles must keep their portal rather than fail for want of one."""
+    found = by_page.get(page_id) or by_url.get(url)
+    if not found or not found[0]:
+        return None
+    key, province, layout = found
+    layout = layout if layout and layout_path(layout).exists() else ""
+    return Portal(key=key, province=province or "", host=urlsplit(url).hostname or "", layout=layout)
+
+
 def reextract(archive: "Archive", advance: Callable[[int], None] | None = None) -> dict[str, int]:
     """Re-run extraction over the newest stored capture of every article page; no network needed.
 
@@ -121,8 +135,18 @@ def reextract(archive: "Archive", advance: Callable[[int], None] | None = None) 
     from archive.store import DamagedPage
 
     counts = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    archived = None  # the archive's own word on each page's portal, read when first needed
     for page_id, page_url in advancing(archive.latest_article_pages(), advance):
         portal = resolve_portal(page_url)
+        if portal is None:  # the portal moved to another host, or left the registry
+            archived = archived or archive.archived_portals()
+            portal = archived_portal(page_id, page_url, *archived)
+            if portal is None:
+                counts["failed"] += 1
+                archive.record_failure(None, page_url, "", "unknown-portal",
+                                       f"no portal in the registry serves {urlsplit(page_url).hostname}, and "
+                                       "no archived article says which portal this page is from", page_id)
+                continue
         try:
             _url, body, content_type = archive.page_body(page_id)
             result = extract_page(body, page_url, portal, content_type)

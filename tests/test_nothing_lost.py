@@ -291,6 +291,32 @@ def test_reextract_goes_past_a_damaged_stored_page(archive_path, replay_server):
     assert "Traceback" not in result.stderr
 
 
+def test_reextract_keeps_the_portal_of_pages_whose_host_the_registry_no_longer_knows(archive_path, replay_server,
+                                                                                   tmp_path, monkeypatch):
+    """A portal that moved to another host (or left the registry) still has its stored pages
+    re-extracted, under the portal and layout its articles were archived with; a page whose
+    portal nothing names is one recorded failure, and the others go on."""
+    crawl(archive_path, replay_server, "hatinh", check=True)
+    moved = tmp_path / "portals.toml"
+    registry = (ROOT / "scraper" / "portals.toml").read_text(encoding="utf-8")
+    moved.write_text(registry.replace("soyte.hatinh.gov.vn", "soyte.hatinh.moi.gov.vn"), encoding="utf-8")
+    monkeypatch.setenv("SOYTE_REGISTRY", str(moved))
+    before = query(archive_path, "SELECT url, portal, province, layout, content_hash FROM articles ORDER BY url")
+    result = soyte("reextract", "--db", str(archive_path))
+    assert json.loads(result.stdout) == {"new": 0, "updated": 0, "unchanged": len(HATINH_ARTICLES), "failed": 0}
+    assert query(archive_path, "SELECT url, portal, province, layout, content_hash FROM articles ORDER BY url") \
+        == before and {row["portal"] for row in before} == {"hatinh"}
+
+    execute(archive_path, "DELETE FROM articles WHERE url = ?", (HATINH_ARTICLES[0],))
+    result = soyte("reextract", "--db", str(archive_path), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert json.loads(result.stdout) == {"new": 0, "updated": 0, "unchanged": len(HATINH_ARTICLES) - 1, "failed": 1}
+    assert query(archive_path, "SELECT url, kind, reason FROM failures WHERE run_id IS NULL") == [
+        {"url": HATINH_ARTICLES[0], "kind": "unknown-portal",
+         "reason": "no portal in the registry serves soyte.hatinh.gov.vn, and no archived article says which "
+                   "portal this page is from"}]
+
+
 @pytest.mark.parametrize("setting", ["DOWNLOAD_TIMEOUT=abc", "CONCURRENT_REQUESTS=many", "ROBOTSTXT_OBEY=maybe",
                                      "DOWNLOAD_TIMOUT=10"])
 def test_a_bad_setting_is_one_line_and_exit_2_before_any_run(archive_path, setting):

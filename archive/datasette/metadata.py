@@ -120,7 +120,8 @@ TABLES: dict[str, dict] = {
             "id": "Failure id", "run_id": "Crawl run (crawl_runs.id); empty for `soyte reextract`",
             "url": "Page URL", "portal": "Portal key",
             "kind": "Fetched but not extracted: extraction, truncated, listing, not-html; "
-                    "not fetched: article-fetch, listing-fetch",
+                    "not fetched: article-fetch, listing-fetch; a stored page `soyte reextract` could not read: "
+                    "damaged-page, unknown-portal",
             "status": "HTTP status, when the server answered one", "reason": "What went wrong",
             "page_id": "The raw page kept (pages.id), if any", "at": "When (UTC)",
         },
