@@ -154,9 +154,8 @@ class Selecting:
                 if value in classes:  # one wanted class alone: the common hit
                     index.setdefault("." + value, []).append(value.getparent())
                 elif " " in value or not value.isprintable():  # several classes, or odd spacing
-                    for name in dict.fromkeys(_names(value)):
-                        if name in classes:
-                            index.setdefault("." + name, []).append(value.getparent())
+                    for name in classes.intersection(_names(value)):  # each once, found in C
+                        index.setdefault("." + name, []).append(value.getparent())
             for value in _ID_VALUES(self.sel.root) if "#" in kinds else ():
                 if "#" + value in keys:
                     index.setdefault("#" + value, []).append(value.getparent())
