@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import sqlite_utils
 
-from archive.search import index_value, matching_rows
+from archive.search import index_fields, matching_rows
 
 FTS_TABLE = "documents_fts"
 FTS_COLUMNS = ("title", "text")
@@ -147,8 +147,7 @@ class DocumentStore:
                "published": link[1] if link else None, "first_seen": at}
         rowid = self.db["documents"].insert(row).last_rowid
         self.db["document_bodies"].insert({"sha256": digest, "body": compressed})
-        self.conn.execute(f"INSERT INTO {FTS_TABLE}(rowid, title, text) VALUES (?, ?, ?)",
-                          (rowid, *(index_value(row[c]) for c in FTS_COLUMNS)))
+        index_fields(self.conn, FTS_TABLE, FTS_COLUMNS, rowid, (row[c] for c in FTS_COLUMNS))
 
     def touch(self, url: str, at: str) -> bool:
         """The server says the file at `url` has not changed (304): its newest capture was seen again."""

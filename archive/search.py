@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
+from typing import Iterable
 
 FTS_TABLE = "articles_fts"
 FTS_COLUMNS = ("title", "sapo", "text")
@@ -93,9 +94,15 @@ def create_index(conn: sqlite3.Connection) -> None:
         rebuild_index(conn)
 
 
+def index_fields(conn: sqlite3.Connection, fts_table: str, columns: tuple[str, ...], rowid: int,
+                 values: Iterable[str | None]) -> None:
+    """Index one row's fields (in the order of `columns`) in `fts_table`, in the index's form."""
+    conn.execute(f"INSERT INTO {fts_table}(rowid, {', '.join(columns)}) VALUES (?{', ?' * len(columns)})",
+                 (rowid, *map(index_value, values)))
+
+
 def index_row(conn: sqlite3.Connection, rowid: int, row: dict) -> None:
-    conn.execute(f"INSERT INTO {FTS_TABLE}(rowid, title, sapo, text) VALUES (?, ?, ?, ?)",
-                 (rowid, *(index_value(row.get(c)) for c in FTS_COLUMNS)))
+    index_fields(conn, FTS_TABLE, FTS_COLUMNS, rowid, (row.get(c) for c in FTS_COLUMNS))
 
 
 def unindex_row(conn: sqlite3.Connection, rowid: int, row: dict) -> None:
@@ -109,11 +116,9 @@ def rebuild_index(conn: sqlite3.Connection, fts_table: str = FTS_TABLE, content:
     """Re-index every article (after `sqlite-utils rebuild-fts`, which would index unfolded text
     only, or an index written in an older INDEX_FORM), or every row of another `content` table."""
     conn.execute(f"INSERT INTO {fts_table}({fts_table}) VALUES ('delete-all')")
-    insert = (f"INSERT INTO {fts_table}(rowid, {', '.join(columns)}) "
-              f"VALUES (?{', ?' * len(columns)})")
     count = 0
     for rowid, *values in conn.execute(f"SELECT rowid, {', '.join(columns)} FROM {content}"):
-        conn.execute(insert, (rowid, *map(index_value, values)))
+        index_fields(conn, fts_table, columns, rowid, values)
         count += 1
     return count
 
