@@ -8,6 +8,10 @@ body repeated 16 times (the long-article case), read by four methods:
   parse-lxml   lxml.html.document_fromstring(body): the issue's lower bound, parsing and nothing else
   parse-etree  lxml.etree.fromstring(body, HTMLParser(collect_ids=False)): the same without
                lxml.html's element classes or the table of ids (a stricter bound: soyte's own parser)
+  floor        parse-etree, then the layout's body element (its first body selector, compiled once)
+               as text in one libxml2 call, tidied by scraper.cleaning.tidy (NFC, whitespace): the
+               least an extractor that keeps the record's text must do, with no paragraphs, images,
+               credits or metadata; so "soyte ÷ parse" can never be below "floor ÷ parse"
 Rules that keep the figures from flattering anyone:
 - each method is timed alone, in its own block over every page (so no method warms another's
   caches), after one untimed pass of every method; blocks are interleaved and their order rotates
@@ -46,10 +50,12 @@ use_project_root()
 import lxml.html  # noqa: E402
 from lxml import etree  # noqa: E402
 
+from scraper import cleaning  # noqa: E402
 from scraper.cleaning import tidy  # noqa: E402
 from scraper.extract import extract_page, layout_of  # noqa: E402
 from scraper.layouts import LAYOUTS_DIR  # noqa: E402
-from scraper.pages import as_selector, page_classes  # noqa: E402
+from scraper.pages import page_classes  # noqa: E402
+from scraper.selecting import compiled  # noqa: E402
 from scraper.registry import DEMO_PORTALS, Portal, get_portal  # noqa: E402
 
 try:
@@ -129,8 +135,25 @@ def run_parse_etree(case: Case):
     return etree.fromstring(case.body, _PARSER)
 
 
+_FLOOR_BODY: dict[str, etree.XPath] = {}  # case name -> its body selector's XPath, found in the untimed pass
+
+
+def _body_xpath(case: Case) -> etree.XPath:
+    page = page_classes(layout_of(case.portal))[0](case.body, case.url, case.portal.key, "", case.content_type)
+    css = next(css for css in page.SELECTORS["body"] if page.css(css))
+    return compiled(css, scoped=False)
+
+
+def run_floor(case: Case):
+    if case.name not in _FLOOR_BODY:
+        _FLOOR_BODY[case.name] = _body_xpath(case)
+    body = _FLOOR_BODY[case.name](etree.fromstring(case.body, _PARSER))[0]
+    return tidy(etree.tostring(body, method="text", encoding="utf-8", with_tail=False).decode("utf-8"))
+
+
 METHODS: dict[str, Callable[[Case], object]] = {
-    "soyte": run_soyte, "trafilatura": run_trafilatura, "parse-lxml": run_parse_lxml, "parse-etree": run_parse_etree}
+    "soyte": run_soyte, "trafilatura": run_trafilatura, "parse-lxml": run_parse_lxml, "parse-etree": run_parse_etree,
+    "floor": run_floor}
 
 
 def time_blocks(all_cases: list[Case], reps: int, inner: int) -> tuple[dict, dict, list]:
@@ -166,6 +189,7 @@ def group_stats(samples: dict, names: list[str], reps: int) -> dict:
         "trafilatura_over_soyte": [t / s for t, s in zip(totals["trafilatura"], totals["soyte"])],
         "soyte_over_parse_lxml": [s / p for s, p in zip(totals["soyte"], totals["parse-lxml"])],
         "soyte_over_parse_etree": [s / p for s, p in zip(totals["soyte"], totals["parse-etree"])],
+        "floor_over_parse_lxml": [f / p for f, p in zip(totals["floor"], totals["parse-lxml"])],
     }
     per_page = {m: [t / len(names) / 1e3 for t in totals[m]] for m in METHODS}
     return {"pages": len(names),
@@ -183,6 +207,28 @@ def paragraphs(text: str | None) -> str:
         return ""
     lines = (tidy(line) for line in unicodedata.normalize("NFC", text).split("\n"))
     return "\n\n".join(line for line in lines if line)
+
+
+def composed_words(short: list[Case]) -> dict:
+    """How often tidy's cache of composed words (scraper.cleaning) misses on decomposed pages, read
+    in order from an empty cache, as a crawl's first articles are (the timed blocks run warm)."""
+    cleaning._COMPOSED_WORDS.clear()
+    looked_up = 0
+    composed = cleaning._composed
+
+    def counting(words: list[str]) -> list[str]:
+        nonlocal looked_up
+        looked_up += len(words)
+        return composed(words)
+
+    cleaning._composed = counting
+    try:
+        for case in short:
+            run_soyte(case)
+    finally:
+        cleaning._composed = composed
+    fresh = len(cleaning._COMPOSED_WORDS)
+    return {"looked_up": looked_up, "composed": fresh, "share": fresh / max(looked_up, 1)}
 
 
 def accuracy(all_cases: list[Case]) -> dict:
@@ -256,23 +302,28 @@ def main() -> None:
     for size, rows in timing.items():
         print(f"\npages {size}: ms per page, and ratios within each repetition")
         print(table(["layout", "pages", "soyte ms", "trafilatura ms", "parse lxml ms", "parse etree ms",
-                     "trafilatura ÷ soyte (goal ≥ 12)", "soyte ÷ parse lxml (goal ≤ 3)", "soyte ÷ parse etree"],
+                     "floor ms", "trafilatura ÷ soyte (goal ≥ 12)", "soyte ÷ parse lxml (goal ≤ 3)",
+                     "soyte ÷ parse etree", "floor ÷ parse lxml"],
                     [[layout, t["pages"], t["ms_per_page"]["soyte"]["median"],
                       t["ms_per_page"]["trafilatura"]["median"], t["ms_per_page"]["parse-lxml"]["median"],
-                      t["ms_per_page"]["parse-etree"]["median"], fmt(t["trafilatura_over_soyte"]),
-                      fmt(t["soyte_over_parse_lxml"]), fmt(t["soyte_over_parse_etree"])]
+                      t["ms_per_page"]["parse-etree"]["median"], t["ms_per_page"]["floor"]["median"],
+                      fmt(t["trafilatura_over_soyte"]), fmt(t["soyte_over_parse_lxml"]),
+                      fmt(t["soyte_over_parse_etree"]), fmt(t["floor_over_parse_lxml"])]
                      for layout, t in rows.items()]))
     growth = {m: statistics.median(v[f"{m}_time_ratio"] for v in linear.values()) for m in METHODS}
     print(f"\ncost growth with the body ×{LONG} (median over pages; bytes grew "
           f"{statistics.median(v['bytes_ratio'] for v in linear.values()):.1f}×): "
           + ", ".join(f"{m} {g:.1f}×" for m, g in growth.items()))
+    words = composed_words(short)
+    print(f"\ndecomposed text (tidy's word cache, emptied first, as-served pages in order): "
+          f"{words['looked_up']} words looked up, {words['composed']} composed afresh ({words['share']:.1%})")
     acc = accuracy(short)
     print("\naccuracy against expected/*.json (pages exactly equal; text similarity = difflib ratio)")
     print(table(["extractor", "pages", *FIELDS, "text similarity"],
                 [[n, a["pages"], *(a[f] for f in FIELDS), a["text_similarity_mean"]] for n, a in acc.items()]))
     results = {"reps": reps, "inner": inner, "loadavg_1min_per_rep": loads, "timing": timing,
                "page_kb": kb, "growth_with_long_body": {"per_page": linear, "median": growth},
-               "per_page_us": samples, "per_page_wall_us": wall, "accuracy": acc}
+               "per_page_us": samples, "per_page_wall_us": wall, "accuracy": acc, "composed_words": words}
     if args.profile:
         results["profile_soyte"] = profile(short, 10)
     print(f"\nwrote {write_results('extraction', results)}")
