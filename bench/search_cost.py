@@ -15,6 +15,7 @@ import random
 import re
 import sqlite3
 import time
+from urllib.parse import quote
 
 import archive.search
 from archive.search import MAX_QUERY_WORDS, fold, search
@@ -83,6 +84,7 @@ def word_counts(conn: sqlite3.Connection, plain: sqlite3.Connection, corpus: Cor
     result: dict = {"kinds": {kind: {str(k): qs for k, qs in by_count.items()} for kind, by_count in kinds.items()},
                     "parts": plan_parts(conn, kinds, max(5, reps // 2)),
                     "canned_query": canned_query(conn, kinds, reps),
+                    "table_page": table_page(conn, kinds, reps),
                     "loadavg_1min": {"min": min(a for a, _b, _c in load), "max": max(a for a, _b, _c in load)},
                     "same_rows": all(search(conn, q) == search(plain, q) for _kind, k, q in queries if k <= cap)}
     for kind, by_count in kinds.items():
@@ -181,6 +183,63 @@ def canned_query(conn: sqlite3.Connection, kinds: dict[str, dict[int, list[str]]
     return out
 
 
+TABLE_WORDS = (1, 2, 4)
+
+
+def table_page(conn: sqlite3.Connection, kinds: dict[str, dict[int, list[str]]], reps: int) -> dict:
+    """Wall ms of Datasette's articles table page as `soyte serve` serves it (make_datasette; real
+    requests through Datasette's ASGI client, its queries on its own threads), without a search and
+    as its search box asks (`?_search=`: every match counted and faceted), for the first query of
+    each kind and length in TABLE_WORDS; beside the same Datasette with its default of suggesting
+    facets (soyte's setting before 2026-11-25), each alone in its own block, rotating."""
+    import asyncio
+
+    import archive.datasette
+    from archive.datasette import make_datasette
+
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    name = archive.datasette.database_name(path)
+    pages = [("no search", f"/{name}/articles")] + [
+        (f"{kind}, {k} words: {kinds[kind][k][0]}", f"/{name}/articles?_search={quote(kinds[kind][k][0])}")
+        for kind in ("corpus", "common") for k in TABLE_WORDS]
+    settings = archive.datasette.SETTINGS
+    servers = {"soyte serve": make_datasette(path)}
+    archive.datasette.SETTINGS = {**settings, "suggest_facets": True}
+    try:
+        servers["suggesting facets"] = make_datasette(path)
+    finally:
+        archive.datasette.SETTINGS = settings
+    loop = asyncio.new_event_loop()
+    wall: dict = {(server, page): [] for server in servers for page, _url in pages}
+
+    def get(server: str, url: str) -> float:
+        start = time.perf_counter()
+        response = loop.run_until_complete(servers[server].client.get(url))
+        assert response.status_code == 200, f"{url}: HTTP {response.status_code}"
+        return (time.perf_counter() - start) * 1e3
+
+    try:
+        for server in servers:  # one untimed pass of each
+            for _page, url in pages:
+                get(server, url)
+        for rep in range(min(reps, 5)):  # ~3 s a request with suggestions: 5 repetitions at most
+            for server in list(servers)[rep % 2:] + list(servers)[:rep % 2]:
+                for page, url in pages:
+                    wall[server, page].append(get(server, url))
+    finally:
+        loop.close()
+    return {server: {page: summary(wall[server, page]) for page, _url in pages} for server in servers}
+
+
+def report_table_page(pages: dict) -> None:
+    print("\nDatasette's articles table page (its search box: every match counted and faceted), wall ms: as "
+          "`soyte serve` serves it, and with Datasette's default of suggesting facets")
+    served, suggesting = pages["soyte serve"], pages["suggesting facets"]
+    print(table(["page", "p50", "p95", "suggesting facets p50", "suggesting facets p95"],
+                [[page, v["median"], v["p95"], suggesting[page]["median"], suggesting[page]["p95"]]
+                 for page, v in served.items()]))
+
+
 def report_canned(canned: dict) -> None:
     print('\nDatasette\'s "Search a term" (its SQL on the same connection), ms: now and before (every term ranked)')
     rows = [[kind, int(k), v["ms"]["median"], v["ms"]["p95"], v["cpu_ms"]["median"], v["cpu_ms"]["p95"],
@@ -230,3 +289,4 @@ def report_words(words: dict, reps: int) -> None:
                  "before p50", "before p95", "before CPU p50", "before CPU p95"], rows))
     report_parts(words["parts"])
     report_canned(words["canned_query"])
+    report_table_page(words["table_page"])

@@ -36,6 +36,7 @@ def test_tidy_is_the_text_composed_whole_then_split_for_every_code_point():
     templates = {
         "untidy, acute": "e{c}\u0301 {c}\u0301\u00a0\u200b{c}a\u0301 \u0323{c}\u2003o\u031b{c}",
         "untidy, no acute": "e{c}\u0300 {c}\u0309\u00a0\u200b{c}a\u0303 \u0323{c}\u2003o\u031b{c}",
+        "untidy, no zero-width space": "e{c}\u0301\u00a0{c}a o\u031b{c}",
         "tidy": "e{c}\u0301 o\u031b{c}a \u0323{c}",
     }
     mismatches = []

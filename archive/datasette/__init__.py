@@ -22,6 +22,10 @@ SETTINGS = {
     # Province and category have no index: on a large archive their facets scan every article,
     # which Datasette's default 200 ms would cut off.
     "facet_time_limit_ms": 1000,
+    # Datasette suggests facets by trying every column with every kind of facet, up to 50 ms each:
+    # at 100,000 articles that was 1.6 s of each table page and 2.6 s of each search from the
+    # table's search box (bench/archive.py). The metadata names the facets that matter.
+    "suggest_facets": False,
 }
 
 
