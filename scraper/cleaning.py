@@ -27,8 +27,8 @@ def tidy(text: str | None) -> str:
 
     Hà Giang's editor stores decomposed accents (NFD); NFC makes them comparable and searchable.
     Whitespace is never part of a composition (no canonical pair holds a whitespace or zero-width
-    character, and NFC maps whitespace only to whitespace: tests/test_cleaning.py tries every code
-    point), so the text may be composed before or after tidying, whole or a word at a time.
+    character, and NFC maps whitespace only to whitespace: tests/test_cleaning.py tries every
+    assigned code point), so the text may be composed before or after tidying, whole or a word at a time.
     """
     if not text:
         return ""
