@@ -95,10 +95,13 @@ def create_index(conn: sqlite3.Connection) -> None:
 
 
 def index_fields(conn: sqlite3.Connection, fts_table: str, columns: tuple[str, ...], rowid: int,
-                 values: Iterable[str | None]) -> None:
-    """Index one row's fields (in the order of `columns`) in `fts_table`, in the index's form."""
-    conn.execute(f"INSERT INTO {fts_table}(rowid, {', '.join(columns)}) VALUES (?{', ?' * len(columns)})",
-                 (rowid, *map(index_value, values)))
+                 values: Iterable[str | None], delete: bool = False) -> None:
+    """Index one row's fields (in the order of `columns`) in `fts_table`, in the index's form; with
+    `delete`, take them out: an external-content FTS5 table deletes a row by the values it indexed,
+    so both go through index_value here."""
+    command, marker = (f"{fts_table}, ", "'delete', ") if delete else ("", "")
+    conn.execute(f"INSERT INTO {fts_table}({command}rowid, {', '.join(columns)}) "
+                 f"VALUES ({marker}?{', ?' * len(columns)})", (rowid, *map(index_value, values)))
 
 
 def index_row(conn: sqlite3.Connection, rowid: int, row: dict) -> None:
@@ -106,9 +109,7 @@ def index_row(conn: sqlite3.Connection, rowid: int, row: dict) -> None:
 
 
 def unindex_row(conn: sqlite3.Connection, rowid: int, row: dict) -> None:
-    """External-content FTS5 deletes need the values that were indexed."""
-    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, sapo, text) VALUES ('delete', ?, ?, ?, ?)",
-                 (rowid, *(index_value(row.get(c)) for c in FTS_COLUMNS)))
+    index_fields(conn, FTS_TABLE, FTS_COLUMNS, rowid, (row.get(c) for c in FTS_COLUMNS), delete=True)
 
 
 def rebuild_index(conn: sqlite3.Connection, fts_table: str = FTS_TABLE, content: str = "articles",
