@@ -55,7 +55,7 @@ from scraper import cleaning  # noqa: E402
 from scraper.cleaning import tidy  # noqa: E402
 from scraper.extract import extract_page, layout_of  # noqa: E402
 from scraper.layouts import LAYOUTS_DIR  # noqa: E402
-from scraper.pages import page_classes  # noqa: E402
+from scraper.pages import ArticlePage, page_classes  # noqa: E402
 from scraper.selecting import compiled  # noqa: E402
 from scraper.registry import DEMO_PORTALS, Portal, get_portal  # noqa: E402
 
@@ -102,10 +102,16 @@ def cases() -> list[Case]:
     return found
 
 
+def _read_body_selector(case: Case) -> tuple[ArticlePage, str]:
+    """The page as its layout reads it, and the first of the layout's body selectors that matches."""
+    page = page_classes(layout_of(case.portal))[0](case.body, case.url, case.portal.key, "", case.content_type)
+    return page, next(css for css in page.SELECTORS["body"] if page.css(css))
+
+
 def long_case(case: Case) -> Case:
     """The page with its body element's content repeated LONG times, served as UTF-8."""
-    page = page_classes(layout_of(case.portal))[0](case.body, case.url, case.portal.key, "", case.content_type)
-    body = next(found[0] for css in page.SELECTORS["body"] if (found := page.css(css)))
+    page, css = _read_body_selector(case)
+    body = page.css(css)[0]
     children, text = list(body), body.text
     for _ in range(LONG - 1):
         if text:
@@ -140,9 +146,7 @@ _FLOOR_BODY: dict[str, etree.XPath] = {}  # case name -> its body selector's XPa
 
 
 def _body_xpath(case: Case) -> etree.XPath:
-    page = page_classes(layout_of(case.portal))[0](case.body, case.url, case.portal.key, "", case.content_type)
-    css = next(css for css in page.SELECTORS["body"] if page.css(css))
-    return compiled(css, scoped=False)
+    return compiled(_read_body_selector(case)[1], scoped=False)
 
 
 _PARAGRAPHS = etree.XPath(".//p")
