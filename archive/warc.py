@@ -142,16 +142,17 @@ def _write_exchange(writer: WARCWriter, url: str, kind: str, status: int, header
 
 
 def write_wacz(conn: sqlite3.Connection, path: Path, hosts: list[str] | None = None, since: str | None = None,
-               on_damaged: Callable[[int, str], None] = lambda page_id, reason: None) -> int:
+               on_damaged: Callable[[int, str], None] = lambda page_id, reason: None, name: str | None = None) -> int:
     """The same records packaged as WACZ 1.1 (WARC, CDX index, datapackage) by py-wacz, with a
-    pages list of the article pages under their titles, which ReplayWeb.page shows as the contents."""
+    pages list of the article pages under their titles, which ReplayWeb.page shows as the contents.
+    The WARC inside is named after `name` (the package's final name when `path` is a FILE.part), else `path`."""
     try:
         from wacz.main import main as wacz_main
     except ImportError:
         raise OSError("WACZ needs py-wacz: pip install 'soyte[wacz]'") from None
 
     with tempfile.TemporaryDirectory(prefix="soyte-wacz-") as folder:
-        warc, pages = Path(folder) / (path.stem + ".warc.gz"), Path(folder) / "pages.jsonl"
+        warc, pages = Path(folder) / (Path(name or path.name).stem + ".warc.gz"), Path(folder) / "pages.jsonl"
         articles: list[tuple[int, str, str]] = []
 
         def note_article(page_id: int, url: str, kind: str, date: str) -> None:

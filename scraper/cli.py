@@ -4,7 +4,8 @@ Commands register themselves with `@command(...)`; this module holds the crawl a
 commands, `scraper.cli_*` modules add the others (they are imported by `build_parser`).
 Data goes to stdout (JSON), progress and logs to stderr. Exit status: 0 ok, 1 the crawl or a
 check found problems (a portal's alarm), 2 a usage error (one line saying what to fix, never a
-traceback), 3 another crawl holds the archive, 4 the archive cannot be written.
+traceback), 3 another crawl holds the archive, 4 the archive cannot be written, 5 an optional extra
+the command needs is not installed (`--format wacz` without py-wacz: the line says what to pip install).
 """
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ import pkgutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import scraper
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_LOCKED, EXIT_STORAGE = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_LOCKED, EXIT_STORAGE, EXIT_MISSING_EXTRA = 0, 1, 2, 3, 4, 5
 
 
 @dataclass
@@ -63,6 +65,49 @@ class ArchiveUnusable(Exception):
     """The archive file cannot be opened or read (not a database, corrupt, a directory): exit 4."""
 
 
+class MissingExtra(Exception):
+    """An optional dependency (a pyproject extra) the command needs is not installed: exit 5."""
+
+
+def require_extra(extra: str, module: str, needed_for: str) -> None:
+    """Refuse, before anything is read or written, a command whose optional `module` cannot be imported."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise MissingExtra(f"{needed_for} needs the optional package {extra!r}, which is not installed: "
+                           f"pip install 'soyte[{extra}]' (in soyte's checkout: pip install -e '.[{extra}]')") from None
+
+
+def soyte_version() -> str:
+    """The installed distribution's version; in a checkout that is not installed, its pyproject.toml's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("soyte")
+    except PackageNotFoundError:
+        pass
+    import tomllib
+
+    try:
+        project = tomllib.loads((Path(scraper.__file__).resolve().parent.parent / "pyproject.toml").read_text(
+            encoding="utf-8"))["project"]
+    except (OSError, ValueError, KeyError):
+        return "unknown"
+    return project.get("version", "unknown") if project.get("name") == "soyte" else "unknown"
+
+
+class VersionAction(argparse.Action):
+    """`soyte --version`: the version is looked up only when asked for, not on every command."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print soyte's version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        sys.stdout.write(f"soyte {soyte_version()}\n")
+        parser.exit()
+
+
 def open_archive(db: str, readonly: bool = False):
     """The archive at `db`, which must exist (commands that only read never create one).
 
@@ -80,9 +125,27 @@ def open_archive(db: str, readonly: bool = False):
         raise ArchiveUnusable(f"the archive {db} cannot be opened: {error}") from None
 
 
+@contextmanager
+def output_file(path: Path) -> Iterator[Path]:
+    """`-o FILE`: the path to write, FILE.part, renamed to FILE once the block ends without an error.
+
+    On any error (disk full, Ctrl-C) FILE.part is removed and an earlier FILE is left as it was, so
+    FILE is only ever a complete output.
+    """
+    part = path.with_name(path.name + ".part")
+    try:
+        yield part
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
 def crawl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("portals", nargs="*", help="portal keys from the registry (default: all active)")
-    parser.add_argument("--replay", metavar="URL", help="route the real portal hosts to this replay server")
+    parser.add_argument("--replay", metavar="URL", default=os.environ.get("SOYTE_REPLAY_URL") or None,
+                        help="route the real portal hosts to this replay server (default: $SOYTE_REPLAY_URL, else "
+                             "the real hosts)")
     parser.add_argument("--demo-portals", action="store_true", help="serve the bundled demo portals and crawl them")
     parser.add_argument("--polite", action="store_true", help="keep AutoThrottle and delays even when replaying")
     parser.add_argument("--quiet", action="store_true", help="log only warnings and errors")
@@ -105,8 +168,8 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
 @command("crawl", "Crawl portals (all active ones, or those named) into the archive.",
          "soyte crawl bacninh hatinh --db archive.db", crawl_arguments)
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from scraper.crawl import (ArchiveUnwritable, CrawlLocked, not_active_warnings, run_crawl, select_portals,
-                               setting_problem)
+    from scraper.crawl import (ArchiveUnwritable, CrawlLocked, demo_portals, not_active_warnings, run_crawl,
+                               select_portals, setting_problem)
     from scraper.display import crawl_display
     from scraper.replay import ReplayServer
 
@@ -115,6 +178,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         server = ReplayServer().start()
         replay_url = server.url
         say(f"serving the bundled demo portals at {replay_url}")
+        args.portals = args.portals or demo_portals()  # not an active portal without bundled pages
     extra = {"LOG_LEVEL": "WARNING"} if args.quiet else {}
     if args.revisit_after is not None:
         extra["SOYTE_REVISIT_DAYS"] = args.revisit_after
@@ -294,7 +358,8 @@ def datasette_command(db: str, port: int) -> list[str]:
 
 def search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query")
-    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--limit", type=int, default=20, metavar="N",
+                        help="at most N articles, then at most N documents (default 20)")
 
 
 @command("search", "Accent-insensitive full-text search of the archive; prints matching articles, then "
@@ -314,18 +379,23 @@ def cmd_search(args: argparse.Namespace) -> int:
         archive.close()
     for row in rows:
         emit(row)
+    if not rows:  # stdout stays empty (a pipe reads no line); the person at the terminal is told
+        say(f"no match for {args.query!r}")
     return EXIT_OK
 
 
 def limit_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--limit", type=int, default=20, metavar="N", help="the N newest runs (default 20)")
     parser.add_argument("--json", action="store_true", help="JSON lines even in a terminal (the default when piped)")
 
 
-RUN_COLUMNS = {"id": "run", "started_at": "started", "status": "status",
+RUN_COLUMNS = {"id": "run", "started_at": "started (+07:00)", "status": "status",
                "portals": "portals", "requests": "requests", "articles_new": "new", "articles_updated": "updated",
                "articles_unchanged": "unchanged", "articles_generic": "generic", "errors": "errors",
                "warnings": "warnings"}
+# The headings in a terminal too narrow for the whole words (80 columns): abbreviated, never cut.
+RUN_COLUMNS_NARROW = {"requests": "req.", "articles_updated": "upd.", "articles_unchanged": "same",
+                      "articles_generic": "gen.", "errors": "err.", "warnings": "warn."}
 
 
 @command("runs", "List recent crawl runs with their counts, newest first: a table, or JSON lines when piped.",
@@ -335,7 +405,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     archive = open_archive(args.db, readonly=True)
     show_rows(list(archive.db["crawl_runs"].rows_where(order_by="id desc", limit=args.limit)), RUN_COLUMNS,
-              args.json, short_time)
+              args.json, short_time, RUN_COLUMNS_NARROW)
     archive.close()
     return EXIT_OK
 
@@ -351,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     load_command_modules()
     parser = argparse.ArgumentParser(prog="soyte", description="Archive the news of Vietnam's provincial "
                                      "Departments of Health (Sở Y tế) into SQLite.")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, spec in COMMANDS.items():
         p = sub.add_parser(name, help=spec.purpose, description=spec.purpose, epilog=f"Example: {spec.example}",
@@ -376,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveUnusable as error:
         say(f"soyte {args.command}: {error}")
         return EXIT_STORAGE
+    except MissingExtra as error:
+        say(f"soyte {args.command}: {error}")
+        return EXIT_MISSING_EXTRA
     except sqlite3.DatabaseError as error:  # damage found while reading, past the open
         say(f"soyte {args.command}: the archive {getattr(args, 'db', '')} cannot be read ({error}); "
             "what it holds may be damaged: check it with `sqlite3 FILE 'PRAGMA integrity_check'`")

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from scraper.cli import EXIT_OK, EXIT_PROBLEM, UsageError, command, emit, say
 from scraper.registry import STATUSES, Portal, RegistryError, UnknownPortal, get_portal, load_portals
+from scraper.sites import KINDS
 
 
 def portal_or_usage_error(key: str) -> Portal:
@@ -60,18 +61,22 @@ def new_portal_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--province", help="the province as written in Vietnamese (default: the planned entry's)")
     parser.add_argument("--start-url", action="append", dest="start_urls", metavar="URL",
                         help="a listing page (or sitemap) crawls start from; repeat for more (default: the host's /)")
+    parser.add_argument("--change-host", action="store_true",
+                        help="replace a planned entry's verified host with --host (the department moved); "
+                             "the new host is then marked unverified")
 
 
 @command("new-portal", "Scaffold a portal: registry entry (planned), fixture folder, test module, and a layout file "
          "unless --like names one.",
-         "soyte new-portal tuyenquang --host https://soyte.tuyenquang.gov.vn --like hagiang",
+         "soyte new-portal tuyenquang --host https://soytetuyenquang.gov.vn --like hagiang",
          new_portal_arguments, uses_archive=False)
 def cmd_new_portal(args: argparse.Namespace) -> int:
     from scraper.scaffold import ScaffoldError, new_portal
     from scraper.fixtures import PROJECT_ROOT
 
     try:
-        scaffold = new_portal(args.key, args.host, args.like, args.province, args.start_urls)
+        scaffold = new_portal(args.key, args.host, args.like, args.province, args.start_urls,
+                              change_host=args.change_host)
     except (ScaffoldError, RegistryError) as error:
         raise UsageError(str(error)) from None
     written = [str(path.relative_to(PROJECT_ROOT)) for path in scaffold.written]
@@ -89,13 +94,15 @@ def save_page_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", help="the page's real URL")
     parser.add_argument("--portal", required=True, metavar="KEY", help="the portal whose fixtures get the page")
     parser.add_argument("--replay", metavar="URL", help="fetch from this replay server, sending the real Host")
-    parser.add_argument("--kind", choices=("listing", "article", "snapshot", "sitemap", "robots"),
-                        help="what the page is (default: robots.txt, sitemap, a start URL is a listing, else article)")
+    parser.add_argument("--kind", choices=KINDS,
+                        help="what the page is (default: robots.txt, a document by its name or type, a sitemap, "
+                             "a start URL is a listing, else an article)")
     parser.add_argument("--name", help="file name under pages/ (default: from the URL)")
     parser.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate (as Scrapy)")
 
 
-@command("save-page", "Fetch a page into its portal's fixture folder: raw bytes, URL, status and headers.",
+@command("save-page", "Fetch a page (or a file an article attaches) into its portal's fixture folder: raw bytes, "
+         "URL, status and headers.",
          "soyte save-page https://soyte.hatinh.gov.vn/tin-tuc-su-kien --portal hatinh --replay http://127.0.0.1:8123",
          save_page_arguments, uses_archive=False)
 def cmd_save_page(args: argparse.Namespace) -> int:
@@ -194,3 +201,21 @@ def cmd_check(args: argparse.Namespace) -> int:
         return run_contracts(args.spiders, args.replay, args.verbose)
     with replay_with_fixtures() as server:
         return run_contracts(args.spiders, server.url, args.verbose)
+
+
+def activate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("portal", metavar="KEY", help="a planned portal whose layout and fixtures are ready")
+
+
+@command("activate", "Set a planned portal's status to active in the registry: every crawl takes it from now on.",
+         "soyte activate tuyenquang", activate_arguments, uses_archive=False)
+def cmd_activate(args: argparse.Namespace) -> int:
+    from scraper.scaffold import ScaffoldError, activate
+
+    try:
+        portal = activate(args.portal)
+    except (ScaffoldError, RegistryError) as error:
+        raise UsageError(str(error)) from None
+    say(f"{portal.key} is active: soyte crawl takes it with the others; run python -m pytest before you commit")
+    emit({"portal": portal.key, "status": portal.status, "layout": portal.layout})
+    return EXIT_OK

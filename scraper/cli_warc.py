@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from scraper.cli import EXIT_OK, EXIT_PROBLEM, EXIT_STORAGE, UsageError, command, emit, open_archive, say
+from scraper.cli import (EXIT_OK, EXIT_PROBLEM, EXIT_STORAGE, UsageError, command, emit, open_archive, output_file,
+                         require_extra, say)
 
 WARC_FORMATS = ("warc", "wacz")
 VIETNAM = timezone(timedelta(hours=7))
@@ -57,14 +58,19 @@ def export_pages(args: argparse.Namespace) -> int:
         raise UsageError("--format wacz writes a file: pass -o FILE.wacz")
     if args.format == "warc" and not args.output and sys.stdout.isatty():
         raise UsageError("a WARC is binary: redirect stdout (> pages.warc.gz) or pass -o FILE.warc.gz")
+    if args.format == "wacz":
+        require_extra("wacz", "wacz.main", "--format wacz")
     archive = open_archive(args.db)
     damaged, on_damaged = damage_log("left out")
     try:
-        if args.format == "wacz":
-            count = write_wacz(archive.conn, Path(args.output), hosts, since, on_damaged)
-        elif args.output:
-            with open(args.output, "wb") as out:
-                count = write_warc(archive.conn, out, hosts, since, on_damaged, Path(args.output).name)
+        if args.output:  # written as FILE.part, renamed once complete
+            name = Path(args.output).name
+            with output_file(Path(args.output)) as part:
+                if args.format == "wacz":
+                    count = write_wacz(archive.conn, part, hosts, since, on_damaged, name)
+                else:
+                    with part.open("wb") as out:
+                        count = write_warc(archive.conn, out, hosts, since, on_damaged, name)
         else:
             count = write_warc(archive.conn, sys.stdout.buffer, hosts, since, on_damaged)
             sys.stdout.flush()

@@ -76,6 +76,14 @@ def select_portals(keys: list[str] | None) -> list[Portal]:
     return portals
 
 
+def demo_portals() -> list[str]:
+    """What `soyte demo` and `soyte crawl --demo-portals` crawl when no portal is named: the active
+    portals whose pages are bundled (scraper/demo_portals/), in the registry's order. A portal
+    activated later has no bundled pages (its captures are a source checkout's test fixtures), so the
+    demo stays the same eight portals, and green, whatever else the registry holds."""
+    return [p.key for p in load_portals().values() if p.active and p.demo_dir and p.demo_dir.is_dir()]
+
+
 def crawl_problem(portal: Portal) -> str | None:
     """Why a portal that is not active cannot be crawled yet, or None."""
     if not portal.layout:

@@ -24,6 +24,7 @@ import os
 import signal
 import sqlite3
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import IO
@@ -34,6 +35,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive.frontier import load_frontier
 from archive.store import Archive
+from scraper.logs import RUN_SUMMARY, documents_line
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ class Session:
     storage_error: str | None = None     # a write the archive refused during the crawl
     run: dict | None = None              # the finished run's row
     portal_rows: list[dict] = field(default_factory=list)
+    documents: Counter = field(default_factory=Counter)  # every crawler's document tally: one line per run
 
     @property
     def blocked(self) -> str | None:
@@ -237,9 +240,12 @@ class CrawlRun:
             self.session.finish()
             run = self.session.run
             if run:
+                logger.info("%s", documents_line(self.session.documents))
+                # `soyte crawl` prints the summary itself once the display is gone: the terminal shows it once.
                 logger.info("crawl run %s %s: %s new, %s updated, %s unchanged articles; %s errors; %s requests "
                             "(exit status %s)", run["id"], run["status"], run["articles_new"], run["articles_updated"],
-                            run["articles_unchanged"], run["errors"], run["requests"], exit_status(self.session))
+                            run["articles_unchanged"], run["errors"], run["requests"], exit_status(self.session),
+                            extra=RUN_SUMMARY)
 
 
 def note_signal(signum: int) -> None:

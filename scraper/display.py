@@ -17,11 +17,13 @@ import re
 import sys
 import time
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from rich.console import Console
 from rich.live import Live
+from rich.measure import Measurement
 from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 from rich.progress_bar import ProgressBar
@@ -180,27 +182,53 @@ def progress_bar(total: int | None, label: str, unit: str = "pages") -> Iterator
 
 
 def show_rows(rows: list[dict], columns: dict[str, str], as_json: bool = False,
-              shown: Callable[[str, object], str] | None = None) -> None:
+              shown: Callable[[str, object], str] | None = None, narrow: dict[str, str] | None = None) -> None:
     """Rows as a table when stdout is a terminal, else (or with --json) one JSON object a line.
 
     `columns` maps a row key to its heading; the table shows only those, JSON every key, as stored.
-    `shown(key, value)` may write a cell for people (a shorter time, say).
+    `shown(key, value)` may write a cell for people (a shorter time, say). A heading is never cut:
+    cells wrap at their spaces, and when the headings' words and the cells' longest words cannot fit
+    the terminal side by side, `narrow` (key: shorter heading) replaces those headings.
     """
     console = Console(highlight=False)
     if as_json or not console.is_terminal:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
-    table = Table(*columns.values(), box=None, header_style="bold")
-    for row in rows:
-        table.add_row(*(Text("" if row.get(key) is None else shown(key, row[key]) if shown else str(row[key]))
-                        for key in columns))  # Text: a `[` in a value is not rich markup
+    cells = [[Text("" if row.get(key) is None else shown(key, row[key]) if shown else str(row[key]))
+              for key in columns] for row in rows]  # Text: a `[` in a value is not rich markup
+    table = rows_table(columns.values(), cells)
+    if narrow and narrowest(console, table) > console.width:
+        table = rows_table([narrow.get(key, heading) for key, heading in columns.items()], cells)
     console.print(table)
 
 
+def rows_table(headings, cells: list[list[Text]]) -> Table:
+    """One space between columns, none at the edges: the most room for the cells."""
+    table = Table(*headings, box=None, header_style="bold", collapse_padding=True, pad_edge=False)
+    for row in cells:
+        table.add_row(*row)
+    return table
+
+
+def narrowest(console: Console, table: Table) -> int:
+    """The width under which rich must cut a word (a heading's or a cell's) to fit the table."""
+    return Measurement.get(console, console.options.update_width(1_000_000), table).minimum
+
+
+VIETNAM = timezone(timedelta(hours=7))
+
+
 def short_time(key: str, value: object) -> str:
-    """`2026-11-25T15:09:30+00:00` as `2026-11-25 15:09:30`; a list `a,b` as `a, b` (it wraps); else as is."""
+    """`2026-11-25T15:09:30+00:00` as `2026-11-25 22:09:30`, at +07:00 (Vietnam, the archive's time for
+    people, which the heading says); a list `a,b` as `a, b` (it wraps); else as is."""
     text = str(value)
     if key.endswith("_at") and "T" in text:
-        return text[:19].replace("T", " ")
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text[:19].replace("T", " ")
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(VIETNAM)
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
     return text.replace(",", ", ")

@@ -19,6 +19,7 @@ from archive.documents import DocumentStore, Extracted, sha256
 from archive.store import Archive, now
 from scraper.document_text import DocumentText, extract_text
 from scraper.items import ArticleItem, DocumentItem
+from scraper.logs import SUMMED_UP, documents_line
 from scraper.pipelines import ArchivePipeline, guarded
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class DocumentPipeline:
                                    at=now(), extracted=extracted)
         self.count(outcome)
         logger.info("%s: %s %s (%s bytes): %s%s", item.portal, item.kind, item.url, f"{len(item.body):,}", outcome,
-                    f", text {text.status}" if text else "")
+                    f", text {text.status}" if text else "", extra=SUMMED_UP)  # the run's `documents:` line counts it
         if text and text.status == "failed":
             self.fail(item, "document-text", text.note or "text not read")
         if text and text.mismatch:
@@ -114,11 +115,16 @@ class DocumentPipeline:
         self.crawler.stats.inc_value(f"soyte/documents/{what}")
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        """The tally goes to the crawl run, which logs one line for all its portals' crawlers at its end
+        (it closes after this); without a run (contracts), this crawler's own line."""
+        from scraper.crawlrun import session_of
+
         if self.archive is None:
             return
-        t = self.tally
-        logger.info("documents: %d new, %d new versions, %d already stored from another URL, %d unchanged, "
-                    "%d with unreadable text", t["new"], t["changed"], t["duplicate"], t["unchanged"],
-                    t["failures"])
+        session = session_of(self.crawler)
+        if session is not None and not self.own_archive:
+            session.documents.update(self.tally)
+        else:
+            logger.info("%s", documents_line(self.tally))
         if self.own_archive:
             self.archive.close()

@@ -1,7 +1,8 @@
 """Fixture folders: pages as a portal served them, captured, never hand-written.
 
 `tests/fixtures/<key>/` is a site folder (scraper/sites.py reads it): `pages/` (raw bytes, never
-decoded: decoding is what a layout must get right), `expected/<page>.json` (the record the page
+decoded: decoding is what a layout must get right), `documents/` (files the articles attach, saved
+as kind `document`), `expected/<page>.json` (the record the page
 must give, written by `soyte expect` and corrected by a person) and `site.json`, the manifest: the
 demo portals' format plus each page's HTTP status, headers and capture time. The same format
 means the replay server serves a fixture folder as it serves a demo portal. This module writes
@@ -18,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from w3lib.url import safe_url_string
 
 import scraper
+from scraper.document_text import DOCUMENT_KINDS, EXTENSIONS as DOCUMENT_EXTENSIONS, declared_kind, url_extension
 from scraper.sites import ARTICLE_KINDS, KINDS, MANIFEST, Site, SitePage  # noqa: F401  (re-exported)
 
 PROJECT_ROOT = Path(scraper.__file__).resolve().parent.parent
@@ -106,18 +108,32 @@ def _decompress(raw: bytes, encoding: str) -> bytes:
     raise FetchError(f"cannot undo Content-Encoding {encoding!r}")
 
 
-def file_name(url: str, content_type: str | None) -> str:
-    """A readable file name for a page: its last path segment, with the extension its type implies."""
+def file_name(url: str, content_type: str | None, kind: str = "") -> str:
+    """A readable file name for a page: its last path segment, with the extension its type implies;
+    a document keeps its own extension (its URL's, else its type's), and its name unquoted."""
     segment = PurePosixPath(urlsplit(url).path).name or "index"
+    dropped = ("html", "htm", "aspx", "php", "jsp", "xml", "txt")
+    if kind == "document":  # "nghi%20dinh%2096.pdf" is "nghi-dinh-96.pdf"
+        segment, dropped = unquote(segment), (*dropped, *DOCUMENT_KINDS)
     stem, dot, suffix = segment.rpartition(".")
-    if dot and suffix.lower() in ("html", "htm", "aspx", "php", "jsp", "xml", "txt"):
+    if dot and suffix.lower() in dropped:
         segment = stem
     stem = re.sub(r"[^a-z0-9._-]+", "-", segment.lower()).strip("-.") or "index"
     if len(stem) > 80:  # keep the slug's start and its end, where portals put the article's id
         stem = f"{stem[:60].rstrip('-.')}-{stem[-19:].lstrip('-.')}"
+    if kind == "document":
+        return stem + document_extension(url, content_type)
     subtype = (content_type or "text/html").split(";")[0].strip().lower().split("/")[-1]
     extension = next((ext for key, ext in EXTENSIONS.items() if key in subtype), ".bin")
     return stem + extension
+
+
+def document_extension(url: str, content_type: str | None) -> str:
+    """`.pdf` for …/cong-van.pdf and for LinkClick.aspx?fileticket=… served as application/pdf."""
+    if url_extension(url) in DOCUMENT_EXTENSIONS:
+        return url_extension(url)
+    kind = declared_kind(content_type)
+    return f".{kind}" if kind in DOCUMENT_KINDS else ".bin"
 
 
 class FixtureFolder(Site):
@@ -144,9 +160,10 @@ class FixtureFolder(Site):
         entries = manifest["pages"]
         previous = next((entry for entry in entries if entry["url"] == fetched.url), None)
         taken = {entry["file"] for entry in entries if entry is not previous}
-        file = f"pages/{name}" if name else (previous["file"] if previous else None)
+        sub = "documents" if kind == "document" else "pages"  # beside the pages, as the demo portals keep them
+        file = f"{sub}/{name}" if name else (previous["file"] if previous else None)
         if file is None:
-            file = f"pages/{file_name(fetched.url, fetched.content_type)}"
+            file = f"{sub}/{file_name(fetched.url, fetched.content_type, kind)}"
             stem, _, suffix = file.rpartition(".")
             number = 2
             while file in taken:
@@ -167,9 +184,13 @@ class FixtureFolder(Site):
 
 
 def guess_kind(url: str, content_type: str | None, start_urls: tuple[str, ...]) -> str:
-    """robots.txt, a sitemap (XML), a start URL (a listing), else an article: `--kind` overrides."""
+    """robots.txt, an attached document (named or served as one), a sitemap (XML), a start URL (a
+    listing), else an article: `--kind` overrides. A document comes before a sitemap: DOCX and XLSX
+    types say "openxmlformats"."""
     if urlsplit(url).path == "/robots.txt":
         return "robots"
+    if url_extension(url) in DOCUMENT_EXTENSIONS or declared_kind(content_type) in DOCUMENT_KINDS:
+        return "document"
     if "xml" in (content_type or "") and "html" not in (content_type or ""):
         return "sitemap"
     return "listing" if url in start_urls else "article"

@@ -3,9 +3,10 @@
 Scrapy logs its start-up (versions, every middleware and extension, the overridden settings) and
 a line per request. That belongs in a file a person opens when something went wrong; the
 terminal (or the cron mail) gets soyte's own lines (progress, each portal's tally) and every
-warning and error, one line each. `soyte crawl` therefore turns Scrapy's root handler off
-(LOG_INSTALL_ROOT_HANDLER) and puts two handlers on the root logger: a RotatingFileHandler at
-DEBUG, and a TerminalHandler whose level depends on -v / --quiet.
+warning and error, one line each (a portal's attachments that could not be fetched: one line for
+all). `soyte crawl` therefore turns Scrapy's root handler off (LOG_INSTALL_ROOT_HANDLER) and puts
+two handlers on the root logger: a RotatingFileHandler at DEBUG, and a TerminalHandler whose level
+depends on -v / --quiet.
 """
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ DETAIL_LOGGERS = ("scraper.dates", "scraper.cleaning")
 
 # Settings a crawl gets so that Scrapy leaves the root logger to these handlers.
 CRAWL_LOG_SETTINGS = {"LOG_INSTALL_ROOT_HANDLER": False}
+
+# `extra=` of a line the terminal leaves to the log file because another line says it there: the
+# run's summary (`soyte crawl` prints it itself, after the live display), and each attachment stored
+# or not fetched (the run's `documents:` line and its portal's one line count them; -v shows each).
+# A bare `scrapy crawl` (scrapyd) has Scrapy's own handler, which shows them all.
+RUN_SUMMARY = {"soyte_terminal": "never"}
+SUMMED_UP = {"soyte_terminal": "verbose"}
 
 
 def is_own(record: logging.LogRecord, spider_names: frozenset[str]) -> bool:
@@ -110,6 +118,9 @@ class TerminalHandler(logging.Handler):
         self.verbose_format = logging.Formatter(default_settings.LOG_FORMAT, default_settings.LOG_DATEFORMAT)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        shown = getattr(record, "soyte_terminal", None)
+        if shown == "never" or (shown == "verbose" and not self.verbosity):
+            return False
         if self.verbosity:
             return True
         if record.name in DETAIL_LOGGERS or repeated_later(record):
@@ -206,6 +217,8 @@ def failure_message(portal: str, kind: str, url: str, reason: str, status: int |
         return f"{portal}: {page} {url} could not be fetched ({reason}); {done}"
     if kind == "listing":
         return f"{portal}: listing page {url}: {reason}; recorded in failures (the layout may have changed)"
+    if kind == "document-skipped":
+        return f"{portal}: document {url} {reason}; recorded in failures"
     if kind == "not-html":
         return f"{portal}: {url} is {reason[0].lower() + reason[1:]}; raw bytes kept, no article stored"
     if kind == "truncated":
@@ -218,3 +231,27 @@ def failure_message(portal: str, kind: str, url: str, reason: str, status: int |
 def warning_message(portal: str, url: str, warning: str) -> str:
     """An article stored with something a person should check (a date not understood, say)."""
     return f"{portal}: article {url} stored; {warning} (recorded in failures as a warning)"
+
+
+def attachment_reason(kind: str, reason: str, status: int | None) -> str:
+    """How an attachment failed, in a word or two, to count alike: HTTP 404, TimeoutError, over the size cap."""
+    if kind == "document-skipped":
+        return "over the size cap"
+    return f"HTTP {status}" if status else reason.split(":")[0]
+
+
+def attachments_line(portal: str, reasons: dict[str, int]) -> str:
+    """A portal's attachments that could not be fetched, in one line however many there are: a
+    portal that moved its files away would otherwise fill the terminal (each is in failures and
+    in the log file)."""
+    total = sum(reasons.values())
+    counts = ", ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
+    return (f"{portal}: {total} attachment{'' if total == 1 else 's'} could not be fetched ({counts}); "
+            "recorded in failures")
+
+
+def documents_line(tally: dict[str, int]) -> str:
+    """What a run did with attached documents, once per run (every portal's crawler adds to it)."""
+    return (f"documents: {tally.get('new', 0)} new, {tally.get('changed', 0)} new versions, "
+            f"{tally.get('duplicate', 0)} already stored from another URL, {tally.get('unchanged', 0)} unchanged, "
+            f"{tally.get('failures', 0)} with unreadable text")

@@ -23,7 +23,7 @@ from archive.store import Archive
 from scraper.crawlrun import archive_for, session_of
 from scraper.drift import Coverage, drift_problem
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
-from scraper.logs import failure_message, warning_message
+from scraper.logs import SUMMED_UP, attachment_reason, attachments_line, failure_message, warning_message
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class ArchivePipeline:
         self.own_run = False
         self.page_ids: dict[str, int] = {}
         self.tallies: dict[str, Counter] = defaultdict(Counter)
+        self.attachments_failed: dict[str, Counter] = defaultdict(Counter)  # per portal: how many failed how
         self.storage_error: str | None = None
         self.requests_counted = 0
         self.coverage: dict[str, Coverage] = defaultdict(Coverage)  # per portal: fields filled, lines repeated
@@ -187,7 +188,11 @@ class ArchivePipeline:
             else:
                 logger.warning("%s: 304 for %s, which is not archived under that URL", item.portal, item.url)
         elif isinstance(item, FailureItem):
-            logger.warning("%s", failure_message(item.portal, item.kind, item.url, item.reason, item.status))
+            attachment = item.kind in ("document-fetch", "document-skipped")  # counted in one line per portal
+            logger.warning("%s", failure_message(item.portal, item.kind, item.url, item.reason, item.status),
+                           extra=SUMMED_UP if attachment else None)
+            if attachment:
+                self.attachments_failed[item.portal][attachment_reason(item.kind, item.reason, item.status)] += 1
             self.count(item.portal, "extraction_failures" if item.kind in ("extraction", "error") else "fetch_failures")
             self.archive.record_failure(self.run_id, item.url, item.portal, item.kind, item.reason,
                                         self.page_ids.pop(item.url, None), item.status)
@@ -256,6 +261,8 @@ class ArchivePipeline:
                         tally["listing_not_modified"], tally["articles_new"], tally["articles_updated"],
                         tally["articles_unchanged"], tally["extraction_failures"], tally["fetch_failures"],
                         f": ALARM: {problem}" if problem else "")
+            if self.attachments_failed[portal.key]:
+                logger.warning("%s", attachments_line(portal.key, self.attachments_failed[portal.key]))
             if problem:
                 problems.append(f"{portal.key}: {problem}")
         if self.own_run:

@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 from scraper.fixtures import PROJECT_ROOT, FixtureFolder
 from scraper.layouts import layout_names
-from scraper.registry import HOST_PATTERN, KEY_PATTERN, REGISTRY_PATH, Portal, load_portals, parse_registry, validate
+from scraper.registry import (HOST_PATTERN, KEY_PATTERN, REGISTRY_PATH, Portal, layout_problem, load_portals,
+                              parse_registry, validate)
 
 
 class ScaffoldError(ValueError):
@@ -80,7 +81,7 @@ def parse_host(host_url: str) -> tuple[str, str]:
 
 def new_portal(key: str, host_url: str, like: str | None = None, province: str | None = None,
                start_urls: list[str] | None = None, root: Path = PROJECT_ROOT, registry: Path = REGISTRY_PATH,
-               today: date | None = None) -> Scaffold:
+               today: date | None = None, change_host: bool = False) -> Scaffold:
     """Write the registry entry, fixture folder, test module and (without `like`) layout file of a new portal."""
     today = today or date.today()
     if not KEY_PATTERN.match(key) or keyword.iskeyword(key):
@@ -104,6 +105,11 @@ def new_portal(key: str, host_url: str, like: str | None = None, province: str |
         raise ScaffoldError(f"no layout {like!r} to read the portal with; layouts: "
                             f"{', '.join(layout_names(layouts_dir))}")
     scheme, host = parse_host(host_url)
+    if existing and existing.host_verified is True and existing.host != host and not change_host:
+        raise ScaffoldError(
+            f"{key}'s host {existing.host} is verified ({existing.host_source or 'no source'}, "
+            f"{existing.host_source_date or 'undated'}), not {host}: pass --host https://{existing.host}, or "
+            f"--change-host if the department has moved (then verify the new host: docs/ADDING_A_PORTAL.md)")
     taken = next((p.key for p in portals.values() if p.host == host and p.key != key), None)
     if taken:
         raise ScaffoldError(f"host {host} already belongs to portal {taken!r}: retire or change that entry first")
@@ -150,9 +156,24 @@ def registry_entry(key: str, province: str, host: str, start_urls: list[str], ex
              "status": "planned"}
     if existing:
         entry.update({"retired_on": existing.retired_on, "successor": existing.successor, "demo": existing.demo})
+        entry.update(host_facts(existing, host, today))
         entry.update({name: value for name, value in existing.extra.items() if isinstance(value, (str, int, list))})
     entry["notes"] = notes
     return {name: value for name, value in entry.items() if value is not None}
+
+
+def host_facts(existing: Portal, host: str, today: date) -> dict:
+    """What the registry knows of how the host was verified: kept for the same host; for a new host
+    (`--change-host`) marked unverified, with the old host's evidence in the note, never dropped."""
+    facts = {"host_verified": existing.host_verified, "host_source": existing.host_source,
+             "host_source_date": existing.host_source_date, "host_note": existing.host_note}
+    if existing.host == host or existing.host_verified is None:
+        return {name: value for name, value in facts.items() if value not in (None, "")}
+    was = f"{existing.host} (verified: {existing.host_source}, {existing.host_source_date})" \
+        if existing.host_verified else existing.host
+    return {"host_verified": False,
+            "host_note": f"Host changed by soyte new-portal --change-host on {today.isoformat()} from {was}: "
+                         f"verify {host} and record its source. {existing.host_note}".strip()}
 
 
 def check_registry(text: str, registry: Path) -> None:
@@ -160,3 +181,41 @@ def check_registry(text: str, registry: Path) -> None:
     problems = validate(parse_registry(tomllib.loads(text)))
     if problems:
         raise ScaffoldError(f"the new entry would make {registry.name} invalid: {'; '.join(problems)}")
+
+
+def activate(key: str, registry: Path = REGISTRY_PATH) -> Portal:
+    """Set a planned portal's `status = "active"` in the registry, the last step of adding a portal.
+
+    Only a portal whose layout reads pages and whose reference pages are captured (its fixture folder
+    with expected records, or a bundled demo portal) is activated: an active portal is crawled by
+    every `soyte crawl` and tested by the whole suite, so it must be ready for both. The entry's
+    other lines and comments are left as they are.
+    """
+    from scraper.sites import site_of
+
+    portals = load_portals(registry)
+    portal = portals.get(key)
+    if portal is None:
+        raise ScaffoldError(f"no portal {key!r} in {registry.name}: scaffold it with soyte new-portal {key} --host URL")
+    if portal.status != "planned":
+        raise ScaffoldError(f"{key} is {portal.status}, not planned: only a planned portal is activated")
+    problem = layout_problem(portal)
+    if problem:
+        raise ScaffoldError(f"{key}'s layout cannot read pages yet ({problem}): run soyte learn {key} first")
+    site = site_of(portal)
+    missing = site.incomplete(key) if site else f"no fixtures yet: run soyte save-page URL --portal {key}"
+    if missing:
+        raise ScaffoldError(f"{key} is not ready: {missing}")
+    if not portal.start_urls:
+        raise ScaffoldError(f"{key} has no start_urls in {registry.name}: add the listing pages a crawl starts from")
+    lines = registry.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"[{key}]")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+    status = next(i for i in range(start + 1, end)
+                  if lines[i].lstrip().startswith("status") and tomllib.loads(lines[i]).get("status") == "planned")
+    lines[status] = 'status = "active"\n'
+    text = "".join(lines)
+    check_registry(text, registry)
+    registry.write_text(text, encoding="utf-8")
+    load_portals.cache_clear()
+    return load_portals(registry)[key]

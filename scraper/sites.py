@@ -2,11 +2,12 @@
 
 A site folder (a bundled demo portal in scraper/demo_portals/, a fixture folder in
 tests/fixtures/<key>/, a portal captured elsewhere) holds `pages/` (raw bytes, never decoded),
-`expected/<page>.json` (the record an article page must give) and `site.json`, the manifest: the
-portal's key, province, layout, base URL and start URLs, and for each page its real URL, file,
-kind (listing, article, snapshot, sitemap, robots) and content type, with, for captured pages, the
-HTTP status, headers and capture time. The replay server serves a site, the contracts and the
-tests read it, `soyte learn` learns from it; scraper/fixtures.py writes fixture folders.
+`documents/` (the files its articles attach), `expected/<page>.json` (the record an article page
+must give) and `site.json`, the manifest: the portal's key, province, layout, base URL and start
+URLs, and for each page its real URL, file, kind (listing, article, snapshot, sitemap, robots,
+document: a file an article attaches) and content type, with, for captured pages, the HTTP status,
+headers and capture time; another kind is refused (SiteError). The replay server serves a site, the contracts and the tests read it, `soyte learn`
+learns from it; scraper/fixtures.py writes fixture folders.
 """
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ if TYPE_CHECKING:
     from scraper.registry import Portal
 
 MANIFEST = "site.json"
-KINDS = ("listing", "article", "snapshot", "sitemap", "robots")
+KINDS = ("listing", "article", "snapshot", "sitemap", "robots", "document")
 ARTICLE_KINDS = ("article", "snapshot")
-SERVED_KINDS = ("listing", "article", "robots", "sitemap")  # a snapshot is an older capture: not served
+PAGE_KINDS = ("listing", "article", "robots", "sitemap")  # the web pages a crawl keeps in its `pages` table
+SERVED_KINDS = (*PAGE_KINDS, "document")  # a snapshot is an older capture: not served
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -84,6 +86,11 @@ class Site:
             raise SiteError(f"{self.manifest_path} is not JSON: {error}") from None
         if not isinstance(manifest, dict) or not isinstance(manifest.get("pages"), list):
             raise SiteError(f"{self.manifest_path} lists no pages (a \"pages\" array)")
+        for entry in manifest["pages"]:
+            entry = entry if isinstance(entry, dict) else {}
+            if entry.get("kind") not in KINDS:  # else the page would be left out, and answer 404 unexplained
+                raise SiteError(f"{self.manifest_path}: unknown page kind {entry.get('kind')!r} for "
+                                f"{entry.get('url')} (kinds: {', '.join(KINDS)})")
         return manifest
 
     @property

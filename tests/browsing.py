@@ -7,8 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from scraper.replay import ReplayServer
-from tests.conftest import ROOT, bundled_articles, soyte
+from tests.conftest import ROOT, bundled_articles, reference_server, soyte
 
 
 def soyte_command(*args: str) -> list[str]:
@@ -22,7 +21,7 @@ def soyte_env() -> dict[str, str]:
 
 def crawl_demo_portals(db: Path) -> Path:
     """Every active bundled portal crawled into `db` with the real `soyte crawl` (bundled_articles())."""
-    with ReplayServer() as server:
+    with reference_server() as server:
         soyte("crawl", "--db", str(db), "--replay", server.url)
     return db
 

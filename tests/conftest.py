@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from archive.store import Archive
-from scraper.registry import get_portal, load_portals
-from scraper.replay import ReplayServer
-from scraper.sites import SERVED_KINDS, Site, SitePage, site_of
+from scraper.registry import DEMO_PORTALS, get_portal, load_portals
+from scraper.replay import ReplayServer, site_folders
+from scraper.sites import PAGE_KINDS, Site, SitePage, site_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,9 +41,18 @@ def served_articles(portal: str) -> list[dict]:
 
 
 def active_bundled_portals() -> list[str]:
-    """Keys of the active portals bundled with pages (scraper/demo_portals/), in the registry's order:
-    what `soyte crawl` with no portal named crawls, and in that order."""
-    return [key for key, portal in load_portals().items() if portal.active and portal.demo_dir]
+    """Keys of the active portals that have reference pages (tests/fixtures/<key>/, else their bundled
+    demo portal), in the registry's order: what `soyte crawl` with no portal named crawls against
+    `reference_server()`, and in that order. A portal activated as docs/ADDING_A_PORTAL.md says joins it."""
+    return [key for key, portal in load_portals().items() if portal.active and site_of(portal) is not None]
+
+
+def reference_server(**options) -> ReplayServer:
+    """A replay server for every portal's reference pages: the bundled demo portals and every fixture
+    folder under tests/fixtures/ (a portal added as docs/ADDING_A_PORTAL.md says has only those)."""
+    fixtures = ROOT / "tests" / "fixtures"
+    folders = site_folders(DEMO_PORTALS) + (site_folders(fixtures) if fixtures.is_dir() else [])
+    return ReplayServer(folders=folders, **options)
 
 
 def bundled_articles() -> list[dict]:
@@ -53,13 +62,20 @@ def bundled_articles() -> list[dict]:
 
 def bundled_pages() -> list[SitePage]:
     """Every page the active bundled portals serve (listings, articles, sitemaps, robots.txt)."""
-    return [page for key in active_bundled_portals() for page in portal_site(key).pages(SERVED_KINDS)]
+    return [page for key in active_bundled_portals() for page in portal_site(key).pages(PAGE_KINDS)]
 
 
 def bundled_attachment_urls() -> set[str]:
-    """The attachment URLs the served bundled articles link (each is one more request of a crawl; the
-    demo portals serve no file there, so each answers 404 and counts as one run error)."""
+    """The attachment URLs the served bundled articles link: each is one more request of a crawl."""
     return {attachment["url"] for record in bundled_articles() for attachment in record.get("attachments", [])}
+
+
+def unserved_attachment_urls() -> set[str]:
+    """The attachment URLs no reference site serves a file at (a `document` page of its site.json):
+    each answers 404 to a crawl and counts as one run error. The demo portals serve every one
+    (scraper/demo_documents.py); a portal captured without its files does not."""
+    served = {page.url for key in active_bundled_portals() for page in portal_site(key).pages(("document",))}
+    return bundled_attachment_urls() - served
 
 
 def soyte(*args: str, check: bool = True, timeout: float = 180, **kwargs) -> subprocess.CompletedProcess:
@@ -93,7 +109,7 @@ def execute(db: Path, sql: str, params: tuple = ()) -> None:
 
 @pytest.fixture
 def replay_server():
-    with ReplayServer() as server:
+    with reference_server() as server:
         yield server
 
 

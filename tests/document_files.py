@@ -1,8 +1,10 @@
-"""Real documents made at test time with the libraries that write them (fpdf2, python-docx, openpyxl),
-and the bad files portals serve: encrypted, corrupt and truncated PDFs, a DOC that is HTML, a ZIP bomb.
+"""Real documents made at test time with the libraries that write them, and the bad files portals
+serve: encrypted, corrupt and truncated PDFs, a DOC that is HTML, a ZIP bomb.
 
-PDFs embed DejaVu Sans for Vietnamese letters (the PDF core fonts are Latin-1 only); Debian's
-fonts-dejavu-core comes with fontconfig, which Chromium needs anyway. Without it the tests fail.
+PDF, DOCX and XLSX are made by scraper/demo_documents.py, which makes the demo portals' own files
+(fpdf2, python-docx, openpyxl). PDFs embed DejaVu Sans for Vietnamese letters (the PDF core fonts
+are Latin-1 only); Debian's fonts-dejavu-core comes with fontconfig, which Chromium needs anyway.
+Without it the tests fail.
 """
 from __future__ import annotations
 
@@ -10,66 +12,13 @@ import io
 import zipfile
 from pathlib import Path
 
-import pytest
-
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-
-
-def pdf(pages: list[str], *, encrypt_with: str | None = None) -> bytes:
-    """A PDF with a real text layer: one page per string, lines split on newlines."""
-    from fpdf import FPDF
-
-    if not FONT.exists():
-        pytest.fail(f"{FONT} is missing: apt-get install -y fonts-dejavu-core", pytrace=False)
-    document = FPDF()
-    document.add_font("DejaVu", fname=str(FONT))
-    document.set_font("DejaVu", size=12)
-    for text in pages:
-        document.add_page()
-        for line in text.splitlines():
-            document.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
-    if encrypt_with:
-        document.set_encryption(owner_password="owner", user_password=encrypt_with)
-    return bytes(document.output())
+from scraper.demo_documents import docx, pdf, xlsx  # noqa: F401 (the tests' file makers too)
+from scraper.demo_documents import scanned_pdf as scanned_pages
 
 
 def scanned_pdf(pages: int = 2) -> bytes:
-    """A PDF of drawn shapes only: what a scanned decision looks like to a text extractor."""
-    from fpdf import FPDF
-
-    document = FPDF()
-    for _ in range(pages):
-        document.add_page()
-        document.rect(20, 20, 170, 250, style="F")
-    return bytes(document.output())
-
-
-def docx(paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:
-    import docx as python_docx
-
-    document = python_docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    if table:
-        grid = document.add_table(rows=len(table), cols=len(table[0]))
-        for r, row in enumerate(table):
-            for c, value in enumerate(row):
-                grid.cell(r, c).text = value
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def xlsx(sheet: str, rows: list[list[object]]) -> bytes:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    book.active.title = sheet
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """A PDF of page images only: what a scanned decision looks like to a text extractor."""
+    return scanned_pages([f"QUYẾT ĐỊNH\nTrang {number}" for number in range(1, pages + 1)])
 
 
 def zip_bomb(unpacked_mb: int = 210) -> bytes:
@@ -88,7 +37,8 @@ def html_page(text: str) -> bytes:
             f"<body><p>{text}</p></body></html>").encode()
 
 
-# The attachments the bundled portals' articles link (their files answer 404 in the demo portals).
+# The attachments the bundled portals' articles link (the demo portals serve files of their own there:
+# scraper/demo_documents.py; serve_attachments puts these instead).
 BACNINH_ARTICLE = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/"
                    "huong-dan-dang-ky-kham-chua-benh-bao-hiem-y-te-ban-dau-nam-2020")
 BACNINH_PDF = "https://soyte.bacninh.gov.vn/documents/20182/0/cong-van-2310-syt-bhxh.pdf/c85d1f31-85fa52ac?t=1575249300000"

@@ -21,11 +21,12 @@ OLD_PAGES = """CREATE TABLE pages (id INTEGER PRIMARY KEY, url TEXT, kind TEXT, 
 
 
 def bundled_pages() -> list[tuple[str, bytes, str]]:
-    """(url, raw bytes, content type) of every bundled page of every portal, as the sites serve them."""
+    """(url, raw bytes, content type) of every bundled page of every portal, as the sites serve them
+    (their attached documents aside: the archive keeps those in its document tables, not as pages)."""
     pages = []
     for manifest in sorted(DEMO.glob("*/site.json")):
         for entry in json.loads(manifest.read_text(encoding="utf-8"))["pages"]:
-            if entry["kind"] != "snapshot":
+            if entry["kind"] not in ("snapshot", "document"):
                 pages.append((entry["url"], (manifest.parent / entry["file"]).read_bytes(), entry["content_type"]))
     return pages
 

@@ -11,13 +11,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from scraper.logs import failure_message
-from scraper.replay import ReplayServer
-from tests.conftest import ROOT, query, soyte
+from tests.conftest import ROOT, query, reference_server, soyte
 
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SCRAPY_STARTUP = ("Scrapy 2.", "Enabled extensions", "Overridden settings")
@@ -31,13 +31,14 @@ BACNINH_ARTICLE = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publish
 
 
 def in_terminal(*args: str, timeout: float = 180, term: str = "xterm-256color",
-                interrupt_at: str | None = None) -> tuple[int, str]:
-    """Run `soyte` with stdin, stdout and stderr on a pseudo-terminal; its exit status and all it drew.
+                interrupt_at: str | None = None, columns: int = 140) -> tuple[int, str]:
+    """Run `soyte` with stdin, stdout and stderr on a pseudo-terminal `columns` wide; its exit status
+    and all it drew.
 
     With `interrupt_at`, Ctrl-C (SIGINT) is sent once the screen shows that text.
     """
     master, slave = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "140", "LINES": "40", "TERM": term}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": str(columns), "LINES": "40", "TERM": term}
     env.pop("NO_COLOR", None)
     process = subprocess.Popen([sys.executable, "-m", "scraper.cli", *args], stdin=slave, stdout=slave,
                                stderr=slave, cwd=ROOT, env=env, close_fds=True)
@@ -117,7 +118,7 @@ def test_a_dumb_terminal_gets_plain_lines(archive_path, replay_server):
 
 
 def test_ctrl_c_is_heard_and_the_display_says_which_portals_stopped(archive_path):
-    with ReplayServer(delay=1.0) as slow:
+    with reference_server(delay=1.0) as slow:
         _status, drawn = in_terminal("crawl", "--db", str(archive_path), "--replay", slow.url,
                                      interrupt_at="hatinh ")
     lines = lines_of(drawn)
@@ -140,7 +141,7 @@ def test_verbose_shows_scrapys_log_in_the_terminal_and_log_chooses_the_file(tmp_
 
 
 def test_a_piped_crawl_prints_progress_lines_and_the_summary_without_escape_codes(archive_path):
-    with ReplayServer(delay=0.3) as slow:
+    with reference_server(delay=0.3) as slow:
         result = soyte("crawl", "bacninh", "hatinh", "--db", str(archive_path), "--replay", slow.url,
                        "--progress-every", "0.3s")
     assert "\x1b[" not in result.stderr and "\x1b[" not in result.stdout
@@ -270,16 +271,41 @@ def test_runs_piped_are_json_lines_and_in_a_terminal_a_table(two_runs):
     status, drawn = in_terminal("runs", "--db", str(two_runs))
     lines = lines_of(drawn)
     assert status == 0
-    assert lines[0].split() == ["run", "started", "status", "portals", "requests", "new", "updated", "unchanged",
-                                "generic", "errors", "warnings"]
+    assert lines[0].split() == ["run", "started", "(+07:00)", "status", "portals", "requests", "new", "updated",
+                                "unchanged", "generic", "errors", "warnings"]
     assert [line.split() for line in lines[1:]] == [
-        [str(run["id"]), *run["started_at"][:19].split("T"), "completed", run["portals"],
-         *(str(run[key]) for key in ("requests", "articles_new", "articles_updated", "articles_unchanged",
-                                     "articles_generic", "errors", "warnings"))] for run in piped]
+        [str(run["id"]), *at_vietnam_time(run["started_at"]), "completed", run["portals"],
+         *(str(run[key]) for key in RUN_COUNTS)] for run in piped]
     status, drawn = in_terminal("runs", "--db", str(two_runs), "--json")
     assert [json.loads(line) for line in lines_of(drawn)] == piped
     log = Path(f"{two_runs}.log").read_text(encoding="utf-8")
     assert log.count("[scrapy.utils.log] INFO: Scrapy 2.") == 2  # each run appends to the archive's log
+
+
+RUN_COUNTS = ("requests", "articles_new", "articles_updated", "articles_unchanged", "articles_generic", "errors",
+              "warnings")
+
+
+def at_vietnam_time(stored: str) -> list[str]:
+    """A stored UTC time (`2026-11-25T10:09:30.123+00:00`) as the table shows it: day and time at +07:00."""
+    moment = datetime.fromisoformat(stored)
+    assert moment.utcoffset() == timedelta(0)
+    return (moment + timedelta(hours=7)).strftime("%Y-%m-%d %H:%M:%S").split()
+
+
+def test_runs_in_an_80_column_terminal_cut_no_heading_and_say_their_time_zone(two_runs):
+    piped = [json.loads(line) for line in soyte("runs", "--db", str(two_runs)).stdout.splitlines()]
+    status, drawn = in_terminal("runs", "--db", str(two_runs), columns=80)
+    lines = lines_of(drawn)
+    assert status == 0 and "…" not in drawn
+    assert all(len(line) <= 80 for line in ESCAPE.sub("", drawn).replace("\r", "").split("\n"))
+    first_row = next(n for n, line in enumerate(lines) if line.split()[0] == str(piped[0]["id"]))
+    # whole words, abbreviated where whole headings do not fit; "started (+07:00)" wraps at its space
+    assert sorted(word for line in lines[:first_row] for word in line.split()) == sorted(
+        ["run", "started", "(+07:00)", "status", "portals", "req.", "new", "upd.", "same", "gen.", "err.", "warn."])
+    assert [line.split() for line in lines[first_row:]] == [
+        [str(run["id"]), *at_vietnam_time(run["started_at"]), "completed", run["portals"],
+         *(str(run[key]) for key in RUN_COUNTS)] for run in piped]
 
 
 def test_portals_in_a_terminal_are_a_table(tmp_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -12,7 +14,8 @@ import pytest
 from archive.export import export
 from archive.store import RECORD_KEYS, Archive
 from tests.browsing import crawl_demo_portals
-from tests.conftest import active_bundled_portals, bundled_articles, served_articles, soyte
+from tests.conftest import ROOT, active_bundled_portals, bundled_articles, query, served_articles, soyte
+from tests.test_storage_faults import fill, small_disk  # noqa: F401 (a fixture)
 
 PORTALS = tuple(active_bundled_portals())
 
@@ -162,3 +165,69 @@ def test_a_big_archive_streams_in_little_memory(tmp_path):
     assert count == 200
     assert sink.chars > 12_000_000  # what a fetchall() would hold at once
     assert peak < 2_000_000
+
+
+# -o FILE, and the options of the documents export
+
+@pytest.mark.parametrize("format", ["jsonl", "csv"])
+def test_output_file_holds_exactly_what_stdout_would(archive, tmp_path, format):
+    out = tmp_path / f"articles.{format}"
+    piped = subprocess.run([sys.executable, "-m", "scraper.cli", "export", "--format", format, "--portal", "hatinh",
+                            "--db", str(archive)], capture_output=True, check=True, cwd=ROOT).stdout
+    result = soyte("export", "--format", format, "--portal", "hatinh", "-o", str(out), "--db", str(archive))
+    assert (result.stdout, result.stderr) == (
+        "", f"exported {len(served_articles('hatinh'))} articles from {archive} into {out}\n")
+    assert out.read_bytes() == piped and len(piped) > 1000
+    assert sorted(path.name for path in tmp_path.iterdir()) == [out.name]  # no FILE.part left
+
+
+@pytest.mark.parametrize("options, refused", [
+    (["--format", "jsonl"], "--format does"),
+    (["--format", "warc"], "--format does"),
+    (["-o", "{dir}/x.jsonl"], "-o does"),
+    (["--since", "2020-01-01"], "--since does"),
+    (["--format", "csv", "--since", "2020-01-01", "-o", "{dir}/x.csv"], "--format, -o and --since do"),
+])
+def test_an_option_that_does_not_apply_to_documents_is_refused(archive, tmp_path, options, refused):
+    documents = tmp_path / "documents"
+    result = soyte("export", "--documents", str(documents), *(o.format(dir=tmp_path) for o in options),
+                   "--db", str(archive), check=False)
+    them = "it" if refused.endswith("does") else "them"
+    assert (result.returncode, result.stdout, result.stderr.splitlines()) == (2, "", [
+        f"soyte export: {refused} not apply to --documents DIR, which writes every stored document into DIR "
+        f"(only --portal selects): leave {them} out"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_documents_go_only_into_a_new_or_empty_folder_or_an_earlier_documents_export(archive, tmp_path):
+    project = tmp_path / "docs"  # `soyte export --documents docs/` in a checkout: the project's docs
+    project.mkdir()
+    (project / "OPERATIONS.md").write_text("# Operating the archiver\n", encoding="utf-8")
+    result = soyte("export", "--documents", str(project), "--db", str(archive), check=False)
+    assert (result.returncode, result.stderr.splitlines()) == (2, [
+        f"soyte export: {project} is not empty and is not an earlier documents export (no manifest.jsonl there): "
+        "pass a new or empty directory, e.g. --documents documents/"])
+    assert [path.name for path in project.iterdir()] == ["OPERATIONS.md"]
+    stored = query(archive, "SELECT count(*) AS n FROM documents")[0]["n"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for directory in (empty, empty, tmp_path / "new"):  # the second time, an earlier export: brought up to date
+        result = soyte("export", "--documents", str(directory), "--db", str(archive))
+        assert result.stderr == (f"exported {stored} documents from {archive} into {directory} "
+                                 "(manifest.jsonl lists them)\n")
+        manifest = [json.loads(line)
+                    for line in (directory / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert len(manifest) == stored
+        assert sorted(path.name for path in directory.iterdir()) == sorted(
+            ["manifest.jsonl", *(entry[key] for entry in manifest for key in ("file", "text_file") if entry[key])])
+
+
+def test_a_full_disk_leaves_no_half_written_output_and_the_earlier_file_as_it_was(archive, small_disk):
+    out = small_disk / "articles.jsonl"
+    out.write_text("the export of yesterday\n", encoding="utf-8")
+    fill(small_disk, leave=16 * 1024)
+    result = soyte("export", "-o", str(out), "--db", str(archive), check=False)
+    assert (result.returncode, result.stdout, result.stderr.splitlines()) == (4, "", [
+        f"soyte export: cannot write {out}: [Errno 28] No space left on device"])
+    assert out.read_text(encoding="utf-8") == "the export of yesterday\n"
+    assert sorted(path.name for path in small_disk.iterdir()) == ["articles.jsonl", "filler"]

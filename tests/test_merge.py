@@ -8,7 +8,7 @@ import pytest
 
 from archive.store import RECORD_KEYS
 from scraper.replay import ReplayServer
-from tests.conftest import query, soyte
+from tests.conftest import query, reference_server, soyte
 
 BACNINH_ARTICLE = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/"
                    "trien-khai-tiem-vac-xin-phong-covid-19-cho-cong-nhan-cac-khu-cong-nghiep")
@@ -37,7 +37,7 @@ def nodes(tmp_path_factory) -> dict[str, Path]:
     one reference archive crawled all three; Bắc Ninh changed an article between B's two crawls."""
     root = tmp_path_factory.mktemp("nodes")
     paths = {name: root / f"{name}.db" for name in ("a", "b", "single")}
-    with ReplayServer() as server:
+    with reference_server() as server:
         crawl(paths["a"], server, "hatinh", "angiang")
         crawl(paths["b"], server, "angiang", "bacninh")
         crawl(paths["single"], server, "hatinh", "angiang", "bacninh")

@@ -20,7 +20,8 @@ import pytest
 
 from scraper.replay import ReplayServer
 from scraper.sites import Site
-from tests.conftest import ROOT, bundled_articles, bundled_pages, execute, query, served_articles, soyte
+from tests.conftest import (ROOT, bundled_articles, bundled_pages, execute, query, reference_server, served_articles,
+                            soyte)
 
 BACNINH = "https://soyte.bacninh.gov.vn"
 BACNINH_PAGE_2 = (f"{BACNINH}/tin-tuc-su-kien?p_p_id=101_INSTANCE_bnNews&p_p_lifecycle=0&p_p_state=normal"
@@ -57,7 +58,7 @@ def page(portal: str, name: str) -> bytes:
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_crawl_stopped_by_a_signal_is_interrupted_and_the_next_run_finishes_it(archive_path, stop):
     total = len(bundled_articles())  # what a crawl of every active bundled portal stores
-    with ReplayServer(delay=0.4) as slow:
+    with reference_server(delay=0.4) as slow:
         # One request at a time per host: a graceful stop finishes those in flight, not the portal.
         command = [sys.executable, "-m", "scraper.cli", "crawl", "--db", str(archive_path), "--replay", slow.url,
                    "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
@@ -74,7 +75,7 @@ def test_a_crawl_stopped_by_a_signal_is_interrupted_and_the_next_run_finishes_it
     assert interrupted["articles_new"] < total, "the crawl should have been stopped mid-run"
     assert f"stopped by {stop.name}" in interrupted["message"]
     assert "the run is not finished" in err
-    with ReplayServer() as server:
+    with reference_server() as server:
         finished = json.loads(crawl(archive_path, server, check=True).stdout)
     assert finished["status"] == "completed"
     assert articles(archive_path) == {"n": total, "urls": total}
@@ -112,7 +113,7 @@ def orphan_article_pages(db: Path) -> list[str]:
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_commits_every_article_whose_page_was_fetched_before_it(archive_path, stop):
     total = len(bundled_articles())
-    with ReplayServer(delay=0.4) as slow:
+    with reference_server(delay=0.4) as slow:
         # A commit window longer than the crawl: only the close can have committed what is in the file.
         process = start_crawl(archive_path, slow, "CONCURRENT_REQUESTS_PER_DOMAIN=1", "SOYTE_COMMIT_WINDOW=600")
         wait_for_article_pages(slow, process, 3)
@@ -126,7 +127,7 @@ def test_a_signal_commits_every_article_whose_page_was_fetched_before_it(archive
     assert 3 <= kept < total
     assert interrupted["articles_new"] == kept
     assert orphan_article_pages(archive_path) == []
-    with ReplayServer() as server:
+    with reference_server() as server:
         finished = json.loads(crawl(archive_path, server, check=True).stdout)
     assert finished["articles_new"] == total - kept
     assert articles(archive_path) == {"n": total, "urls": total}
@@ -134,7 +135,7 @@ def test_a_signal_commits_every_article_whose_page_was_fetched_before_it(archive
 
 def test_a_kill_9_loses_only_the_open_window_and_the_next_run_fetches_it_again(archive_path):
     total = len(bundled_articles())
-    with ReplayServer(delay=0.2) as slow:
+    with reference_server(delay=0.2) as slow:
         process = start_crawl(archive_path, slow, "SOYTE_COMMIT_WINDOW=600")
         wait_for_article_pages(slow, process, 3)
         os.kill(process.pid, signal.SIGKILL)
@@ -147,7 +148,7 @@ def test_a_kill_9_loses_only_the_open_window_and_the_next_run_fetches_it_again(a
     assert query(archive_path, "SELECT count(*) AS n FROM pages") == [{"n": 0}]
     assert stored_articles(archive_path) == 0
     assert run_statuses(archive_path) == ["running"]
-    with ReplayServer() as server:
+    with reference_server() as server:
         finished = json.loads(crawl(archive_path, server, check=True).stdout)
     assert finished["status"] == "completed" and finished["articles_new"] == total
     assert articles(archive_path) == {"n": total, "urls": total}
@@ -329,7 +330,7 @@ def test_a_bad_setting_is_one_line_and_exit_2_before_any_run(archive_path, setti
 def test_the_lock_holds_through_a_symlink_to_the_archive(archive_path, tmp_path):
     link = tmp_path / "link.db"
     link.symlink_to(archive_path)
-    with ReplayServer(delay=1.5) as slow:  # the first crawl outlasts the second one's start
+    with reference_server(delay=1.5) as slow:  # the first crawl outlasts the second one's start
         command = [sys.executable, "-m", "scraper.cli", "crawl", "--db", str(archive_path), "--replay", slow.url]
         first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -346,7 +347,7 @@ def test_the_lock_holds_through_a_symlink_to_the_archive(archive_path, tmp_path)
 
 
 def test_a_killed_run_shows_the_requests_it_made(archive_path):
-    with ReplayServer(delay=0.4) as slow:
+    with reference_server(delay=0.4) as slow:
         command = [sys.executable, "-m", "scraper.cli", "crawl", "--db", str(archive_path), "--replay", slow.url]
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -355,7 +356,7 @@ def test_a_killed_run_shows_the_requests_it_made(archive_path):
             time.sleep(0.1)
         process.kill()
         process.wait()
-    with ReplayServer() as server:
+    with reference_server() as server:
         crawl(archive_path, server, check=True)
     aborted = query(archive_path, "SELECT status, requests, responses FROM crawl_runs WHERE id = 1")[0]
     assert aborted["status"] == "aborted"

@@ -25,7 +25,7 @@ import pytest
 from scraper.layouts import layout_names
 from scraper.registry import DEMO_PORTALS
 from scraper.sites import Site
-from tests.conftest import ROOT, active_bundled_portals, bundled_articles, bundled_attachment_urls, served_articles
+from tests.conftest import ROOT, active_bundled_portals, bundled_articles, served_articles, unserved_attachment_urls
 from tests.project_copy import copy_project, ok, python, run, run_pytest
 
 HATINH = DEMO_PORTALS / "hatinh"
@@ -74,12 +74,16 @@ def write_hatinh_layout(project: Path) -> None:
     shutil.copyfile(ROOT / "spiders" / "layouts" / "hatinh.toml", project / "spiders" / "layouts" / "hatinh.toml")
 
 
+def copy_hatinh_fixtures(project: Path) -> None:
+    """What `soyte save-page` and the corrected `soyte expect` leave in the fixture folder: here, the
+    bundled demo portal's pages and records."""
+    shutil.copytree(ROOT / "scraper" / "demo_portals" / "hatinh", project / "tests" / "fixtures" / "hatinh",
+                    dirs_exist_ok=True)
+
+
 def activate(project: Path, key: str) -> None:
-    registry = project / "scraper" / "portals.toml"
-    text = registry.read_text(encoding="utf-8")
-    block = text.index(f"[{key}]")
-    registry.write_text(text[:block] + text[block:].replace('status = "planned"', 'status = "active"', 1),
-                        encoding="utf-8")
+    """Step 8 of docs/ADDING_A_PORTAL.md."""
+    ok(run(project, "activate", key))
 
 
 def bundled_expected(url: str) -> dict:
@@ -135,7 +139,11 @@ def test_a_planned_portal_with_an_unfinished_layout_is_listed_but_not_crawled(pr
 
 def test_an_active_portal_needs_a_layout_that_reads_pages(project):
     ok(run(project, *NEW_HATINH))
-    activate(project, "hatinh")
+    registry = project / "scraper" / "portals.toml"  # activated by hand, past `soyte activate`'s checks
+    text = registry.read_text(encoding="utf-8")
+    block = text.index("[hatinh]")
+    registry.write_text(text[:block] + text[block:].replace('status = "planned"', 'status = "active"', 1),
+                        encoding="utf-8")
     result = run(project, "portals")
     assert result.returncode == 2
     assert (f"[hatinh] its layout does not load: {project / 'spiders' / 'layouts' / 'hatinh.toml'}: a layout needs "
@@ -144,17 +152,21 @@ def test_an_active_portal_needs_a_layout_that_reads_pages(project):
 
 
 def test_new_portal_like_fills_in_the_planned_province_and_names_the_shared_layout(project):
-    result = ok(run(project, "new-portal", "tuyenquang", "--host", "https://soyte.tuyenquang.gov.vn",
+    result = ok(run(project, "new-portal", "tuyenquang", "--host", "https://soytetuyenquang.gov.vn",
                     "--like", "hagiang"))
     report = json.loads(result.stdout)
     assert (report["filled_planned"], report["written"]) == (True, [
         "tests/test_tuyenquang.py", "tests/fixtures/tuyenquang/site.json", "scraper/portals.toml"])
     text = (project / "scraper" / "portals.toml").read_text(encoding="utf-8")
     assert text.count("[tuyenquang]") == 1
-    assert tomllib.loads(text)["tuyenquang"] == {
-        "province": "Tuyên Quang", "host": "soyte.tuyenquang.gov.vn", "layout": "hagiang",
-        "start_urls": ["https://soyte.tuyenquang.gov.vn/"], "status": "planned",
-        "notes": "Since 2025-07-01 includes the former Hà Giang. Host was soytetuyenquang.gov.vn. "
+    entry = tomllib.loads(text)["tuyenquang"]
+    # The verified host and how it was verified are kept, word for word.
+    assert entry == {
+        "province": "Tuyên Quang", "host": "soytetuyenquang.gov.vn", "layout": "hagiang",
+        "start_urls": ["https://soytetuyenquang.gov.vn/"], "status": "planned",
+        "host_verified": True, "host_source": "http://soytetuyenquang.gov.vn/ke-hoach-y-te",
+        "host_source_date": "2021-08", "host_note": VERIFIED_NOTE,
+        "notes": "Since 2025-07-01 includes the former Hà Giang. "
                  f"Scaffolded with the hagiang layout by soyte new-portal on {TODAY}: "
                  'set status = "active" once tests/test_tuyenquang.py passes.'}
     assert not (project / "spiders" / "layouts" / "tuyenquang.toml").exists()
@@ -162,6 +174,33 @@ def test_new_portal_like_fills_in_the_planned_province_and_names_the_shared_layo
     probe = ("import json; from spiders.loader import PortalSpiderLoader as L; s = L().load('tuyenquang'); "
              "print(json.dumps([s.name, s.layout.name]))")
     assert json.loads(ok(python(project, probe)).stdout) == ["tuyenquang", "hagiang"]
+
+
+VERIFIED_NOTE = ("The department's own 'Kế hoạch y tế' page (quoting the province's plan 123/KH-UBND of 2021-08-04). "
+                 "The host has no dot: soytetuyenquang, not soyte.tuyenquang. Whether the merged province (with Hà "
+                 "Giang) kept it after 2025-07-01 is not known.")
+
+
+def test_new_portal_refuses_to_replace_a_verified_host_unless_told(project):
+    before = (project / "scraper" / "portals.toml").read_bytes()
+    refused = run(project, "new-portal", "tuyenquang", "--host", "https://soyte.tuyenquang.gov.vn", "--like", "hagiang")
+    assert (refused.returncode, refused.stderr.splitlines()) == (2, [
+        "soyte new-portal: tuyenquang's host soytetuyenquang.gov.vn is verified "
+        "(http://soytetuyenquang.gov.vn/ke-hoach-y-te, 2021-08), not soyte.tuyenquang.gov.vn: "
+        "pass --host https://soytetuyenquang.gov.vn, or --change-host if the department has moved "
+        "(then verify the new host: docs/ADDING_A_PORTAL.md)"])
+    assert (project / "scraper" / "portals.toml").read_bytes() == before
+    assert not (project / "tests" / "fixtures").exists()
+    # Told, it takes the new host as unverified and keeps the old evidence in the note.
+    ok(run(project, "new-portal", "tuyenquang", "--host", "https://soyte.tuyenquang.gov.vn", "--like", "hagiang",
+           "--change-host"))
+    entry = tomllib.loads((project / "scraper" / "portals.toml").read_text(encoding="utf-8"))["tuyenquang"]
+    assert (entry["host"], entry["host_verified"]) == ("soyte.tuyenquang.gov.vn", False)
+    assert "host_source" not in entry
+    assert entry["host_note"] == (
+        f"Host changed by soyte new-portal --change-host on {TODAY} from soytetuyenquang.gov.vn (verified: "
+        f"http://soytetuyenquang.gov.vn/ke-hoach-y-te, 2021-08): verify soyte.tuyenquang.gov.vn and record its "
+        f"source. {VERIFIED_NOTE}")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -221,7 +260,7 @@ def test_save_page_keeps_the_bytes_and_headers_the_real_host_served(project, rep
         (SITEMAP, "pages/sitemap.xml", "sitemap", 200, "application/xml"),
         ("https://soyte.hatinh.gov.vn/robots.txt", "pages/robots.txt", "robots", 200, "text/plain; charset=utf-8")]
     assert {name for p in pages for name in p["headers"]} == {"server", "etag", "last-modified", "content-type"}
-    served = {page.url: page.body() for page in HATINH_PAGES if page.kind != "snapshot"}
+    served = {page.url: page.body() for page in HATINH_PAGES if page.kind not in ("snapshot", "document")}
     folder = project / "tests" / "fixtures" / "hatinh"
     assert {p["url"]: (folder / p["file"]).read_bytes() for p in pages} == served
     # Every request reached the replay server as a request for the real host.
@@ -333,13 +372,40 @@ def test_a_planned_portal_named_is_crawled_from_its_served_fixture_folder_with_a
     assert urls == sorted(page.url for page in ARTICLES)
 
 
+def test_activate_sets_only_the_status_of_a_ready_planned_portal(project):
+    registry = project / "scraper" / "portals.toml"
+    ok(run(project, *NEW_HATINH))
+    unready = run(project, "activate", "hatinh")
+    assert unready.returncode == 2
+    assert unready.stderr.startswith("soyte activate: hatinh's layout cannot read pages yet (")
+    assert unready.stderr.rstrip().endswith("): run soyte learn hatinh first")
+    ok(run(project, "new-portal", "tuyenquang", "--host", "https://soytetuyenquang.gov.vn", "--like", "hagiang"))
+    no_pages = run(project, "activate", "tuyenquang")
+    assert (no_pages.returncode, no_pages.stderr) == (2, (
+        "soyte activate: tuyenquang is not ready: no fixtures yet: run soyte save-page URL --portal tuyenquang "
+        "(a listing page and a few articles), then soyte expect tuyenquang, and check the records it writes in "
+        "tests/fixtures/tuyenquang/expected/\n"))
+    write_hatinh_layout(project)
+    copy_hatinh_fixtures(project)
+    before = registry.read_text(encoding="utf-8").splitlines()
+    activated = ok(run(project, "activate", "hatinh"))
+    assert json.loads(activated.stdout) == {"portal": "hatinh", "status": "active", "layout": "hatinh"}
+    after = registry.read_text(encoding="utf-8").splitlines()
+    changed = [(old, new) for old, new in zip(before, after) if old != new]
+    assert (len(before), changed) == (len(after), [('status = "planned"', 'status = "active"')])
+    again = run(project, "activate", "hatinh")
+    assert (again.returncode, again.stderr) == (2, "soyte activate: hatinh is active, not planned: "
+                                                   "only a planned portal is activated\n")
+
+
 def test_an_activated_portal_is_crawled_with_the_others(project, replay_server, tmp_path):
     ok(run(project, *NEW_HATINH))
     write_hatinh_layout(project)
+    copy_hatinh_fixtures(project)
     activate(project, "hatinh")
     crawl = ok(run(project, "crawl", "--db", str(tmp_path / "a.db"), "--replay", replay_server.url))
     run_row = json.loads(crawl.stdout)
-    # activated, it comes last in the registry; errors: the demo portals' attachments answer 404
+    # activated, it comes last in the registry; errors: attachments no site serves (none: the demo portals serve all)
     assert (run_row["portals"], run_row["articles_new"], run_row["errors"]) == (
-        ",".join(OTHERS + ["hatinh"]), len(bundled_articles()), len(bundled_attachment_urls()))
+        ",".join(OTHERS + ["hatinh"]), len(bundled_articles()), len(unserved_attachment_urls()))
     assert "warning" not in crawl.stderr

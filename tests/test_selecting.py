@@ -73,7 +73,8 @@ def bundled_pages():
     for folder in sorted(p for p in DEMO_PORTALS.iterdir() if (p / "site.json").exists()):
         manifest = json.loads((folder / "site.json").read_text(encoding="utf-8"))
         for entry in manifest["pages"]:
-            yield folder.name, folder / entry["file"]
+            if entry["kind"] != "document":  # an attached PDF or DOCX is no page for selectors
+                yield folder.name, folder / entry["file"]
 
 
 def every_layout_selector() -> list[str]:

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.replay import ReplayServer
-from tests.conftest import ROOT, bundled_articles, query, served_articles, soyte
+from tests.conftest import ROOT, bundled_articles, query, reference_server, served_articles, soyte
 
 
 @pytest.fixture
@@ -84,7 +83,7 @@ def free_port() -> int:
 
 def test_datasette_reads_the_archive_while_a_crawl_writes_it(archive_path):
     port = free_port()
-    with ReplayServer(delay=0.15) as slow:
+    with reference_server(delay=0.15) as slow:
         soyte("crawl", "hatinh", "--db", str(archive_path), "--replay", slow.url)  # the file exists for Datasette
         datasette = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(archive_path), "--port",
                                       str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -128,7 +127,7 @@ def damaged_copy(kind: str, good: Path, where: Path) -> Path:
 @pytest.fixture(scope="module")
 def good_archive(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("good") / "archive.db"
-    with ReplayServer() as server:
+    with reference_server() as server:
         soyte("crawl", "hatinh", "--db", str(db), "--replay", server.url)
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
