@@ -75,6 +75,22 @@ class Extracted:
     pages: int | None = None
 
 
+# Text statuses of a document whose text step did not complete (the crawl was stopped while it was read,
+# scraper.document_reader): its URL is fetched again by the next run and the text read then.
+TEXT_NOT_DONE = ("interrupted",)
+
+
+def article_links(record: dict, with_images: bool) -> list[dict]:
+    """The files an article record links ({url, title, kind}): its attachments, and its images
+    when they are archived too (SOYTE_WITH_IMAGES)."""
+    links = [{"url": a["url"], "title": a.get("title"), "kind": "attachment"}
+             for a in record.get("attachments") or [] if a.get("url")]
+    if with_images:
+        links += [{"url": i["url"], "title": i.get("caption"), "kind": "image"}
+                  for i in record.get("images") or [] if i.get("url")]
+    return links
+
+
 def file_name(url: str) -> str:
     """The file name a URL ends with (Liferay puts it before a trailing id: …/cong-van.pdf/c85d1f31)."""
     path = PurePosixPath(unquote(urlsplit(url).path))
@@ -106,15 +122,24 @@ class DocumentStore:
     def has_body(self, digest: str) -> bool:
         return self.conn.execute("SELECT 1 FROM documents WHERE sha256 = ?", (digest,)).fetchone() is not None
 
+    def needs_text(self, digest: str) -> bool:
+        """Whether these bytes need their text read: new to the archive, or stored by a crawl that was
+        stopped while their text was read (TEXT_NOT_DONE)."""
+        found = self.conn.execute("SELECT text_status FROM documents WHERE sha256 = ?", (digest,)).fetchone()
+        return found is None or found[0] is None or found[0] in TEXT_NOT_DONE
+
     def store(self, url: str, portal: str, body: bytes, *, status: int, served_type: str | None,
               headers: dict[str, str], run_id: int | None, at: str, extracted: Extracted | None) -> str:
         """Keep one fetched file; returns 'new', 'changed' (a new version at a known URL),
         'duplicate' (bytes already stored under another URL) or 'unchanged'.
 
-        `extracted` is needed only when the bytes are new (see `has_body`)."""
+        `extracted` is needed only when the bytes need their text (see `needs_text`): it completes
+        the text of stored bytes whose text step did not."""
         digest = sha256(body)
         lower = {k.lower(): v for k, v in headers.items()}
         with self.archive.transaction():
+            if extracted is not None and self.has_body(digest):
+                self._complete_text(digest, extracted)
             same = self.conn.execute("SELECT id FROM document_captures WHERE url = ? AND sha256 = ?",
                                      (url, digest)).fetchone()
             if same:
@@ -148,6 +173,19 @@ class DocumentStore:
         rowid = self.db["documents"].insert(row).last_rowid
         self.db["document_bodies"].insert({"sha256": digest, "body": compressed})
         index_fields(self.conn, FTS_TABLE, FTS_COLUMNS, rowid, (row[c] for c in FTS_COLUMNS))
+
+    def _complete_text(self, digest: str, extracted: Extracted) -> None:
+        """The text of stored bytes whose text step did not complete (TEXT_NOT_DONE), read now."""
+        found = self.conn.execute("SELECT rowid, title, text, text_status FROM documents WHERE sha256 = ?",
+                                  (digest,)).fetchone()
+        if found is None or not (found[3] is None or found[3] in TEXT_NOT_DONE):
+            return
+        rowid, title, old_text = found[0], found[1], found[2]
+        index_fields(self.conn, FTS_TABLE, FTS_COLUMNS, rowid, (title, old_text), delete=True)
+        self.conn.execute("UPDATE documents SET text = ?, text_status = ?, text_note = ?, text_length = ?, pages = ? "
+                          "WHERE sha256 = ?", (extracted.text, extracted.status, extracted.note,
+                                               len(extracted.text or ""), extracted.pages, digest))
+        index_fields(self.conn, FTS_TABLE, FTS_COLUMNS, rowid, (title, extracted.text))
 
     def touch(self, url: str, at: str) -> bool:
         """The server says the file at `url` has not changed (304): its newest capture was seen again."""

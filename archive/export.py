@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 import sqlite3
+import stat
 import zlib
 from datetime import date
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import Callable, Iterator, TextIO
 
 from archive.store import RECORD_KEYS, row_to_record
 
@@ -72,23 +75,85 @@ def portals(conn: sqlite3.Connection) -> list[str]:
 EXTENSIONS = {"jpeg": "jpg", "unknown": "bin"}  # a document type's file extension, where they differ
 
 
+class UnsafeEntry(ValueError):
+    """A name the documents export would write is a symbolic link (or a folder) in DIR: refused."""
+
+
+SAFE_NAME = re.compile(r"[0-9a-f]{64}\.[a-z0-9]{1,10}")  # <sha256>.<ext>: nothing that leaves DIR
+
+
 def export_documents(conn: sqlite3.Connection, directory: Path, portal: str | None = None) -> int:
     """Each stored document as `<sha256>.<ext>` (its text beside it as `<sha256>.txt`) in `directory`,
     with `manifest.jsonl`: URL, SHA-256, article URLs, title, text length. Files already there are
-    not written again (their name is their content), so an export can be brought up to date."""
+    not written again (their name is their content), so an export can be brought up to date.
+
+    Every file is written inside `directory` and nowhere else: never through a symbolic link
+    planted there (`write_inside`), and the manifest is written whole, then renamed into place, so
+    an export refused halfway leaves the earlier manifest as it was."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if not check_entry(directory / "manifest.jsonl"):  # marks DIR as a documents export from the start
+        os.close(open_inside(directory / "manifest.jsonl"))
+    part = directory / ".manifest.jsonl.part"
+    try:
+        count = write_documents(conn, directory, portal, part)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    check_entry(directory / "manifest.jsonl")
+    os.replace(part, directory / "manifest.jsonl")
+    return count
+
+
+def write_documents(conn: sqlite3.Connection, directory: Path, portal: str | None, part: Path) -> int:
+    """The files of `export_documents`, and its manifest's lines into `part`; how many documents."""
     from archive.documents import dumps, manifest_rows
 
-    directory.mkdir(parents=True, exist_ok=True)
     count = 0
-    with open(directory / "manifest.jsonl", "w", encoding="utf-8") as manifest:
+    with os.fdopen(open_inside(part), "w", encoding="utf-8") as manifest:
         for row in manifest_rows(conn, portal):
             name = f"{row['sha256']}.{EXTENSIONS.get(row['type'], row['type'])}"
+            if not SAFE_NAME.fullmatch(name):
+                raise UnsafeEntry(f"document {row['sha256']!r} of type {row['type']!r} has no safe file name")
             body, text = conn.execute("SELECT b.body, d.text FROM document_bodies b JOIN documents d "
                                       "ON d.sha256 = b.sha256 WHERE b.sha256 = ?", (row["sha256"],)).fetchone()
-            if not (directory / name).exists():
-                (directory / name).write_bytes(zlib.decompress(body))
+            write_inside(directory, name, lambda body=body: zlib.decompress(body), keep=True)
             if text:
-                (directory / f"{row['sha256']}.txt").write_text(text + "\n", encoding="utf-8")
+                write_inside(directory, f"{row['sha256']}.txt", lambda text=text: (text + "\n").encode("utf-8"))
             manifest.write(dumps({"file": name, "text_file": f"{row['sha256']}.txt" if text else None, **row}) + "\n")
             count += 1
     return count
+
+
+def check_entry(path: Path) -> bool:
+    """Whether `path` exists, as a regular file; UnsafeEntry if it is anything else (a symbolic link
+    to a file outside the folder, a folder): the export never writes through it nor over it."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(mode):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+        raise UnsafeEntry(f"{path} is {kind}: the documents export writes only regular files inside "
+                          f"{path.parent}; remove it and export again")
+    return True
+
+
+def open_inside(path: Path) -> int:
+    """A new file descriptor for writing `path`, which is never followed if it is a symbolic link."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+
+
+def write_inside(directory: Path, name: str, data: Callable[[], bytes], keep: bool = False) -> None:
+    """`directory/name` as a regular file with `data()`'s bytes (kept as it is when `keep` and present):
+    written beside it first (O_NOFOLLOW), then renamed over it, which replaces a name, never a link's target."""
+    target = directory / name
+    if check_entry(target) and keep:
+        return
+    part = directory / f".{name}.part"
+    try:
+        with os.fdopen(open_inside(part), "wb") as out:
+            out.write(data())
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise

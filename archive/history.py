@@ -30,7 +30,7 @@ def file_capture(archive: Archive, record: dict, *, layout: str, extractor: str,
 
     A capture at or after the article's last sighting is an ordinary upsert at its capture time;
     an older one becomes an earlier version (or, if it holds the content of its neighbour in time,
-    only moves that content's first sighting back).
+    only moves that content's first sighting back: 'unchanged', since no version was added).
     """
     current = archive.conn.execute("SELECT content_hash, updated_at, first_seen, last_seen FROM articles "
                                    "WHERE url = ?", (record["url"],)).fetchone()
@@ -38,11 +38,11 @@ def file_capture(archive: Archive, record: dict, *, layout: str, extractor: str,
         return archive.upsert_article(record, layout=layout, extractor=extractor, page_id=page_id,
                                       extraction=extraction, note=note, seen=captured_at)
     with archive.transaction():
-        _file_earlier(archive, record, extractor, captured_at, current)
-    return "earlier"
+        return _file_earlier(archive, record, extractor, captured_at, current)
 
 
-def _file_earlier(archive: Archive, record: dict, extractor: str, at: str, current: tuple) -> None:
+def _file_earlier(archive: Archive, record: dict, extractor: str, at: str, current: tuple) -> str:
+    """'earlier' when the capture adds a version before the current content, else 'unchanged'."""
     conn, url, digest = archive.conn, record["url"], content_hash(record)
     spans = [Span(h, first, vid) for vid, h, first in conn.execute(
         "SELECT id, content_hash, first_seen FROM article_versions WHERE url = ?", (url,))]
@@ -52,16 +52,17 @@ def _file_earlier(archive: Archive, record: dict, extractor: str, at: str, curre
     after = [span for span in spans if span.first_seen > at]
     conn.execute("UPDATE articles SET first_seen = min(first_seen, ?) WHERE url = ?", (at, url))
     if before and before[-1].hash == digest:
-        return  # this content was already known to be current at that time
+        return "unchanged"  # this content was already known to be current at that time
     if after and after[0].hash == digest:  # the same content, seen earlier than known
         _move_first_seen(archive, url, after[0], at)
-    else:
-        archive.db["article_versions"].insert({
-            "url": url, "content_hash": digest, "extractor": extractor, "first_seen": at,
-            "replaced_at": after[0].first_seen if after else at,
-            "record": json.dumps({key: record.get(key) for key in RECORD_KEYS}, ensure_ascii=False)})
+        return "unchanged"
+    archive.db["article_versions"].insert({
+        "url": url, "content_hash": digest, "extractor": extractor, "first_seen": at,
+        "replaced_at": after[0].first_seen if after else at,
+        "record": json.dumps({key: record.get(key) for key in RECORD_KEYS}, ensure_ascii=False)})
     if before and before[-1].version_id is not None:
         conn.execute("UPDATE article_versions SET replaced_at = ? WHERE id = ?", (at, before[-1].version_id))
+    return "earlier"
 
 
 def _move_first_seen(archive: Archive, url: str, span: Span, at: str) -> None:

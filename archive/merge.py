@@ -7,23 +7,29 @@ filesystem. Merging brings their work together without loss:
   URL are put in the order they were first seen, the newest is the article, the others its
   versions (a content both hold is one version, first seen at the earlier time);
 - crawl runs with their portal rows and failures, each marked with the node (the source archive's
-  id and file name) and its run number there, so a run is never merged twice;
+  id and file name) and its run number there, so a run is never merged twice; a run still
+  `running` in its file (a crawl is writing it) is left for a later merge, which takes it finished;
 - the search index rebuilt at the end.
 Every input is checked before anything is written, and the whole merge is one transaction: an
-unreadable input is refused and the target is left as it was. Merging a file twice changes nothing.
+unreadable input, one of a newer schema, the target itself under another name, or a target that
+is another program's database is refused and the target is left as it was. Inputs are never
+written: each is read in one snapshot, an older schema as this version's (archive.schema.read_as_current).
+Merging a file twice changes nothing.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.schema import FIRST_TABLES, SCHEMA_VERSION, schema_version
 from archive.search import rebuild_index
-from archive.store import RECORD_KEYS, Archive, content_hash, row_to_record
+from archive.store import RECORD_KEYS, Archive, DamagedPage, content_hash, row_to_record
 
-REQUIRED_TABLES = ("articles", "article_versions", "pages", "crawl_runs", "portal_runs", "failures")
+REQUIRED_TABLES = FIRST_TABLES  # what makes a file a soyte archive, of any version
 
 
 class MergeRefused(ValueError):
@@ -39,6 +45,8 @@ class MergeCounts:
     runs: int = 0
     failures: int = 0
     sources: list[str] = field(default_factory=list)
+    runs_running: int = 0       # runs left out: still running in their file (a crawl is writing them)
+    running_in: list[str] = field(default_factory=list)
 
 
 def node_id(archive: Archive, name: str) -> str:
@@ -49,40 +57,95 @@ def node_id(archive: Archive, name: str) -> str:
     return hashlib.sha1(seed.encode("utf-8")).hexdigest()[:16]
 
 
+def _inspect(path: Path) -> tuple[set[str], int, Archive]:
+    """The file's tables and schema version, and the file opened read-only (the caller closes it);
+    MergeRefused when SQLite cannot read it."""
+    try:
+        archive = Archive(path, readonly=True)
+    except sqlite3.Error as error:
+        raise MergeRefused(f"{path}: not a readable archive ({error}); nothing was merged") from None
+    try:
+        tables = {row[0] for row in archive.conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+        return tables, schema_version(archive.conn), archive
+    except sqlite3.Error as error:
+        archive.close()
+        raise MergeRefused(f"{path}: not a readable archive ({error}); nothing was merged") from None
+
+
 def check_source(path: Path) -> None:
-    """Refuse (MergeRefused) a file that is not a readable soyte archive."""
+    """Refuse (MergeRefused) a file that is not a readable soyte archive of a schema this soyte reads.
+
+    An older schema is read as this version's; a newer one may hold what this soyte would leave
+    out, so it is merged by that soyte or after updating this one.
+    """
     if not path.is_file():
         raise MergeRefused(f"{path}: no such archive file")
+    tables, version, archive = _inspect(path)
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        finally:
-            conn.close()
+        missing = [name for name in REQUIRED_TABLES if name not in tables]
+        if missing:
+            raise MergeRefused(f"{path}: not a soyte archive (no {', '.join(missing)} table)")
+        if version > SCHEMA_VERSION:
+            raise MergeRefused(f"{path}: its schema is version {version}, newer than this soyte reads (version "
+                               f"{SCHEMA_VERSION}), and merging it would leave out what the newer soyte keeps: merge "
+                               "it with that soyte, or update this one (in its checkout: git pull && pip install -e .); "
+                               "nothing was merged")
+        verdict = archive.conn.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.Error as error:
-        raise MergeRefused(f"{path}: not a readable archive ({error})") from None
+        raise MergeRefused(f"{path}: not a readable archive ({error}); nothing was merged") from None
+    finally:
+        archive.close()
     if verdict != "ok":
         raise MergeRefused(f"{path}: the file is damaged ({verdict}); nothing was merged")
-    missing = [name for name in REQUIRED_TABLES if name not in tables]
-    if missing:
-        raise MergeRefused(f"{path}: not a soyte archive (no {', '.join(missing)} table)")
+
+
+def same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same device and inode, so a hard link, a symlink or
+    another spelling of the path is caught as well as the same name."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist
+        return False
+
+
+def check_target(into: Path, sources: list[Path]) -> None:
+    """Refuse (MergeRefused) a target that is one of the inputs, or a database of another program:
+    it may be new, empty, or a soyte archive (soyte's tables are never added to anything else)."""
+    for source in sources:
+        if same_file(source, into):
+            raise MergeRefused(f"{source} and {into} are the same file: cannot merge an archive into itself; "
+                               "nothing was merged")
+    if not into.exists() or (into.is_file() and into.stat().st_size == 0):
+        return
+    tables, _version, archive = _inspect(into)
+    archive.close()
+    if tables and any(name not in tables for name in REQUIRED_TABLES):
+        shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        raise MergeRefused(f"{into} is not a soyte archive and not empty (tables {shown}): merge into a new file "
+                           "or a soyte archive; nothing was merged")
 
 
 def merge(sources: list[Path], into: Path) -> MergeCounts:
     """Merge every source archive into `into` (created if missing); see the module's docstring."""
     for source in sources:
         check_source(source)
-        if source.resolve() == into.resolve():
-            raise MergeRefused(f"{source}: cannot merge an archive into itself")
+    check_target(into, sources)
     counts = MergeCounts()
-    target = Archive(into)
+    try:
+        target = Archive(into)
+    except sqlite3.Error as error:
+        raise MergeRefused(f"{into}: cannot be opened for writing ({error}); nothing was merged") from None
+    reading = None
     try:
         with target.transaction():
-            for source in sources:
-                _merge_one(Archive(source, readonly=True), source, target, counts)
-                counts.sources.append(str(source))
+            for reading in sources:
+                _merge_one(Archive(reading, readonly=True), reading, target, counts)
+                counts.sources.append(str(reading))
+            reading = None
             rebuild_index(target.conn)
+    except (sqlite3.Error, DamagedPage) as error:  # the transaction is rolled back: the target is as it was
+        during = f" while merging {reading}" if reading else ""
+        raise MergeRefused(f"{into}: the merge stopped{during} ({error}); nothing was merged") from None
     finally:
         target.close()
     return counts
@@ -90,8 +153,14 @@ def merge(sources: list[Path], into: Path) -> MergeCounts:
 
 def _merge_one(source: Archive, path: Path, target: Archive, counts: MergeCounts) -> None:
     try:
+        # One snapshot of the source: a crawl writing it meanwhile is seen before or after each of
+        # its writes, never half through the merge (its run is then `running` and left for later).
+        source.conn.execute("BEGIN")
         node = node_id(source, path.name)
+        skipped = counts.runs_running
         runs = _merge_runs(source, target, node, path.name, counts)
+        if counts.runs_running > skipped:
+            counts.running_in.append(str(path))
         pages = _merge_pages(source, target, runs, counts)
         _merge_failures(source, target, runs, pages, node, counts)
         _merge_articles(source, target, pages, counts)
@@ -105,6 +174,9 @@ def _merge_runs(source: Archive, target: Archive, node: str, name: str, counts: 
     columns = [d[0] for d in source.conn.execute("SELECT * FROM crawl_runs LIMIT 0").description]
     for values in source.conn.execute("SELECT * FROM crawl_runs ORDER BY id").fetchall():
         run = dict(zip(columns, values))
+        if run["status"] == "running":  # a crawl is writing it: a later merge takes it finished
+            counts.runs_running += 1
+            continue
         origin, origin_id = run.get("node") or node, run.get("node_run_id") or run["id"]
         found = target.conn.execute("SELECT id FROM crawl_runs WHERE node = ? AND node_run_id = ?",
                                     (origin, origin_id)).fetchone()

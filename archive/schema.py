@@ -12,7 +12,10 @@
                     signal, aborted: killed, failed: stopped on an error or never started)
 - portal_runs:      one row per portal per run: what its listings and articles gave, the
                     problem that raised the alarm, if any, and whether the portal was walked
-                    completely (`complete`: no listing page failed, the run ran to its end)
+                    completely (`complete`: no listing page failed, the run ran to its end),
+                    and why a bound stopped its listing walk (`listing_stop`), if one did
+- listing_resume:   per portal, the listing page where a bound stopped the walk: the next run
+                    goes on from it (scraper/listing_walk.py); gone once a walk reaches the end
 - failures:         every page that could not be fetched or extracted, with the reason
 - articles_fts:     accent-insensitive full-text index over title, sapo, text (archive.search)
 - documents, document_bodies, document_captures, document_links, documents_fts: attached
@@ -21,11 +24,13 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import sqlite_utils
 
 from archive.documents import FTS_COLUMNS as DOCUMENTS_FTS_COLUMNS
 from archive.documents import FTS_TABLE as DOCUMENTS_FTS
+from archive.documents import TABLES as DOCUMENT_TABLES
 from archive.documents import ensure_document_schema
 from archive.search import INDEX_FORM, create_index, rebuild_index
 
@@ -76,8 +81,12 @@ TABLES: dict[str, dict] = {
         "columns": {"run_id": int, "portal": str, "listing_pages": int, "listing_not_modified": int,
                     "article_links": int, "article_pages": int, "articles_new": int, "articles_updated": int,
                     "articles_unchanged": int, "extraction_failures": int, "fetch_failures": int,
-                    "problem": str, "complete": int, "coverage": str},
+                    "problem": str, "complete": int, "coverage": str, "listing_stop": str},
         "pk": ("run_id", "portal"),
+    },
+    "listing_resume": {
+        "columns": {"portal": str, "url": str, "page": int, "reason": str, "run_id": int, "stopped_at": str},
+        "pk": "portal",
     },
     "failures": {
         "columns": {"id": int, "run_id": int, "url": str, "portal": str, "kind": str, "status": int,
@@ -114,7 +123,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     create_index(db.conn)
     ensure_document_schema(db)
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version != SCHEMA_VERSION:  # no write on every open
+    if version < SCHEMA_VERSION:  # no write on every open; a newer soyte's archive keeps its number
         if version < INDEX_FORM:  # its full-text indexes hold each field folded whole
             articles = rebuild_index(db.conn)
             documents = rebuild_index(db.conn, DOCUMENTS_FTS, "documents", DOCUMENTS_FTS_COLUMNS)
@@ -122,3 +131,43 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 logger.info("the full-text index was rebuilt in its new form (%d articles, %d documents), "
                             "once for this archive", articles, documents)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+# The tables every soyte archive has held since the first version: what makes a file one (a later
+# table an older archive lacks reads as empty, through read_as_current).
+FIRST_TABLES = ("articles", "article_versions", "pages", "crawl_runs", "failures")
+# Tables an FTS index reads by rowid (archive.search joins `t.rowid = f.rowid`): their stand-in
+# view carries the rowid, which a view otherwise gives as NULL.
+ROWID_TABLES = ("articles", "documents")
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version the archive's writer left in it (PRAGMA user_version; 0: none)."""
+    return conn.execute("PRAGMA main.user_version").fetchone()[0]
+
+
+def read_as_current(conn: sqlite3.Connection) -> list[str]:
+    """Let a connection that must not write read an archive of an older schema as this version's.
+
+    An older soyte made some tables with fewer columns, or none at all (portal_runs, pages.codec,
+    the document tables). A writer brings the file up to date (ensure_schema adds the columns,
+    NULL); a reader on read-only storage, or `soyte merge` reading its inputs (which it never
+    changes), gets the same picture without writing: a TEMP view in place of each such table
+    (unqualified names find TEMP first) with the missing columns NULL. Returns the tables shown so;
+    a file that is not a soyte archive (FIRST_TABLES) is left as it is, to fail as one.
+    """
+    tables = {row[0] for row in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    if not tables.issuperset(FIRST_TABLES):
+        return []
+    shown = []
+    for name, spec in {**TABLES, **DOCUMENT_TABLES}.items():
+        present = [row[1] for row in conn.execute(f"PRAGMA main.table_info([{name}])")]
+        missing = [column for column in spec["columns"] if column not in present]
+        if not missing:
+            continue
+        nulls = ", ".join(f"NULL AS [{column}]" for column in missing)
+        rowid = "rowid AS rowid, " if name in ROWID_TABLES else ""
+        rows = f"SELECT {rowid}*, {nulls} FROM main.[{name}]" if present else f"SELECT {nulls} WHERE 0"
+        conn.execute(f"CREATE TEMP VIEW [{name}] AS {rows}")
+        shown.append(name)
+    return shown

@@ -19,8 +19,10 @@ import sqlite_utils
 
 from archive.compression import CompactResult, PageCodec, compact_host, hosts
 from archive.compression import DamagedPage  # noqa: F401  (raised by page_body; callers catch it from here)
-from archive.schema import ensure_schema
+from archive.schema import TABLES as SOYTE_TABLES
+from archive.schema import SCHEMA_VERSION, ensure_schema, read_as_current, schema_version
 from archive.transactions import Transactions
+from scraper.frontier import TRANSIENT_4XX
 
 RECORD_KEYS = ("url", "portal", "province", "title", "published", "category", "sapo",
                "text", "author", "source", "views", "images", "attachments")
@@ -30,6 +32,8 @@ FINISHED = ("completed", "alarm")
 CONTENT_KEYS = tuple(k for k in RECORD_KEYS if k not in ("views",))
 # A raw page this large is stored after committing the grouped writes (archive/transactions.py).
 LARGE_BODY = 1 << 20
+# Seconds a write waits for another connection's write lock before SQLite says busy.
+WRITE_TIMEOUT = 30.0
 # How much of the file a reading connection maps into memory (PRAGMA mmap_size). A search reads
 # every query word's list of rows in the full-text index (bm25 reads a common word's whole list);
 # mapped, SQLite reads those pages in place instead of copying each through read() into its 2 MB
@@ -63,27 +67,93 @@ def row_to_record(row: dict) -> dict:
     return record
 
 
-def _connect_readonly(path: Path, timeout: float) -> sqlite3.Connection:
-    """A read-only connection; on read-only storage, where SQLite cannot make the WAL's shared-memory
-    file, the file is opened as immutable (nothing can change it there anyway)."""
+def _connect_readonly(path: Path, timeout: float) -> tuple[sqlite3.Connection, bool]:
+    """A read-only connection, and whether it is immutable: on read-only storage, where SQLite cannot
+    make the WAL's shared-memory file, the file is opened as immutable (nothing can change it there
+    anyway), and so must Datasette open it (archive.datasette.make_datasette). Immutable, SQLite
+    ignores the -wal file: one holding writes (copied with the archive, never checkpointed) is refused
+    rather than read past."""
     uri = path.resolve().as_uri()
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout, isolation_level=None,
                            check_same_thread=False)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
+        return conn, False
     except sqlite3.OperationalError:
         conn.close()
         if os.access(path.parent, os.W_OK) and os.access(path, os.W_OK):
             raise
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file() and wal.stat().st_size:  # immutable would read the file without them, silently
+        raise sqlite3.OperationalError(
+            f"its last writes are still in {wal.name}, which SQLite cannot read on read-only storage without "
+            f"{path.name}-shm: copy the archive with its -wal file to writable storage, or checkpoint it where it "
+            f"was written (sqlite3 {path} 'PRAGMA wal_checkpoint(TRUNCATE)')")
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=timeout, isolation_level=None,
-                           check_same_thread=False)
+                           check_same_thread=False), True
+
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether SQLite refused because another connection holds the database's write lock (SQLITE_BUSY),
+    once its busy timeout ran out: another writer, not a fault of the file or the disk."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(error, sqlite3.OperationalError) and code is not None and (code & 0xFF) == sqlite3.SQLITE_BUSY
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether SQLite found the file damaged or not a database (SQLITE_CORRUPT, SQLITE_NOTADB), rather
+    than refusing a write (read-only storage, a full disk): the archivist checks the file, not the disk."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:  # an error raised by soyte itself, not by SQLite
+        return False
+    return (code & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+
+
+def archive_file_problem(path: str | os.PathLike) -> str | None:
+    """Why the file at `path` must not be written as an archive, or None (it is one, empty, or new).
+
+    Asked before a crawl makes anything beside it (its lock, its log): `SOYTE_DB=/etc/passwd` must
+    not leave `/etc/passwd.lock`, nor soyte's tables be added to another program's database. Only
+    the header and the table names are read, with SQLite's `immutable` (no lock, no file made).
+    """
+    real = Path(os.path.realpath(path))
+    if not real.exists():
+        return None
+    if real.is_dir():
+        return f"{path} is a directory, not an archive file"
+    if not real.is_file():
+        return f"{path} is not a regular file (a device or a pipe), not an archive"
+    try:
+        with real.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError:
+        return None  # unreadable: opening it for writing says why (exit 4)
+    if not header:
+        return None  # an empty file: SQLite makes a new database in it
+    if header != SQLITE_HEADER:
+        return f"{path} is not an SQLite file, so not a soyte archive"
+    try:
+        conn = sqlite3.connect(f"{real.as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None  # damaged: opening it says so (exit 4)
+    if tables and not tables & set(SOYTE_TABLES):
+        shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        return f"{path} is an SQLite database of something else (tables {shown}), not a soyte archive"
+    return None
 
 
 class Archive:
     """One SQLite archive file. Open one per process (or per crawler); close when done."""
 
-    def __init__(self, path: str | os.PathLike, timeout: float = 30.0, readonly: bool = False):
+    def __init__(self, path: str | os.PathLike, timeout: float = WRITE_TIMEOUT, readonly: bool = False):
         """Open (and, unless `readonly`, create or bring up to date) the archive at `path`.
 
         A read-only open is for archives kept on read-only storage: it never writes, not even
@@ -92,8 +162,12 @@ class Archive:
         self.path = Path(path)
         if self.path.is_dir():
             raise sqlite3.OperationalError(f"{path} is a directory, not an archive file")
+        problem = None if readonly else archive_file_problem(self.path)
+        if problem:  # soyte's tables are never added to another program's database
+            raise sqlite3.DatabaseError(problem)
+        self.immutable = False  # opened read-only on read-only storage
         if readonly:
-            conn = _connect_readonly(self.path, timeout)
+            conn, self.immutable = _connect_readonly(self.path, timeout)
         else:
             conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
@@ -103,6 +177,8 @@ class Archive:
             if readonly:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 tune_for_reading(conn)
+                if schema_version(conn) < SCHEMA_VERSION:  # read as this version's, never written
+                    read_as_current(conn)
             else:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
@@ -113,6 +189,11 @@ class Archive:
             conn.close()
             raise
         self.codec = PageCodec(conn)
+
+    def wait_for_writers(self, seconds: float = WRITE_TIMEOUT) -> None:
+        """How long a write waits for another connection's write lock (a crawl opens with a shorter
+        wait, to refuse at its start an archive another program is writing)."""
+        self.conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
     def transaction(self):
         """A write: its own transaction, or a savepoint in the grouped one (archive.transactions)."""
@@ -172,7 +253,9 @@ class Archive:
         """Close the run, and mark which of its portals were walked completely.
 
         A portal is complete only when the run ran to its end and none of its listing pages
-        failed: the frontier makes the next run walk an incomplete portal's listings again.
+        failed (nor its layout, which leaves it uncrawled): the frontier makes the next run walk an
+        incomplete portal's listings again. A listing page answering a 4xx (a sitemap gone, 404)
+        is final (scraper.frontier.final_listing_failure): walking again would not bring it back.
         """
         with self.transaction():
             self.db["crawl_runs"].update(run_id, {"finished_at": now(), "status": status, "message": message})
@@ -180,7 +263,11 @@ class Archive:
             self.conn.execute(
                 "UPDATE portal_runs SET complete = ? * NOT EXISTS (SELECT 1 FROM failures f WHERE f.run_id = "
                 "portal_runs.run_id AND f.portal = portal_runs.portal AND f.kind IN ('listing', 'listing-fetch', "
-                "'listing-error')) WHERE run_id = ?", (finished, run_id))
+                "'listing-error', 'layout') AND NOT (f.kind = 'listing-fetch' AND f.status IS NOT NULL AND f.status "
+                f"< 500 AND f.status NOT IN {TRANSIENT_4XX})) WHERE run_id = ?", (finished, run_id))
+            # A complete walk that no bound stopped reached the end of its pagination: nothing to go on from.
+            self.conn.execute("DELETE FROM listing_resume WHERE portal IN (SELECT portal FROM portal_runs WHERE "
+                              "run_id = ? AND complete = 1 AND listing_stop IS NULL)", (run_id,))
 
     def run(self, run_id: int) -> dict:
         return self.db["crawl_runs"].get(run_id)
@@ -330,6 +417,17 @@ class Archive:
     def record_portal_run(self, row: dict) -> None:
         with self.transaction():
             self.db["portal_runs"].upsert(row, pk=("run_id", "portal"))
+
+    def keep_listing_resume(self, portal: str, url: str, page: int, reason: str, run_id: int | None) -> None:
+        """Where a bound stopped the portal's listing walk: the next run goes on from this page."""
+        with self.transaction():
+            self.db["listing_resume"].upsert({"portal": portal, "url": url, "page": page, "reason": reason,
+                                              "run_id": run_id, "stopped_at": now()}, pk="portal")
+
+    def forget_listing_resume(self, portal: str) -> None:
+        """The page a walk was to go on from is gone (a 404): the portal is walked from its start pages."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM listing_resume WHERE portal = ?", (portal,))
 
     def recent_coverage(self, portal: str, before: int, runs: int = 10) -> list[dict]:
         """Field coverage of the portal's latest runs before this one (scraper.drift)."""

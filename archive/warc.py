@@ -36,6 +36,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.compression import DamagedPage, PageCodec, host_clause
+from archive.warc_stream import ForwardStream
 
 MAX_BODY = 16 * 1024 * 1024  # as the crawl's DOWNLOAD_MAXSIZE: a longer record is refused, not read
 KIND_HEADER = "Soyte-Page-Kind"  # extension field: listing, article or other, so a re-import keeps it
@@ -202,9 +203,16 @@ class Skipped:
     url: str | None = None
 
 
+def is_wacz(path: Path) -> bool:
+    """A WACZ is a ZIP from its first byte; `zipfile.is_zipfile` alone looks only for a ZIP's end,
+    which an uncompressed WARC whose last record holds a ZIP file has too."""
+    with path.open("rb") as file:
+        return file.read(4) == b"PK\x03\x04" and zipfile.is_zipfile(path)
+
+
 def read_captures(path: Path) -> Iterator[Capture | Skipped]:
     """Every response record of a WARC (gzipped or not) or WACZ file."""
-    if zipfile.is_zipfile(path):
+    if is_wacz(path):
         with zipfile.ZipFile(path) as package:
             members = [m for m in package.namelist() if m.startswith("archive/") and ".warc" in m]
             if not members:
@@ -217,9 +225,11 @@ def read_captures(path: Path) -> Iterator[Capture | Skipped]:
 
 
 def _read_stream(open_stream: Callable[[], BinaryIO], name: str, size: int) -> Iterator[Capture | Skipped]:
+    """The records of one WARC, read front to back once (a WACZ's member cannot seek back cheaply:
+    archive.warc_stream), resuming after each damaged record at the next one."""
     start: int | None = 0
-    while start is not None:
-        with open_stream() as stream:
+    with ForwardStream(open_stream) as stream:
+        while start is not None:
             stream.seek(start)
             start = yield from _read_from(stream, name, size, start)
             if start is not None:
@@ -268,17 +278,20 @@ def _describe(error: Exception) -> str:
 
 
 def _next_record_start(stream: BinaryIO, offset: int) -> int | None:
-    """The next gzip member or `WARC/1.` line at or after `offset`, or None."""
-    chunk = 1 << 20
+    """The next gzip member or `WARC/1.` line at or after `offset`, or None; reads forward only,
+    keeping the last bytes of each chunk so that a marker across two chunks is found."""
+    stream.seek(offset)
+    tail = b""
     while True:
-        stream.seek(offset)
-        data = stream.read(chunk)
-        hits = [i for i in (data.find(b"\x1f\x8b\x08"), data.find(b"WARC/1.")) if i >= 0]
-        if hits:
-            return offset + min(hits)
-        if len(data) < chunk:
+        data = stream.read(1 << 20)
+        if not data:
             return None
-        offset += chunk - 8  # overlap, so that a marker across the boundary is found
+        window = tail + data
+        hits = [i for i in (window.find(b"\x1f\x8b\x08"), window.find(b"WARC/1.")) if i >= 0]
+        if hits:
+            return offset - len(tail) + min(hits)
+        offset += len(data)
+        tail = window[-8:]
 
 
 def _capture(record, name: str, offset: int) -> tuple[Capture | Skipped | None, bool]:
@@ -300,6 +313,9 @@ def _capture(record, name: str, offset: int) -> tuple[Capture | Skipped | None, 
     headers = _stored_headers(record.http_headers)
     content_type = headers.get("Content-Type", "")
     body = record.content_stream().read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:  # its Content-Encoding unpacks past the limit: a gzip bomb, not a truncated record
+        return Skipped("damaged", f"{where}: {url} unpacks to over the {MAX_BODY // 2**20} MiB limit (a gzip bomb?); "
+                                  "not read further", url), False
     if record.raw_stream.limit > 0:
         return Skipped("damaged", f"{where}: {url} is truncated ({record.raw_stream.limit:,} bytes missing)", url), False
     if not _is_html(content_type, body):

@@ -208,7 +208,8 @@ def write_registry(path: Path, key: str, host: str, start_url: str) -> Path:
     """A registry (scraper/portals.toml's format) holding only the synthetic portal."""
     path.write_text(f'[{key}]\nprovince = "Bắc Ninh"\nhost = "{host}"\n'
                     f'layout = "liferay-bacninh"\nstart_urls = ["{start_url}"]\nstatus = "active"\n'
-                    f'notes = "synthetic portal for bench/crawl.py"\n', encoding="utf-8")
+                    f'notes = "synthetic portal for bench/crawl.py"\n'
+                    f'max_listing_pages = 1000000\n', encoding="utf-8")  # one run walks it all, as measured before
     return path
 
 

@@ -5,6 +5,9 @@ capture time (pages are unique by URL and body, so nothing already archived is s
 then the new article pages are extracted in capture order, oldest first, and each placed in its
 article's history (archive.history): a capture older than what is archived becomes an earlier
 version, a newer one updates the article. Extraction goes through `archive_extraction` only.
+An imported page is keyed as a crawled one is: its canonical only where it names no other page the
+archive or the files hold (scraper.urls.CanonicalGuard), never a listing or the home page, and a
+page imported at its own URL takes its key back from a forger (archive.keys).
 """
 from __future__ import annotations
 
@@ -15,11 +18,13 @@ from typing import Callable
 
 from archive.compression import DamagedPage
 from archive.history import file_capture
+from archive.keys import reclaim_key
 from archive.store import Archive
 from archive.warc import Capture, Skipped, read_captures
-from scraper.extract import extract_page
+from scraper.extract import NotAnArticle, archive_guard, extract_page, key_rule, page_key
 from scraper.pages import ExtractionError
 from scraper.registry import Portal, get_portal, portal_for_url
+from scraper.urls import CanonicalGuard
 
 
 @dataclass
@@ -48,7 +53,7 @@ class Fresh:
 
 
 COUNTS = ("responses", "pages_new", "pages_known", "articles_new", "articles_updated", "articles_unchanged",
-          "articles_earlier", "extraction_failures", "revisit", "not_html", "other_host", "damaged")
+          "articles_earlier", "extraction_failures", "revisit", "not_html", "other_host", "damaged", "warnings")
 
 
 def import_warc(archive: Archive, paths: list[Path], portal_key: str | None = None,
@@ -67,8 +72,9 @@ def import_warc(archive: Archive, paths: list[Path], portal_key: str | None = No
             page = _keep(archive, item, only, counts, say)
             if page:
                 fresh.append(page)
+    guard = archive_guard(archive, (page_key(page.url, page.portal) for page in fresh))
     for page in sorted(fresh):
-        _extract(archive, page, counts, say)
+        _extract(archive, page, counts, say, guard)
     return dict(counts)
 
 
@@ -88,8 +94,13 @@ def _keep(archive: Archive, capture: Capture, only: Portal | None, counts: Count
     return None
 
 
-def _extract(archive: Archive, page: Fresh, counts: Counter, say: Callable[[str], None]) -> None:
+def _extract(archive: Archive, page: Fresh, counts: Counter, say: Callable[[str], None],
+             guard: CanonicalGuard) -> None:
+    fetched = page_key(page.url, page.portal)
     try:
+        refused = guard.not_an_article(fetched)
+        if refused:
+            raise NotAnArticle(refused)
         _url, body, content_type = archive.page_body(page.page_id)
         extracted = archive_extraction(body, page.url, page.portal, content_type)
     except (ExtractionError, DamagedPage) as error:
@@ -97,7 +108,20 @@ def _extract(archive: Archive, page: Fresh, counts: Counter, say: Callable[[str]
         archive.record_failure(None, page.url, page.portal.key, error.kind, str(error), page.page_id)
         say(f"{page.portal.key}: {error.kind}: {page.url}: {error}")
         return
+    warning = guard.settle(extracted.record, fetched)
+    if warning:
+        archive.record_failure(None, page.url, page.portal.key, "warning", warning, page.page_id)
+        _warned(counts, say, page.portal.key, page.url, warning)
+    rekeyed = reclaim_key(archive, extracted.record, page.url, key_rule(page.portal))  # records its warning
+    if rekeyed:
+        _warned(counts, say, page.portal.key, rekeyed.url, rekeyed.message)
     outcome = file_capture(archive, extracted.record, layout=extracted.layout, extractor=extracted.extractor,
                            page_id=page.page_id, captured_at=page.captured_at, extraction=extracted.method,
                            note=extracted.note)
     counts[f"articles_{outcome}"] += 1
+
+
+def _warned(counts: Counter, say: Callable[[str], None], portal: str, url: str, warning: str) -> None:
+    """A warning recorded in `failures`: counted, and one line."""
+    counts["warnings"] += 1
+    say(f"{portal}: warning: {url}: {warning}")

@@ -168,10 +168,11 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
 @command("crawl", "Crawl portals (all active ones, or those named) into the archive.",
          "soyte crawl bacninh hatinh --db archive.db", crawl_arguments)
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from scraper.crawl import (ArchiveUnwritable, CrawlLocked, demo_portals, not_active_warnings, run_crawl,
-                               select_portals, setting_problem)
+    from archive.store import archive_file_problem
+    from scraper.crawl import ArchiveUnwritable, CrawlLocked, demo_portals, not_active_warnings, run_crawl, select_portals
     from scraper.display import crawl_display
     from scraper.replay import ReplayServer
+    from scraper.setting_rules import setting_problem
 
     replay_url, server = args.replay, None
     if args.demo_portals:
@@ -180,20 +181,27 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         say(f"serving the bundled demo portals at {replay_url}")
         args.portals = args.portals or demo_portals()  # not an active portal without bundled pages
     extra = {"LOG_LEVEL": "WARNING"} if args.quiet else {}
-    if args.revisit_after is not None:
-        extra["SOYTE_REVISIT_DAYS"] = args.revisit_after
+    for option, name, value in (("--revisit-after", "SOYTE_REVISIT_DAYS", args.revisit_after),
+                                ("--max-failure-share", "SOYTE_MAX_FAILURE_SHARE", args.max_failure_share)):
+        if value is not None:
+            problem = setting_problem(name, str(value))
+            if problem:
+                raise UsageError(f"{option} {value}: {problem}")
+            extra[name] = value
     if args.with_images:
         extra["SOYTE_WITH_IMAGES"] = True
-    if args.max_failure_share is not None:
-        extra["SOYTE_MAX_FAILURE_SHARE"] = args.max_failure_share
     for assignment in args.set:
         name, equals, value = assignment.partition("=")
         if not equals or not name.isupper():
             raise UsageError(f"--set takes NAME=VALUE with an upper-case setting name, not {assignment!r}")
-        problem = setting_problem(name, value)
+        problem = "the archive is --db PATH (its log and lock go beside it)" if name == "SOYTE_DB" else \
+            setting_problem(name, value)
         if problem:
             raise UsageError(f"--set {assignment}: {problem}")
         extra[name] = value
+    problem = archive_file_problem(args.db)  # before its log or lock is made beside it
+    if problem:
+        raise ArchiveUnusable(f"{problem}; nothing was written beside it")
     try:
         for warning in not_active_warnings(select_portals(args.portals or None)):
             say(warning)
@@ -451,8 +459,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"soyte {args.command}: {error}")
         return EXIT_MISSING_EXTRA
     except sqlite3.DatabaseError as error:  # damage found while reading, past the open
-        say(f"soyte {args.command}: the archive {getattr(args, 'db', '')} cannot be read ({error}); "
-            "what it holds may be damaged: check it with `sqlite3 FILE 'PRAGMA integrity_check'`")
+        name = getattr(args, "path", None) or getattr(args, "db", None) or "FILE"  # `soyte serve PATH`, --db
+        say(f"soyte {args.command}: the archive {'' if name == 'FILE' else name + ' '}cannot be read ({error}); "
+            f"what it holds may be damaged: check it with `sqlite3 {name} 'PRAGMA integrity_check'`")
         return EXIT_STORAGE
     except BrokenPipeError:
         # The reader stopped early (`soyte search … | head -1`): not an error. Point stdout at

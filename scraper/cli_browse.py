@@ -27,8 +27,9 @@ def check_port_free(host: str, port: int) -> None:
             raise UsageError(f"cannot listen on {host}:{port} ({error.strerror}): pass another --port") from None
 
 
-def check_readable(path: str) -> None:
-    """Refuse, before Datasette starts, an archive it could only answer with errors.
+def check_readable(path: str) -> bool:
+    """Refuse, before Datasette starts, an archive it could only answer with errors; returns whether
+    Datasette must open it immutable (it is on read-only storage).
 
     Brings an older archive's schema up to date where the file is writable; reads the newest
     articles, what the first page shows (a full check would read the whole file).
@@ -41,6 +42,7 @@ def check_readable(path: str) -> None:
         archive.conn.execute("SELECT * FROM articles ORDER BY published DESC LIMIT 20").fetchall()
     finally:
         archive.close()
+    return archive.immutable
 
 
 @command("serve", "Browse and search the archive in Datasette, with its descriptions, facets, queries and article pages.",
@@ -49,10 +51,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from archive.datasette import database_name, serve
 
     path = args.path or args.db
-    check_readable(path)
+    immutable = check_readable(path)
     check_port_free(args.host, args.port)
-    say(f"serving {path} at http://{args.host}:{args.port}/{database_name(path)}/articles (Ctrl-C stops)")
-    serve(path, args.host, args.port)
+    say(f"serving {path} at http://{args.host}:{args.port}/{database_name(path)}/articles (Ctrl-C stops)"
+        + ("; on read-only storage, served as it is (immutable)" if immutable else ""))
+    serve(path, args.host, args.port, immutable)
     return EXIT_OK
 
 
@@ -131,7 +134,7 @@ def export_documents_to(args: argparse.Namespace) -> int:
     manifest.jsonl): the export never mixes its files into an unrelated folder (`--documents docs/`
     in a checkout).
     """
-    from archive.export import export_documents
+    from archive.export import UnsafeEntry, export_documents
 
     given = [option for option, value in (("--format", args.format), ("-o", args.output), ("--since", args.since))
              if value is not None]
@@ -143,9 +146,11 @@ def export_documents_to(args: argparse.Namespace) -> int:
     if foreign_folder(Path(args.documents)):
         raise UsageError(f"{args.documents} is not empty and is not an earlier documents export (no manifest.jsonl "
                          "there): pass a new or empty directory, e.g. --documents documents/")
-    archive = open_archive(args.db)
+    archive = open_archive(args.db, readonly=True)
     try:
         count = export_documents(archive.conn, Path(args.documents), args.portal)
+    except UnsafeEntry as error:  # a symbolic link planted in DIR: never written through
+        raise UsageError(str(error)) from None
     except OSError as error:
         raise UsageError(f"cannot write the documents into {args.documents} ({error.strerror}): "
                          "pass a directory you can write to") from None

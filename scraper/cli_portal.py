@@ -197,10 +197,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"no spider for {', '.join(unknown)} (no layout that loads); spiders: {', '.join(known)}")
     if args.live and args.replay:
         raise UsageError("--live and --replay exclude each other: choose one")
+    broken = [] if args.spiders else unreadable_active_layouts()
     if args.live or args.replay:
-        return run_contracts(args.spiders, args.replay, args.verbose)
-    with replay_with_fixtures() as server:
-        return run_contracts(args.spiders, server.url, args.verbose)
+        status = run_contracts(args.spiders, args.replay, args.verbose)
+    else:
+        with replay_with_fixtures() as server:
+            status = run_contracts(args.spiders, server.url, args.verbose)
+    for line in broken:
+        say(line)
+    return status or (EXIT_PROBLEM if broken else EXIT_OK)
+
+
+def unreadable_active_layouts() -> list[str]:
+    """One line per active portal whose layout does not load: it has no spider, so no contract
+    would fail for it, and `soyte check` must not pass while every crawl reports it."""
+    from scraper.registry import layout_problem
+
+    return [f"{portal.key}: its layout does not load: {problem}" for portal in load_portals().values()
+            if portal.active and (problem := layout_problem(portal))]
 
 
 def activate_arguments(parser: argparse.ArgumentParser) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from datetime import date, datetime, time, timedelta, timezone
@@ -60,7 +61,7 @@ def export_pages(args: argparse.Namespace) -> int:
         raise UsageError("a WARC is binary: redirect stdout (> pages.warc.gz) or pass -o FILE.warc.gz")
     if args.format == "wacz":
         require_extra("wacz", "wacz.main", "--format wacz")
-    archive = open_archive(args.db)
+    archive = open_archive(args.db, readonly=True)
     damaged, on_damaged = damage_log("left out")
     try:
         if args.output:  # written as FILE.part, renamed once complete
@@ -74,6 +75,11 @@ def export_pages(args: argparse.Namespace) -> int:
         else:
             count = write_warc(archive.conn, sys.stdout.buffer, hosts, since, on_damaged)
             sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`soyte export --format warc | head -1`): not an error, as for
+        # the other formats. stdout points at /dev/null so that Python's flush at exit is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except OSError as error:
         say(f"soyte export: cannot write {args.output or 'stdout'}: {error}")
         return EXIT_STORAGE

@@ -62,15 +62,21 @@ class CrawlResult:
 
 def select_portals(keys: list[str] | None) -> list[Portal]:
     """Every active portal, or the portals named: active ones, and planned ones whose layout loads
-    (a maintainer trying a new layout on captured pages); a retired portal, or a planned one whose
-    layout cannot read pages yet, is an error that says why."""
+    (a maintainer trying a new layout on captured pages); a retired portal, or a named one whose
+    layout cannot read pages, is an error that says why. Unnamed, an active portal whose layout
+    does not load stays in: the run reports it as its failed portal (scraper.crawlrun) and crawls
+    the others, unless no other is left to crawl."""
     if not keys:
-        return [p for p in load_portals().values() if p.active]
+        portals = [p for p in load_portals().values() if p.active]
+        if portals and all(layout_problem(p) for p in portals):
+            raise ValueError("cannot crawl: no active portal has a layout that loads: "
+                             + "; ".join(f"{p.key}: {layout_problem(p)}" for p in portals))
+        return portals
     portals = [get_portal(key) for key in dict.fromkeys(keys)]
     retired = [p.key for p in portals if p.status == "retired"]
     if retired:
         raise ValueError(f"retired portals are not crawled: {', '.join(retired)}")
-    unready = [f"{p.key} ({p.status}): {crawl_problem(p)}" for p in portals if not p.active and crawl_problem(p)]
+    unready = [f"{p.key} ({p.status}): {crawl_problem(p)}" for p in portals if crawl_problem(p)]
     if unready:
         raise ValueError(f"cannot crawl {'; '.join(unready)}")
     return portals
@@ -85,12 +91,13 @@ def demo_portals() -> list[str]:
 
 
 def crawl_problem(portal: Portal) -> str | None:
-    """Why a portal that is not active cannot be crawled yet, or None."""
+    """Why a portal cannot be crawled (yet), or None: a planned one's layout may be unfinished;
+    an active one's should load, and when it does not, that is the news."""
     if not portal.layout:
         return f"no layout yet (start one with soyte new-portal {portal.key})"
     problem = layout_problem(portal)
     if problem:
-        return f"its layout cannot read pages yet: {problem}"
+        return f"its layout {'does not load' if portal.active else 'cannot read pages yet'}: {problem}"
     return None if portal.start_urls else "no start_urls in the registry"
 
 
@@ -107,38 +114,14 @@ def crawl_lock(db: str) -> Iterator[None]:
         handle = crawlrun.take_lock(db)
     except crawlrun.LockHeld as held:
         raise CrawlLocked(str(held)) from None
+    except crawlrun.NotAnArchive as error:
+        raise ArchiveUnwritable(str(error)) from None
     except OSError as error:
         raise ArchiveUnwritable(f"cannot open the archive {db} for writing: {error.strerror}") from None
     try:
         yield
     finally:
         crawlrun.release_lock(handle)
-
-
-def setting_problem(name: str, value: str) -> str | None:
-    """Why `--set NAME=VALUE` would break the crawl, checked before any run is recorded.
-
-    The value must read as the type of the setting's default (Scrapy's or soyte's); a name
-    that is neither Scrapy's nor soyte's is a typo more often than a custom setting.
-    """
-    from scrapy.settings import BaseSettings, default_settings
-
-    from scraper import settings as soyte_settings
-
-    known = {**vars(default_settings), **vars(soyte_settings)}
-    if name not in known:
-        return f"unknown setting {name}: not one of Scrapy's or soyte's (see scraper/settings.py)"
-    default = known[name]
-    getter = {bool: "getbool", int: "getint", float: "getfloat", list: "getlist", tuple: "getlist",
-              dict: "getdict"}.get(type(default))
-    if getter is None:
-        return None
-    try:
-        getattr(BaseSettings({name: value}), getter)(name)
-    except (ValueError, TypeError):
-        kind = "true or false" if type(default) is bool else f"a {type(default).__name__}"
-        return f"setting {name} wants {kind} (default {default!r}), not {value!r}"
-    return None
 
 
 def project_settings(db: str, replay_url: str | None = None, polite: bool = False, extra: dict | None = None):
@@ -165,14 +148,19 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
     portals = select_portals(keys)
     crawlrun.forget()
     settings = project_settings(db, replay_url, polite, extra_settings)
+    # The run names every portal; one whose layout does not load gets no crawler, and the crawl run
+    # records it as its failed portal (scraper.crawlrun.Session.open).
     settings.set("SOYTE_PORTALS", ",".join(p.key for p in portals), priority="cmdline")
     process = SoyteCrawlerProcess(settings)
     for portal in portals:
-        process.crawl(process.create_crawler(portal.key))
+        if layout_problem(portal) is None:
+            process.crawl(process.create_crawler(portal.key))
     process.start()
     session = crawlrun.SESSIONS.get(os.path.realpath(db))
     if session is None:
         raise ArchiveUnwritable(f"the crawl of {db} did not start (see the log)")
+    if session.refused:
+        raise ValueError(session.refused)  # a usage error: exit 2, nothing recorded
     if session.locked:
         raise CrawlLocked(session.locked)
     if session.unwritable:

@@ -2,9 +2,11 @@
 
 scrapyd runs `scrapy crawl <portal>`; `soyte crawl` runs one crawler per portal in one process.
 Both get, from this extension (EXTENSIONS in scraper/settings.py), what makes a crawl an archive's:
-- one crawl at a time per archive: a lock beside the archive's real path, held by the process
-  (the operating system releases it if the process dies); a second crawl finds it held, fetches
-  nothing and exits 3;
+- one crawl at a time per archive: the archive file's lock (scraper/archive_lock.py: a lock file
+  beside its real path, and a lock on the file itself, which every name of it shares: a symlink,
+  a hard link), held by the process (the operating system releases it if the process dies); a
+  second crawl finds it held, fetches nothing and exits 3, as it does when SQLite's own write lock
+  is held by another program past WRITER_GRACE;
 - one row in `crawl_runs` per process, whatever the number of portals (crawlers) it runs; runs a
   killed process left `running` are marked `aborted` first;
 - one archive connection per process, which the pipelines write through, committing grouped
@@ -18,7 +20,6 @@ The archive pipeline (scraper/pipelines.py) writes pages and articles under the 
 """
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
@@ -27,50 +28,47 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import IO
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from archive.frontier import load_frontier
-from archive.store import Archive
+from archive.store import Archive, archive_file_problem, is_busy, is_damage
+from scraper.archive_lock import ArchiveLock, LockHeld
 from scraper.logs import RUN_SUMMARY, documents_line
+from scraper.setting_rules import settings_problem
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_PROBLEM, EXIT_LOCKED, EXIT_STORAGE = 0, 1, 3, 4
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_LOCKED, EXIT_STORAGE = 0, 1, 2, 3, 4
 # The signal that stopped this process, set by the process's handler (scraper.crawl.SoyteCrawlerProcess,
 # or the first 'shutdown' a spider reports): 'interrupted' runs and exit 128 + signal.
 interrupted_by: int | None = None
+# Seconds a crawl waits at its start, at least, for SQLite's write lock held by a program that is
+# not a crawl (the sqlite3 shell, sqlite-utils, a script): such writes are short; one still
+# holding it after this is refused like another crawl (exit 3).
+WRITER_GRACE = 5.0
 
 
-class LockHeld(RuntimeError):
-    """Another process holds the archive's lock."""
+class NotAnArchive(RuntimeError):
+    """The path names a file that is not an archive (archive.store.archive_file_problem): nothing is made beside it."""
 
 
-def take_lock(db: str) -> IO[str]:
-    """The archive's lock, beside its real path (a symlink is the same archive), held until released.
+def take_lock(db: str) -> ArchiveLock:
+    """The archive's lock (scraper.archive_lock): the lock file beside its real path, and the archive
+    file's own, which every name of the file shares (a symlink, a hard link); held until released.
 
-    LockHeld (naming the holder) when another process has it; OSError when it cannot be made.
+    LockHeld (naming the holder) when another process has it; NotAnArchive, before any file is
+    made, when `db` is another kind of file; OSError when the lock cannot be made.
     """
-    handle = open(f"{os.path.realpath(db)}.lock", "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise LockHeld(f"another crawl ({holder}) is writing to {db}; wait for it to finish") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
-    return handle
+    problem = archive_file_problem(db)
+    if problem:
+        raise NotAnArchive(f"{problem}; nothing was written beside it")
+    return ArchiveLock.take(db)
 
 
-def release_lock(handle: IO[str]) -> None:
-    fcntl.flock(handle, fcntl.LOCK_UN)
+def release_lock(handle: ArchiveLock) -> None:
     handle.close()
 
 
@@ -79,25 +77,33 @@ class Session:
     """One archive's crawl run in this process, shared by every crawler that writes to it."""
 
     db: str
-    lock: IO[str] | None = None
+    lock: ArchiveLock | None = None
     archive: Archive | None = None
     run_id: int | None = None
     locked: str | None = None            # another process holds the archive: this one fetches nothing
     unwritable: str | None = None        # the archive cannot be opened for writing
+    refused: str | None = None           # a setting the run cannot live with (scraper.setting_rules): nothing runs
     crawlers: set[int] = field(default_factory=set)
     reasons: dict[str, str | None] = field(default_factory=dict)  # portal -> finish reason
     storage_error: str | None = None     # a write the archive refused during the crawl
     run: dict | None = None              # the finished run's row
     portal_rows: list[dict] = field(default_factory=list)
     documents: Counter = field(default_factory=Counter)  # every crawler's document tally: one line per run
+    frontiers: dict = field(default_factory=dict)         # portal -> its Frontier, read when the run opened
 
     @property
     def blocked(self) -> str | None:
-        return self.locked or self.unwritable
+        return self.refused or self.locked or self.unwritable
 
-    def open(self, portals: list[str], wait: float = 0.0, commit_window: float = 0.0) -> None:
+    def open(self, portals: list[str], wait: float = 0.0, commit_window: float = 0.0,
+             revisit_days: float | None = None) -> None:
         """Take the lock (waiting up to `wait` seconds for another crawl to end), mark stale runs
-        aborted, start the run; then group the crawl's writes (Archive.group_commits)."""
+        aborted, read the portals' frontiers (with `revisit_days`), start the run; then group the
+        crawl's writes (Archive.group_commits).
+
+        The frontiers are read before the run starts, as every crawler's extension is built before
+        any spider runs: an archive damaged where they lie records no run and fetches nothing.
+        """
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -108,17 +114,55 @@ class Session:
                     self.locked = str(held)
                     return
                 time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+            except NotAnArchive as error:
+                self.unwritable = str(error)
+                return
             except OSError as error:
                 self.unwritable = f"cannot open the archive {self.db} for writing: {error.strerror}"
                 return
         try:
-            self.archive = Archive(self.db)
+            # SQLite's own write lock, held by a program that is not a crawl (the sqlite3 shell, a
+            # script), is waited for as long as another crawl's would be, WRITER_GRACE at least.
+            self.archive = Archive(self.db, timeout=max(deadline - time.monotonic(), WRITER_GRACE))
+            self.lock.hold_archive_file()  # a new archive's file exists only now
             self.archive.abort_stale_runs()
+            if revisit_days is not None:
+                self.frontiers = {portal: self.frontier(portal, revisit_days) for portal in portals}
             self.run_id = self.archive.start_run(portals)
+            self.record_unreadable_layouts(portals)
+            self.archive.wait_for_writers()  # the crawl's writes wait as long as any archive write
             self.archive.group_commits(commit_window)
-        except (sqlite3.Error, OSError) as error:
-            self.unwritable = f"cannot open the archive {self.db} for writing: {error}"
+        except LockHeld as held:  # another crawl, through another name of the file
+            self.locked = str(held)
             self.release()
+        except (sqlite3.Error, OSError) as error:
+            if is_busy(error):
+                self.locked = (f"another program is writing to {self.db} (SQLite reports the database locked; "
+                               "it is not a soyte crawl); wait for it to finish")
+            else:
+                self.unwritable = cannot_start(self.db, error)
+            self.release()
+
+    def record_unreadable_layouts(self, portals: list[str]) -> None:
+        """A portal of the run whose layout file does not load gets no crawler (scraper.crawl): it is
+        recorded here as the run's failed portal — its alarm in `portal_runs.problem`, a failure of
+        kind `layout`, one run error — so that one broken file costs that portal's crawl, never the
+        others', and is reported every run until it is fixed. Its walk is incomplete: the first run
+        with a working layout walks all its listing pages."""
+        from scraper.registry import layout_problem, load_portals
+
+        registry = load_portals()
+        for key in portals:
+            portal = registry.get(key)
+            problem = layout_problem(portal) if portal is not None else None
+            if problem is None:
+                continue
+            where = portal.start_urls[0] if portal.start_urls else f"https://{portal.host}/"
+            self.archive.record_failure(self.run_id, where, key, "layout", problem)
+            self.archive.add_to_run(self.run_id, errors=1)
+            self.archive.record_portal_run({"run_id": self.run_id, "portal": key,
+                                            "problem": f"not crawled: its layout does not load: {problem}"})
+            logger.warning("%s: not crawled: its layout does not load: %s; recorded in failures", key, problem)
 
     def join(self, portal: str) -> None:
         """A crawler of another portal joins the run (a bare `scrapy crawl` names only its own)."""
@@ -128,6 +172,9 @@ class Session:
             self.archive.db["crawl_runs"].update(self.run_id, {"portals": ",".join(portals + [portal])})
 
     def frontier(self, portal: str, revisit_days: float):
+        """The portal's frontier: read when the run opened, or now (a crawler of a portal the run did not name)."""
+        if portal in self.frontiers:
+            return self.frontiers.pop(portal)
         return load_frontier(self.archive.conn, [portal], timedelta(days=revisit_days) if revisit_days >= 0 else None)
 
     def finish(self) -> None:
@@ -158,6 +205,15 @@ class Session:
             self.lock = None
 
 
+def cannot_start(db: str, error: Exception) -> str:
+    """The one line for an archive a crawl cannot start on: damaged (check it, restore a backup),
+    or not writable (read-only storage, a full disk)."""
+    if isinstance(error, sqlite3.Error) and is_damage(error):
+        return (f"the archive {db} cannot be read ({error}); nothing was crawled and no run recorded. What it holds "
+                f"may be damaged: check it with `sqlite3 {db} 'PRAGMA integrity_check'` and restore a backup")
+    return f"cannot open the archive {db} for writing: {error}"
+
+
 def problem_lines(portal_rows: list[dict]) -> list[str]:
     """'portal: problem' for each portal of a run that raised the alarm."""
     return [f"{row['portal']}: {row['problem']}" for row in portal_rows if row["problem"]]
@@ -178,6 +234,8 @@ def exit_status(session: Session | None) -> int:
     """What `soyte crawl` and `scrapy crawl` exit with (docs/OPERATIONS.md)."""
     if session is None:
         return EXIT_PROBLEM
+    if session.refused:
+        return EXIT_USAGE
     if session.locked:
         return EXIT_LOCKED
     if session.unwritable or session.storage_error:
@@ -218,8 +276,13 @@ class CrawlRun:
         session = SESSIONS.get(key)
         if session is None or session.run is not None or (session.blocked and not session.crawlers):
             session = SESSIONS[key] = Session(crawler.settings.get("SOYTE_DB"))
-            session.open(crawler.settings.getlist("SOYTE_PORTALS") or [spider.name],
-                         crawler.settings.getfloat("SOYTE_LOCK_WAIT"), crawler.settings.getfloat("SOYTE_COMMIT_WINDOW"))
+            # Checked before the lock: a run refused for a setting (a scrapyd job's -s) makes nothing.
+            session.refused = settings_problem(crawler.settings)
+            if not session.refused:
+                session.open(crawler.settings.getlist("SOYTE_PORTALS") or [spider.name],
+                             crawler.settings.getfloat("SOYTE_LOCK_WAIT"),
+                             crawler.settings.getfloat("SOYTE_COMMIT_WINDOW"),
+                             crawler.settings.getfloat("SOYTE_REVISIT_DAYS"))
         elif not session.blocked:
             session.join(spider.name)
         session.crawlers.add(id(crawler))

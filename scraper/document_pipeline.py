@@ -1,37 +1,90 @@
 """The document pipeline: which articles link which files, and the files themselves, by content.
 
-An `ArticleItem` gives the article's links; a `DocumentItem` gives a fetched file, whose text is
-read (in a thread: a 300-page PDF must not stall the crawl) only when its bytes are new to the
-archive. A file whose text cannot be read is stored all the same, with one line in `failures`
-(kind `document-text`); a server that declares another type than the file is gives a `warning`.
+The archive pipeline stores an article's links with the article, in one write (a kill keeps both
+or neither); a `DocumentItem` gives a fetched file, whose text is read only when its bytes are new
+to the archive (or a stopped crawl left their text unread), in a child process within limits of
+time, memory and length (scraper/document_reader.py: a 300-page PDF must not stall the crawl, nor
+a file bomb take its memory or its Ctrl-C). A file whose text cannot be read, or not within the limits, is
+stored all the same, with one line in `failures` (kind `document-text`); a server that declares
+another type than the file is gives a `warning`.
 """
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from typing import Callable
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.threads import deferToThread
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
 
 from archive.documents import DocumentStore, Extracted, sha256
 from archive.store import Archive, now
-from scraper.document_text import DocumentText, extract_text
-from scraper.items import ArticleItem, DocumentItem
+from scraper.document_reader import DocumentReader, Reading, TextLimits, mib
+from scraper.document_text import DocumentText
+from scraper.items import DocumentItem
 from scraper.logs import SUMMED_UP, documents_line
 from scraper.pipelines import ArchivePipeline, guarded
 
 logger = logging.getLogger(__name__)
 
 
-def article_links(record: dict, with_images: bool) -> list[dict]:
-    links = [{"url": a["url"], "title": a.get("title"), "kind": "attachment"}
-             for a in record.get("attachments") or [] if a.get("url")]
-    if with_images:
-        links += [{"url": i["url"], "title": i.get("caption"), "kind": "image"}
-                  for i in record.get("images") or [] if i.get("url")]
-    return links
+# Text statuses that are a failure of the file (one `failures` line); interrupted is the crawl's stop, not the file's.
+FAILED_TEXT = ("failed", "timeout", "too-large")
+
+
+def text_limits(settings: BaseSettings) -> TextLimits:
+    return TextLimits(settings.getfloat("SOYTE_DOCUMENT_TEXT_TIMEOUT"), settings.getint("SOYTE_DOCUMENT_TEXT_MEMORY"),
+                      settings.getint("SOYTE_DOCUMENT_TEXT_MAXCHARS"))
+
+
+class SharedReading:
+    """The process's one text reader and the one thread that waits on it, shared by every portal's
+    pipeline: one child process whatever the number of portals, and files queue here rather than
+    in the reactor's thread pool, where a slow one would hold up DNS lookups."""
+
+    current: "SharedReading | None" = None
+
+    def __init__(self, limits: TextLimits):
+        from twisted.internet import reactor
+
+        self.reader = DocumentReader(limits)
+        self.pool = ThreadPool(minthreads=0, maxthreads=1, name="soyte-document-text")
+        self.pool.start()
+        self.users = 0
+        # A second Ctrl-C stops the reactor before the pipelines close: the thread must end all the same.
+        reactor.addSystemEventTrigger("during", "shutdown", self.stop)
+
+    @classmethod
+    def join(cls, limits: TextLimits) -> "SharedReading":
+        if cls.current is None:
+            cls.current = cls(limits)
+        cls.current.users += 1
+        return cls.current
+
+    def read(self, item: DocumentItem, stopping: Callable[[], bool]) -> Deferred:
+        """The file's Reading (scraper.document_reader), when the one thread has had it read."""
+        from twisted.internet import reactor
+
+        return deferToThreadPool(reactor, self.pool, self.reader.read, item.body, item.url, item.content_type,
+                                 stopping)
+
+    def leave(self) -> None:
+        self.users -= 1
+        if self.users <= 0:
+            self.stop()
+
+    def stop(self) -> None:
+        """End the thread and the worker (once; again at the reactor's shutdown, which does nothing)."""
+        if SharedReading.current is self:
+            SharedReading.current = None
+        if not self.pool.joined:
+            self.pool.stop()  # a file under way ends within a second once the crawl is stopping
+        self.reader.close()
 
 
 class DocumentPipeline:
@@ -48,6 +101,7 @@ class DocumentPipeline:
         self.run_id: int | None = None
         self.tally: Counter = Counter()
         self.storage_error: str | None = None
+        self.reading: SharedReading | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "DocumentPipeline":
@@ -63,25 +117,31 @@ class DocumentPipeline:
         self.store = DocumentStore(self.archive)
         # The archive pipeline (opened first) has the run, its own when a bare `scrapy crawl` runs.
         self.run_id = self.crawler.stats.get_value("soyte/run_id") or self.crawler.settings.getint("SOYTE_RUN_ID") or None
+        self.reading = SharedReading.join(text_limits(self.crawler.settings))
 
     async def process_item(self, item, spider: Spider | None = None):
-        if isinstance(item, ArticleItem):
-            self.save_links(item)
+        if isinstance(item, DocumentItem) and not item.document:
+            self.save_web_page(item)
         elif isinstance(item, DocumentItem):
-            text = None
-            if item.status == 200 and not self.store.has_body(sha256(item.body)):
-                text = await maybe_deferred_to_future(deferToThread(extract_text, item.body, item.url,
-                                                                    item.content_type))
-            self.save_document(item, text)
+            reading = None
+            if item.status == 200 and self.store.needs_text(sha256(item.body)):
+                reading = await maybe_deferred_to_future(self.reading.read(item, self.stopping))
+            self.save_document(item, reading)
         return item
 
-    @guarded
-    def save_links(self, item: ArticleItem) -> None:
-        links = article_links(item.record, self.crawler.settings.getbool("SOYTE_WITH_IMAGES"))
-        self.store.record_links(item.record["url"], links)
+    def stopping(self) -> bool:
+        """The crawl is being stopped (Ctrl-C, SIGTERM): the file under way gets a second, then its reader is killed."""
+        return not self.crawler.crawling
 
     @guarded
-    def save_document(self, item: DocumentItem, text: DocumentText | None) -> None:
+    def save_web_page(self, item: DocumentItem) -> None:
+        """A link taken for an attachment that serves a web page: not a document, but its raw page is
+        kept (kind `other`), which also tells the next run that the link was answered (archive/frontier.py)."""
+        self.archive.save_page(item.url, item.status, item.headers, item.body, self.run_id, kind="other")
+
+    @guarded
+    def save_document(self, item: DocumentItem, reading: Reading | None) -> None:
+        text: DocumentText | None = reading and reading.text
         if item.status == 304:
             self.count("unchanged" if self.store.touch(item.url, now()) else "not_modified_unknown")
             return
@@ -97,8 +157,9 @@ class DocumentPipeline:
                                    at=now(), extracted=extracted)
         self.count(outcome)
         logger.info("%s: %s %s (%s bytes): %s%s", item.portal, item.kind, item.url, f"{len(item.body):,}", outcome,
-                    f", text {text.status}" if text else "", extra=SUMMED_UP)  # the run's `documents:` line counts it
-        if text and text.status == "failed":
+                    f", text {text.status} ({reading.seconds:.2f} s, peak memory {mib(reading.peak_memory)})"
+                    if reading else "", extra=SUMMED_UP)  # the run's `documents:` line counts it
+        if text and text.status in FAILED_TEXT:
             self.fail(item, "document-text", text.note or "text not read")
         if text and text.mismatch:
             self.fail(item, "warning", f"{text.mismatch}; read as what it is", warning=True)
@@ -119,6 +180,9 @@ class DocumentPipeline:
         (it closes after this); without a run (contracts), this crawler's own line."""
         from scraper.crawlrun import session_of
 
+        if self.reading is not None:
+            self.reading.leave()
+            self.reading = None
         if self.archive is None:
             return
         session = session_of(self.crawler)

@@ -55,7 +55,8 @@ _DECLARED = {media: kind for kind, media in MEDIA_TYPES.items()} | {
 class DocumentText:
     kind: str                 # what the bytes are: pdf, docx, xlsx, xls, doc, odt, rtf, zip, html, an image, unknown
     text: str | None          # NFC lines; pages and sheets separated by a blank line
-    status: str               # ok, no-text-layer (a scan), not-text (an image), unsupported, failed
+    status: str               # ok, no-text-layer (a scan), not-text (an image), unsupported, failed; and from
+    #                           scraper.document_reader: timeout, too-large (memory or length), interrupted
     note: str | None = None   # the one line saying why, for every status but ok
     pages: int | None = None  # PDF pages
     mismatch: str | None = None  # the server declared another type than the bytes are
@@ -91,10 +92,12 @@ def sniff(body: bytes, url: str = "") -> str:
     """The kind of file the bytes are, by their signature (the URL only tells .doc from .xls when the
     directory of an old Office file is unusual)."""
     head = body[:1024]
+    # A ZIP first: one that stores its members uncompressed (a bundle of PDFs) shows the first
+    # member's %PDF- within its first kilobyte, yet it is a ZIP, and read as one (every member).
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _zip_kind(body)
     if b"%PDF-" in head:
         return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return _zip_kind(body)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: Word or Excel 97-2003
         # Directory entries name their streams in UTF-16, NUL-terminated.
         if "WordDocument\0".encode("utf-16-le") in body:
@@ -118,6 +121,8 @@ def sniff(body: bytes, url: str = "") -> str:
 
 
 def _zip_kind(body: bytes) -> str:
+    if (listed_members(body) or 0) > MAX_MEMBERS:  # parsing a directory of a million entries takes ~0.5 GB
+        return "zip"
     try:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             names = set(archive.namelist())
@@ -125,16 +130,41 @@ def _zip_kind(body: bytes) -> str:
                 return "docx"
             if "xl/workbook.xml" in names:
                 return "xlsx"
-            if "mimetype" in names and archive.read("mimetype").strip() == MEDIA_TYPES["odt"].encode():
+            # Read no further than the type's length: a "mimetype" member may inflate to gigabytes.
+            if "mimetype" in names and _zip_head(archive, "mimetype").strip() == MEDIA_TYPES["odt"].encode():
                 return "odt"
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         pass
     return "zip"
 
 
+def _zip_head(archive: zipfile.ZipFile, name: str, size: int = 100) -> bytes:
+    with archive.open(name) as member:
+        return member.read(size)
+
+
+def listed_members(body: bytes) -> int | None:
+    """How many members a ZIP's end record says its directory lists (ZIP64 too), read without
+    parsing the directory: zipfile makes an object of every entry before anyone can count them."""
+    end = body.rfind(b"PK\x05\x06", max(0, len(body) - 65_557))  # the end record, before a comment of ≤ 64 KB
+    if end < 0 or len(body) < end + 12:
+        return None
+    count = int.from_bytes(body[end + 10:end + 12], "little")
+    locator = end - 20  # ZIP64: a locator just before the end record points at the ZIP64 end record
+    if count == 0xFFFF and locator >= 0 and body[locator:locator + 4] == b"PK\x06\x07":
+        record = int.from_bytes(body[locator + 8:locator + 16], "little")
+        if body[record:record + 4] == b"PK\x06\x06":
+            count = int.from_bytes(body[record + 32:record + 40], "little")
+    return count
+
+
 def guard_zip(body: bytes) -> zipfile.ZipFile:
     """Open a ZIP only if its members unpack to a sane size: zipfile never inflates a member past
     the size its header declares, so checking the declared sizes is enough."""
+    listed = listed_members(body) or 0
+    if listed > MAX_MEMBERS:
+        raise Unreadable(f"ZIP bomb guard: its directory lists {listed:,} members (limit {MAX_MEMBERS:,}); "
+                         "not unpacked")
     try:
         archive = zipfile.ZipFile(io.BytesIO(body))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
@@ -294,6 +324,8 @@ def _read(kind: str, body: bytes, url: str, claimed: str | None, depth: int) -> 
         text = zip_text(body, depth) if kind == "zip" else READERS[kind](body)
     except Unreadable as error:
         return DocumentText(kind, None, "failed", str(error))
+    except MemoryError:  # not the file's flaw but its size: scraper.document_reader says so (too-large)
+        raise
     except Exception as error:  # noqa: BLE001 — any reader's error on a malformed file is that file's problem
         return DocumentText(kind, None, "failed", f"corrupt {NAMES[kind]} file: {type(error).__name__}: {error}")
     if not text:

@@ -9,21 +9,60 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from scraper.generic import generic_record
-from scraper.layouts import Layout, layout_path, load_layout
+from scraper.layouts import Layout, LayoutError, layout_name_problem, layout_path, load_layout
 from scraper.pages import ExtractionError, TruncatedPage, looks_truncated, page_classes
-from scraper.registry import Portal, get_portal, portal_for_url
-from scraper.urls import canonical_problem
+from scraper.registry import Portal, get_portal, load_portals, portal_for_url
+from scraper.urls import DROP_PARAMS, CanonicalGuard, article_key, canonical_problem
 
 if TYPE_CHECKING:
     from archive.store import Archive
 
+class UnreadableLayout(ExtractionError):
+    """The portal's layout file does not load: its pages fail (recorded, kept for reextract), and the
+    generic extractor is not asked, so that a broken file never replaces layout-made records."""
+
+    kind = "layout"
+
+
 def layout_of(portal: Portal) -> Layout:
-    """The layout file the registry names for this portal."""
-    return load_layout(portal.layout)
+    """The layout file the registry names for this portal; UnreadableLayout when it does not load."""
+    try:
+        return load_layout(portal.layout)
+    except LayoutError as error:
+        raise UnreadableLayout(f"{portal.key}: its layout does not load: {error}") from None
+
+
+def page_key(url: str, portal: Portal | None) -> str:
+    """The article key a page fetched at `url` stands for: scraper.urls.article_key with the
+    parameters the portal's layout drops (the default ones when it has no layout that loads)."""
+    drop = DROP_PARAMS
+    if portal is not None and portal.layout:
+        try:
+            drop = layout_of(portal).drop_params
+        except ExtractionError:  # its pages fail on the layout anyway; their URLs still need a key
+            pass
+    return article_key(url, drop)
+
+
+def key_rule(portal: Portal | None) -> Callable[[str], str]:
+    """page_key for one portal, as archive.keys.reclaim_key takes it."""
+    return partial(page_key, portal=portal)
+
+
+def archive_guard(archive: "Archive", pages: Iterable[str] = ()) -> CanonicalGuard:
+    """The canonical guard of an offline pass (reextract, import-warc), from what the archive
+    knows: every article's key and page, every listing page, the registry's start URLs, and
+    `pages`, the other article pages of the pass."""
+    from archive.keys import listing_urls, stored_keys
+
+    archived = stored_keys(archive.conn)
+    starts = [url for portal in load_portals().values() for url in portal.start_urls]
+    return CanonicalGuard(archived, [*archived.values(), *pages], [*listing_urls(archive.conn), *starts])
 
 
 def resolve_portal(url: str, portal_key: str | None = None) -> Portal | None:
@@ -41,6 +80,12 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     layout: str | None = None      # the layout whose rules were tried
     extractor: str = "generic/1"   # what the archive records as the extractor
+
+
+class NotAnArticle(ExtractionError):
+    """The page is the portal's home page or a listing page (scraper.urls.CanonicalGuard): never an article's key."""
+
+    kind = "not-article"
 
 
 class UnforeseenError(ExtractionError):
@@ -69,9 +114,10 @@ def _generic(body: bytes, url: str, portal: Portal | None, content_type: str | N
     with unforeseen(url):
         record = generic_record(body, url, key, province, content_type)
     warnings = []
-    problem = canonical_problem(record["url"], url) if record["url"] != url else None
+    fetched, record["url"] = page_key(url, portal), page_key(record["url"], portal)
+    problem = canonical_problem(record["url"], url) if record["url"] != fetched else None
     if problem:  # the same rule as the layouts' (scraper.urls): a page never names another's key
-        record["url"] = url
+        record["url"] = fetched
         warnings.append(f"{problem}; kept the fetched URL")
     return Extraction(record, method="generic", note=note, warnings=warnings, layout=layout)
 
@@ -121,7 +167,7 @@ def archived_portal(page_id: int, url: str, by_page: dict[int, tuple], by_url: d
     if not found or not found[0]:
         return None
     key, province, layout = found
-    layout = layout if layout and layout_path(layout).exists() else ""
+    layout = layout if layout and not layout_name_problem(layout) and layout_path(layout).exists() else ""
     return Portal(key=key, province=province or "", host=urlsplit(url).hostname or "", layout=layout)
 
 
@@ -132,11 +178,14 @@ def reextract(archive: "Archive", advance: Callable[[int], None] | None = None) 
     page that fails (or whose stored bytes are damaged) is recorded and the others go on.
     `advance(1)` is called after each page (a progress bar).
     """
+    from archive.keys import reclaim_key
     from archive.store import DamagedPage
 
     counts = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
     archived = None  # the archive's own word on each page's portal, read when first needed
-    for page_id, page_url in advancing(archive.latest_article_pages(), advance):
+    pages = archive.latest_article_pages()
+    guard = archive_guard(archive, (url for _page_id, url in pages))
+    for page_id, page_url in advancing(pages, advance):
         portal = resolve_portal(page_url)
         if portal is None:  # the portal moved to another host, or left the registry
             archived = archived or archive.archived_portals()
@@ -147,13 +196,19 @@ def reextract(archive: "Archive", advance: Callable[[int], None] | None = None) 
                                        f"no portal in the registry serves {urlsplit(page_url).hostname}, and "
                                        "no archived article says which portal this page is from", page_id)
                 continue
+        fetched = page_key(page_url, portal)
         try:
+            refused = guard.not_an_article(fetched)
+            if refused:
+                raise NotAnArticle(refused)
             _url, body, content_type = archive.page_body(page_id)
             result = extract_page(body, page_url, portal, content_type)
         except (ExtractionError, DamagedPage) as error:
             counts["failed"] += 1
             archive.record_failure(None, page_url, portal.key if portal else "", error.kind, str(error), page_id)
             continue
+        guard.settle(result.record, fetched)  # keyed as a crawl keys it (reextract records no warnings)
+        reclaim_key(archive, result.record, page_url, key_rule(portal))
         outcome = archive.upsert_article(result.record, layout=result.layout, extractor=result.extractor,
                                          page_id=page_id, extraction=result.method, note=result.note)
         counts[outcome] += 1

@@ -47,3 +47,4 @@ class DocumentItem:
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     kind: str = "attachment"  # or "image" (with SOYTE_WITH_IMAGES)
+    document: bool = True  # False: the link served a web page, kept as a raw page and not as a document

@@ -13,6 +13,7 @@ Loading a layout needs neither Scrapy nor SQLite: extraction stays a pure (html,
 from __future__ import annotations
 
 import importlib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,11 @@ LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "spiders" / "layouts"
 ARTICLE_FIELDS = ("canonical", "title", "published_head", "published_text", "category", "sapo", "body",
                   "author", "source", "views", "attachments")
 LISTING_FIELDS = ("container", "articles", "pagination")
+# A layout's name is its file's name in spiders/layouts/: ASCII lower-case letters and digits in
+# dash-joined words (liferay-bacninh), so that no name from the registry, site.json or `--layout`
+# reaches outside that folder ("../../x", "/etc/x") or differs from another only in case.
+LAYOUT_NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")
+LAYOUT_NAME_MAX = 64
 READING_OPTIONS = {
     "caption_attribute": str,    # an image attribute that holds its caption ("title": Joomla's caption.js)
     "source_prefixes": list,     # words that open a last line crediting the source ("Theo": Cần Thơ)
@@ -58,7 +64,20 @@ class Layout:
         return importlib.import_module(self.hooks) if self.hooks else None
 
 
+def layout_name_problem(name: object) -> str | None:
+    """Why `name` cannot name a layout file in spiders/layouts/, or None: the one rule for every
+    name a layout is given (the registry, site.json, `soyte learn --layout`)."""
+    if isinstance(name, str) and LAYOUT_NAME_PATTERN.match(name) and len(name) <= LAYOUT_NAME_MAX:
+        return None
+    return (f"{name!r} is not a layout name: ASCII lower-case letters and digits, words joined by dashes, "
+            f"at most {LAYOUT_NAME_MAX} characters (e.g. liferay-bacninh)")
+
+
 def layout_path(name: str, folder: Path = LAYOUTS_DIR) -> Path:
+    """The file of layout `name`; LayoutError for a name that would lead outside `folder`."""
+    problem = layout_name_problem(name)
+    if problem:
+        raise LayoutError(problem)
     return Path(folder) / f"{name}.toml"
 
 

@@ -28,12 +28,75 @@ from scraper.dates import iso_from_head, parse_vietnamese_datetime
 from scraper.layouts import Layout
 from scraper.learn_candidates import contextual_selectors, ranked
 from scraper.pages import ArticlePage, ListingPage, page_classes
-from scraper.sites import ARTICLE_KINDS, Site
+from scraper.sites import ARTICLE_KINDS, Site, SitePage
 from scraper.urls import absolute_url
 from scraper.visible import tag_of
 
 RECORD_FIELDS = ("url", "title", "published", "category", "sapo", "text", "author", "source", "views",
                  "images", "attachments")
+
+
+class ExpectedRecordError(ValueError):
+    """An expected record a person wrote that is no record (not JSON, a field of the wrong type):
+    one line naming the file and the field, before anything is learnt or written."""
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _text_or_null(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _count_or_null(value: object) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+
+
+def _links(label: str) -> Callable[[object], bool]:
+    """A list of {url, <label>} objects: images ({url, caption}), attachments ({url, title})."""
+    return lambda value: isinstance(value, list) and all(
+        isinstance(item, dict) and set(item) <= {"url", label} and _text(item.get("url"))
+        and _text_or_null(item.get(label)) for item in value)
+
+
+# What each field of an expected record holds (scraper/demo_portals/LAYOUTS.md), as words and as a check.
+EXPECTED_FIELDS: dict[str, tuple[str, Callable[[object], bool]]] = {
+    "url": ("text", _text), "portal": ("text or null", _text_or_null), "province": ("text or null", _text_or_null),
+    "title": ("text", _text), "published": ("text or null", _text_or_null),
+    "category": ("text or null", _text_or_null), "sapo": ("text or null", _text_or_null), "text": ("text", _text),
+    "author": ("text or null", _text_or_null), "source": ("text or null", _text_or_null),
+    "views": ("a whole number or null", _count_or_null),
+    "images": ("a list of {\"url\", \"caption\"} objects", _links("caption")),
+    "attachments": ("a list of {\"url\", \"title\"} objects", _links("title")),
+}
+REQUIRED_FIELDS = ("url", "title", "text")
+
+
+def expected_record_problem(record: object) -> str | None:
+    """Why a parsed expected record is not a record, naming the field, or None."""
+    if not isinstance(record, dict):
+        return f"not a record (a JSON object of {', '.join(EXPECTED_FIELDS)})"
+    for name, value in record.items():
+        if name not in EXPECTED_FIELDS:
+            return f"unknown field {name!r} (the fields: {', '.join(EXPECTED_FIELDS)})"
+        what, fits = EXPECTED_FIELDS[name]
+        if not fits(value):
+            return f"field {name!r} must be {what}, not {_short(value)}"
+    missing = [name for name in REQUIRED_FIELDS if name not in record]
+    return f"field {missing[0]!r} is missing" if missing else None
+
+
+def expected_record(page: SitePage) -> dict:
+    """The record a person expects from a page, checked: ExpectedRecordError naming the file otherwise."""
+    try:
+        record = page.expected
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExpectedRecordError(f"{page.expected_path}: not JSON: {error}") from None
+    problem = expected_record_problem(record)
+    if problem:
+        raise ExpectedRecordError(f"{page.expected_path}: {problem}")
+    return record
 
 
 @dataclass
@@ -74,14 +137,15 @@ class Learnt:
 def read_examples(folder: Path, only: Iterable[str] | None = None) -> tuple[dict, list[Example], list[ListingExample]]:
     """The manifest, the annotated article pages and the listing pages of a site.json folder
     (scraper.sites reads it: a snapshot without an expected file of its own is annotated by the
-    served page's record). `only` keeps the article pages with these names."""
+    served page's record). `only` keeps the article pages with these names. An expected record
+    that is no record raises ExpectedRecordError."""
     site = Site(folder)
     article_urls = {page.url for page in site.pages(ARTICLE_KINDS)}
     listing_pages = site.pages(("listing",))
     listing_urls = {page.url for page in listing_pages}
     listings = [ListingExample(page.id, page.url, ListingPage(page.body(), page.url, page.content_type),
                                article_urls, listing_urls) for page in listing_pages]
-    examples = [Example(page.id, page.url, page.body(), page.content_type, page.expected)
+    examples = [Example(page.id, page.url, page.body(), page.content_type, expected_record(page))
                 for page in site.article_cases() if only is None or page.id in only]
     return site.manifest(), examples, listings
 

@@ -19,6 +19,8 @@ from typing import Callable
 
 from scrapy.settings import default_settings
 
+from scraper.frontier import final_listing_failure
+
 LOG_MAX_BYTES = 10 * 1024 * 1024  # about 0.9 KB a request: the demo portals' 31 requests log 27 KB
 LOG_BACKUPS = 3                   # archive.db.log.1 … .3: the last few runs, never the whole disk
 OWN_LOGGERS = ("scraper", "spiders", "archive")
@@ -204,7 +206,8 @@ def failure_message(portal: str, kind: str, url: str, reason: str, status: int |
     What the archive does follows archive.frontier: an article that failed with a 4xx is final;
     with a 5xx, a network error, a truncated page or a failed extraction the next runs fetch it
     again (up to archive.frontier.MAX_RETRIES); raw pages are kept for `soyte reextract`; a portal
-    whose listing page failed is left incomplete, so the next run walks its listings again.
+    whose listing page failed is left incomplete, so the next run walks its listings again, unless
+    the page answered a 4xx, which is final (scraper.frontier.final_listing_failure).
     """
     what = kind.removesuffix("-fetch")
     page = {"listing": "listing page", "article": "article"}.get(what, what)
@@ -213,12 +216,13 @@ def failure_message(portal: str, kind: str, url: str, reason: str, status: int |
         if what == "article":
             done += "; not fetched again" if status is not None and status < 500 else "; the next run tries it again"
         elif what == "listing":
-            done += "; the next run walks the portal's listings again"
+            done += ("; final, so the next run does not walk the portal's listings again for it"
+                     if final_listing_failure(status) else "; the next run walks the portal's listings again")
         return f"{portal}: {page} {url} could not be fetched ({reason}); {done}"
     if kind == "listing":
         return f"{portal}: listing page {url}: {reason}; recorded in failures (the layout may have changed)"
-    if kind == "document-skipped":
-        return f"{portal}: document {url} {reason}; recorded in failures"
+    if kind == "document-skipped":  # archive/frontier.py: a skipped document is not asked for again
+        return f"{portal}: document {shown_url(url)} {reason}: not stored; recorded in failures; not fetched again"
     if kind == "not-html":
         return f"{portal}: {url} is {reason[0].lower() + reason[1:]}; raw bytes kept, no article stored"
     if kind == "truncated":
@@ -233,11 +237,24 @@ def warning_message(portal: str, url: str, warning: str) -> str:
     return f"{portal}: article {url} stored; {warning} (recorded in failures as a warning)"
 
 
+def listing_stop_message(portal: str, stop_line: str, resume_url: str) -> str:
+    """A portal's listing walk stopped at a bound (scraper.listing_walk): why, and where the next
+    run goes on from. Not an alarm: a deep archive is walked this way across runs."""
+    return f"{portal}: {stop_line}; the next run goes on from {resume_url}"
+
+
 def attachment_reason(kind: str, reason: str, status: int | None) -> str:
     """How an attachment failed, in a word or two, to count alike: HTTP 404, TimeoutError, over the size cap."""
-    if kind == "document-skipped":
-        return "over the size cap"
+    if kind == "document-skipped":  # "over the size cap (N bytes)", "has an over-long URL (N characters …)"
+        return reason.split(" (")[0]
     return f"HTTP {status}" if status else reason.split(":")[0]
+
+
+def shown_url(url: str, limit: int = 300) -> str:
+    """A URL as one line shows it: control characters percent-encoded, a very long one cut (the
+    failures row keeps it whole)."""
+    url = "".join(f"%{ord(c):02X}" if ord(c) < 32 or ord(c) == 127 else c for c in url)
+    return url if len(url) <= limit else f"{url[:limit]}… ({len(url):,} characters)"
 
 
 def attachments_line(portal: str, reasons: dict[str, int]) -> str:

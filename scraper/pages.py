@@ -15,14 +15,13 @@ from typing import Callable, ClassVar, Iterator
 
 from lxml import etree
 from parsel import Selector
-from w3lib.url import url_query_cleaner
 
 from scraper.body import Body, iter_links, read_body
 from scraper.cleaning import SOURCE_LABEL, decode_html, parse_count, strip_label, tidy_or_none
 from scraper.dates import iso_from_head, parse_vietnamese_datetime
 from scraper.layouts import Layout
 from scraper.selecting import Selecting, compiled, selector_keys
-from scraper.urls import absolute_url, canonical_problem, link_url
+from scraper.urls import DROP_PARAMS, absolute_url, article_key, canonical_problem, link_url
 
 RECORD_KEYS = (
     "url", "portal", "province", "title", "published", "category", "sapo",
@@ -109,7 +108,7 @@ class ArticlePage(Selecting):
     layout: ClassVar[str] = ""
     SELECTORS: ClassVar[Selectors] = {}
     # Query parameters that listings add to article links and that never identify an article.
-    DROP_PARAMS: ClassVar[tuple[str, ...]] = ("redirect",)
+    DROP_PARAMS: ClassVar[tuple[str, ...]] = DROP_PARAMS
     DROP: ClassVar[tuple[str, ...]] = ()          # selectors removed inside the body
     READING: ClassVar[dict] = {}                  # reading options (scraper.layouts.READING_OPTIONS)
     SOURCE: ClassVar[Layout | None] = None        # the layout these class attributes come from
@@ -134,19 +133,23 @@ class ArticlePage(Selecting):
         return value
 
     def fetched_url(self) -> str:
-        """The URL the page was fetched at, without the listing parameters that never name an article."""
-        return url_query_cleaner(self.url, self.DROP_PARAMS, remove=True)
+        """The key the URL the page was fetched at stands for (scraper.urls.article_key)."""
+        return article_key(self.url, self.DROP_PARAMS)
 
     def canonical_url(self) -> str:
-        """The page's canonical where it can stand for the page (scraper.urls), else the fetched URL."""
+        """The page's canonical, as a key (scraper.urls.article_key), where it can stand for the
+        page (scraper.urls), else the fetched URL's key."""
         href = self.select("canonical")
+        fetched = self.fetched_url()
         if not href:
-            return self.fetched_url()
-        canonical = absolute_url(self.url, href)
+            return fetched
+        canonical = article_key(absolute_url(self.url, href), self.DROP_PARAMS)
+        if canonical == fetched:
+            return fetched
         problem = canonical_problem(canonical, self.url)
         if problem:
             self.warnings.append(f"{problem}; kept the fetched URL")
-            return self.fetched_url()
+            return fetched
         return canonical
 
     def title(self) -> str:

@@ -11,6 +11,7 @@ import json
 import logging
 import sqlite3
 from collections import Counter, defaultdict
+from typing import Callable
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -19,11 +20,16 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
+from archive.keys import reclaim_key
+from archive.documents import DocumentStore, article_links
 from archive.store import Archive
 from scraper.crawlrun import archive_for, session_of
 from scraper.drift import Coverage, drift_problem
+from scraper.extract import key_rule
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
-from scraper.logs import SUMMED_UP, attachment_reason, attachments_line, failure_message, warning_message
+from scraper.logs import (SUMMED_UP, attachment_reason, attachments_line, failure_message, listing_stop_message,
+                          warning_message)
+from scraper.registry import UnknownPortal, get_portal
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +51,14 @@ def portal_problem(tally: Counter, max_failure_share: float) -> str | None:
     if tried and tally["extraction_failures"] / tried > max_failure_share:
         return f"{tally['extraction_failures']} of {tried} article pages failed extraction"
     return None
+
+
+def portal_key_rule(portal: str) -> Callable[[str], str]:
+    """How a fetched URL of this portal becomes an article key (scraper.extract.page_key)."""
+    try:
+        return key_rule(get_portal(portal))
+    except UnknownPortal:
+        return key_rule(None)
 
 
 def guarded(method):
@@ -177,8 +191,9 @@ class ArchivePipeline:
 
     def store_item(self, item):
         if isinstance(item, ArticleItem):
-            # One transaction for the article, its warnings and the run's counts: a commit (and the
-            # full-text index's flush) per write was a sixth of the crawl's CPU (bench/crawl.py --profile).
+            # One transaction for the article, its warnings, its document links and the run's counts: a
+            # commit (and the full-text index's flush) per write was a sixth of the crawl's CPU (bench/crawl.py
+            # --profile), and a kill never keeps the article without its links.
             with self.archive.transaction():
                 return self.store_article(item)
         elif isinstance(item, NotModifiedItem):
@@ -201,6 +216,9 @@ class ArchivePipeline:
 
     def store_article(self, item: ArticleItem) -> ArticleItem:
         portal, page_id = item.record["portal"], self.page_ids.pop(item.page_url, None)
+        rekeyed = reclaim_key(self.archive, item.record, item.page_url, portal_key_rule(portal), self.run_id)
+        if rekeyed:  # a forger's article moved off this page's own URL; its warning is recorded
+            logger.warning("%s", warning_message(portal, rekeyed.url, rekeyed.message))
         outcome = self.archive.upsert_article(item.record, layout=item.layout, extractor=item.extractor,
                                               page_id=page_id, extraction=item.extraction, note=item.note)
         self.coverage[portal].add(item.record)
@@ -212,8 +230,15 @@ class ArchivePipeline:
         for warning in item.warnings:
             self.archive.record_failure(self.run_id, item.record["url"], portal, "warning", warning, page_id)
             logger.warning("%s", warning_message(portal, item.record["url"], warning))
-        self.archive.add_to_run(self.run_id, warnings=len(item.warnings), **counts)
+        self.archive.add_to_run(self.run_id, warnings=len(item.warnings) + bool(rekeyed), **counts)
+        self.record_links(item)
         return item
+
+    def record_links(self, item: ArticleItem) -> None:
+        """The files the article links, in the article's own write: a kill keeps both or neither, so
+        a link whose file no capture holds is one the next run asks for (archive/frontier.py)."""
+        links = article_links(item.record, self.crawler.settings.getbool("SOYTE_WITH_IMAGES"))
+        DocumentStore(self.archive).record_links(item.record["url"], links)
 
     def storage_failed(self, error: sqlite3.Error) -> None:
         """Remember the archive's refusal; `soyte crawl` reports it in one line and exits 4."""
@@ -237,6 +262,27 @@ class ArchivePipeline:
             if self.own_archive:
                 self.archive.close()
 
+    def record_walk(self, portal: str) -> str | None:
+        """Keep where a bound stopped the portal's listing walk, for the next run to go on from
+        (scraper/listing_walk.py); returns why it stopped (portal_runs.listing_stop), or None.
+        A walk that reached its end leaves the point to Archive.finish_run, which knows whether the
+        run finished; a point whose page is gone (a 404) is forgotten at once."""
+        walk = getattr(self.crawler.spider, "walks", {}).get(portal)
+        if walk is None:
+            return None
+        point = walk.resume_point()
+        if walk.stop and point == walk.stop.next:
+            self.archive.keep_listing_resume(portal, point.url, point.page, walk.stop.line, self.run_id)
+        elif walk.carried_gone and point is None:
+            self.archive.forget_listing_resume(portal)
+        return walk.stop.line if walk.stop else None
+
+    def say_walk_stop(self, portal: str) -> None:
+        """One line when a bound stopped the portal's walk this run, after its tally."""
+        walk = getattr(self.crawler.spider, "walks", {}).get(portal)
+        if walk is not None and walk.stop:
+            logger.warning("%s", listing_stop_message(portal, walk.stop.line, walk.resume_point().url))
+
     def record_results(self) -> None:
         """The run's request count, each portal's tally and alarm, and (for a bare `scrapy crawl`) the run's end."""
         stats = self.crawler.stats
@@ -252,7 +298,7 @@ class ArchivePipeline:
                 coverage, self.archive.recent_coverage(portal.key, before=self.run_id))
             self.archive.record_portal_run({
                 "run_id": self.run_id, "portal": portal.key, "problem": problem,
-                "coverage": json.dumps(coverage.as_dict()),
+                "coverage": json.dumps(coverage.as_dict()), "listing_stop": self.record_walk(portal.key),
                 **{what: tally[what] for what in ("listing_pages", "listing_not_modified", "article_links",
                                                   "article_pages", "articles_new", "articles_updated",
                                                   "articles_unchanged", "extraction_failures", "fetch_failures")}})
@@ -263,6 +309,7 @@ class ArchivePipeline:
                         f": ALARM: {problem}" if problem else "")
             if self.attachments_failed[portal.key]:
                 logger.warning("%s", attachments_line(portal.key, self.attachments_failed[portal.key]))
+            self.say_walk_stop(portal.key)
             if problem:
                 problems.append(f"{portal.key}: {problem}")
         if self.own_run:

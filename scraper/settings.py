@@ -68,4 +68,9 @@ SOYTE_CRAWL_RUN = True           # False: the pipeline records a run of its own,
 SOYTE_RUN_ID = None              # with SOYTE_CRAWL_RUN off: the run to write under (else the pipeline starts one)
 SOYTE_REPLAY_URL = None          # e.g. http://127.0.0.1:8123: route the real hosts to the replay server
 SOYTE_DOCUMENT_MAXSIZE = 50 * 1024 * 1024  # an attachment larger than this is recorded as skipped, not stored
+# Reading a new file's text, in a child process (scraper/document_reader.py): a small file can be made
+# to unpack into gigabytes or to take minutes; past these it is stored with text_status timeout or too-large.
+SOYTE_DOCUMENT_TEXT_TIMEOUT = 30.0               # seconds per file
+SOYTE_DOCUMENT_TEXT_MEMORY = 512 * 1024 * 1024   # bytes of address space for the reader
+SOYTE_DOCUMENT_TEXT_MAXCHARS = 5_000_000         # characters of text kept (the first ones; the rest cut)
 SOYTE_WITH_IMAGES = False        # also fetch articles' images into the document tables (`soyte crawl --with-images`)

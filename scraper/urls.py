@@ -3,14 +3,16 @@
 A page names its own primary key through `rel=canonical`, so a hostile or broken template
 could merge articles (a canonical that is the home page) or overwrite one (a canonical that
 names another article). Page-level rules live here; the rules that need the whole run (a
-canonical shared by many pages) live in `CanonicalGuard`.
+canonical shared by many pages) live in `CanonicalGuard`. `article_key` is the one rule that
+turns a URL into an article's key, for the spider, `reextract` and `import-warc` alike.
 """
 from __future__ import annotations
 
 import re
+from typing import Iterable
 from urllib.parse import urljoin, urlsplit
 
-from w3lib.url import safe_url_string
+from w3lib.url import safe_url_string, url_query_cleaner
 
 WEB_SCHEMES = ("http", "https")
 
@@ -60,44 +62,103 @@ def is_web_url(url: str) -> bool:
     return urlsplit(url).scheme.lower() in WEB_SCHEMES
 
 
+# Parameters that never name an article when a layout names none: listings add them to links.
+DROP_PARAMS = ("redirect",)
+
+
+def article_key(url: str, drop_params: Iterable[str] = DROP_PARAMS) -> str:
+    """The key an article is archived under when it is reached at `url`: without its fragment
+    (a place in the page, not another page) and without the parameters the layout drops (Liferay's
+    `redirect=` names the listing a link was on, not the article). One rule for every URL that
+    can become a key: listing links, fetched URLs, canonicals, imported captures."""
+    return url_query_cleaner(url, tuple(drop_params), remove=True)
+
+
+def is_home_page(url: str) -> bool:
+    """The root of a site, without a query: a portal's home page, never an article."""
+    parts = urlsplit(url)
+    return not parts.path.strip("/") and not parts.query
+
+
 def canonical_problem(canonical: str, page_url: str) -> str | None:
-    """Why a page's canonical URL cannot stand for the page, or None when it can."""
+    """Why a page's canonical URL cannot stand for the page, or None when it can.
+
+    A canonical at the site's root is refused whatever its query (`/?x=1`): a template that
+    points every page at the home page, not one article's address."""
     parts = urlsplit(canonical)
     if parts.scheme.lower() not in WEB_SCHEMES:
         return f"canonical {canonical[:80]!r} is not an http(s) URL"
     if not same_site(parts.hostname, urlsplit(page_url).hostname):
         return f"canonical {canonical} is on another host"
-    if not parts.path.strip("/") and not parts.query:
+    if not parts.path.strip("/"):
         return f"canonical {canonical} is the portal's home page"
     return None
 
 
 class CanonicalGuard:
-    """Run-level checks of canonicals that differ from the URL a page was fetched at.
+    """Run-level checks of canonicals that differ from the (normalised) URL a page was fetched at.
 
-    Such a canonical is refused when it is the URL of another article: one a listing of this
-    run links, one the archive holds from another page, or one that another page of this run
-    already claimed (a template that gives every page the same canonical).
+    A canonical is trusted only when it names a URL not known as another page: it is refused
+    when it is a listing page (a start URL, or one the listing walk fetched, in this run or an
+    archived one), an article a listing of this run links, the key of an article archived from
+    another page, the URL another archived article page was fetched at, or a URL another page of
+    this run already claimed (a template that gives every page the same canonical). A page
+    archived under its own URL keeps that key. What no check can know yet (a victim that only a
+    later listing page reveals) the store puts right: archive/keys.py.
     """
 
-    def __init__(self, archived: dict[str, str] | None = None):
+    def __init__(self, archived: dict[str, str] | None = None, pages: Iterable[str] = (),
+                 listings: Iterable[str] = ()):
         self.archived = archived or {}          # canonical URL -> URL its page was fetched at
+        self.pages: set[str] = set(pages)       # URLs archived article pages were fetched at
+        self.listings: set[str] = set(listings)  # listing pages: start URLs, walked, archived
         self.listed: set[str] = set()           # article URLs the listings of this run link
         self.claims: dict[str, str] = {}        # canonical -> first fetched URL claiming it this run
+        self.own: set[str] = set()              # pages of this run keyed by their own URL
         self.shared: dict[str, int] = {}        # canonical -> pages of this run refused it
 
     def listed_articles(self, urls: list[str]) -> None:
         self.listed.update(urls)
 
+    def listing_pages(self, urls: Iterable[str]) -> None:
+        """Listing pages the walk fetches: never an article's key."""
+        self.listings.update(urls)
+
+    def not_an_article(self, key: str) -> str | None:
+        """Why a page at this key is no article (the home page, a listing page), or None."""
+        if is_home_page(key):
+            return f"{key} is the portal's home page, not an article"
+        if key in self.listings:
+            return f"{key} is a listing page of the portal, not an article"
+        return None
+
     def problem(self, canonical: str, fetched: str) -> str | None:
         if canonical == fetched:
             return None
+        if canonical in self.listings:
+            return f"canonical {canonical} is a listing page of the portal"
         if canonical in self.listed:
             return f"canonical {canonical} is another article listed on the portal"
         if self.archived.get(canonical, fetched) != fetched:
             return f"canonical {canonical} is another archived article"
+        if canonical in self.own:
+            return f"canonical {canonical} is another article of this run"
+        if canonical in self.pages:
+            return f"canonical {canonical} is another archived page"
+        if self.archived.get(fetched) == fetched:
+            return f"canonical {canonical} differs from the key {fetched} this page is archived under"
         first = self.claims.setdefault(canonical, fetched)
         if first != fetched:
             self.shared[canonical] = self.shared.get(canonical, 1) + 1
             return f"canonical {canonical} is shared by {self.shared[canonical]} pages of this run"
         return None
+
+    def settle(self, record: dict, fetched: str) -> str | None:
+        """Key the record by its canonical when it can be trusted, else by `fetched` (the page's
+        own normalised URL); returns the warning that says why the canonical was refused."""
+        problem = self.problem(record["url"], fetched)
+        if problem:
+            record["url"] = fetched
+        if record["url"] == fetched:
+            self.own.add(fetched)
+        return f"{problem}; kept the fetched URL" if problem else None

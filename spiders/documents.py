@@ -3,17 +3,24 @@
 One hook in the spider: after an article is yielded, `document_requests(record, portal)` asks for
 each attachment on the portal's own host, as an ordinary Scrapy request (the same robots.txt,
 throttle and retries as pages), conditionally when the archive already holds it (the runner hands
-the validators over in the frontier). A request is made once per URL per run (Scrapy's duplicate
-filter); the pipeline stores bytes once per distinct content. Files over SOYTE_DOCUMENT_MAXSIZE
-are cut off by Scrapy's per-request `download_maxsize` and recorded as skipped, never half-stored.
+the validators over in the frontier); at the start, `pending_document_requests(portal)` asks the
+same way for each file an archived article links that no run settled (a killed crawl's). A link
+that serves a web page is kept as a raw page, not a document: it too is settled. A request is made
+once per URL per run (Scrapy's duplicate filter); the pipeline stores bytes once per distinct
+content. Files over SOYTE_DOCUMENT_MAXSIZE are cut off by Scrapy's per-request `download_maxsize`
+and recorded as skipped, never half-stored.
+Only files on the article's own host (exactly: not a subdomain) are fetched; a link whose URL holds
+control characters or is longer than Scrapy's URLLENGTH_LIMIT is refused unfetched. Each skipped
+file is one `failures` row of kind `document-skipped`, and is not asked for again by later runs.
 """
 from __future__ import annotations
 
+import re
 from typing import Iterator
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
@@ -24,6 +31,9 @@ from scraper.registry import get_portal
 
 NOT_MODIFIED = 304
 DOCUMENT_PRIORITY = 5  # after the current listing page's articles, before further listing pages
+# Raw control characters, or CR, LF and NUL percent-encoded: a header-splitting trick or a broken link,
+# which would end up in the download's Content-Disposition and the export's file names.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]|%0[0ad]", re.IGNORECASE)
 
 
 def header_dict(response: Response) -> dict[str, str]:
@@ -39,9 +49,14 @@ class DocumentRequests:
             links += [(i.get("url"), "image") for i in record.get("images") or []]
         hosts = {get_portal(portal).host, urlsplit(record.get("url") or "").hostname or ""}
         validators = getattr(self.frontier, "document_validators", {})
+        skipped = getattr(self.frontier, "document_skipped", set())
         maxsize = self.settings.getint("SOYTE_DOCUMENT_MAXSIZE")
         for url, kind in links:
-            if not url or not any(on_host(url, host) for host in hosts):
+            if not url or url in skipped or not any(on_host(url, host) for host in hosts):
+                continue  # linked (document_links), not fetched: another host's, or skipped by an earlier run
+            refused = link_problem(url, self.settings.getint("URLLENGTH_LIMIT"))
+            if refused:
+                yield FailureItem(url, portal, refused, kind="document-skipped")
                 continue
             yield scrapy.Request(
                 url, callback=self.parse_document, errback=self.document_failed, priority=DOCUMENT_PRIORITY,
@@ -49,33 +64,59 @@ class DocumentRequests:
                 meta={"soyte_kind": "document", "portal": portal, "handle_httpstatus_list": [NOT_MODIFIED],
                       "download_maxsize": maxsize, "download_warnsize": maxsize})
 
+    def pending_document_requests(self, portal: str) -> Iterator[scrapy.Request | FailureItem]:
+        """The files archived articles link that no run settled (a crawl killed before it fetched
+        them, or stopped while their text was read): asked for again at the start, whether or not
+        their article is fetched again, through the same rules as an article's own links."""
+        for article_url, url, kind in getattr(self.frontier, "pending_documents", {}).get(portal, []):
+            field = "images" if kind == "image" else "attachments"
+            yield from self.document_requests({"url": article_url, field: [{"url": url}]}, portal)
+
     def parse_document(self, response: Response, portal: str, kind: str):
         self.crawler.stats.inc_value(f"soyte/{portal}/document_responses")
         served = response.headers.get(b"Content-Type")
         served_type = served.decode("latin-1") if served else None
-        if response.status != NOT_MODIFIED and not is_document(response.url, served_type, response.body, kind):
-            # A link the layout took for an attachment that is a web page (a download form, say).
-            self.logger.info("%s: attachment link is not a document (%s): %s", portal, served_type, response.url)
-            return
         # Kept under the URL the article links, where a redirect led elsewhere: links and validators match it.
         linked = (response.meta.get("redirect_urls") or [response.url])[0]
-        yield DocumentItem(linked, portal, response.status, response.body, served_type, header_dict(response), kind)
+        document = response.status == NOT_MODIFIED or is_document(response.url, served_type, response.body, kind)
+        if not document:
+            # A link the layout took for an attachment that is a web page (a download form, say): kept
+            # as a raw page, so the next run knows it was answered.
+            self.logger.info("%s: attachment link is not a document (%s): %s", portal, served_type, response.url)
+        yield DocumentItem(linked, portal, response.status, response.body, served_type, header_dict(response), kind,
+                           document)
 
     def document_failed(self, failure: Failure):
         request = failure.request
-        if failure.check(DownloadCancelledError, CancelledError):
+        if over_size_cap(failure):
             cap = request.meta.get("download_maxsize", 0)
-            yield FailureItem(request.url, request.meta.get("portal", ""),
-                              f"skipped: larger than the {cap / 2**20:g} MB cap (SOYTE_DOCUMENT_MAXSIZE); nothing stored",
+            yield FailureItem(request.url, request.meta.get("portal", ""), f"over the size cap ({cap:,} bytes)",
                               kind="document-skipped")
             return
         yield from self.failed(failure)
 
 
+def over_size_cap(failure: Failure) -> bool:
+    """Scrapy cut the download at `download_maxsize`: mid-transfer or by its Content-Length (cancelled),
+    or while decompressing a gzip body (ignored, the cap named in its message)."""
+    if failure.check(DownloadCancelledError, CancelledError):
+        return True
+    return bool(failure.check(IgnoreRequest)) and "DOWNLOAD_MAXSIZE" in str(failure.value)
+
+
+def link_problem(url: str, length_limit: int) -> str | None:
+    """Why an attachment link on the portal's host is not fetched at all, as the reason `failures` records."""
+    if CONTROL_CHARACTERS.search(url):
+        return "has control characters in its URL (CR, LF or NUL, raw or percent-encoded)"
+    if length_limit and len(url) > length_limit:
+        return f"has an over-long URL ({len(url):,} characters; URLLENGTH_LIMIT is {length_limit:,})"
+    return None
+
+
 def on_host(url: str, host: str) -> bool:
+    """The article's own host exactly: a subdomain (evil.soyte.…) may be anyone's, as another site is."""
     parts = urlsplit(url)
-    found = parts.hostname or ""
-    return parts.scheme in ("http", "https") and bool(host) and (found == host or found.endswith("." + host))
+    return parts.scheme in ("http", "https") and bool(host) and (parts.hostname or "") == host
 
 
 def is_document(url: str, served_type: str | None, body: bytes, kind: str) -> bool:

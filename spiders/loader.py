@@ -16,7 +16,7 @@ from scrapy import Request
 from scraper.contracts import contract_docs
 from scraper.layouts import load_layout
 from scraper.pages import page_classes
-from scraper.registry import crawlable, load_portals, spider_portals
+from scraper.registry import crawlable, layout_problem, load_portals, spider_portals
 from spiders.portal import PortalSpider
 
 
@@ -46,7 +46,8 @@ class PortalSpiderLoader:
         if spider_name not in self._classes:
             portal = load_portals().get(spider_name)
             if portal is None or not crawlable(portal):
-                raise KeyError(f"Spider not found: {spider_name}")
+                problem = layout_problem(portal) if portal is not None and portal.status != "retired" else None
+                raise KeyError(f"Spider not found: {spider_name}" + (f" ({problem})" if problem else ""))
             callbacks = {}
             if os.environ.get("SCRAPY_CHECK") == "true":  # set by `scrapy check` around its loads
                 listing_page = page_classes(load_layout(portal.layout))[1]

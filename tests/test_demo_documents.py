@@ -242,16 +242,15 @@ def test_the_portal_line_counts_failures_by_how_they_failed():
     reasons = Counter(attachment_reason(kind, reason, status) for kind, reason, status in [
         ("document-fetch", "HTTP 404", 404), ("document-fetch", "HTTP 404", 404),
         ("document-fetch", "TimeoutError: took too long", None),
-        ("document-skipped", "skipped: larger than the 50 MB cap (SOYTE_DOCUMENT_MAXSIZE); nothing stored", None)])
+        ("document-skipped", "over the size cap (52,428,800 bytes)", None)])
     assert attachments_line("hatinh", reasons) == ("hatinh: 4 attachments could not be fetched (HTTP 404: 2, "
                                                    "TimeoutError: 1, over the size cap: 1); recorded in failures")
     assert attachments_line("bacninh", {"HTTP 404": 1}) == (
         "bacninh: 1 attachment could not be fetched (HTTP 404: 1); recorded in failures")
     # the file's own line, in the log file (it read "article … could not be extracted" before)
-    assert failure_message("hatinh", "document-skipped", HATINH_PDF, "skipped: larger than the 50 MB cap "
-                           "(SOYTE_DOCUMENT_MAXSIZE); nothing stored") == (
-        f"hatinh: document {HATINH_PDF} skipped: larger than the 50 MB cap (SOYTE_DOCUMENT_MAXSIZE); nothing "
-        "stored; recorded in failures")
+    assert failure_message("hatinh", "document-skipped", HATINH_PDF, "over the size cap (52,428,800 bytes)") == (
+        f"hatinh: document {HATINH_PDF} over the size cap (52,428,800 bytes): not stored; recorded in failures; "
+        "not fetched again")
 
 
 def test_the_run_summary_and_the_documents_line_are_printed_once(tmp_path):

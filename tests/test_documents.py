@@ -297,8 +297,7 @@ def test_each_bad_file_gives_one_line_and_the_crawl_completes(bad_crawl):
     assert lines["bang-ke-bom.docx"][1].startswith("ZIP bomb guard: 1 members unpacking to 210 MB")
     assert lines["bang-ke.xlsx"] == ("warning", "the server said application/pdf but the file is Excel (.xlsx); "
                                      "read as what it is")
-    assert lines["ho-so-lon.pdf"] == ("document-skipped", "skipped: larger than the 1 MB cap "
-                                      "(SOYTE_DOCUMENT_MAXSIZE); nothing stored")
+    assert lines["ho-so-lon.pdf"] == ("document-skipped", "over the size cap (1,048,576 bytes)")
 
 
 def test_bad_files_are_stored_as_fetched_and_the_oversized_one_not_at_all(bad_crawl):

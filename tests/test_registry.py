@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from scraper.cli import main
-from scraper.layouts import LAYOUTS_DIR
 from scraper.registry import REGISTRY_PATH, RegistryError, load_portals, portal_for_url
 from tests.conftest import ROOT, soyte
 
@@ -171,16 +170,17 @@ PLANNED = '[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "planned"\n'
      '[a] a retired portal needs retired_on = "YYYY-MM-DD"; [a] a retired portal needs successor = "<portal key>"'),
     (f'[a]\n{VALID}\n[b]\nprovince = "B"\nhost = "soyte.a.gov.vn"\nstatus = "planned"\n{UNVERIFIED}',
      "[b] host soyte.a.gov.vn is already the host of [a]"),
-    ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nlayout = "nosuch"\nstart_urls = ["https://soyte.a.gov.vn/"]\n',
-     f"[a] its layout does not load: no layout file {LAYOUTS_DIR / 'nosuch.toml'}: write one with `soyte learn` "
-     "or copy one with `soyte new-portal KEY --like LAYOUT` (or set status = \"planned\" while the layout is written)"),
+    ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nlayout = "../../../nosuch"\nstart_urls = ["https://soyte.a.gov.vn/"]\n',
+     "[a] layout '../../../nosuch' is not a layout name: ASCII lower-case letters and digits, words joined by "
+     "dashes, at most 64 characters (e.g. liferay-bacninh)"),
     ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\n', '[a] an active portal needs a layout (layout = "<name>", a file '
                                                        'in spiders/layouts/); [a] an active portal needs start_urls'),
     (f'{VALID}spider = "hatinh"\n'.replace('province', '[a]\nprovince', 1),
      '[a] spider is gone: a portal names its layout (layout = "<name of a file in spiders/layouts/>"), and one '
      'spider serves every portal'),
-    (f'[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "planned"\nlayout = "nosuch"\n{UNVERIFIED}',
-     "[a] layout 'nosuch' has no file nosuch.toml in spiders/layouts/ (start one with soyte new-portal)"),
+    (f'[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "planned"\nlayout = "/etc/nosuch"\n{UNVERIFIED}',
+     "[a] layout '/etc/nosuch' is not a layout name: ASCII lower-case letters and digits, words joined by "
+     "dashes, at most 64 characters (e.g. liferay-bacninh)"),
     ('[a]\nprovince = "A"\nhost = "soyte.a.gov.vn"\nstatus = "retired"\nretired_on = "1/7/2025"\nsuccessor = "x"\n'
      f'{UNVERIFIED}',
      "[a] retired_on '1/7/2025' is not a date YYYY-MM-DD; [a] successor 'x' is not a portal in the registry"),

@@ -1,7 +1,8 @@
 """The archive in Datasette: its metadata, the article page template and soyte's plugin.
 
 `soyte serve` is `serve(path, host, port)`; tests build the same Datasette with `make_datasette`.
-The archive is served mutable (a crawl may write while people browse) and never written by Datasette.
+The archive is served mutable (a crawl may write while people browse) and never written by Datasette;
+on read-only storage, where SQLite cannot open it so, immutable (nothing can change it there).
 """
 from __future__ import annotations
 
@@ -34,17 +35,19 @@ def database_name(path: str | Path) -> str:
     return Path(path).stem
 
 
-def make_datasette(path: str | Path) -> Datasette:
+def make_datasette(path: str | Path, immutable: bool = False) -> Datasette:
+    """The archive's Datasette; `immutable` for a file on read-only storage (archive.store.Archive.immutable)."""
     if not pm.is_registered(plugin):
         pm.register(plugin, name="soyte")
     if not pm.is_registered(documents):
         pm.register(documents, name="soyte-documents")
-    return Datasette([str(path)], metadata=copy.deepcopy(metadata(database_name(path))),
+    files = {"immutables": [str(path)]} if immutable else {"files": [str(path)]}
+    return Datasette(**files, metadata=copy.deepcopy(metadata(database_name(path))),
                      template_dir=str(TEMPLATES), settings=SETTINGS)
 
 
-def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
+def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8001, immutable: bool = False) -> None:
     """Serve the archive until interrupted."""
     import uvicorn
 
-    uvicorn.run(make_datasette(path).app(), host=host, port=port, log_level="warning", lifespan="on")
+    uvicorn.run(make_datasette(path, immutable).app(), host=host, port=port, log_level="warning", lifespan="on")

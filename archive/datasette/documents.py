@@ -25,7 +25,10 @@ def download_path(database: str, sha256: str) -> str:
 
 def content_disposition(name: str) -> str:
     """RFC 6266: an ASCII fallback and the UTF-8 name (Vietnamese file names are common)."""
-    fallback = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    # A control character (CR, LF from a URL's %0d%0a, kept by archives made before such links were
+    # refused) would split the header and break the download: the fallback names it "_".
+    fallback = "".join(c if c.isprintable() else "_" for c in name)
+    fallback = fallback.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 

@@ -110,9 +110,20 @@ TABLES: dict[str, dict] = {
             "fetch_failures": "Pages that could not be fetched", "problem": "Why the portal raised an alarm",
             "coverage": "JSON: articles stored in this run and how many filled each field (drift detection)",
             "complete": "1 when the run walked all the portal's listing pages and ran to its end; 0: the next run walks them again",
+            "listing_stop": "Why a bound of the registry (max_listing_pages, max_empty_listing_pages) stopped the "
+                            "listing walk, at which page; the next run goes on from listing_resume. Empty: no bound stopped it",
         },
         "facets": ["portal"],
         "sort_desc": "run_id",
+    },
+    "listing_resume": {
+        "description": "Per portal, the listing page where a bound stopped the walk: the next run asks for it after "
+                       "its start pages and walks on. Gone once a run walks the portal to the end of its pagination.",
+        "columns": {
+            "portal": "Portal key", "url": "The listing page the next run goes on from",
+            "page": "Its number along the walk (a start page is 1)", "reason": "Why the walk stopped (portal_runs.listing_stop)",
+            "run_id": "The crawl run that stopped there (crawl_runs.id)", "stopped_at": "When (UTC)",
+        },
     },
     "failures": {
         "description": "Every page that could not be fetched or extracted, with the reason.",
@@ -149,7 +160,9 @@ TABLES.update({
             "size": "Size of the file in bytes", "stored_size": "Size of the compressed bytes kept in the archive",
             "text": "Text read from the file: Unicode NFC, one line per paragraph or row, a blank line between pages",
             "text_status": "ok; no-text-layer (a scanned PDF: no text, the file is kept); not-text (an image); "
-                           "unsupported (Word 97-2003 .doc); failed (see text_note and failures)",
+                           "unsupported (Word 97-2003 .doc); failed (see text_note and failures); timeout or "
+                           "too-large (over the reader's time, memory or text limits: a file bomb, or a text cut "
+                           "at its first characters); interrupted (the crawl was stopped while it was read)",
             "text_note": "Why there is no text, in one line", "text_length": "Characters of text",
             "pages": "Pages of a PDF",
             "published": "Publication time of the first article linking it (the year facet)",

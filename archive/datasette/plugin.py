@@ -6,6 +6,7 @@ globally through an entry point, so a plain `datasette` elsewhere is unaffected.
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -74,6 +75,23 @@ def prepare_connection(conn):
     conn.create_function("soyte_search_ranked", 1, lambda query: int(is_ranked(query or "")), deterministic=True)
     conn.create_function("soyte_fold", 1, fold, deterministic=True)
     tune_for_reading(conn)
+    limit_value_length(conn)
+
+
+# Datasette's SQL time limit (1 s) is a progress handler, which SQLite calls between the steps of a
+# query, never inside one: `randomblob(1000000000)` is one step and ran 4.4 s (and took 1 GB). No
+# value a query makes may be longer than this (about 0.3 s to make), or than the largest stored
+# document, which must still be readable to be downloaded.
+VALUE_LENGTH_FLOOR = 64 * 1024 * 1024
+
+
+def limit_value_length(conn: sqlite3.Connection) -> None:
+    """Cap the length of any string or blob on a Datasette connection (SQLITE_LIMIT_LENGTH)."""
+    try:
+        largest = conn.execute("SELECT max(length(body)) FROM document_bodies").fetchone()[0] or 0
+    except sqlite3.Error:  # an archive made before documents were kept
+        largest = 0
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(VALUE_LENGTH_FLOOR, largest + 1))
 
 
 @hookimpl
