@@ -9,10 +9,14 @@ filesystem. Merging brings their work together without loss:
 - crawl runs with their portal rows and failures, each marked with the node (the source archive's
   id and file name) and its run number there, so a run is never merged twice; a run still
   `running` in its file (a crawl is writing it) is left for a later merge, which takes it finished;
-- the search index rebuilt at the end.
+- attached documents by SHA-256 (their bytes once), their captures by URL and SHA-256 (versions
+  renumbered in time order per URL), their links by article and URL, runs remapped as above, and
+  their search index updated row by row (archive.merge_documents);
+- the articles' search index rebuilt at the end.
 Every input is checked before anything is written, and the whole merge is one transaction: an
 unreadable input, one of a newer schema, the target itself under another name, or a target that
-is another program's database is refused and the target is left as it was. Inputs are never
+is another program's database is refused and the target is left as it was (MergeLocked, a
+MergeRefused, when another program holds the target's SQLite write lock). Inputs are never
 written: each is read in one snapshot, an older schema as this version's (archive.schema.read_as_current).
 Merging a file twice changes nothing.
 """
@@ -25,15 +29,30 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.merge_documents import merge_documents
 from archive.schema import FIRST_TABLES, SCHEMA_VERSION, schema_version
 from archive.search import rebuild_index
-from archive.store import RECORD_KEYS, Archive, DamagedPage, content_hash, row_to_record
+from archive.store import RECORD_KEYS, Archive, DamagedPage, content_hash, is_busy, row_to_record
 
 REQUIRED_TABLES = FIRST_TABLES  # what makes a file a soyte archive, of any version
 
 
 class MergeRefused(ValueError):
     """An input that is not a readable soyte archive: nothing was written."""
+
+
+class MergeLocked(MergeRefused):
+    """Another program held the target's SQLite write lock past the wait: nothing was written."""
+
+
+def _refused(into: Path, error: sqlite3.Error | DamagedPage, during: str | None = "") -> MergeRefused:
+    """The refusal of a merge SQLite stopped; `during` None: the target could not be opened."""
+    if is_busy(error):
+        return MergeLocked(f"{into}: another program is writing to it (SQLite reports the database locked; it is "
+                           "not a soyte crawl); wait for it to finish; nothing was merged")
+    if during is None:
+        return MergeRefused(f"{into}: cannot be opened for writing ({error}); nothing was merged")
+    return MergeRefused(f"{into}: the merge stopped{during} ({error}); nothing was merged")
 
 
 @dataclass
@@ -44,6 +63,9 @@ class MergeCounts:
     versions: int = 0
     runs: int = 0
     failures: int = 0
+    documents: int = 0          # documents new to the target (distinct SHA-256)
+    document_captures: int = 0
+    document_links: int = 0
     sources: list[str] = field(default_factory=list)
     runs_running: int = 0       # runs left out: still running in their file (a crawl is writing them)
     running_in: list[str] = field(default_factory=list)
@@ -134,7 +156,7 @@ def merge(sources: list[Path], into: Path) -> MergeCounts:
     try:
         target = Archive(into)
     except sqlite3.Error as error:
-        raise MergeRefused(f"{into}: cannot be opened for writing ({error}); nothing was merged") from None
+        raise _refused(into, error, None) from None
     reading = None
     try:
         with target.transaction():
@@ -144,8 +166,7 @@ def merge(sources: list[Path], into: Path) -> MergeCounts:
             reading = None
             rebuild_index(target.conn)
     except (sqlite3.Error, DamagedPage) as error:  # the transaction is rolled back: the target is as it was
-        during = f" while merging {reading}" if reading else ""
-        raise MergeRefused(f"{into}: the merge stopped{during} ({error}); nothing was merged") from None
+        raise _refused(into, error, f" while merging {reading}" if reading else "") from None
     finally:
         target.close()
     return counts
@@ -164,6 +185,7 @@ def _merge_one(source: Archive, path: Path, target: Archive, counts: MergeCounts
         pages = _merge_pages(source, target, runs, counts)
         _merge_failures(source, target, runs, pages, node, counts)
         _merge_articles(source, target, pages, counts)
+        merge_documents(source, target, runs, counts)  # after the articles: a link's text follows its record
     finally:
         source.close()
 

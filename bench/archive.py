@@ -18,7 +18,9 @@
    and CPU time, each alone in its own block; queries past
    MAX_QUERY_WORDS, which search() refuses, timed with the cap lifted to show what the cap avoids.
 
-    python bench/archive.py [--quick] [--search-only] [--pages 5000] [--fts-articles 100000] [--name NAME]
+    python -m bench.archive [--quick] [--search-only] [--pages 5000] [--fts-articles 100000]
+
+`--search-only` writes bench/results/archive-search.json, leaving the full run's archive.json alone.
 """
 from __future__ import annotations
 
@@ -30,18 +32,15 @@ import time
 import zlib
 from pathlib import Path
 
-from common import ratio, summary, table, use_project_root, write_results
-
-use_project_root()
-
-import archive.search  # noqa: E402
-from archive.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, fold, match_expression, search  # noqa: E402
-from archive.store import Archive  # noqa: E402
-from scraper.extract import extract_page  # noqa: E402
-from scraper.registry import DEMO_PORTALS, get_portal, load_portals  # noqa: E402
-from archive.search import fold as prototype_fold  # noqa: E402  (the prototype fold, applied since 2026-11-25)
-from search_cost import report_words, search_two_pass, word_counts  # noqa: E402
-from synthetic import Corpus, article_pages  # noqa: E402
+import archive.search
+from archive.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, fold, match_expression, search
+from archive.search import fold as prototype_fold  # the prototype fold, now archive.search.fold itself
+from archive.store import Archive
+from bench.common import ratio, summary, table, write_results
+from bench.search_cost import report_words, search_two_pass, word_counts
+from bench.synthetic import Corpus, article_pages
+from scraper.extract import extract_page
+from scraper.registry import DEMO_PORTALS, get_portal, load_portals
 
 HEADERS = {"Content-Type": "text/html; charset=utf-8", "Server": "Apache-Coyote/1.1"}
 QUERIES = [
@@ -279,7 +278,6 @@ def main() -> None:
     parser.add_argument("--fts-articles", type=int, help="articles in the search archive (default 100,000)")
     parser.add_argument("--reps", type=int, default=20, help="timed runs of each query")
     parser.add_argument("--search-only", action="store_true", help="only the search sections (3 and 4)")
-    parser.add_argument("--name", help="the results file's name (default: archive, archive-search with --search-only)")
     args = parser.parse_args()
     n_pages = args.pages or (1000 if args.quick else 5000)
     n_fts = args.fts_articles or (10000 if args.quick else 100000)
@@ -292,7 +290,7 @@ def main() -> None:
     fts = full_text(workdir, n_fts, args.reps)
     report(pages, fts)
     # a search-only run keeps the full run's file
-    name = args.name or ("archive-search" if args.search_only else "archive")
+    name = "archive-search" if args.search_only else "archive"
     print(f"\nwrote {write_results(name, {'pages': pages, 'full_text': fts})}")
     for path in workdir.iterdir():
         path.unlink()

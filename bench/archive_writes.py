@@ -9,7 +9,7 @@ repetitions; CPU (process time) and wall ms per page, median (min–max). MODES 
 compared. The JSON also keeps the SQL statements and COMMITs of each mode (one more, untimed
 pass with a trace callback).
 
-    python bench/archive_writes.py [--quick] [--articles 2000] [--reps 3]
+    python -m bench.archive_writes [--quick] [--articles 2000] [--reps 3]
 """
 from __future__ import annotations
 
@@ -21,15 +21,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import table, use_project_root, write_results
-
-use_project_root()
-
-from archive.documents import DocumentStore  # noqa: E402
-from archive.store import Archive  # noqa: E402
-from scraper.extract import extract_page  # noqa: E402
-from scraper.registry import get_portal  # noqa: E402
-from synthetic import article_pages  # noqa: E402
+from archive.documents import DocumentStore
+from archive.store import Archive
+from bench.common import table, write_results
+from bench.synthetic import article_pages
+from scraper.extract import extract_page
+from scraper.registry import get_portal
 
 # (label, SOYTE_COMMIT_WINDOW, pages per commit): replayed without a network, 0.25 s holds ~500
 # pages; in a crawl at ~250 pages/s it holds ~60, which the third mode commits exactly.

@@ -1,8 +1,7 @@
 """What every benchmark shares: the machine's description, percentiles, tables, the results file.
 
-Scripts run as `python bench/<name>.py` from the project root. Python then puts `bench/` first on
-sys.path, where `bench/archive.py` would shadow the `archive` package; `use_project_root()` puts
-the project root there instead, before any project import.
+Scripts run as modules from the project root, `python -m bench.<name>`; each writes
+bench/results/<name>.json (<name>-quick.json with `--quick`), replacing the file of its last run.
 """
 from __future__ import annotations
 
@@ -23,12 +22,13 @@ RESULTS = ROOT / "bench" / "results"
 LIBRARIES = ("scrapy", "parsel", "lxml", "twisted", "sqlite-utils", "trafilatura", "w3lib")
 
 
-def use_project_root() -> None:
-    """The project root first on sys.path, bench/ last (its modules still import, shadowing nothing)."""
-    here = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() not in (here, ROOT)]
-    sys.path.insert(0, str(ROOT))
-    sys.path.append(str(here))
+def import_trafilatura():
+    """trafilatura, or the exit that says what to install (lxml >= 5.2 needs lxml_html_clean beside it)."""
+    try:
+        import trafilatura
+    except ImportError as error:
+        raise SystemExit(f"trafilatura is needed: pip install trafilatura lxml_html_clean ({error})")
+    return trafilatura
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -120,9 +120,10 @@ def write_results(name: str, results: dict, argv: list[str] | None = None) -> Pa
     if "--quick" in (argv or sys.argv[1:]):
         name += "-quick"  # a quick look never overwrites a full run's figures
     path = RESULTS / f"{name}.json"
-    script = Path(sys.argv[0]).resolve()
-    script_name = str(script.relative_to(ROOT)) if script.is_relative_to(ROOT) else script.name
-    payload = {"benchmark": name, "command": "python " + " ".join([script_name, *(argv or sys.argv[1:])]),
+    main = sys.modules["__main__"]
+    spec = getattr(main, "__spec__", None)
+    module = spec.name if spec else Path(sys.argv[0]).stem
+    payload = {"benchmark": name, "command": " ".join(["python -m", module, *(argv or sys.argv[1:])]),
                "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(), **results}
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path

@@ -13,7 +13,7 @@ order rotating; the median of the reps' mean µs per page, and min–max over re
 each page is compressed 50 times in a row with its own dictionary (the steady state of a crawl,
 where one portal's dictionary stays in the CPU's cache).
 
-    python bench/compression.py [--quick] [--pages 300 2000] [--reps 7]
+    python -m bench.compression [--quick] [--pages 300 2000] [--reps 7]
 """
 from __future__ import annotations
 
@@ -24,16 +24,13 @@ import time
 import zlib
 from pathlib import Path
 
-from common import summary, table, use_project_root, write_results
+import zstandard
 
-use_project_root()
-
-import zstandard  # noqa: E402
-
-from archive.compression import LEVEL, PageCodec, train  # noqa: E402
-from archive.store import Archive  # noqa: E402
-from scraper.registry import DEMO_PORTALS  # noqa: E402
-from synthetic import article_pages  # noqa: E402
+from archive.compression import LEVEL, PageCodec, train
+from archive.store import Archive
+from bench.common import summary, table, write_results
+from bench.synthetic import article_pages
+from scraper.registry import DEMO_PORTALS
 
 HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 

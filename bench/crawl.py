@@ -14,7 +14,7 @@ average is recorded around each crawl. Pages/s counts the server's answers betwe
 the last (the process's start-up and shut-down apart); CPU is the crawl process's own (wait4).
 Peak RSS is the crawl process's VmHWM (bench/peak_rss.py).
 
-    python bench/crawl.py [--quick] [--sizes 2000 10000] [--reps 3] [--profile] [--keep] [--compare-tree DIR]
+    python -m bench.crawl [--quick] [--sizes 2000 10000] [--reps 3] [--profile] [--keep] [--compare-tree DIR]
 """
 from __future__ import annotations
 
@@ -32,12 +32,9 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, ratio, table, use_project_root, write_results
-
-use_project_root()
-
-from scraper.replay import ReplayServer  # noqa: E402
-from synthetic import SiteBuilder, write_registry  # noqa: E402
+from bench.common import ROOT, ratio, table, write_results
+from bench.synthetic import SiteBuilder, write_registry
+from scraper.replay import ReplayServer
 
 HOST = "soyte.synthetic.gov.vn"
 KEY = "synthetic"
@@ -86,8 +83,7 @@ TREES: dict[str, Path] = {}  # "soyte@<label>" -> another checkout of the projec
 
 def command(crawler: str, site: Site, server: TimedReplayServer, db: Path, out: Path,
             profile_to: Path | None = None) -> list[str]:
-    launcher = ["-m", "cProfile", "-o", str(profile_to), "-m"] if profile_to else [
-        str(ROOT / "bench" / "peak_rss.py"), str(out)]
+    launcher = ["-m", "cProfile", "-o", str(profile_to), "-m"] if profile_to else ["-m", "bench.peak_rss", str(out)]
     if crawler.startswith("soyte"):
         return [sys.executable, *launcher, "scraper.cli", "crawl", KEY, "--db", str(db), "--replay", server.url,
                 "--quiet"]

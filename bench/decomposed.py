@@ -1,8 +1,7 @@
 """Tidying decomposed text: `tidy`'s cache of composed words beside composing whole paragraphs.
 
-Hà Giang's editor stores accents decomposed (NFD). Since fa9cde9 `scraper.cleaning.tidy` composes
-such text a word at a time, from a cache of each word's NFC; before, it composed the paragraph
-whole (`compose_whole` below, the same code). A cache flatters a benchmark that repeats its text
+Hà Giang's editor stores accents decomposed (NFD). `scraper.cleaning.tidy` composes such text a
+word at a time, from a cache of each word's NFC; `compose_whole` below composes the paragraph whole. A cache flatters a benchmark that repeats its text
 (bench/extraction.py's body ×16 does), so here the text is the 37 bundled articles' expected
 texts, decomposed, with the NBSP runs Hà Giang's editor leaves ("\\xa0 " before each paragraph),
 and every article is tidied in three states of the cache:
@@ -14,7 +13,7 @@ and every article is tidied in three states of the cache:
 Each state and method is timed alone, 7 repetitions, CPU time; median (min–max) of the sum over
 articles; the ratio within each repetition.
 
-    python bench/decomposed.py [--reps 7]
+    python -m bench.decomposed [--reps 7]
 """
 from __future__ import annotations
 
@@ -24,12 +23,9 @@ import statistics
 import time
 import unicodedata
 
-from common import table, use_project_root, write_results
-
-use_project_root()
-
-from scraper import cleaning  # noqa: E402
-from scraper.registry import DEMO_PORTALS  # noqa: E402
+from bench.common import table, write_results
+from scraper import cleaning
+from scraper.registry import DEMO_PORTALS
 
 
 def compose_whole(text: str) -> str:

@@ -15,7 +15,7 @@ change adds per request are also timed alone, in this process (20,000 calls, REP
 a request line written to ARCHIVE.log against the same record dropped by a handler-less logger,
 and a Scrapy signal sent to one receiver (the progress extension's) against none.
 
-    python bench/display.py [--articles 2000] [--reps 3] [--base ce6821b]
+    python -m bench.display [--articles 2000] [--reps 3] [--base ce6821b]
 """
 from __future__ import annotations
 
@@ -31,12 +31,9 @@ import threading
 import time
 from pathlib import Path
 
-from common import ROOT, table, use_project_root, write_results
-
-use_project_root()
-
-from scraper.replay import ReplayServer  # noqa: E402
-from synthetic import SiteBuilder, write_registry  # noqa: E402
+from bench.common import ROOT, table, write_results
+from bench.synthetic import SiteBuilder, write_registry
+from scraper.replay import ReplayServer
 
 HOST, KEY = "soyte.synthetic.gov.vn", "synthetic"
 

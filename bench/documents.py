@@ -8,8 +8,8 @@ are), a DOCX of the same text and an XLSX list of 1,000 facilities. Each file's 
 untimed run, `--reps` times; storage is what `archive.documents.DocumentStore` adds to a real
 archive file (compressed bytes, text, full-text index), read from SQLite's page count.
 
-    python bench/documents.py            # 1, 10 and 50 pages, 7 repetitions (~1 min)
-    python bench/documents.py --quick    # 1 and 10 pages, 3 repetitions
+    python -m bench.documents            # 1, 10 and 50 pages, 7 repetitions (~1 min)
+    python -m bench.documents --quick    # 1 and 10 pages, 3 repetitions
 """
 from __future__ import annotations
 
@@ -21,14 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import summary, table, use_project_root, write_results
-
-use_project_root()
-
-from archive.documents import DocumentStore, Extracted  # noqa: E402
-from archive.store import Archive, now  # noqa: E402
-from scraper.document_text import extract_text  # noqa: E402
-from synthetic import Corpus  # noqa: E402
+from archive.documents import DocumentStore, Extracted
+from archive.store import Archive, now
+from bench.common import summary, table, write_results
+from bench.synthetic import Corpus
+from scraper.document_text import extract_text
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 PAGE_CHARS = 2400

@@ -23,7 +23,7 @@ Rules that keep the figures from flattering anyone:
   counts the minutes another process held the core; the wall-clock figures are kept in the JSON;
 - the load average is recorded before and after every repetition.
 
-    python bench/extraction.py [--quick] [--reps 5] [--inner 5] [--profile]
+    python -m bench.extraction [--quick] [--reps 5] [--inner 5] [--profile]
 """
 from __future__ import annotations
 
@@ -44,25 +44,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from common import table, use_project_root, write_results
+from lxml import etree
+import lxml.html
 
-use_project_root()
+from bench.common import import_trafilatura, table, write_results
+from scraper import cleaning
+from scraper.cleaning import tidy
+from scraper.extract import extract_page, layout_of
+from scraper.layouts import LAYOUTS_DIR
+from scraper.pages import ArticlePage, page_classes
+from scraper.registry import DEMO_PORTALS, Portal, get_portal
+from scraper.selecting import compiled
 
-import lxml.html  # noqa: E402
-from lxml import etree  # noqa: E402
-
-from scraper import cleaning  # noqa: E402
-from scraper.cleaning import tidy  # noqa: E402
-from scraper.extract import extract_page, layout_of  # noqa: E402
-from scraper.layouts import LAYOUTS_DIR  # noqa: E402
-from scraper.pages import ArticlePage, page_classes  # noqa: E402
-from scraper.selecting import compiled  # noqa: E402
-from scraper.registry import DEMO_PORTALS, Portal, get_portal  # noqa: E402
-
-try:
-    import trafilatura
-except ImportError as error:  # lxml >= 5.2 needs lxml_html_clean beside trafilatura
-    raise SystemExit(f"trafilatura is needed: pip install trafilatura lxml_html_clean ({error})")
+trafilatura = None  # imported by main() once the arguments are read: `--help` needs no trafilatura
 
 FIELDS = ("title", "published", "author", "text")
 LONG = 16  # the long-article case: the body's content this many times
@@ -286,6 +280,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 repetitions of 2 calls (~2 min)")
     parser.add_argument("--profile", action="store_true", help="also cProfile soyte's extraction")
     args = parser.parse_args()
+    global trafilatura
+    trafilatura = import_trafilatura()
     reps, inner = (3, 2) if args.quick else (max(3, args.reps), args.inner)
     short = cases()
     long = [long_case(c) for c in short]

@@ -3,8 +3,9 @@
 For every page of every bundled portal that has an expected record (site.json kinds `article`
 and `snapshot`), three extractions are scored against expected/<page>.json:
   generic             scraper.generic.generic_record(body_bytes, url, portal, province, content_type)
-  generic redesigned  the same on tests/redesign.py's re-themed copy of the page (classes and ids
-                      renamed, a new wrapper, a share toolbar and a "Tin liên quan" list inside the body)
+  generic redesigned  the same on a re-themed copy of the page (bench/generic_pages.py: classes and
+                      ids renamed, a new wrapper, a share toolbar, related links, teasers and a comment
+                      inside the body)
   trafilatura         trafilatura.bare_extraction(body_bytes, url=url, with_metadata=True)
 Scores: body token F1 (multiset of whitespace tokens, NFC), exact title / published / author /
 source / category / sapo / views / images / attachments (fields trafilatura has no notion of count
@@ -15,7 +16,7 @@ records. Timing (CPU time of the extracting thread, ms): each call timed alone; 
 other (the order alternating), after one warm-up pass, `--reps` repetitions; per page the median,
 per portal the median of its pages and the spread (min–max of the per-repetition means).
 
-    python bench/generic.py [--reps 5] [--quick]
+    python -m bench.generic [--reps 5] [--quick]
 """
 from __future__ import annotations
 
@@ -23,19 +24,13 @@ import argparse
 import statistics
 import time
 
-from common import table, use_project_root, write_results
+from bench.common import import_trafilatura, table, write_results
+from bench.generic_pages import Page, chrome, f1, pages, redesign
+from scraper.cleaning import tidy
+from scraper.generic import generic_record
+from scraper.pages import ExtractionError
 
-use_project_root()
-
-from scraper.cleaning import tidy  # noqa: E402
-from scraper.generic import generic_record  # noqa: E402
-from scraper.pages import ExtractionError  # noqa: E402
-from tests.generic_pages import Page, chrome, f1, pages, redesign  # noqa: E402
-
-try:
-    import trafilatura
-except ImportError as error:  # lxml >= 5.2 needs lxml_html_clean beside trafilatura
-    raise SystemExit(f"trafilatura is needed: pip install trafilatura lxml_html_clean ({error})")
+trafilatura = None  # imported by main() once the arguments are read: `--help` needs no trafilatura
 
 FIELDS = ("title", "published", "author", "source", "category", "sapo", "views", "images", "attachments")
 METHODS = ("generic", "generic redesigned", "trafilatura")
@@ -94,6 +89,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5, help="timing repetitions per page and method (≥ 3)")
     parser.add_argument("--quick", action="store_true", help="3 repetitions")
     args = parser.parse_args()
+    global trafilatura
+    trafilatura = import_trafilatura()
     reps = 3 if args.quick else max(3, args.reps)
     all_pages = pages()
     by_portal: dict[str, list[Page]] = {}

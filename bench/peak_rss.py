@@ -1,6 +1,6 @@
 """Run a module as __main__ and write this process's peak resident memory (VmHWM, kB) to a file at exit.
 
-    python bench/peak_rss.py OUT_FILE MODULE [ARGS…]
+    python -m bench.peak_rss OUT_FILE MODULE [ARGS…]
 
 Why not the parent's os.wait4 / RUSAGE_CHILDREN ru_maxrss: Linux records, at exec, the high-water
 mark of the memory the child had before exec, and subprocess starts children with vfork, whose
@@ -12,9 +12,14 @@ import runpy
 import sys
 from pathlib import Path
 
+if len(sys.argv) < 3 or sys.argv[1] in ("-h", "--help"):
+    print(__doc__)
+    raise SystemExit(0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2)
 out, module = sys.argv[1], sys.argv[2]
 sys.argv = [module, *sys.argv[3:]]
-sys.path[0] = str(Path.cwd())  # as `python -m MODULE` would have it: bench/ must not shadow `archive`
+# Run by path (`python bench/peak_rss.py`, as tests/test_bombs.py does), Python puts bench/ first on sys.path,
+# where bench/archive.py would shadow the `archive` package; `python -m bench.peak_rss` puts the project root.
+sys.path[0] = str(Path.cwd())
 
 
 def record() -> None:

@@ -8,7 +8,7 @@ more than SOYTE_REVISIT_DAYS ago is due), computed over the same days. A crawl's
 due articles plus the listing pages it walks: on an unchanged portal, robots.txt and the first
 listing page (2); the first crawl's are N articles, N / 20 listing pages and robots.txt.
 
-    python bench/revisits.py [--quick] [--articles 10000] [--days 90]
+    python -m bench.revisits [--quick] [--articles 10000] [--days 90]
 """
 from __future__ import annotations
 
@@ -19,12 +19,9 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from common import table, use_project_root, write_results
-
-use_project_root()
-
-from archive.frontier import load_frontier  # noqa: E402
-from archive.store import Archive  # noqa: E402
+from archive.frontier import load_frontier
+from archive.store import Archive
+from bench.common import table, write_results
 
 REVISIT = timedelta(days=30)  # SOYTE_REVISIT_DAYS
 FIRST = datetime(2026, 1, 10, 2, 0, tzinfo=timezone.utc)

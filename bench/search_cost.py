@@ -6,7 +6,7 @@ search() on a plain connection (no mapping: the settings before 2026-11-25 19:30
 alone in its own block of every query, the order rotating; wall-clock and CPU time
 (`process_time`, which other work on a shared machine inflates less) of each call. Queries past
 archive.search.MAX_QUERY_WORDS, which search() refuses, are timed with the cap lifted to show
-what the cap avoids. Imported by bench/archive.py after `use_project_root()`.
+what the cap avoids. Imported by bench/archive.py.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import archive.search
 from archive.search import MAX_QUERY_WORDS, fold, search
-from common import summary, table
-from synthetic import Corpus
+from bench.common import summary, table
+from bench.synthetic import Corpus
 
 WORD_COUNTS = (1, 2, 4, 6, 7, 8, 12, 16, 32)  # 6: the most ranked; 7: the fewest listed newest first
 QUERIES_PER_COUNT = 4

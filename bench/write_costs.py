@@ -9,7 +9,7 @@ proposal as it stands (several lose data the archive needs). Each pass is its ow
 fresh file; the variants rotate, ≥ 3 rounds; CPU (process time) ms per page, min and median:
 the minimum is the figure least touched by other work on a shared machine.
 
-    python bench/write_costs.py [--articles 10000] [--rounds 4] [--variants NAME ...]
+    python -m bench.write_costs [--articles 10000] [--rounds 4] [--variants NAME ...]
 """
 from __future__ import annotations
 
@@ -24,9 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, table, use_project_root, write_results
-
-use_project_root()
+from bench.common import ROOT, table, write_results
 
 HEADERS = {"Content-Type": "text/html; charset=utf-8", "Server": "Apache-Coyote/1.1"}
 EVERY = 60  # pages per commit: 0.25 s of a crawl at ~250 pages/s
@@ -124,7 +122,7 @@ def main() -> None:
     runs: dict[str, list[float]] = {name: [] for name in names}
     for round_ in range(max(3, args.rounds)):
         for name in names[round_ % len(names):] + names[:round_ % len(names)]:
-            out = subprocess.run([sys.executable, __file__, "--child", name, "--articles", str(args.articles),
+            out = subprocess.run([sys.executable, "-m", "bench.write_costs", "--child", name, "--articles", str(args.articles),
                                   "--workdir", str(workdir)], capture_output=True, text=True, check=True, cwd=ROOT)
             runs[name].append(json.loads(out.stdout))
             print(f"  round {round_ + 1}: {name}: {runs[name][-1]:.3f} ms/page", flush=True)

@@ -5,7 +5,7 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-from scraper.cli import EXIT_OK, EXIT_STORAGE, UsageError, command, emit, say
+from scraper.cli import EXIT_LOCKED, EXIT_OK, EXIT_STORAGE, UsageError, command, emit, say
 
 
 def merge_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,7 +17,7 @@ def merge_arguments(parser: argparse.ArgumentParser) -> None:
 @command("merge", "Merge archives written by several crawl nodes into one, without loss; merging twice changes nothing.",
          "soyte merge node1.db node2.db --into archive.db", merge_arguments, uses_archive=False)
 def cmd_merge(args: argparse.Namespace) -> int:
-    from archive.merge import MergeRefused, check_target, merge
+    from archive.merge import MergeLocked, MergeRefused, check_target, merge
     from scraper.crawl import ArchiveUnwritable, CrawlLocked, crawl_lock
 
     check_paths(args.sources, args.into)
@@ -25,11 +25,12 @@ def cmd_merge(args: argparse.Namespace) -> int:
         check_target(args.into, args.sources)  # before the lock: nothing is made beside another program's file
         with crawl_lock(str(args.into)):  # no crawl writes the target while it is merged into
             counts = merge(args.sources, args.into)
+    except (CrawlLocked, MergeLocked) as error:  # another crawl, or another program, is writing the target
+        say(f"soyte merge: {error}")
+        return EXIT_LOCKED
     except (MergeRefused, ArchiveUnwritable) as error:  # a target that is not an archive: nothing made beside it
         say(f"soyte merge: {error}")
         return EXIT_STORAGE
-    except CrawlLocked as error:
-        raise UsageError(str(error)) from None
     say(f"merged {len(args.sources)} archives into {args.into}: {counts.pages} pages, {counts.articles_new} new and "
         f"{counts.articles_changed} changed articles ({counts.versions} earlier versions), {counts.runs} crawl runs"
         + still_running(counts.runs_running, counts.running_in))

@@ -157,6 +157,11 @@ def registry_entry(key: str, province: str, host: str, start_urls: list[str], ex
     if existing:
         entry.update({"retired_on": existing.retired_on, "successor": existing.successor, "demo": existing.demo})
         entry.update(host_facts(existing, host, today))
+    else:  # a host typed on the command line is a lead until someone cites a page naming it
+        entry.update({"host_verified": False,
+                      "host_note": f"Given to soyte new-portal on {today.isoformat()}; not verified yet: cite a page "
+                                   "naming the host (docs/ADDING_A_PORTAL.md, Verifying a host)."})
+    if existing:
         entry.update({name: value for name, value in existing.extra.items() if isinstance(value, (str, int, list))})
     entry["notes"] = notes
     return {name: value for name, value in entry.items() if value is not None}

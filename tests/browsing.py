@@ -7,11 +7,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import ROOT, bundled_articles, reference_server, soyte
+from tests.helpers import ROOT, demo_articles, demo_portal_keys, reference_server, soyte
 
 
 def soyte_command(*args: str) -> list[str]:
-    """`soyte ARGS` as conftest.soyte runs it, for a server that must keep running (Popen)."""
+    """`soyte ARGS` as helpers.soyte runs it, for a server that must keep running (Popen)."""
     return [sys.executable, "-m", "scraper.cli", *args]
 
 
@@ -20,14 +20,14 @@ def soyte_env() -> dict[str, str]:
 
 
 def crawl_demo_portals(db: Path) -> Path:
-    """Every active bundled portal crawled into `db` with the real `soyte crawl` (bundled_articles())."""
+    """Every active bundled demo portal crawled into `db` with the real `soyte crawl` (demo_articles())."""
     with reference_server() as server:
-        soyte("crawl", "--db", str(db), "--replay", server.url)
+        soyte("crawl", *demo_portal_keys(), "--db", str(db), "--replay", server.url)
     return db
 
 
 # Articles per province, as the portals' expected records give them.
-PROVINCE_COUNTS = dict(Counter(record["province"] for record in bundled_articles()))
+PROVINCE_COUNTS = dict(Counter(record["province"] for record in demo_articles()))
 
 # Articles of the bundled portals whose title, sapo or text holds "sốt xuất huyết".
 DENGUE_TITLES = {

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 # Without git (a tarball of the project): the checkout's files but its build products (a stale
 # build/lib would be packed into the wheel) and local files.

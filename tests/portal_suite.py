@@ -22,7 +22,7 @@ from archive.search import fold
 from scraper.registry import get_portal
 from scraper.replay import ReplayServer
 from scraper.sites import PAGE_KINDS
-from tests.conftest import ArticleCase, execute, portal_site, query, served_articles, soyte
+from tests.helpers import ArticleCase, execute, portal_site, query, served_articles, soyte
 
 
 def stored_records(db: Path, portal: str) -> dict[str, dict]:

@@ -1,7 +1,7 @@
 """An Giang (angiang-wps): every reference page extracted exactly, and a crawl end to end."""
 from __future__ import annotations
 
-from tests.conftest import article_cases
+from tests.helpers import article_cases
 from tests.portal_suite import PortalSuite, crawled  # noqa: F401  (the class-scoped crawl)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from archive.search import fold, search
 from archive.store import Archive
-from tests.conftest import query
+from tests.helpers import query
 
 RECORD = {
     "url": "https://soyte.example.gov.vn/a.html", "portal": "demo", "province": "Đắk Lắk",

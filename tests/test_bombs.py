@@ -33,8 +33,10 @@ from warcio.warcwriter import WARCWriter
 
 from scraper.replay import ReplayServer
 from tests import document_files as files
-from tests.conftest import ROOT, query
+from tests.helpers import ROOT, query
 from tests.document_files import HATINH_ARTICLE, HATINH_DOCX, HATINH_PDF
+
+pytestmark = pytest.mark.e2e  # crawls of file bombs, `soyte` in a subprocess
 
 MiB = 2**20
 UPLOADS = "https://soyte.hatinh.gov.vn/uploads/soyte/2023_06/"
@@ -169,7 +171,7 @@ class Measured:
 
 
 def soyte_measured(tmp: Path, *args: str, timeout: float, during=None) -> Measured:
-    """`soyte ARGS` as conftest.soyte runs it, under bench/peak_rss.py, waited for with wait4.
+    """`soyte ARGS` as helpers.soyte runs it, under bench/peak_rss.py, waited for with wait4.
     `during(process)` runs once it has started (to send it a signal)."""
     out, err, peak = tmp / "stdout", tmp / "stderr", tmp / "peak-kb"
     command = [sys.executable, str(ROOT / "bench" / "peak_rss.py"), str(peak), "scraper.cli", *args]

@@ -21,7 +21,9 @@ from parsel import Selector
 from archive.datasette.plugin import paragraphs
 from archive.store import Archive
 from tests.browsing import DENGUE_TITLES, HOSTILE, crawl_demo_portals, soyte_command, soyte_env
-from tests.conftest import ROOT, served_articles
+from tests.helpers import ROOT, served_articles
+
+pytestmark = pytest.mark.e2e  # a crawl, `soyte serve` and headless Chromium
 
 DENGUE_URL = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/"
               "bac-ninh-ra-quan-chien-dich-diet-bo-gay-phong-chong-sot-xuat-huyet-nam-2018")

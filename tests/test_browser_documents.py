@@ -12,8 +12,10 @@ import pytest
 from datasette.utils import tilde_encode
 
 from tests import document_files as files
-from tests.conftest import reference_server, soyte
+from tests.helpers import demo_portal_keys, reference_server, soyte
 from tests.test_browser import assert_is_a_real_screenshot, rendered_dom, screenshot, serving
+
+pytestmark = pytest.mark.e2e  # a crawl, `soyte serve` and headless Chromium
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +24,7 @@ def site(tmp_path_factory):
     db = tmp_path_factory.mktemp("browser-documents") / "archive.db"
     with reference_server() as portals:
         served = files.serve_attachments(portals)
-        soyte("crawl", "--db", str(db), "--replay", portals.url)
+        soyte("crawl", *demo_portal_keys(), "--db", str(db), "--replay", portals.url)
     for base in serving(db):
         yield base, served
 

@@ -8,8 +8,8 @@ import pytest
 
 from scraper.cli import COMMANDS, build_parser, main
 from scraper.registry import load_portals
-from tests.conftest import (active_bundled_portals, bundled_articles, query, served_articles, soyte,
-                            unserved_attachment_urls)
+from tests.helpers import (active_bundled_portals, bundled_articles, demo_articles, demo_portal_keys, query,
+                           served_articles, soyte, unserved_attachment_urls)
 
 
 build_parser()  # registers the commands of every scraper.cli_* module
@@ -25,6 +25,7 @@ def test_every_command_has_a_purpose_and_an_example(name, capsys):
     assert "Example: soyte " + name in out
 
 
+@pytest.mark.e2e
 def test_unknown_portal_is_one_clear_line_and_exit_2(tmp_path):
     result = soyte("crawl", "atlantis", "--db", str(tmp_path / "a.db"), check=False)
     assert result.returncode == 2
@@ -34,6 +35,7 @@ def test_unknown_portal_is_one_clear_line_and_exit_2(tmp_path):
         f"soyte crawl: unknown portal 'atlantis'; known portals: {', '.join(known)}"]
 
 
+@pytest.mark.e2e
 def test_missing_archive_is_one_clear_line_and_exit_2(tmp_path):
     result = soyte("runs", "--db", str(tmp_path / "nothing.db"), check=False)
     assert result.returncode == 2
@@ -52,12 +54,13 @@ def test_crawl_without_portals_crawls_every_active_bundled_portal_in_one_run(arc
     assert query(archive_path, "SELECT count(*) AS n FROM crawl_runs") == [{"n": 1}]
 
 
+@pytest.mark.e2e
 def test_demo_crawls_and_shows_every_active_bundled_portal(tmp_path):
     db = tmp_path / "demo.db"
     result = soyte("demo", "--db", str(db), "--no-serve")
     shown = {line.split()[0] for line in result.stderr.splitlines() if line.startswith("  ")}
-    assert shown == set(active_bundled_portals())
-    assert f"{len(bundled_articles())} articles stored in" in result.stderr
+    assert shown == set(demo_portal_keys())
+    assert f"{len(demo_articles())} articles stored in" in result.stderr
     assert "Khám sàng lọc bệnh tim bẩm sinh cho trẻ em huyện Yên Minh" in result.stderr
 
 
@@ -69,7 +72,7 @@ def test_runs_lists_the_crawl_runs_newest_first(archive_path, replay_server):
 
 
 def test_ci_runs_the_test_command_that_the_readme_gives():
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Run the tests", 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0]
@@ -77,6 +80,7 @@ def test_ci_runs_the_test_command_that_the_readme_gives():
     assert section in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
 
 
+@pytest.mark.e2e
 def test_serve_portals_refuses_a_folder_that_is_not_a_site(tmp_path):
     result = soyte("serve-portals", "scraper/demo_portals/hatinh", str(tmp_path), "--port", "8999", check=False)
     assert (result.returncode, result.stderr.splitlines()) == (2, [
@@ -90,11 +94,12 @@ def test_serve_portals_refuses_a_folder_that_is_not_a_site(tmp_path):
 def pyproject() -> dict:
     import tomllib
 
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
+@pytest.mark.e2e
 def test_version_prints_the_installed_version_and_exits_0():
     from importlib.metadata import version
 
@@ -113,6 +118,7 @@ def test_limit_says_what_it_limits(name, help_text, capsys):
     assert help_text in " ".join(capsys.readouterr().out.split())
 
 
+@pytest.mark.e2e
 def test_a_search_without_a_hit_says_so_on_stderr_and_prints_nothing(tmp_path):
     from archive.store import Archive
 
@@ -131,6 +137,7 @@ def test_a_search_without_a_hit_says_so_on_stderr_and_prints_nothing(tmp_path):
     assert found.stderr == ""
 
 
+@pytest.mark.e2e
 def test_wacz_without_py_wacz_exits_5_naming_the_pip_install(tmp_path):
     """py-wacz hidden the way a missing package is: a `wacz` package first on the path that cannot be imported."""
     import os
@@ -138,7 +145,7 @@ def test_wacz_without_py_wacz_exits_5_naming_the_pip_install(tmp_path):
     import sys
 
     from archive.store import Archive
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     Archive(tmp_path / "a.db").close()
     assert "wacz" in pyproject()["optional-dependencies"]  # the extra the message names
@@ -162,7 +169,7 @@ def test_every_file_a_crawl_leaves_beside_the_archive_is_ignored_by_git(tmp_path
 
     from scraper.logs import LOG_BACKUPS
     from scraper.schedule import cron
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     db = tmp_path / "crawls" / "archive.db"
     db.parent.mkdir()

@@ -11,7 +11,7 @@ import pytest
 
 from archive.compression import TRAIN_AFTER, DamagedPage
 from archive.store import Archive
-from tests.conftest import ROOT, execute, query, soyte
+from tests.helpers import ROOT, execute, query, soyte
 
 DEMO = ROOT / "scraper" / "demo_portals"
 # The pages table as soyte wrote it before dictionaries (commit ce6821b): zlib bodies, no codec.
@@ -78,6 +78,7 @@ def test_pages_written_before_dictionaries_read_back_byte_for_byte(old_archive):
     assert query(db, "SELECT count(*) AS n FROM pages WHERE codec IS NULL") == [{"n": 63}]
 
 
+@pytest.mark.e2e
 def test_compact_recompresses_old_pages_with_a_dictionary_and_they_still_read_back(old_archive):
     db, originals = old_archive
     result = soyte("compact", "--db", str(db))
@@ -122,6 +123,7 @@ def test_a_damaged_body_raises_damaged_page_whatever_the_codec(tmp_path):
         read_all(db, [ids[-2]])
 
 
+@pytest.mark.e2e
 def test_export_and_compact_leave_out_a_damaged_page_with_one_line(tmp_path):
     db = tmp_path / "a.db"
     archive = Archive(db)
@@ -138,6 +140,7 @@ def test_export_and_compact_leave_out_a_damaged_page_with_one_line(tmp_path):
     assert export.stderr.splitlines()[-1] == f"exported {TRAIN_AFTER} pages from {db} as WARC; 1 damaged pages left out"
 
 
+@pytest.mark.e2e
 def test_compact_retrain_gives_a_new_dictionary_and_every_page_still_reads_back(tmp_path):
     db = tmp_path / "a.db"
     archive = Archive(db)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scraper.registry import spider_portals
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.project_copy import copy_project, run
 
 # One spider per portal with a layout that reads pages (the bundled portals, and any planned
@@ -19,6 +19,7 @@ def project(tmp_path):
     return copy_project(tmp_path / "soyte")
 
 
+@pytest.mark.e2e
 def test_contracts_hold_for_every_spider():
     result = run(ROOT, "check", "--verbose")  # reads the repository, writes nothing
     assert result.returncode == 0, result.stderr[-3000:]
@@ -31,6 +32,7 @@ def test_contracts_hold_for_every_spider():
     assert f"Ran {5 * len(SPIDERS)} contracts" in result.stderr
 
 
+@pytest.mark.e2e
 def test_contracts_fail_when_the_layout_rules_no_longer_match(project):
     """The generic extractor would still save the article in a crawl; a contract must not pass on it."""
     layout = project / "spiders" / "layouts" / "angiang-wps.toml"
@@ -50,6 +52,7 @@ def test_contracts_fail_when_the_layout_rules_no_longer_match(project):
         "scrapy.exceptions.ContractFail: angiang: listing container not found"])
 
 
+@pytest.mark.e2e
 def test_scrapy_sees_one_spider_per_portal_with_a_layout():
     result = run(ROOT, "list", module="scrapy")
     assert (result.returncode, result.stdout.split()) == (0, sorted(SPIDERS))

@@ -11,10 +11,14 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+import pytest
+
 from scraper.cli import main
 from scraper.registry import get_portal
 from scraper.replay import ReplayServer
-from tests.conftest import ROOT, active_bundled_portals, bundled_articles, query, reference_server, soyte
+from tests.helpers import ROOT, active_bundled_portals, bundled_articles, query, reference_server, soyte
+
+pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess
 
 BACNINH_ARTICLE = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/"
                    "trien-khai-tiem-vac-xin-phong-covid-19-cho-cong-nhan-cac-khu-cong-nghiep")

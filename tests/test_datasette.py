@@ -23,10 +23,12 @@ from archive.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, search
 from archive.store import READ_MMAP_BYTES, Archive
 from scraper.cli import build_parser, datasette_command
 from tests.browsing import CHAU_DOC_TITLES, DENGUE_TITLES, HOSTILE, PROVINCE_COUNTS, crawl_demo_portals, soyte_env
-from tests.conftest import (ROOT, active_bundled_portals, bundled_articles, query, served_articles, soyte,
+from tests.helpers import (ROOT, demo_articles, demo_portal_keys, query, served_articles, soyte,
                             unserved_attachment_urls)
 
-PORTALS = tuple(active_bundled_portals())
+pytestmark = pytest.mark.e2e  # a crawled archive, `soyte` in a subprocess
+
+PORTALS = tuple(demo_portal_keys())
 
 
 class Client:
@@ -107,7 +109,7 @@ def test_articles_facet_on_province(client):
 
 def test_articles_facet_on_category(client):
     facets = client.json("/archive/articles.json?_size=0")["facet_results"]
-    expected = Counter(record["category"] for record in bundled_articles())
+    expected = Counter(record["category"] for record in demo_articles())
     assert expected["Tin tức - Sự kiện"] > 1  # categories shared by several portals are counted together
     assert {value["value"]: value["count"] for value in facets["category"]["results"]} == expected
 
@@ -115,7 +117,7 @@ def test_articles_facet_on_category(client):
 def test_articles_facet_on_year_newest_first(client):
     year = client.json("/archive/articles.json?_size=0")["facet_results"]["published"]
     assert year["type"] == "year"
-    years = Counter(record["published"][:4] for record in bundled_articles())
+    years = Counter(record["published"][:4] for record in demo_articles())
     assert [(value["value"], value["count"]) for value in year["results"]] == sorted(years.items(), reverse=True)
 
 
@@ -132,7 +134,7 @@ def test_choosing_a_year_keeps_that_years_articles(client):
 def test_articles_are_listed_newest_first(client):
     rows = client.json("/archive/articles.json?_shape=array&_col=published&_size=100")
     published = [row["published"] for row in rows]
-    assert len(published) == len(bundled_articles())
+    assert len(published) == len(demo_articles())
     assert published == sorted(published, reverse=True)
     assert published[0] == "2024-07-10T15:02:19+07:00"
 
@@ -208,7 +210,7 @@ def test_an_archive_with_the_old_index_declaration_is_upgraded_and_still_searcha
 
 def test_canned_query_latest_articles(client):
     rows = client.json("/archive/latest_articles.json?_shape=array")
-    assert len(rows) == min(50, len(bundled_articles()))  # the query shows the 50 newest
+    assert len(rows) == min(50, len(demo_articles()))  # the query shows the 50 newest
     assert [(row["published"], row["province"]) for row in rows[:3]] == [
         ("2024-07-10T15:02:19+07:00", "Cần Thơ"), ("2024-07-05T08:20:00+07:00", "Hà Giang"),
         ("2024-07-03T08:05:00+07:00", "Nghệ An")]
@@ -220,10 +222,10 @@ def test_canned_query_articles_per_province_per_month(client):
     assert [(row["province"], row["month"], row["articles"]) for row in rows[:4]] == [
         ("Cần Thơ", "2024-07", 1), ("Hà Giang", "2024-07", 1), ("Nghệ An", "2024-07", 1),
         ("Quảng Ninh", "2024-06", 1)]
-    months = Counter((record["province"], record["published"][:7]) for record in bundled_articles())
+    months = Counter((record["province"], record["published"][:7]) for record in demo_articles())
     assert {(row["province"], row["month"]): row["articles"] for row in rows} == months
     assert [row["month"] for row in rows] == sorted((row["month"] for row in rows), reverse=True)
-    assert sum(row["articles"] for row in rows) == len(bundled_articles())
+    assert sum(row["articles"] for row in rows) == len(demo_articles())
 
 
 @pytest.mark.parametrize("term, expected", [
@@ -289,7 +291,7 @@ def test_canned_query_crawl_health(client):
     unserved = len(unserved_attachment_urls())  # each answers 404: an error (none: the demo portals serve all)
     assert [(row["run"], row["status"], row["portals"], row["articles_new"], row["errors"], row["failures"],
              row["problems"]) for row in rows] == [
-        (1, "completed", ",".join(PORTALS), len(bundled_articles()), unserved, unserved, None)]
+        (1, "completed", ",".join(PORTALS), len(demo_articles()), unserved, unserved, None)]
 
 
 def test_canned_queries_on_failures_and_alarms(tmp_path):

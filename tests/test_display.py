@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from scraper.logs import failure_message
-from tests.conftest import ROOT, query, reference_server, soyte
+from tests.helpers import ROOT, demo_portal_keys, query, reference_server, soyte
 
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SCRAPY_STARTUP = ("Scrapy 2.", "Enabled extensions", "Overridden settings")
@@ -79,7 +79,7 @@ def lines_of(drawn: str) -> list[str]:
 
 
 def test_a_crawl_in_a_terminal_draws_each_portal_and_ends_with_the_summary(archive_path, replay_server):
-    status, drawn = in_terminal("crawl", "--db", str(archive_path), "--replay", replay_server.url)
+    status, drawn = in_terminal("crawl", *demo_portal_keys(), "--db", str(archive_path), "--replay", replay_server.url)
     assert status == 0, drawn[-3000:]
     assert "\x1b[" in drawn  # drawn by rich, live
     lines = lines_of(drawn)
@@ -117,9 +117,10 @@ def test_a_dumb_terminal_gets_plain_lines(archive_path, replay_server):
     assert drawn.splitlines()[-1] == summary_line(archive_path)
 
 
+@pytest.mark.e2e
 def test_ctrl_c_is_heard_and_the_display_says_which_portals_stopped(archive_path):
     with reference_server(delay=1.0) as slow:
-        _status, drawn = in_terminal("crawl", "--db", str(archive_path), "--replay", slow.url,
+        _status, drawn = in_terminal("crawl", *demo_portal_keys(), "--db", str(archive_path), "--replay", slow.url,
                                      interrupt_at="hatinh ")
     lines = lines_of(drawn)
     assert sum("Received SIGINT, shutting down gracefully" in line for line in lines) == 1
@@ -140,6 +141,7 @@ def test_verbose_shows_scrapys_log_in_the_terminal_and_log_chooses_the_file(tmp_
     assert not Path(f"{db}.log").exists()
 
 
+@pytest.mark.e2e
 def test_a_piped_crawl_prints_progress_lines_and_the_summary_without_escape_codes(archive_path):
     with reference_server(delay=0.3) as slow:
         result = soyte("crawl", "bacninh", "hatinh", "--db", str(archive_path), "--replay", slow.url,
@@ -251,6 +253,7 @@ def test_a_warning_says_the_article_was_stored_and_where_the_warning_is():
         "(recorded in failures as a warning)")
 
 
+@pytest.mark.e2e
 def test_a_bad_progress_interval_is_a_usage_error(archive_path):
     result = soyte("crawl", "hatinh", "--db", str(archive_path), "--progress-every", "often", check=False)
     assert (result.returncode, result.stderr.splitlines()) == (
@@ -308,6 +311,7 @@ def test_runs_in_an_80_column_terminal_cut_no_heading_and_say_their_time_zone(tw
          *(str(run[key]) for key in RUN_COUNTS)] for run in piped]
 
 
+@pytest.mark.e2e
 def test_portals_in_a_terminal_are_a_table(tmp_path):
     piped = [json.loads(line) for line in soyte("portals", "--status", "active").stdout.splitlines()]
     status, drawn = in_terminal("portals", "--status", "active")
@@ -320,7 +324,7 @@ def test_portals_in_a_terminal_are_a_table(tmp_path):
 
 
 def test_reextract_draws_a_progress_bar_in_a_terminal(archive_path, replay_server):
-    soyte("crawl", "--db", str(archive_path), "--replay", replay_server.url)
+    soyte("crawl", *demo_portal_keys(), "--db", str(archive_path), "--replay", replay_server.url)
     status, drawn = in_terminal("reextract", "--db", str(archive_path))
     lines = lines_of(drawn)
     assert status == 0
@@ -330,6 +334,7 @@ def test_reextract_draws_a_progress_bar_in_a_terminal(archive_path, replay_serve
     assert "\x1b[" not in piped.stderr and piped.stderr == f"re-extracted: 0 new, 0 updated, {ARTICLES} unchanged, 0 failed\n"
 
 
+@pytest.mark.e2e
 def test_demo_passes_the_terminal_to_its_crawl(tmp_path):
     status, drawn = in_terminal("demo", "--db", str(tmp_path / "demo.db"), "--no-serve")
     lines = lines_of(drawn)

@@ -20,10 +20,12 @@ from archive.datasette import make_datasette
 from scraper.document_text import extract_text
 from scraper.replay import ReplayServer
 from tests import document_files as files
-from tests.conftest import active_bundled_portals, bundled_articles, bundled_attachment_urls, portal_site, query, soyte
+from tests.helpers import demo_articles, demo_portal_keys, portal_site, query, soyte
 from tests.test_storage_faults import integrity, small_disk  # noqa: F401 (a fixture)
 from tests.document_files import (ANGIANG_PDF, BACNINH_ARTICLE, BACNINH_PDF, HAGIANG_PDF, HATINH_ARTICLE, HATINH_DOCX,
                                   HATINH_PDF, HATINH_XLSX)
+
+pytestmark = pytest.mark.e2e  # crawls of the replay server
 
 ATTACHMENTS = {BACNINH_PDF, HAGIANG_PDF, ANGIANG_PDF, HATINH_PDF, HATINH_DOCX, HATINH_XLSX}
 # Files the demo portals serve themselves (scraper/demo_documents.py) that the tests below find.
@@ -43,13 +45,13 @@ def path_of(url: str) -> str:
 
 def met_files(served: dict[str, bytes]) -> dict[str, bytes]:
     """What a crawl met at each attachment URL: the test's file, else the demo portal's own."""
-    own = {page.url: page.body() for key in active_bundled_portals() for page in portal_site(key).pages(("document",))}
+    own = {page.url: page.body() for key in demo_portal_keys() for page in portal_site(key).pages(("document",))}
     return {**own, **served}
 
 
 def linking(url: str) -> list[str]:
     """The bundled articles that attach `url`, per their expected records."""
-    return [record["url"] for record in bundled_articles() if url in {a["url"] for a in record["attachments"]}]
+    return [record["url"] for record in demo_articles() if url in {a["url"] for a in record["attachments"]}]
 
 
 def crawl(db: Path, server: ReplayServer, *portals: str, check: bool = True, extra: tuple[str, ...] = ()):
@@ -62,7 +64,7 @@ def crawled(tmp_path_factory):
     db = tmp_path_factory.mktemp("documents") / "archive.db"
     with ReplayServer() as server:
         served = files.serve_attachments(server)
-        result = crawl(db, server)
+        result = crawl(db, server, *demo_portal_keys())
         requests = {url: server.count(lambda host, path, status, url=url: path == path_of(url)) for url in served}
     return db, served, result, requests
 
@@ -103,9 +105,9 @@ def test_documents_are_not_kept_as_pages_and_the_articles_are_stored(crawled):
     met = met_files(served)
     assert query(db, "SELECT count(*) AS n FROM pages WHERE url IN (%s)" % ",".join("?" * len(met)),
                  tuple(met)) == [{"n": 0}]
-    assert query(db, "SELECT count(*) AS n FROM articles") == [{"n": len(bundled_articles())}]
+    assert query(db, "SELECT count(*) AS n FROM articles") == [{"n": len(demo_articles())}]
     # Every attachment URL served a file, the test's or the portal's own: no failure.
-    assert bundled_attachment_urls() < set(met)  # and Hà Tĩnh's article is made to link one more
+    assert {a["url"] for record in demo_articles() for a in record["attachments"]} < set(met)  # and Hà Tĩnh's article is made to link one more
     assert query(db, "SELECT url, status FROM failures") == []
 
 

@@ -9,8 +9,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from scraper.replay import ReplayServer
-from tests.conftest import ROOT, query, served_articles, soyte
+from tests.helpers import ROOT, query, served_articles, soyte
+
+pytestmark = pytest.mark.e2e  # crawls of the replay server
 
 PORTAL = "hatinh"
 SITE = ROOT / "scraper" / "demo_portals" / PORTAL

@@ -14,10 +14,12 @@ import pytest
 from archive.export import export
 from archive.store import RECORD_KEYS, Archive
 from tests.browsing import crawl_demo_portals
-from tests.conftest import ROOT, active_bundled_portals, bundled_articles, query, served_articles, soyte
+from tests.helpers import ROOT, demo_articles, demo_portal_keys, query, served_articles, soyte
 from tests.test_storage_faults import fill, small_disk  # noqa: F401 (a fixture)
 
-PORTALS = tuple(active_bundled_portals())
+pytestmark = pytest.mark.e2e  # a crawled archive, `soyte` in a subprocess
+
+PORTALS = tuple(demo_portal_keys())
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def export_jsonl(archive: Path, *options: str) -> list[dict]:
 
 def test_jsonl_lines_are_the_stored_records_newest_first(archive, stored):
     exported = export_jsonl(archive, "--format", "jsonl")
-    assert len(exported) == len(bundled_articles())
+    assert len(exported) == len(demo_articles())
     assert exported == stored
 
 
@@ -81,7 +83,7 @@ def test_portal_keeps_exactly_that_portals_articles(archive, stored):
 def test_since_keeps_articles_published_on_or_after_that_day(archive, stored):
     exported = export_jsonl(archive, "--since", "2022-04-21")
     published = [record["published"] for record in exported]
-    assert published == sorted((record["published"] for record in bundled_articles()
+    assert published == sorted((record["published"] for record in demo_articles()
                                 if record["published"] >= "2022-04-21"), reverse=True)
     assert published[-2:] == ["2022-05-10T07:55:00+07:00", "2022-04-21T09:12:00+07:00"]  # that day included
     assert exported == [record for record in stored if record["published"] >= "2022-04-21"]
@@ -99,7 +101,7 @@ def test_csv_has_the_record_columns_and_the_same_records(archive, stored):
     reader = csv.DictReader(io.StringIO(result.stdout, newline=""))
     rows = list(reader)
     assert reader.fieldnames == list(RECORD_KEYS)
-    assert len(rows) == len(bundled_articles())
+    assert len(rows) == len(demo_articles())
     for row, record in zip(rows, stored):
         assert json.loads(row["images"]) == record["images"]
         assert json.loads(row["attachments"]) == record["attachments"]

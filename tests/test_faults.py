@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from scraper.registry import DEMO_PORTALS
-from tests.conftest import query, reference_server, soyte
+from tests.helpers import query, reference_server, soyte
 from tests.test_cleaning import to_cp1258
+
+pytestmark = pytest.mark.e2e  # a crawl of faulty pages on the replay server
 
 HOST = "https://soyte.bacninh.gov.vn"
 LISTING = f"{HOST}/tin-tuc-su-kien"

@@ -28,8 +28,10 @@ from warcio.warcwriter import WARCWriter
 
 from scraper.replay import ReplayServer
 from tests import document_files as files
-from tests.conftest import ROOT, portal_site, query, served_articles, soyte
+from tests.helpers import ROOT, portal_site, query, served_articles, soyte
 from tests.document_files import HATINH_ARTICLE
+
+pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess
 
 HATINH = "https://soyte.hatinh.gov.vn"
 UPLOADS = f"{HATINH}/uploads/soyte/2023_06/"

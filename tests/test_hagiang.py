@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from tests.conftest import article_cases
+from tests.helpers import article_cases
 from tests.portal_suite import PortalSuite, crawled  # noqa: F401  (the class-scoped crawl)
 
 

@@ -1,7 +1,7 @@
 """Hà Tĩnh (hatinh): every reference page extracted exactly, and a crawl end to end (listing and sitemap)."""
 from __future__ import annotations
 
-from tests.conftest import query
+from tests.helpers import query
 from tests.portal_suite import PortalSuite, crawled  # noqa: F401  (the class-scoped crawl)
 
 

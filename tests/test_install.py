@@ -10,11 +10,15 @@ import json
 import sqlite3
 import zipfile
 
+import pytest
+
 from scraper.registry import load_portals
 from scraper.sites import Site
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.installed import (PACKAGES, failure, installed, package_modules, project_version,  # noqa: F401
                              wheel)
+
+pytestmark = pytest.mark.e2e  # a wheel built and installed in new virtual environments
 
 
 def demo_sites(project) -> dict[str, Site]:

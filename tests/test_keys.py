@@ -18,11 +18,14 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from scraper.replay import ReplayServer
-from tests.conftest import ROOT, query, reference_server, served_articles, soyte
+from tests.helpers import ROOT, query, reference_server, served_articles, soyte
+
+pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess
 
 BACNINH = "https://soyte.bacninh.gov.vn"
 PAGES = ROOT / "scraper" / "demo_portals" / "bacninh" / "pages"

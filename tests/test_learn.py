@@ -14,7 +14,7 @@ import pytest
 from scraper.layouts import dump_layout, load_layout, parse_layout
 from scraper.learn import RECORD_FIELDS, learn_layout, read_examples, verify
 from scraper.registry import DEMO_PORTALS
-from tests.conftest import soyte
+from tests.helpers import soyte
 
 PORTALS = ["bacninh", "hagiang", "angiang", "hatinh", "thanhhoa", "nghean", "quangninh", "cantho"]
 FILLED = [f for f in RECORD_FIELDS if f not in ("url", "title", "text")]
@@ -90,6 +90,7 @@ def test_the_bundled_learnt_layouts_are_what_learn_writes():
         assert dump_layout(learnt.layout) == load_layout(name).path.read_text(encoding="utf-8")
 
 
+@pytest.mark.e2e
 def test_a_record_that_contradicts_its_page_makes_learn_exit_1_naming_field_and_page(tmp_path):
     folder = tmp_path / "cantho"
     shutil.copytree(DEMO_PORTALS / "cantho", folder)
@@ -102,6 +103,7 @@ def test_a_record_that_contradicts_its_page_makes_learn_exit_1_naming_field_and_
     assert 'title: cantho-2: expected "Một tiêu đề không có trên trang"' in result.stderr
 
 
+@pytest.mark.e2e
 def test_learn_writes_a_layout_file_that_loads(tmp_path, monkeypatch):
     result = soyte("learn", "nghean", "--layout", "sharepoint-nghean", "--dry-run")
     layout = parse_layout(__import__("tomllib").loads(result.stdout), "sharepoint-nghean")
@@ -110,6 +112,7 @@ def test_learn_writes_a_layout_file_that_loads(tmp_path, monkeypatch):
     assert "published: {'published_text': ['span.news-date']}" in result.stderr
 
 
+@pytest.mark.e2e
 def test_a_portal_captured_and_annotated_is_learnt_registered_and_crawled_in_a_copy(tmp_path):
     """The maintainer's flow on a project that has never seen Hà Tĩnh: its captured pages and
     corrected records go into tests/fixtures/hatinh/, `soyte learn hatinh` writes the layout and
@@ -121,7 +124,7 @@ def test_a_portal_captured_and_annotated_is_learnt_registered_and_crawled_in_a_c
     import sys
     import time
 
-    from tests.conftest import query, served_articles
+    from tests.helpers import query, served_articles
     from tests.project_copy import copy_project, ok, run
 
     project = copy_project(tmp_path / "project")

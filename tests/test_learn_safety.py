@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 
 from scraper.registry import DEMO_PORTALS, get_portal
-from scraper.replay import ReplayServer
+from scraper.replay import ReplayServer, site_folders
 from scraper.sites import Site
-from tests.conftest import ROOT, active_bundled_portals, query, served_articles
+from tests.helpers import ROOT, active_bundled_portals, query, served_articles
 from tests.project_copy import COPY_IGNORES, run
+
+pytestmark = pytest.mark.e2e  # `soyte` in a subprocess in a copy of the project, crawls
 
 NAME_RULE = ("is not a layout name: ASCII lower-case letters and digits, words joined by dashes, at most 64 "
              "characters (e.g. liferay-bacninh)")
@@ -166,13 +168,13 @@ def test_a_layout_name_from_the_command_line_that_is_no_file_name_is_refused(pro
 
 def test_a_layout_name_from_site_json_that_leads_outside_the_layouts_is_refused(project, tmp_path):
     """A captured portal not in the registry takes its layout's name from its site.json."""
-    folder = project / "tests" / "fixtures" / "vidu"
+    folder = project / "tests" / "fixtures" / "thunghiem"
     shutil.copytree(project / "scraper" / "demo_portals" / "thanhhoa", folder)
-    text = (folder / "site.json").read_text(encoding="utf-8").replace("soyte.thanhhoa.gov.vn", "soyte.vidu.example")
-    manifest = {**json.loads(text), "portal": "vidu", "layout": "../../../x"}
+    text = (folder / "site.json").read_text(encoding="utf-8").replace("soyte.thanhhoa.gov.vn", "soyte.thunghiem.example")
+    manifest = {**json.loads(text), "portal": "thunghiem", "layout": "../../../x"}
     (folder / "site.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     before = untouched(project)
-    result = run(project, "learn", "vidu")
+    result = run(project, "learn", "thunghiem")
     assert (result.returncode, result.stderr.splitlines()) == (2, [
         f"soyte learn: {folder / 'site.json'}: '../../../x' {NAME_RULE}"])
     assert untouched(project) == before
@@ -212,7 +214,9 @@ def test_a_crawl_of_every_portal_crawls_the_others_and_raises_the_broken_ones_al
     db = tmp_path / "archive.db"
     others = [key for key in active_bundled_portals() if key != "thanhhoa"]
     thanhhoa_host = get_portal("thanhhoa").host
-    with ReplayServer(root=project / "scraper" / "demo_portals") as server:
+    fixtures = project / "tests" / "fixtures"  # every active portal's reference pages, as in the suite
+    folders = site_folders(project / "scraper" / "demo_portals") + (site_folders(fixtures) if fixtures.is_dir() else [])
+    with ReplayServer(folders=folders) as server:
         first = run(project, "crawl", "--db", str(db), "--replay", server.url, "--quiet")
         served = server.count()
         assert server.count(lambda host, path, status: host == thanhhoa_host) == 0

@@ -22,11 +22,15 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from archive.store import Archive
 from scraper.replay import ReplayServer
 from tests import document_files as files
-from tests.conftest import ROOT, portal_site, query, soyte
+from tests.helpers import ROOT, portal_site, query, soyte
 from tests.document_files import HATINH_ARTICLE
+
+pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess
 
 UPLOADS = "https://soyte.hatinh.gov.vn/uploads/soyte/2023_06/"
 KILLS = 3

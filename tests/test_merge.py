@@ -8,7 +8,9 @@ import pytest
 
 from archive.store import RECORD_KEYS
 from scraper.replay import ReplayServer
-from tests.conftest import query, reference_server, soyte
+from tests.helpers import query, reference_server, soyte
+
+pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess
 
 BACNINH_ARTICLE = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/"
                    "trien-khai-tiem-vac-xin-phong-covid-19-cho-cong-nhan-cac-khu-cong-nghiep")

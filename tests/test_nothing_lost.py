@@ -20,8 +20,10 @@ import pytest
 
 from scraper.replay import ReplayServer
 from scraper.sites import Site
-from tests.conftest import (ROOT, bundled_articles, bundled_pages, execute, query, reference_server, served_articles,
+from tests.helpers import (ROOT, bundled_articles, bundled_pages, execute, query, reference_server, served_articles,
                             soyte)
+
+pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess
 
 BACNINH = "https://soyte.bacninh.gov.vn"
 BACNINH_PAGE_2 = (f"{BACNINH}/tin-tuc-su-kien?p_p_id=101_INSTANCE_bnNews&p_p_lifecycle=0&p_p_state=normal"

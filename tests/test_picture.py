@@ -8,7 +8,7 @@ import sys
 from textwrap import dedent
 
 from scraper.registry import spider_portals
-from tests.conftest import ROOT, article_cases
+from tests.helpers import ROOT, article_cases
 
 LOADED = "lambda *roots: sorted(m for m in sys.modules if m.split('.')[0] in roots)"
 

@@ -13,7 +13,7 @@ import pytest
 
 from scraper.cli import main
 from scraper.registry import REGISTRY_PATH, RegistryError, load_portals, portal_for_url
-from tests.conftest import ROOT, soyte
+from tests.helpers import ROOT, soyte
 
 POST_MERGER = {
     # unchanged in 2025
@@ -35,6 +35,14 @@ SUCCESSORS = {
 # Hosts a department left before the merger, retired on the day it moved.
 MOVED = {"hochiminhmedinet": "hochiminh"}
 BUNDLED = ["bacninh", "hagiang", "angiang", "hatinh", "thanhhoa", "nghean", "quangninh", "cantho"]
+
+
+def added_portals() -> dict:
+    """Portals added after this registry was verified (docs/ADDING_A_PORTAL.md, `soyte new-portal`):
+    the tests below pin the 64 verified entries and hold an added one to what the documented path
+    gives it (a layout and a fixture folder), so that adding a portal keeps the suite green."""
+    known = POST_MERGER | set(SUCCESSORS) | set(MOVED)
+    return {key: p for key, p in load_portals().items() if key not in known}
 VALID = 'province = "Tỉnh A"\nhost = "soyte.a.gov.vn"\nlayout = "hatinh"\nstart_urls = ["https://soyte.a.gov.vn/"]\n'
 UNVERIFIED = 'host_verified = false\nhost_note = "a test entry: nothing looked for"\n'
 VERIFIED = 'host_verified = true\nhost_source = "https://baochinhphu.vn/a.htm"\n'
@@ -42,7 +50,8 @@ VERIFIED = 'host_verified = true\nhost_source = "https://baochinhphu.vn/a.htm"\n
 
 def test_the_34_provinces_of_2025_are_the_portals_without_a_successor():
     portals = load_portals()
-    assert {key for key, p in portals.items() if p.status != "retired" and not p.successor} == POST_MERGER
+    assert {key for key, p in portals.items() if p.status != "retired" and not p.successor} - set(added_portals()) \
+        == POST_MERGER
     assert len(POST_MERGER) == 34
 
 
@@ -57,7 +66,9 @@ def test_merged_portals_retired_on_the_day_the_new_provinces_began():
 
 
 def test_only_the_bundled_portals_are_crawled_and_in_this_order():
-    assert [key for key, p in load_portals().items() if p.active] == BUNDLED
+    added = added_portals()
+    assert [key for key, p in load_portals().items() if p.active and key not in added] == BUNDLED
+    assert all((ROOT / "tests" / "fixtures" / key / "site.json").is_file() for key, p in added.items() if p.active)
     demo_portals = ROOT / "scraper" / "demo_portals"
     bundled = {folder.name for folder in demo_portals.iterdir() if (folder / "site.json").is_file()}
     assert bundled == set(BUNDLED)
@@ -65,8 +76,10 @@ def test_only_the_bundled_portals_are_crawled_and_in_this_order():
 
 def test_every_host_is_a_distinct_gov_vn_host():
     portals = load_portals()
-    assert all(p.host.endswith(".gov.vn") for p in portals.values())
-    assert len({p.host for p in portals.values()}) == len(portals) == 64
+    verified = {key: p for key, p in portals.items() if key not in added_portals()}
+    assert all(p.host.endswith(".gov.vn") for p in verified.values())
+    assert len({p.host for p in portals.values()}) == len(portals)
+    assert len(verified) == 64
 
 
 def test_every_entry_says_how_its_host_is_known():
@@ -133,6 +146,7 @@ def test_unverified_lists_exactly_the_entries_whose_host_is_not_verified(capsys)
     assert "kontum" not in retired and "yenbai" in retired
 
 
+@pytest.mark.e2e
 def test_unverified_is_one_line_of_json_per_entry_from_the_cli():
     result = soyte("portals", "--unverified", "--status", "planned")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -210,6 +224,7 @@ def test_a_registry_mistake_is_one_error_naming_the_entry(tmp_path, text, proble
     assert str(error.value) == f"{tmp_path / 'portals.toml'}: {problem}"
 
 
+@pytest.mark.e2e
 def test_a_broken_registry_stops_a_crawl_with_one_line(tmp_path):
     registry = tmp_path / "portals.toml"
     registry.write_text(f'[a]\n{VALID}status = "live"\n', encoding="utf-8")
@@ -220,6 +235,7 @@ def test_a_broken_registry_stops_a_crawl_with_one_line(tmp_path):
         2, [f"soyte crawl: {registry}: [a] status 'live' is not one of active, planned, retired"])
 
 
+@pytest.mark.e2e
 def test_a_planned_portal_without_a_layout_cannot_be_crawled(tmp_path):
     result = soyte("crawl", "tuyenquang", "--db", str(tmp_path / "a.db"), check=False)
     assert (result.returncode, result.stderr.splitlines()) == (
@@ -227,6 +243,7 @@ def test_a_planned_portal_without_a_layout_cannot_be_crawled(tmp_path):
             "tuyenquang)"])
 
 
+@pytest.mark.e2e
 def test_a_retired_portal_is_not_crawled(tmp_path):
     result = soyte("crawl", "bacninh", "kiengiang", "--db", str(tmp_path / "a.db"), check=False)
     assert (result.returncode, result.stderr.splitlines()) == (

@@ -19,8 +19,10 @@ import httpx
 import pytest
 
 from scraper.replay import ReplayServer
-from tests.conftest import query, served_articles
+from tests.helpers import query, served_articles
 from tests.installed import egg, scrapyd_venv, tail  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.e2e  # scrapyd in a new virtual environment, crawls
 
 PORTALS = ("hatinh", "angiang")
 

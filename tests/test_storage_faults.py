@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, bundled_articles, query, reference_server, served_articles, soyte
+from tests.helpers import ROOT, bundled_articles, query, reference_server, served_articles, soyte
+
+pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess
 
 
 @pytest.fixture

@@ -30,7 +30,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.schema import SCHEMA_VERSION
 from archive.store import RECORD_KEYS
-from tests.conftest import ROOT, query, reference_server, served_articles, soyte
+from tests.helpers import ROOT, query, reference_server, served_articles, soyte
+
+pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess
 
 REMOVED = served_articles("hatinh")[0]["url"]  # answers 404 to the node's crawl: one failure
 

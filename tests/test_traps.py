@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from scraper.replay import ReplayServer
-from tests.conftest import ROOT, query, soyte
+from tests.helpers import ROOT, query, soyte
+
+pytestmark = pytest.mark.e2e  # crawls of a replay server, `soyte` in a subprocess
 
 KEY = "baytrap"
 HOST = "soyte.baytrap.gov.vn"

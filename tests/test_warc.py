@@ -23,16 +23,18 @@ from warcio.warcwriter import WARCWriter
 from archive.store import Archive
 from archive.warc import replayable_headers, warc_date
 from tests.browsing import crawl_demo_portals
-from tests.conftest import ROOT, bundled_articles, bundled_pages, query, soyte
+from tests.helpers import ROOT, demo_articles, demo_pages, query, soyte
+
+pytestmark = pytest.mark.e2e  # a crawled archive, `soyte` in a subprocess, pywb
 
 BACNINH = ROOT / "scraper" / "demo_portals" / "bacninh"
 S1_URL = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/"
           "so-y-te-so-ket-cong-tac-6-thang-dau-nam-va-trien-khai-nhiem-vu-6-thang-cuoi-nam")
 S1_2017_CAPTURED = "2017-08-02T03:14:00Z"  # site.json: captured 2017-08-02T10:14:00+07:00
 # What a crawl of the bundled portals stores, from their site.json: every served page, HTML or not.
-PAGES = len(bundled_pages())
-HTML_PAGES = sum(1 for page in bundled_pages() if page.kind in ("listing", "article"))
-ROBOTS = sum(1 for page in bundled_pages() if page.kind == "robots")
+PAGES = len(demo_pages())
+HTML_PAGES = sum(1 for page in demo_pages() if page.kind in ("listing", "article"))
+ROBOTS = sum(1 for page in demo_pages() if page.kind == "robots")
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +181,7 @@ def test_export_then_import_into_an_empty_archive_gives_the_same_articles(crawle
     result = soyte("import-warc", str(exported), "--db", str(db))
     counts = json.loads(result.stdout)
     assert (counts["pages_new"], counts["articles_new"], counts["not_html"]) == (
-        HTML_PAGES, len(bundled_articles()), PAGES - HTML_PAGES)
+        HTML_PAGES, len(demo_articles()), PAGES - HTML_PAGES)
     assert result.stderr.count("robots.txt is text/plain") == ROBOTS
     assert "sitemap.xml is application/xml" in result.stderr
     soyte("reextract", "--db", str(db))

@@ -1,0 +1,1 @@
+"""Benchmarks, each run from the project root as `python -m bench.NAME` (bench/README.md)."""
