@@ -9,7 +9,7 @@
 - document_links:     which article links which document URL, with the link's text
 - documents_fts:      the accent-insensitive index of title and text, built like articles_fts
 
-Text extraction happens before (scraper.document_text): this module only stores what it is given.
+Text extraction happens before (scraper.extraction.document_text): this module only stores what it is given.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def ensure_document_schema(db: sqlite_utils.Database) -> None:
 
 @dataclass
 class Extracted:
-    """What the text step made of new bytes (scraper.document_text.DocumentText's fields)."""
+    """What the text step made of new bytes (scraper.extraction.document_text.DocumentText's fields)."""
 
     type: str
     content_type: str
@@ -76,7 +76,7 @@ class Extracted:
 
 
 # Text statuses of a document whose text step did not complete (the crawl was stopped while it was read,
-# scraper.document_reader): its URL is fetched again by the next run and the text read then.
+# scraper.crawl.document_reader): its URL is fetched again by the next run and the text read then.
 TEXT_NOT_DONE = ("interrupted",)
 
 

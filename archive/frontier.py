@@ -1,6 +1,6 @@
 """The archive as the crawl frontier: what is known, what is due for a revisit, what to resume.
 
-A crawl run reads this once at its start into a `scraper.frontier.Frontier`, plain facts that
+A crawl run reads this once at its start into a `scraper.model.Frontier`, plain facts that
 `soyte crawl` hands each spider (spiders never open the database). It answers:
 - is an article URL already archived (by canonical URL or by the URL it was fetched at)?
 - which archived articles are older than the revisit age, with the validators (ETag,
@@ -27,8 +27,8 @@ from datetime import datetime, timedelta, timezone
 from archive.revisits import is_due, parse_time
 from archive.keys import listing_urls
 from archive.documents import TEXT_NOT_DONE, conditional_headers
-from scraper.frontier import Frontier
-from scraper.registry import UnknownPortal, get_portal
+from scraper.model import Frontier
+from scraper.portals.registry import UnknownPortal, get_portal
 
 MAX_RETRIES = 3  # an article page that failed this many runs is left to a person (see `failures`)
 RETRIED_KINDS = ('extraction', 'truncated', 'error')  # and article-fetch failures but 4xx
@@ -117,7 +117,7 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
             portals):
         frontier.known.add(url)
         frontier.fetched_at[article_url] = url
-    # A canonical naming a listing page is refused (scraper.urls.CanonicalGuard): these portals' ones.
+    # A canonical naming a listing page is refused (scraper.extraction.urls.CanonicalGuard): these portals' ones.
     frontier.listings = listing_urls(conn, [host for portal in portals if (host := portal_host(portal))])
     # Validators for conditional requests: an archived article's capture, and listing pages fetched
     # by a run that finished (a 304 must never hide work a killed run left undone).
@@ -134,7 +134,7 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
     for portal in portals:
         if not last_walk_complete(conn, portal):
             frontier.resume.add(portal)
-    # Where a bound stopped a portal's listing walk: this run goes on from there (scraper/listing_walk.py).
+    # Where a bound stopped a portal's listing walk: this run goes on from there (spiders/listing_walk.py).
     for portal, url, page in conn.execute(
             f"SELECT portal, url, page FROM listing_resume WHERE portal IN ({marks})", portals):
         frontier.walk_from[portal] = (url, page)

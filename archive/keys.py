@@ -1,7 +1,7 @@
 """Article keys in the archive: which page each key was stored from, and giving a key back to its own page.
 
 A page's canonical is trusted only when it names no URL known as another page
-(scraper.urls.CanonicalGuard), but the page a forged canonical names may come to light only after
+(scraper.extraction.urls.CanonicalGuard), but the page a forged canonical names may come to light only after
 the forger was stored under its URL: on a listing page walked later in the run, in a later run,
 in a later import. When that page is fetched at its own URL, `reclaim_key` moves the forger's
 article (its row, its versions, its document links) to the key of the URL the forger's page was
@@ -52,7 +52,7 @@ def reclaim_key(archive: Archive, record: dict, page_url: str, key_of: Callable[
     """Before `record`, read from the page at `page_url`, is stored under its own URL: when that
     key holds an article stored from another page (whose canonical named this URL) with other
     content, move that article to its own page's key and record a warning. `key_of` turns a
-    fetched URL into its key (scraper.urls.article_key with the portal's dropped parameters).
+    fetched URL into its key (scraper.extraction.urls.article_key with the portal's dropped parameters).
 
     The same content reached at two URLs is one article (a short link and its canonical), left
     as it is; a forger's page is the one whose content differs.

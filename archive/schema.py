@@ -15,7 +15,7 @@
                     completely (`complete`: no listing page failed, the run ran to its end),
                     and why a bound stopped its listing walk (`listing_stop`), if one did
 - listing_resume:   per portal, the listing page where a bound stopped the walk: the next run
-                    goes on from it (scraper/listing_walk.py); gone once a walk reaches the end
+                    goes on from it (spiders/listing_walk.py); gone once a walk reaches the end
 - failures:         every page that could not be fetched or extracted, with the reason
 - articles_fts:     accent-insensitive full-text index over title, sapo, text (archive.search)
 - documents, document_bodies, document_captures, document_links, documents_fts: attached

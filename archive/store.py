@@ -22,7 +22,7 @@ from archive.compression import DamagedPage  # noqa: F401  (raised by page_body;
 from archive.schema import TABLES as SOYTE_TABLES
 from archive.schema import SCHEMA_VERSION, ensure_schema, read_as_current, schema_version
 from archive.transactions import Transactions
-from scraper.frontier import TRANSIENT_4XX
+from scraper.model import TRANSIENT_4XX
 
 RECORD_KEYS = ("url", "portal", "province", "title", "published", "category", "sapo",
                "text", "author", "source", "views", "images", "attachments")
@@ -255,7 +255,7 @@ class Archive:
         A portal is complete only when the run ran to its end and none of its listing pages
         failed (nor its layout, which leaves it uncrawled): the frontier makes the next run walk an
         incomplete portal's listings again. A listing page answering a 4xx (a sitemap gone, 404)
-        is final (scraper.frontier.final_listing_failure): walking again would not bring it back.
+        is final (scraper.model.final_listing_failure): walking again would not bring it back.
         """
         with self.transaction():
             self.db["crawl_runs"].update(run_id, {"finished_at": now(), "status": status, "message": message})
@@ -430,7 +430,7 @@ class Archive:
             self.conn.execute("DELETE FROM listing_resume WHERE portal = ?", (portal,))
 
     def recent_coverage(self, portal: str, before: int, runs: int = 10) -> list[dict]:
-        """Field coverage of the portal's latest runs before this one (scraper.drift)."""
+        """Field coverage of the portal's latest runs before this one (scraper.crawl.drift)."""
         rows = self.conn.execute(
             "SELECT coverage FROM portal_runs WHERE portal = ? AND run_id < ? AND coverage IS NOT NULL "
             "ORDER BY run_id DESC LIMIT ?", (portal, before, runs))

@@ -39,8 +39,8 @@ from archive.store import Archive
 from bench.common import ratio, summary, table, write_results
 from bench.search_cost import report_words, search_two_pass, word_counts
 from bench.synthetic import Corpus, article_pages
-from scraper.extract import extract_page
-from scraper.registry import DEMO_PORTALS, get_portal, load_portals
+from scraper.extraction.extract import extract_page
+from scraper.portals.registry import DEMO_PORTALS, get_portal, load_portals
 
 HEADERS = {"Content-Type": "text/html; charset=utf-8", "Server": "Apache-Coyote/1.1"}
 QUERIES = [

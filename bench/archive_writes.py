@@ -25,8 +25,8 @@ from archive.documents import DocumentStore
 from archive.store import Archive
 from bench.common import table, write_results
 from bench.synthetic import article_pages
-from scraper.extract import extract_page
-from scraper.registry import get_portal
+from scraper.extraction.extract import extract_page
+from scraper.portals.registry import get_portal
 
 # (label, SOYTE_COMMIT_WINDOW, pages per commit): replayed without a network, 0.25 s holds ~500
 # pages; in a crawl at ~250 pages/s it holds ~60, which the third mode commits exactly.

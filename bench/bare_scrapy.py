@@ -3,7 +3,7 @@ download handler and replay server as `soyte crawl`, and doing nothing else (no 
 archive, no frontier, no progress log).
 
 What it shares with soyte's crawl, so that the difference is soyte's own work per page: Scrapy's
-default settings plus the ones soyte's replay mode sets (scraper/settings.py and scraper/crawl.py's
+default settings plus the ones soyte's replay mode sets (scraper/settings.py and scraper/crawl/process.py's
 REPLAY_SETTINGS, copied here: politeness off, 8 requests per domain, robots.txt obeyed, the same
 user agent, log level WARNING as `--quiet`), scraper.middlewares.ReplayDownloadHandler, and the
 layout's listing selectors (parsel's `response.css`) to find article and next-page links.
@@ -18,7 +18,7 @@ import json
 from scrapy import Request, Spider
 from scrapy.crawler import CrawlerProcess
 
-from scraper.layouts import load_layout
+from scraper.extraction.layouts import load_layout
 
 SETTINGS = {
     "USER_AGENT": "soyte-archiver/0.1 (+https://github.com/soyte-archive/soyte; public-health news archive)",

@@ -30,7 +30,7 @@ from archive.compression import LEVEL, PageCodec, train
 from archive.store import Archive
 from bench.common import summary, table, write_results
 from bench.synthetic import article_pages
-from scraper.registry import DEMO_PORTALS
+from scraper.portals.registry import DEMO_PORTALS
 
 HEADERS = {"Content-Type": "text/html; charset=utf-8"}
 

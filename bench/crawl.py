@@ -1,7 +1,7 @@
 """Crawl: soyte's pages per second beside bare Scrapy's, on synthetic portals of 2,000 and 10,000
 articles, with peak memory and CPU per page, and what a second (incremental) run requests.
 
-Both crawlers run as their own process against the same scraper.replay.ReplayServer (in this
+Both crawlers run as their own process against the same scraper.portals.replay.ReplayServer (in this
 process), through the same download handler, at the same concurrency:
   soyte  SOYTE_REGISTRY=<tmp>/registry.toml python -m scraper.cli crawl synthetic --db <fresh.db>
              --replay <server url> --quiet          (extraction, archive writes, frontier, all of it)
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from bench.common import ROOT, ratio, table, write_results
 from bench.synthetic import SiteBuilder, write_registry
-from scraper.replay import ReplayServer
+from scraper.portals.replay import ReplayServer
 
 HOST = "soyte.synthetic.gov.vn"
 KEY = "synthetic"

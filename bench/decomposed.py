@@ -1,6 +1,6 @@
 """Tidying decomposed text: `tidy`'s cache of composed words beside composing whole paragraphs.
 
-Hà Giang's editor stores accents decomposed (NFD). `scraper.cleaning.tidy` composes such text a
+Hà Giang's editor stores accents decomposed (NFD). `scraper.extraction.cleaning.tidy` composes such text a
 word at a time, from a cache of each word's NFC; `compose_whole` below composes the paragraph whole. A cache flatters a benchmark that repeats its text
 (bench/extraction.py's body ×16 does), so here the text is the 37 bundled articles' expected
 texts, decomposed, with the NBSP runs Hà Giang's editor leaves ("\\xa0 " before each paragraph),
@@ -24,8 +24,8 @@ import time
 import unicodedata
 
 from bench.common import table, write_results
-from scraper import cleaning
-from scraper.registry import DEMO_PORTALS
+from scraper.extraction import cleaning
+from scraper.portals.registry import DEMO_PORTALS
 
 
 def compose_whole(text: str) -> str:

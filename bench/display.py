@@ -1,7 +1,7 @@
 """What the crawl's terminal display and full log cost: the same crawl before them and with them.
 
 A synthetic portal of 2,000 articles (bench/synthetic.py, Bắc Ninh's layout) served by
-scraper.replay.ReplayServer in this process, crawled by the real command in its own process:
+scraper.portals.replay.ReplayServer in this process, crawled by the real command in its own process:
 - "before": the tree of commit BASE (git archive into a temporary folder), piped, `--quiet`
   (as the cron line runs it): Scrapy's handler at WARNING, no log file;
 - "after, piped": this tree, piped, `--quiet`: Scrapy's log at DEBUG into ARCHIVE.log, the progress
@@ -33,7 +33,7 @@ from pathlib import Path
 
 from bench.common import ROOT, table, write_results
 from bench.synthetic import SiteBuilder, write_registry
-from scraper.replay import ReplayServer
+from scraper.portals.replay import ReplayServer
 
 HOST, KEY = "soyte.synthetic.gov.vn", "synthetic"
 
@@ -90,7 +90,7 @@ def micro(work: Path, reps: int) -> dict:
     from scrapy import signals
     from scrapy.signalmanager import SignalManager
 
-    from scraper.logs import ArchiveLogHandler
+    from scraper.crawl.logs import ArchiveLogHandler
 
     logger = logging.getLogger("bench.display")
     logger.setLevel(logging.DEBUG)

@@ -4,7 +4,7 @@ Documents are made here, as the tests make them: PDFs with a real text layer (fp
 the bundled records' Vietnamese sentences, ~2,400 characters a page, as a typed decision has),
 "scanned" PDFs (one 150 dpi greyscale JPEG a page, no text: what most portals' signed decisions
 are), a DOCX of the same text and an XLSX list of 1,000 facilities. Each file's extraction
-(`scraper.document_text.extract_text`, the crawl's own function) is timed alone, after one
+(`scraper.extraction.document_text.extract_text`, the crawl's own function) is timed alone, after one
 untimed run, `--reps` times; storage is what `archive.documents.DocumentStore` adds to a real
 archive file (compressed bytes, text, full-text index), read from SQLite's page count.
 
@@ -25,7 +25,7 @@ from archive.documents import DocumentStore, Extracted
 from archive.store import Archive, now
 from bench.common import summary, table, write_results
 from bench.synthetic import Corpus
-from scraper.document_text import extract_text
+from scraper.extraction.document_text import extract_text
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 PAGE_CHARS = 2400

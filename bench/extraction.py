@@ -2,7 +2,7 @@
 
 Every bundled article page of the eight portals (site.json kind "article"), as served and with its
 body repeated 16 times (the long-article case), read by four methods:
-  soyte        scraper.extract.extract_page(body, url, portal, content_type): the layout's rules
+  soyte        scraper.extraction.extract.extract_page(body, url, portal, content_type): the layout's rules
                (planned portals are read with their learnt layout, spiders/layouts/*-<portal>.toml)
   trafilatura  trafilatura.bare_extraction(body, url=url, with_metadata=True)
   parse-lxml   lxml.html.document_fromstring(body): the issue's lower bound, parsing and nothing else
@@ -10,7 +10,7 @@ body repeated 16 times (the long-article case), read by four methods:
                lxml.html's element classes or the table of ids (a stricter bound: soyte's own parser)
   floor        parse-etree, then each <p> inside the layout's body element (its first body
                selector, compiled once) as text in one libxml2 call, tidied by
-               scraper.cleaning.tidy (NFC, whitespace), joined by blank lines: less than any
+               scraper.extraction.cleaning.tidy (NFC, whitespace), joined by blank lines: less than any
                extractor that keeps the record's paragraphs must do (no lists, tables or loose
                text, no images, credits or other fields), so a bound "soyte ÷ parse" cannot beat
 Rules that keep the figures from flattering anyone:
@@ -48,13 +48,13 @@ from lxml import etree
 import lxml.html
 
 from bench.common import import_trafilatura, table, write_results
-from scraper import cleaning
-from scraper.cleaning import tidy
-from scraper.extract import extract_page, layout_of
-from scraper.layouts import LAYOUTS_DIR
-from scraper.pages import ArticlePage, page_classes
-from scraper.registry import DEMO_PORTALS, Portal, get_portal
-from scraper.selecting import compiled
+from scraper.extraction import cleaning
+from scraper.extraction.cleaning import tidy
+from scraper.extraction.extract import extract_page, layout_of
+from scraper.extraction.layouts import LAYOUTS_DIR
+from scraper.extraction.pages import ArticlePage, page_classes
+from scraper.portals.registry import DEMO_PORTALS, Portal, get_portal
+from scraper.extraction.selecting import compiled
 
 trafilatura = None  # imported by main() once the arguments are read: `--help` needs no trafilatura
 
@@ -125,7 +125,7 @@ def run_trafilatura(case: Case):
     return trafilatura.bare_extraction(case.body, url=case.url, with_metadata=True)
 
 
-_PARSER = etree.HTMLParser(collect_ids=False)  # as scraper.pages parses
+_PARSER = etree.HTMLParser(collect_ids=False)  # as scraper.extraction.pages parses
 
 
 def run_parse_lxml(case: Case):
@@ -214,7 +214,7 @@ def paragraphs(text: str | None) -> str:
 
 
 def composed_words(short: list[Case]) -> dict:
-    """How often tidy's cache of composed words (scraper.cleaning) misses on decomposed pages, read
+    """How often tidy's cache of composed words (scraper.extraction.cleaning) misses on decomposed pages, read
     in order from an empty cache, as a crawl's first articles are (the timed blocks run warm)."""
     cleaning._COMPOSED_WORDS.clear()
     looked_up = 0

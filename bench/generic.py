@@ -1,8 +1,8 @@
-"""Generic extraction: scraper.generic beside trafilatura on every bundled page, layouts off.
+"""Generic extraction: scraper.extraction.generic beside trafilatura on every bundled page, layouts off.
 
 For every page of every bundled portal that has an expected record (site.json kinds `article`
 and `snapshot`), three extractions are scored against expected/<page>.json:
-  generic             scraper.generic.generic_record(body_bytes, url, portal, province, content_type)
+  generic             scraper.extraction.generic.generic_record(body_bytes, url, portal, province, content_type)
   generic redesigned  the same on a re-themed copy of the page (bench/generic_pages.py: classes and
                       ids renamed, a new wrapper, a share toolbar, related links, teasers and a comment
                       inside the body)
@@ -26,9 +26,9 @@ import time
 
 from bench.common import import_trafilatura, table, write_results
 from bench.generic_pages import Page, chrome, f1, pages, redesign
-from scraper.cleaning import tidy
-from scraper.generic import generic_record
-from scraper.pages import ExtractionError
+from scraper.extraction.cleaning import tidy
+from scraper.extraction.generic import generic_record
+from scraper.extraction.pages import ExtractionError
 
 trafilatura = None  # imported by main() once the arguments are read: `--help` needs no trafilatura
 

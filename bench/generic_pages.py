@@ -1,5 +1,5 @@
 """The pages bench/generic.py scores: every bundled article page and snapshot with its expected
-record (scraper.sites), each portal's chrome lines, body token F1, and a re-themed copy of a page.
+record (scraper.portals.sites), each portal's chrome lines, body token F1, and a re-themed copy of a page.
 
 Bench's own, beside tests/generic_pages.py, which gives the tests the same kinds of page (bench imports
 nothing from tests/, tests nothing from bench/): the re-themed copy adds the same kinds of chrome.
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import lxml.html
 
-from scraper.body import BLOCK_TAGS
-from scraper.cleaning import decode_html, tidy
-from scraper.registry import DEMO_PORTALS
-from scraper.sites import Site
+from scraper.extraction.body import BLOCK_TAGS
+from scraper.extraction.cleaning import decode_html, tidy
+from scraper.portals.registry import DEMO_PORTALS
+from scraper.portals.sites import Site
 
 
 @dataclass(frozen=True)

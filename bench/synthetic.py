@@ -4,7 +4,7 @@ Texts are the bundled expected records' sentences, shuffled (accents, đ and all
 Bắc Ninh's layout (spiders/layouts/liferay-bacninh.toml) made big: its five article pages are the templates, with
 title, body paragraphs, date, view count and URL varied per article, and its listing page
 repeated with 20 articles a page, paginated with Liferay's `_cur=` like the real site. The
-folder has a site.json in the demo portals' format, so scraper.replay.ReplayServer serves it.
+folder has a site.json in the demo portals' format, so scraper.portals.replay.ReplayServer serves it.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import lxml.html
 
 from archive.search import fold
-from scraper.registry import DEMO_PORTALS
+from scraper.portals.registry import DEMO_PORTALS
 
 TEMPLATE_PORTAL = "bacninh"
 TEMPLATE_HOST = "soyte.bacninh.gov.vn"

@@ -59,8 +59,8 @@ def corpus(n: int, cache: Path) -> list[tuple[str, bytes, dict]]:
     """(url, body, extraction) of n synthetic articles, extracted once (cached for the passes)."""
     if cache.exists():
         return pickle.loads(cache.read_bytes())
-    from scraper.extract import extract_page
-    from scraper.registry import get_portal
+    from scraper.extraction.extract import extract_page
+    from scraper.portals.registry import get_portal
     from synthetic import article_pages
 
     portal = get_portal("bacninh")

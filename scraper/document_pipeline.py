@@ -3,7 +3,7 @@
 The archive pipeline stores an article's links with the article, in one write (a kill keeps both
 or neither); a `DocumentItem` gives a fetched file, whose text is read only when its bytes are new
 to the archive (or a stopped crawl left their text unread), in a child process within limits of
-time, memory and length (scraper/document_reader.py: a 300-page PDF must not stall the crawl, nor
+time, memory and length (scraper/crawl/document_reader.py: a 300-page PDF must not stall the crawl, nor
 a file bomb take its memory or its Ctrl-C). A file whose text cannot be read, or not within the limits, is
 stored all the same, with one line in `failures` (kind `document-text`); a server that declares
 another type than the file is gives a `warning`.
@@ -24,13 +24,13 @@ from twisted.python.threadpool import ThreadPool
 
 from archive.documents import DocumentStore, Extracted, sha256
 from archive.store import Archive, now
-from scraper.document_reader import DocumentReader, Reading, TextLimits, mib
-from scraper.document_text import DocumentText
+from scraper.crawl.document_reader import DocumentReader, Reading, TextLimits, mib
+from scraper.extraction.document_text import DocumentText
 from scraper.items import DocumentItem
-from scraper.logs import SUMMED_UP, documents_line
+from scraper.crawl.logs import SUMMED_UP, documents_line
 from scraper.pipelines import ArchivePipeline, guarded
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("scraper.document_pipeline")  # the name its log lines have always shown
 
 
 # Text statuses that are a failure of the file (one `failures` line); interrupted is the crawl's stop, not the file's.
@@ -67,7 +67,7 @@ class SharedReading:
         return cls.current
 
     def read(self, item: DocumentItem, stopping: Callable[[], bool]) -> Deferred:
-        """The file's Reading (scraper.document_reader), when the one thread has had it read."""
+        """The file's Reading (scraper.crawl.document_reader), when the one thread has had it read."""
         from twisted.internet import reactor
 
         return deferToThreadPool(reactor, self.pool, self.reader.read, item.body, item.url, item.content_type,
@@ -108,7 +108,7 @@ class DocumentPipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        from scraper.crawlrun import archive_for, session_of
+        from scraper.crawl.run import archive_for, session_of
 
         session = session_of(self.crawler)
         if session is not None and session.blocked:
@@ -178,7 +178,7 @@ class DocumentPipeline:
     def close_spider(self, spider: Spider | None = None) -> None:
         """The tally goes to the crawl run, which logs one line for all its portals' crawlers at its end
         (it closes after this); without a run (contracts), this crawler's own line."""
-        from scraper.crawlrun import session_of
+        from scraper.crawl.run import session_of
 
         if self.reading is not None:
             self.reading.leave()

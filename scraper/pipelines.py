@@ -23,13 +23,13 @@ from twisted.internet.task import LoopingCall
 from archive.keys import reclaim_key
 from archive.documents import DocumentStore, article_links
 from archive.store import Archive
-from scraper.crawlrun import archive_for, session_of
-from scraper.drift import Coverage, drift_problem
-from scraper.extract import key_rule
+from scraper.crawl.run import archive_for, session_of
+from scraper.crawl.drift import Coverage, drift_problem
+from scraper.extraction.extract import key_rule
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
-from scraper.logs import (SUMMED_UP, attachment_reason, attachments_line, failure_message, listing_stop_message,
+from scraper.crawl.logs import (SUMMED_UP, attachment_reason, attachments_line, failure_message, listing_stop_message,
                           warning_message)
-from scraper.registry import UnknownPortal, get_portal
+from scraper.portals.registry import UnknownPortal, get_portal
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def portal_problem(tally: Counter, max_failure_share: float) -> str | None:
 
 
 def portal_key_rule(portal: str) -> Callable[[str], str]:
-    """How a fetched URL of this portal becomes an article key (scraper.extract.page_key)."""
+    """How a fetched URL of this portal becomes an article key (scraper.extraction.extract.page_key)."""
     try:
         return key_rule(get_portal(portal))
     except UnknownPortal:
@@ -264,7 +264,7 @@ class ArchivePipeline:
 
     def record_walk(self, portal: str) -> str | None:
         """Keep where a bound stopped the portal's listing walk, for the next run to go on from
-        (scraper/listing_walk.py); returns why it stopped (portal_runs.listing_stop), or None.
+        (spiders/listing_walk.py); returns why it stopped (portal_runs.listing_stop), or None.
         A walk that reached its end leaves the point to Archive.finish_run, which knows whether the
         run finished; a point whose page is gone (a 404) is forgotten at once."""
         walk = getattr(self.crawler.spider, "walks", {}).get(portal)

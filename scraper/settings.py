@@ -45,9 +45,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # `scrapy crawl` exits as `soyte crawl` does (scraper/commands/crawl.py).
 COMMANDS_MODULE = "scraper.commands"
-# The crawl run around the spiders: lock, run row, frontier, the run's end (scraper/crawlrun.py);
+# The crawl run around the spiders: lock, run row, frontier, the run's end (scraper/crawl/run.py);
 # before the progress log, which reads what it sets up.
-EXTENSIONS = {"scraper.crawlrun.CrawlRun": 100, "scraper.progress.ProgressLog": 500}
+EXTENSIONS = {"scraper.crawl.run.CrawlRun": 100, "scraper.crawl.progress.ProgressLog": 500}
 
 # Scrapy's HTTP/1.1 handler, which sends requests to the replay server when SOYTE_REPLAY_URL is set.
 DOWNLOAD_HANDLERS = {"http": "scraper.middlewares.ReplayDownloadHandler",
@@ -68,7 +68,7 @@ SOYTE_CRAWL_RUN = True           # False: the pipeline records a run of its own,
 SOYTE_RUN_ID = None              # with SOYTE_CRAWL_RUN off: the run to write under (else the pipeline starts one)
 SOYTE_REPLAY_URL = None          # e.g. http://127.0.0.1:8123: route the real hosts to the replay server
 SOYTE_DOCUMENT_MAXSIZE = 50 * 1024 * 1024  # an attachment larger than this is recorded as skipped, not stored
-# Reading a new file's text, in a child process (scraper/document_reader.py): a small file can be made
+# Reading a new file's text, in a child process (scraper/crawl/document_reader.py): a small file can be made
 # to unpack into gigabytes or to take minutes; past these it is stored with text_status timeout or too-large.
 SOYTE_DOCUMENT_TEXT_TIMEOUT = 30.0               # seconds per file
 SOYTE_DOCUMENT_TEXT_MEMORY = 512 * 1024 * 1024   # bytes of address space for the reader

@@ -25,9 +25,9 @@ from scrapy.http import Response
 from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
-from scraper.document_text import DOCUMENT_KINDS, EXTENSIONS, declared_kind, sniff, url_extension
+from scraper.extraction.document_text import DOCUMENT_KINDS, EXTENSIONS, declared_kind, sniff, url_extension
 from scraper.items import DocumentItem, FailureItem
-from scraper.registry import get_portal
+from scraper.portals.registry import get_portal
 
 NOT_MODIFIED = 304
 DOCUMENT_PRIORITY = 5  # after the current listing page's articles, before further listing pages

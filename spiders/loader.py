@@ -3,7 +3,7 @@
 Every portal is walked by the same `PortalSpider`; Scrapy still sees one spider per portal
 (`scrapy list` names each, `scrapy crawl bacninh` works) because this loader makes, for each active
 or planned portal whose layout file loads, a subclass named by the portal key; under `scrapy
-check` its callbacks carry the contracts of its reference pages (scraper.contracts.contract_docs).
+check` its callbacks carry the contracts of its reference pages (scraper.crawl.contracts.contract_docs).
 Classes are made when asked for, so a crawl of one portal reads one layout and no reference page.
 """
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any, Callable
 
 from scrapy import Request
 
-from scraper.contracts import contract_docs
-from scraper.layouts import load_layout
-from scraper.pages import page_classes
-from scraper.registry import crawlable, layout_problem, load_portals, spider_portals
+from spiders.contracts import contract_docs
+from scraper.extraction.layouts import load_layout
+from scraper.extraction.pages import page_classes
+from scraper.portals.registry import crawlable, layout_problem, load_portals, spider_portals
 from spiders.portal import PortalSpider
 
 

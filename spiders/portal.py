@@ -2,16 +2,16 @@
 
 Scrapy sees one spider per portal (spiders/loader.py makes a subclass named after each portal
 key); the portal's layout file gives the `ListingPage` and `ArticlePage` classes
-(scraper.pages.page_classes), and this class only walks the site. It yields `ArticleItem`,
+(scraper.extraction.pages.page_classes), and this class only walks the site. It yields `ArticleItem`,
 `NotModifiedItem` and `FailureItem`; the archive pipeline stores them. It never opens the
-database nor imports `archive/`: the crawl-run extension (scraper/crawlrun.py) hands it a
-`scraper.frontier.Frontier` through `use_frontier`, plain facts
+database nor imports `archive/`: the crawl-run extension (scraper/crawl/run.py) hands it a
+`scraper.model.Frontier` through `use_frontier`, plain facts
 read from the archive, which make the crawl incremental (skip archived articles, stop paginating
 at a page of known articles, ask conditionally, revisit old articles) and resumable (walk every
 listing page after a killed run). A portal's listing walk is bounded by its registry entry and
-goes on, next run, from where a bound stopped it (scraper.listing_walk: pagination that never ends,
+goes on, next run, from where a bound stopped it (spiders.listing_walk: pagination that never ends,
 empty listing pages). Under `scrapy check` its callbacks fail a contract on a failure or a
-generic extraction (scraper.contracts.checked); in a crawl they pass everything through.
+generic extraction (scraper.crawl.contracts.checked); in a crawl they pass everything through.
 """
 from __future__ import annotations
 
@@ -23,15 +23,15 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
-from scraper.contracts import checked
-from scraper.extract import Extraction, extract_page
-from scraper.frontier import Frontier, final_listing_failure
+from spiders.contracts import checked
+from scraper.extraction.extract import Extraction, extract_page
+from scraper.model import Frontier, final_listing_failure
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
-from scraper.layouts import Layout, load_layout
-from scraper.listing_walk import ListingWalk, WalkPoint
-from scraper.pages import ArticlePage, ExtractionError, ListingPage, page_classes
-from scraper.registry import Portal, get_portal
-from scraper.urls import CanonicalGuard, article_key
+from scraper.extraction.layouts import Layout, load_layout
+from spiders.listing_walk import ListingWalk, WalkPoint
+from scraper.extraction.pages import ArticlePage, ExtractionError, ListingPage, page_classes
+from scraper.portals.registry import Portal, get_portal
+from scraper.extraction.urls import CanonicalGuard, article_key
 from spiders.documents import DocumentRequests
 
 NOT_MODIFIED = 304
@@ -73,7 +73,7 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
         self.portal: Portal = get_portal(self.name)
         self.portals: list[Portal] = [self.portal]  # what the pipeline and progress log report on
         self.blocked: str | None = None  # why this crawl may fetch nothing (another crawl holds the archive)
-        self.walks: dict[str, ListingWalk] = {}  # portal -> its listing walk in this run (scraper.listing_walk)
+        self.walks: dict[str, ListingWalk] = {}  # portal -> its listing walk in this run (spiders.listing_walk)
         self.use_frontier(frontier or Frontier())
         # Links and redirects to other hosts are dropped by Scrapy's offsite filtering.
         self.allowed_domains = [self.portal.host]
@@ -120,7 +120,7 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
     def listing_request(self, url: str, portal: str, page: int = 1, empty: int = 0, walking_on: bool = False,
                         meta: dict | None = None) -> scrapy.Request:
         """A listing page, numbered along the walk, with the pages in a row before it that added no
-        new article (scraper.listing_walk). Going on from where an earlier run stopped, it is asked
+        new article (spiders.listing_walk). Going on from where an earlier run stopped, it is asked
         unconditionally (a 304 would end the walk there) and after the start pages' walk."""
         self.canonicals.listing_pages([self.article_link(url)])  # a listing page is never an article's key
         return self.request(url, portal, "listing", self.parse_listing, priority=-1 if walking_on else 0,
@@ -132,7 +132,7 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
 
     def article_link(self, url: str) -> str:
         """The article key a URL stands for: listing links carry parameters (Liferay's redirect=)
-        and fragments that do not name the article (scraper.urls.article_key)."""
+        and fragments that do not name the article (scraper.extraction.urls.article_key)."""
         return article_key(url, self.article_page.DROP_PARAMS)
 
     def follow_articles(self, urls: list[str], portal: str):
@@ -201,7 +201,7 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
         return any(url not in self.canonicals.listed and (rewalk or not self.frontier.is_known(url)) for url in urls)
 
     def next_listing_requests(self, page: ListingPage, response: Response, portal: str, adds_new: bool):
-        """The listing page's next pages, within the portal's bounds (scraper.listing_walk)."""
+        """The listing page's next pages, within the portal's bounds (spiders.listing_walk)."""
         number, walking_on = response.meta.get("soyte_page", 1), response.meta.get("soyte_walk_on", False)
         urls = page.next_urls()
         if walking_on:  # pages a finished run fetched lie behind the point gone on from ("previous", "first")
@@ -252,7 +252,7 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
         yield from self.document_requests(result.record, portal)
 
     def guard_canonical(self, result: Extraction, fetched: str) -> None:
-        """Keep the fetched URL when the page's canonical is another page's (scraper.urls)."""
+        """Keep the fetched URL when the page's canonical is another page's (scraper.extraction.urls)."""
         warning = self.canonicals.settle(result.record, fetched)
         if warning:
             result.warnings.append(warning)

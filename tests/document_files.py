@@ -1,7 +1,7 @@
 """Real documents made at test time with the libraries that write them, and the bad files portals
 serve: encrypted, corrupt and truncated PDFs, a DOC that is HTML, a ZIP bomb.
 
-PDF, DOCX and XLSX are made by scraper/demo_documents.py, which makes the demo portals' own files
+PDF, DOCX and XLSX are made by scraper/portals/demo_documents.py, which makes the demo portals' own files
 (fpdf2, python-docx, openpyxl). PDFs embed DejaVu Sans for Vietnamese letters (the PDF core fonts
 are Latin-1 only); Debian's fonts-dejavu-core comes with fontconfig, which Chromium needs anyway.
 Without it the tests fail.
@@ -12,8 +12,8 @@ import io
 import zipfile
 from pathlib import Path
 
-from scraper.demo_documents import docx, pdf, xlsx  # noqa: F401 (the tests' file makers too)
-from scraper.demo_documents import scanned_pdf as scanned_pages
+from scraper.portals.demo_documents import docx, pdf, xlsx  # noqa: F401 (the tests' file makers too)
+from scraper.portals.demo_documents import scanned_pdf as scanned_pages
 
 
 def scanned_pdf(pages: int = 2) -> bytes:
@@ -38,7 +38,7 @@ def html_page(text: str) -> bytes:
 
 
 # The attachments the bundled portals' articles link (the demo portals serve files of their own there:
-# scraper/demo_documents.py; serve_attachments puts these instead).
+# scraper/portals/demo_documents.py; serve_attachments puts these instead).
 BACNINH_ARTICLE = ("https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/"
                    "huong-dan-dang-ky-kham-chua-benh-bao-hiem-y-te-ban-dau-nam-2020")
 BACNINH_PDF = "https://soyte.bacninh.gov.vn/documents/20182/0/cong-van-2310-syt-bhxh.pdf/c85d1f31-85fa52ac?t=1575249300000"

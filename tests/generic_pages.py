@@ -22,9 +22,9 @@ from pathlib import Path
 
 import lxml.html
 
-from scraper.body import BLOCK_TAGS
-from scraper.cleaning import decode_html, tidy
-from scraper.registry import DEMO_PORTALS
+from scraper.extraction.body import BLOCK_TAGS
+from scraper.extraction.cleaning import decode_html, tidy
+from scraper.portals.registry import DEMO_PORTALS
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scraper.registry import DEMO_PORTALS, get_portal, load_portals
-from scraper.replay import ReplayServer, site_folders
-from scraper.sites import PAGE_KINDS, Site, SitePage, site_of
+from scraper.portals.registry import DEMO_PORTALS, get_portal, load_portals
+from scraper.portals.replay import ReplayServer, site_folders
+from scraper.portals.sites import PAGE_KINDS, Site, SitePage, site_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# One reference page as the site served it (scraper/sites.py), with the record expected from it.
+# One reference page as the site served it (scraper/portals/sites.py), with the record expected from it.
 ArticleCase = SitePage
 
 
@@ -50,7 +50,7 @@ def demo_portal_keys() -> list[str]:
     """The bundled demo portals that are active, in the registry's order: what `soyte demo` crawls.
     Tests that check facts of the bundled pages (titles, counts per province, the newest article)
     crawl these by name, so that a portal added later (docs/ADDING_A_PORTAL.md) changes none of them."""
-    from scraper.crawl import demo_portals
+    from scraper.crawl.process import demo_portals
 
     return demo_portals()
 
@@ -91,7 +91,7 @@ def bundled_attachment_urls() -> set[str]:
 def unserved_attachment_urls() -> set[str]:
     """The attachment URLs no reference site serves a file at (a `document` page of its site.json):
     each answers 404 to a crawl and counts as one run error. The demo portals serve every one
-    (scraper/demo_documents.py); a portal captured without its files does not."""
+    (scraper/portals/demo_documents.py); a portal captured without its files does not."""
     served = {page.url for key in active_bundled_portals() for page in portal_site(key).pages(("document",))}
     return bundled_attachment_urls() - served
 

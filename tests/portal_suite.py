@@ -17,11 +17,11 @@ from typing import ClassVar
 import pytest
 
 from archive.store import RECORD_KEYS
-from scraper.cli import main
+from scraper.cli.main import main
 from archive.search import fold
-from scraper.registry import get_portal
-from scraper.replay import ReplayServer
-from scraper.sites import PAGE_KINDS
+from scraper.portals.registry import get_portal
+from scraper.portals.replay import ReplayServer
+from scraper.portals.sites import PAGE_KINDS
 from tests.helpers import ArticleCase, execute, portal_site, query, served_articles, soyte
 
 

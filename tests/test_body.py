@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lxml import html
 
-from scraper.body import read_body
+from scraper.extraction.body import read_body
 
 BASE = "https://soyte.example.gov.vn/tin/bai-viet.html"
 
@@ -83,7 +83,7 @@ def test_scripts_and_styles_are_not_text():
 
 
 def test_attachment_links_keep_only_web_urls():
-    from scraper.body import iter_links
+    from scraper.extraction.body import iter_links
 
     links = html.fromstring('<div><a href="JavaScript:void(0)">Tải</a><a href=" data:text/html,x">Dữ liệu</a>'
                             '<a href="mailto:syt@example.gov.vn">Thư</a><a href="/files/qd-12.pdf">Quyết định 12</a></div>')
@@ -120,7 +120,7 @@ def test_what_a_layout_drops_is_out_of_the_body_and_back_in_the_page_after():
     drops, adjacent drops, tails, a drop as first child), so the page's other fields still see them."""
     from lxml import etree
 
-    from scraper.pages import dropped, without
+    from scraper.extraction.pages import dropped, without
 
     markup = ('<div id="b">lead<div class="share">S<span class="share">inner</span></div>after-share'
               '<p>Một.</p><div class="rel">R</div><div class="share">S2</div>between<p>Hai.</p>'

@@ -31,7 +31,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from scraper.replay import ReplayServer
+from scraper.portals.replay import ReplayServer
 from tests import document_files as files
 from tests.helpers import ROOT, query
 from tests.document_files import HATINH_ARTICLE, HATINH_DOCX, HATINH_PDF

@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
-from scraper.cleaning import decode_html, parse_count, strip_label, tidy, tidy_or_none
-from scraper.dates import iso_from_head, parse_vietnamese_datetime
+from scraper.extraction.cleaning import decode_html, parse_count, strip_label, tidy, tidy_or_none
+from scraper.extraction.dates import iso_from_head, parse_vietnamese_datetime
 
 
 def test_tidy_composes_decomposed_accents():
@@ -111,7 +111,7 @@ def test_vietnamese_dates(text, iso):
 
 @pytest.mark.parametrize("text", ["31/02/2020 10:00", "12/06/18", "hôm qua", "2023-13"])
 def test_bad_dates_are_none_with_a_warning(text, caplog):
-    with caplog.at_level(logging.WARNING, logger="scraper.dates"):
+    with caplog.at_level(logging.WARNING, logger="scraper.extraction.dates"):
         assert parse_vietnamese_datetime(text) is None
     assert caplog.records
 
@@ -127,7 +127,7 @@ def test_head_timestamps_are_given_at_plus_seven(value, iso):
 
 
 def test_twelve_hour_clocks_with_vietnamese_and_english_markers():
-    from scraper.dates import parse_vietnamese_datetime
+    from scraper.extraction.dates import parse_vietnamese_datetime
 
     assert parse_vietnamese_datetime("03/07/2024 8:05 SA") == "2024-07-03T08:05:00+07:00"
     assert parse_vietnamese_datetime("03/07/2024 2:15 CH") == "2024-07-03T14:15:00+07:00"
@@ -148,7 +148,7 @@ def test_twelve_hour_clocks_with_vietnamese_and_english_markers():
     (b"just text", False),
 ])
 def test_a_page_is_truncated_when_its_html_never_closes(body, truncated):
-    from scraper.pages import looks_truncated
+    from scraper.extraction.pages import looks_truncated
 
     assert looks_truncated(body) is truncated
 
@@ -175,7 +175,7 @@ def test_a_page_that_is_not_utf8_is_parsed_from_the_text_decode_html_reads(place
     UTF-8; every byte Python refuses must send the page through decode_html, as before."""
     from lxml import etree
 
-    from scraper.pages import as_selector
+    from scraper.extraction.pages import as_selector
 
     def tree(page: bytes | str) -> bytes:
         return etree.tostring(as_selector(page, "text/html").root)

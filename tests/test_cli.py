@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scraper.cli import COMMANDS, build_parser, main
-from scraper.registry import load_portals
+from scraper.cli.main import COMMANDS, build_parser, main
+from scraper.portals.registry import load_portals
 from tests.helpers import (active_bundled_portals, bundled_articles, demo_articles, demo_portal_keys, query,
                            served_articles, soyte, unserved_attachment_urls)
 
@@ -167,8 +167,8 @@ def test_wacz_without_py_wacz_exits_5_naming_the_pip_install(tmp_path):
 def test_every_file_a_crawl_leaves_beside_the_archive_is_ignored_by_git(tmp_path, replay_server):
     from fnmatch import fnmatchcase
 
-    from scraper.logs import LOG_BACKUPS
-    from scraper.schedule import cron
+    from scraper.crawl.logs import LOG_BACKUPS
+    from scraper.crawl.schedule import cron
     from tests.helpers import ROOT
 
     db = tmp_path / "crawls" / "archive.db"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.registry import spider_portals
+from scraper.portals.registry import spider_portals
 from tests.helpers import ROOT
 from tests.project_copy import copy_project, run
 

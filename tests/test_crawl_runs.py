@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scraper.cli import main
-from scraper.registry import get_portal
-from scraper.replay import ReplayServer
+from scraper.cli.main import main
+from scraper.portals.registry import get_portal
+from scraper.portals.replay import ReplayServer
 from tests.helpers import ROOT, active_bundled_portals, bundled_articles, query, reference_server, soyte
 
 pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess

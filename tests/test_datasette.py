@@ -21,7 +21,8 @@ from archive.datasette.metadata import QUERIES, TITLE
 from archive.datasette.plugin import paragraphs
 from archive.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, search
 from archive.store import READ_MMAP_BYTES, Archive
-from scraper.cli import build_parser, datasette_command
+from scraper.cli.crawl import datasette_command
+from scraper.cli.main import build_parser
 from tests.browsing import CHAU_DOC_TITLES, DENGUE_TITLES, HOSTILE, PROVINCE_COUNTS, crawl_demo_portals, soyte_env
 from tests.helpers import (ROOT, demo_articles, demo_portal_keys, query, served_articles, soyte,
                             unserved_attachment_urls)

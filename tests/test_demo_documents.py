@@ -1,5 +1,5 @@
 """The demo portals' attached documents: real files the demo crawls with no error, rebuilt byte for byte
-by scraper/demo_documents.py; the `document` kind of site.json (served, saved by `save-page`, an
+by scraper/portals/demo_documents.py; the `document` kind of site.json (served, saved by `save-page`, an
 unknown kind refused); and a crawl's terminal: one line per portal for its failed attachments, the
 `documents:` line and the run's summary once."""
 from __future__ import annotations
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from scraper.demo_documents import ATTACHMENTS
-from scraper.document_text import extract_text
-from scraper.logs import attachment_reason, attachments_line, failure_message
-from scraper.registry import DEMO_PORTALS
-from scraper.replay import ReplayServer
-from scraper.sites import KINDS, Site, SiteError
+from scraper.portals.demo_documents import ATTACHMENTS
+from scraper.extraction.document_text import extract_text
+from scraper.crawl.logs import attachment_reason, attachments_line, failure_message
+from scraper.portals.registry import DEMO_PORTALS
+from scraper.portals.replay import ReplayServer
+from scraper.portals.sites import KINDS, Site, SiteError
 from tests.helpers import ROOT, demo_articles, query, soyte, unserved_attachment_urls
 from tests.project_copy import copy_project, ok, run
 
@@ -114,7 +114,7 @@ def test_the_generator_rebuilds_the_bundled_files_with_the_same_text_and_the_sam
     again = tmp_path / "again"
     shutil.copytree(copy, again)
     for root in (copy, again):
-        result = subprocess.run([sys.executable, "-m", "scraper.demo_documents", str(root)], cwd=ROOT,
+        result = subprocess.run([sys.executable, "-m", "scraper.portals.demo_documents", str(root)], cwd=ROOT,
                                 capture_output=True, text=True, timeout=120)
         assert (result.returncode, result.stderr) == (0, f"wrote 14 documents and their site.json entries under {root}\n")
     files = sorted(path.relative_to(DEMO_PORTALS) for path in DEMO_PORTALS.rglob("*") if path.is_file())
@@ -135,18 +135,18 @@ def test_the_generator_refuses_when_the_articles_link_another_file(tmp_path):
     record = copy / "hatinh" / "expected" / "hatinh-5.json"
     text = record.read_text(encoding="utf-8")
     record.write_text(text.replace("mau-giay-kham-sk-lai-xe.docx", "mau-moi.docx"), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "scraper.demo_documents", str(copy)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "scraper.portals.demo_documents", str(copy)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
-    assert result.stderr.startswith("scraper.demo_documents: hatinh: its articles link "
+    assert result.stderr.startswith("scraper.portals.demo_documents: hatinh: its articles link "
                                     "['https://soyte.hatinh.gov.vn/uploads/soyte/2023_06/mau-moi.docx'] that no file")
     assert (copy / "hatinh" / "site.json").read_bytes() == (DEMO_PORTALS / "hatinh" / "site.json").read_bytes()
 
 
 def test_nothing_a_crawl_imports_imports_the_generator_or_fpdf2():
-    code = ("import sys; from scraper.cli import build_parser; build_parser(); import scraper.crawl, "
-            "scraper.pipelines, scraper.document_pipeline, scraper.replay, scraper.fixtures, spiders.portal; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'fpdf' or m == 'scraper.demo_documents'))")
+    code = ("import sys; from scraper.cli.main import build_parser; build_parser(); import scraper.crawl.process, "
+            "scraper.pipelines, scraper.document_pipeline, scraper.portals.replay, scraper.portals.capture, spiders.portal; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'fpdf' or m == 'scraper.portals.demo_documents'))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert (result.returncode, result.stdout) == (0, "[]\n"), result.stderr[-2000:]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.logs import failure_message
+from scraper.crawl.logs import failure_message
 from tests.helpers import ROOT, demo_portal_keys, query, reference_server, soyte
 
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -203,7 +203,7 @@ def test_what_is_left_counts_each_queued_page_once():
     from scrapy.http import HtmlResponse
 
     from scraper.items import FailureItem
-    from scraper.progress import ProgressLog
+    from scraper.crawl.progress import ProgressLog
 
     progress = ProgressLog(crawler=None, interval=0, every_pages=0)
     article, listing = (Request(f"https://soyte.hatinh.gov.vn/{path}", meta={"portal": "hatinh", "soyte_kind": kind})
@@ -246,7 +246,7 @@ def test_failure_messages_say_what_the_archive_did():
 
 
 def test_a_warning_says_the_article_was_stored_and_where_the_warning_is():
-    from scraper.logs import warning_message
+    from scraper.crawl.logs import warning_message
 
     assert warning_message("hatinh", "https://soyte.hatinh.gov.vn/tin/1", "no publication date") == (
         "hatinh: article https://soyte.hatinh.gov.vn/tin/1 stored; no publication date "
@@ -353,7 +353,7 @@ def test_a_log_file_that_cannot_be_written_does_not_stop_the_crawl(tmp_path, rep
 
 
 def test_progress_bar_without_a_terminal_writes_a_plain_line_now_and_then(monkeypatch, capsys):
-    from scraper import display
+    from scraper.crawl import display
 
     monkeypatch.setattr(display, "LINE_INTERVAL", 0)  # a line at every step instead of every 30 s
     with display.progress_bar(3, "importing", "records") as advance:
@@ -366,7 +366,7 @@ def test_progress_bar_without_a_terminal_writes_a_plain_line_now_and_then(monkey
 def test_a_traceback_is_one_line_on_the_terminal_and_whole_in_the_log_file(tmp_path):
     import logging
 
-    from scraper.logs import CrawlLog, TerminalHandler
+    from scraper.crawl.logs import CrawlLog, TerminalHandler
 
     shown: list[str] = []
     log = CrawlLog(tmp_path / "archive.db.log",
@@ -378,7 +378,7 @@ def test_a_traceback_is_one_line_on_the_terminal_and_whole_in_the_log_file(tmp_p
             logging.getLogger("scrapy.core.scraper").error("Spider error processing <GET https://a.vn/1>",
                                                            exc_info=True)
         logging.getLogger("scrapy.core.engine").info("Spider opened")
-        logging.getLogger("scraper.progress").info("progress hatinh: 1 listing pages")
+        logging.getLogger("scraper.crawl.progress").info("progress hatinh: 1 listing pages")
     finally:
         log.close()
     assert [line.split(" ", 2)[2] for line in shown] == [
@@ -401,7 +401,7 @@ def crawled_lines(handler, count: int) -> None:
 
 
 def test_the_log_file_is_rotated_at_its_size_into_whole_lines_and_keeps_the_newest(tmp_path):
-    from scraper.logs import LOG_BACKUPS, ArchiveLogHandler
+    from scraper.crawl.logs import LOG_BACKUPS, ArchiveLogHandler
 
     handler = ArchiveLogHandler(tmp_path / "archive.db.log", max_bytes=1000)
     crawled_lines(handler, 100)
@@ -415,7 +415,7 @@ def test_the_log_file_is_rotated_at_its_size_into_whole_lines_and_keeps_the_newe
 
 
 def test_a_log_that_is_not_a_regular_file_is_never_rotated(tmp_path):
-    from scraper.logs import ArchiveLogHandler
+    from scraper.crawl.logs import ArchiveLogHandler
 
     (tmp_path / "crawl.log").symlink_to("/dev/null")  # as `--log /dev/stderr` would be
     handler = ArchiveLogHandler(tmp_path / "crawl.log", max_bytes=100)

@@ -3,7 +3,7 @@ versioned per URL, asked conditionally, read into the accent-insensitive search,
 
 The files are real PDF, DOCX and XLSX documents made at test time (tests/document_files.py) and
 served at the URLs the first four bundled portals' articles link, in place of the files the demo
-portals serve there themselves (scraper/demo_documents.py); the other portals serve their own."""
+portals serve there themselves (scraper/portals/demo_documents.py); the other portals serve their own."""
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +17,8 @@ import pytest
 from datasette.utils import tilde_encode
 
 from archive.datasette import make_datasette
-from scraper.document_text import extract_text
-from scraper.replay import ReplayServer
+from scraper.extraction.document_text import extract_text
+from scraper.portals.replay import ReplayServer
 from tests import document_files as files
 from tests.helpers import demo_articles, demo_portal_keys, portal_site, query, soyte
 from tests.test_storage_faults import integrity, small_disk  # noqa: F401 (a fixture)
@@ -28,7 +28,7 @@ from tests.document_files import (ANGIANG_PDF, BACNINH_ARTICLE, BACNINH_PDF, HAG
 pytestmark = pytest.mark.e2e  # crawls of the replay server
 
 ATTACHMENTS = {BACNINH_PDF, HAGIANG_PDF, ANGIANG_PDF, HATINH_PDF, HATINH_DOCX, HATINH_XLSX}
-# Files the demo portals serve themselves (scraper/demo_documents.py) that the tests below find.
+# Files the demo portals serve themselves (scraper/portals/demo_documents.py) that the tests below find.
 THANHHOA_PLAN = "https://soyte.thanhhoa.gov.vn/LinkClick.aspx?fileticket=bCqLVwkaMJw%3d&tabid=75&portalid=0&mid=1841"
 THANHHOA_DECISION = ("https://soyte.thanhhoa.gov.vn/LinkClick.aspx?fileticket=n9KASeSjhXQ%3d&tabid=75&portalid=0"
                      "&mid=1841")

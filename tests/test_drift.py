@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.replay import ReplayServer
+from scraper.portals.replay import ReplayServer
 from tests.helpers import ROOT, query, served_articles, soyte
 
 pytestmark = pytest.mark.e2e  # crawls of the replay server

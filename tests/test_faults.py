@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.registry import DEMO_PORTALS
+from scraper.portals.registry import DEMO_PORTALS
 from tests.helpers import query, reference_server, soyte
 from tests.test_cleaning import to_cp1258
 

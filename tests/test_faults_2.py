@@ -26,7 +26,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from scraper.replay import ReplayServer
+from scraper.portals.replay import ReplayServer
 from tests import document_files as files
 from tests.helpers import ROOT, portal_site, query, served_articles, soyte
 from tests.document_files import HATINH_ARTICLE
@@ -121,7 +121,7 @@ def test_a_setting_that_would_break_the_run_is_refused_before_anything_is_made(t
 def test_a_scrapyd_job_given_such_a_setting_is_refused_in_one_line_with_exit_2(tmp_path, setting):
     db = tmp_path / "archive.db"
     expected = BREAKING_SETTINGS.get(setting) or (
-        "setting EXTENSIONS must keep scraper.crawlrun.CrawlRun (the crawl-run extension holds the archive's lock and "
+        "setting EXTENSIONS must keep scraper.crawl.run.CrawlRun (the crawl-run extension holds the archive's lock and "
         "records the run)")
     with ReplayServer(portals=("hatinh",)) as server:
         result = scrapy_crawl("hatinh", f"SOYTE_DB={db}", f"SOYTE_REPLAY_URL={server.url}", setting)

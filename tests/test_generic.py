@@ -11,11 +11,11 @@ from functools import lru_cache
 
 import pytest
 
-from scraper.dates import parse_date_words
-from scraper.generic import generic_record
-from scraper.generic.words import is_meta_line, is_toolbar_text
-from scraper.pages import RECORD_KEYS, ExtractionError
-from scraper.registry import DEMO_PORTALS
+from scraper.extraction.dates import parse_date_words
+from scraper.extraction.generic import generic_record
+from scraper.extraction.generic.words import is_meta_line, is_toolbar_text
+from scraper.extraction.pages import RECORD_KEYS, ExtractionError
+from scraper.portals.registry import DEMO_PORTALS
 from tests.generic_pages import CHROME_TEXTS, RELATED_TEXTS, chrome, f1, pages, redesign
 
 PAGES = {page.name: page for page in pages()}

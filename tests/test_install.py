@@ -12,8 +12,8 @@ import zipfile
 
 import pytest
 
-from scraper.registry import load_portals
-from scraper.sites import Site
+from scraper.portals.registry import load_portals
+from scraper.portals.sites import Site
 from tests.helpers import ROOT
 from tests.installed import (PACKAGES, failure, installed, package_modules, project_version,  # noqa: F401
                              wheel)

@@ -22,7 +22,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from scraper.replay import ReplayServer
+from scraper.portals.replay import ReplayServer
 from tests.helpers import ROOT, query, reference_server, served_articles, soyte
 
 pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess

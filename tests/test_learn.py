@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scraper.layouts import dump_layout, load_layout, parse_layout
-from scraper.learn import RECORD_FIELDS, learn_layout, read_examples, verify
-from scraper.registry import DEMO_PORTALS
+from scraper.extraction.layouts import dump_layout, load_layout, parse_layout
+from scraper.learn.layout import RECORD_FIELDS, learn_layout, read_examples, verify
+from scraper.portals.registry import DEMO_PORTALS
 from tests.helpers import soyte
 
 PORTALS = ["bacninh", "hagiang", "angiang", "hatinh", "thanhhoa", "nghean", "quangninh", "cantho"]
@@ -54,7 +54,7 @@ def test_learnt_on_a_few_articles_the_layout_reproduces_the_others(portal):
 
 @pytest.mark.parametrize("portal", PORTALS)
 def test_the_learnt_listing_rules_find_the_manifests_articles_and_pages(portal):
-    from scraper.pages import page_classes
+    from scraper.extraction.pages import page_classes
 
     learnt = learn_layout(DEMO_PORTALS / portal, f"learnt-{portal}")
     manifest = json.loads((DEMO_PORTALS / portal / "site.json").read_text(encoding="utf-8"))

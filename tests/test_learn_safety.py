@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from scraper.registry import DEMO_PORTALS, get_portal
-from scraper.replay import ReplayServer, site_folders
-from scraper.sites import Site
+from scraper.portals.registry import DEMO_PORTALS, get_portal
+from scraper.portals.replay import ReplayServer, site_folders
+from scraper.portals.sites import Site
 from tests.helpers import ROOT, active_bundled_portals, query, served_articles
 from tests.project_copy import COPY_IGNORES, run
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive.store import Archive
-from scraper.replay import ReplayServer
+from scraper.portals.replay import ReplayServer
 from tests import document_files as files
 from tests.helpers import ROOT, portal_site, query, soyte
 from tests.document_files import HATINH_ARTICLE
@@ -207,7 +207,7 @@ def test_a_file_whose_text_a_stopped_crawl_left_unread_is_fetched_again_and_read
 
 def leave_text_unread(db: Path, url: str) -> None:
     """The row a crawl stopped while the file's text was read leaves: the bytes, no text, status
-    `interrupted` (scraper/document_reader.py), indexed so."""
+    `interrupted` (scraper/crawl/document_reader.py), indexed so."""
     from archive.documents import FTS_COLUMNS, FTS_TABLE
     from archive.search import index_fields
 

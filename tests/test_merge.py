@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from archive.store import RECORD_KEYS
-from scraper.replay import ReplayServer
+from scraper.portals.replay import ReplayServer
 from tests.helpers import query, reference_server, soyte
 
 pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scraper.replay import ReplayServer
-from scraper.sites import Site
+from scraper.portals.replay import ReplayServer
+from scraper.portals.sites import Site
 from tests.helpers import (ROOT, bundled_articles, bundled_pages, execute, query, reference_server, served_articles,
                             soyte)
 
@@ -384,7 +384,7 @@ def test_a_reader_that_stops_early_gets_no_traceback(archive_path, replay_server
     crawl(archive_path, replay_server, check=True)
     crawl(archive_path, replay_server, check=True)
     args = command + (["--db", str(archive_path)] if command[0] != "portals" else [])
-    shell = f"{sys.executable} -m scraper.cli {' '.join(repr(a) for a in args)} | head -1"
+    shell = f"{sys.executable} -m scraper.cli.main {' '.join(repr(a) for a in args)} | head -1"
     result = subprocess.run(shell, shell=True, cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.stdout.count("\n") == 1

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from textwrap import dedent
 
-from scraper.registry import spider_portals
+from scraper.portals.registry import spider_portals
 from tests.helpers import ROOT, article_cases
 
 LOADED = "lambda *roots: sorted(m for m in sys.modules if m.split('.')[0] in roots)"
@@ -34,7 +34,8 @@ def test_spiders_never_import_the_archive():
         spiders_made = [loader.load(key)(frontier=None).name for key in loader.list()]
         print(json.dumps({{"modules": modules, "spiders": spiders_made, "archive": loaded("archive")}}))
     """)
-    assert found == {"modules": ["spiders.documents", "spiders.loader", "spiders.portal"],
+    assert found == {"modules": ["spiders.contracts", "spiders.documents", "spiders.listing_walk", "spiders.loader",
+                                 "spiders.portal"],
                      "spiders": [portal.key for portal in spider_portals()], "archive": []}
     assert found["spiders"][:4] == ["bacninh", "hagiang", "angiang", "hatinh"]
 
@@ -44,12 +45,12 @@ def test_extracting_a_page_imports_neither_scrapy_nor_twisted(tmp_path):
     found = fresh_python(f"""
         import contextlib, io, json, sys
         loaded = {LOADED}
-        from scraper.extract import extract_page
-        from scraper.registry import get_portal
+        from scraper.extraction.extract import extract_page
+        from scraper.portals.registry import get_portal
         body = open({str(case.path)!r}, "rb").read()
         record = extract_page(body, {case.url!r}, get_portal("hatinh"), {case.content_type!r}).record
         after_function = loaded("scrapy", "twisted")
-        from scraper.cli import main
+        from scraper.cli.main import main
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             status = main(["extract", {str(case.path)!r}, "--url", {case.url!r}])

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scraper.cli import main
-from scraper.registry import REGISTRY_PATH, RegistryError, load_portals, portal_for_url
+from scraper.cli.main import main
+from scraper.portals.registry import REGISTRY_PATH, RegistryError, load_portals, portal_for_url
 from tests.helpers import ROOT, soyte
 
 POST_MERGER = {

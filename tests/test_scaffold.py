@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from scraper.layouts import layout_names
-from scraper.registry import DEMO_PORTALS
-from scraper.sites import Site
+from scraper.extraction.layouts import layout_names
+from scraper.portals.registry import DEMO_PORTALS
+from scraper.portals.sites import Site
 from tests.helpers import ROOT, active_bundled_portals, bundled_articles, served_articles, unserved_attachment_urls
 from tests.project_copy import copy_project, ok, python, run, run_pytest
 

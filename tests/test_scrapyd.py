@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scraper.replay import ReplayServer
+from scraper.portals.replay import ReplayServer
 from tests.helpers import query, served_articles
 from tests.installed import egg, scrapyd_venv, tail  # noqa: F401 (fixtures)
 
@@ -39,7 +39,7 @@ def test_the_egg_carries_every_module_the_registry_and_the_layout_files(egg):
         entry_points = archive.read("EGG-INFO/entry_points.txt").decode("utf-8")
     layouts = {f"spiders/layouts/{path.name}" for path in (egg.project / "spiders" / "layouts").glob("*.toml")}
     assert layouts and layouts <= names, f"layout files not in the egg: {sorted(layouts - names)}"
-    for name in ("scraper/generic/__init__.py", "scraper/commands/__init__.py", "scraper/portals.toml",
+    for name in ("scraper/extraction/generic/__init__.py", "scraper/commands/__init__.py", "scraper/portals.toml",
                  "archive/datasette/__init__.py", "spiders/loader.py"):
         assert name in names, f"{name} is not in the egg"
     missing = sorted(egg.files - names)
@@ -147,7 +147,7 @@ def test_portals_scheduled_on_scrapyd_are_archived_as_crawl_runs(scrapyd, tmp_pa
 
 
 def test_a_job_refused_by_the_archive_lock_says_so_with_its_exit_status(scrapyd, tmp_path):
-    from scraper.crawlrun import take_lock
+    from scraper.crawl.run import take_lock
 
     base, logs = scrapyd
     db = tmp_path / "archive.db"
@@ -164,8 +164,8 @@ def test_a_job_refused_by_the_archive_lock_says_so_with_its_exit_status(scrapyd,
 
 
 def test_schedule_prints_a_scrapyd_call_per_active_portal_split_between_nodes(capsys):
-    from scraper.cli import main
-    from scraper.registry import load_portals
+    from scraper.cli.main import main
+    from scraper.portals.registry import load_portals
 
     active = [portal.key for portal in load_portals().values() if portal.active]
     assert main(["schedule", "--print", "scrapyd", "--db", "/srv/soyte/archive.db",

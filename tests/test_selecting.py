@@ -1,4 +1,4 @@
-"""scraper.selecting answers every selector exactly as parsel's own `.css()` does, on every bundled
+"""scraper.extraction.selecting answers every selector exactly as parsel's own `.css()` does, on every bundled
 page and on markup built to trip a class index (odd whitespace in class attributes, repeated and
 nested classes, ids, pseudo-elements)."""
 from __future__ import annotations
@@ -9,10 +9,10 @@ import pytest
 from lxml import etree
 from parsel import Selector
 
-from scraper.layouts import LAYOUTS_DIR, load_layout
-from scraper.pages import as_selector
-from scraper.registry import DEMO_PORTALS
-from scraper.selecting import Selecting, selector_keys
+from scraper.extraction.layouts import LAYOUTS_DIR, load_layout
+from scraper.extraction.pages import as_selector
+from scraper.portals.registry import DEMO_PORTALS
+from scraper.extraction.selecting import Selecting, selector_keys
 
 
 class Page(Selecting):

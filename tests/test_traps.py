@@ -1,7 +1,7 @@
 """Crawler traps: pagination that never ends, and empty listing pages that still link a next page.
 
 A portal's listing walk stops at the bounds its registry entry sets (`max_listing_pages` a run,
-`max_empty_listing_pages` in a row without a new article; scraper/listing_walk.py), records why in
+`max_empty_listing_pages` in a row without a new article; spiders/listing_walk.py), records why in
 `portal_runs.listing_stop`, says so in one line, and the next run goes on from where it stopped
 (`listing_resume`) instead of from page 1. Each test builds its portal in the replay server (Bắc
 Ninh's layout, pages made here), registers it in a registry of its own (SOYTE_REGISTRY), crawls it
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.replay import ReplayServer
+from scraper.portals.replay import ReplayServer
 from tests.helpers import ROOT, query, soyte
 
 pytestmark = pytest.mark.e2e  # crawls of a replay server, `soyte` in a subprocess

@@ -1,4 +1,4 @@
-"""scraper.urls.absolute_url is exactly w3lib's safe_url_string(urljoin(base, href)): on every
+"""scraper.extraction.urls.absolute_url is exactly w3lib's safe_url_string(urljoin(base, href)): on every
 link, image and canonical of the bundled pages, and on variants of them built to break its
 shortcut (upper-case hosts, ports, quotes, spaces, ';', '#', '|', '\\', non-ASCII, dot segments,
 stray '%', empty queries)."""
@@ -11,8 +11,8 @@ import pytest
 from lxml import etree
 from w3lib.url import safe_url_string
 
-from scraper.registry import DEMO_PORTALS
-from scraper.urls import _unchanged, absolute_url
+from scraper.portals.registry import DEMO_PORTALS
+from scraper.extraction.urls import _unchanged, absolute_url
 
 
 def bundled_links() -> list[tuple[str, str]]:
@@ -82,7 +82,7 @@ def test_each_page_keeps_its_own_base():
 
 
 def test_link_url_is_the_page_or_file_a_link_leads_to_or_none():
-    from scraper.urls import link_url
+    from scraper.extraction.urls import link_url
 
     assert link_url(BASE, " /tin-tuc/a b.html ") == "https://soyte.example.gov.vn/tin-tuc/a%20b.html"
     assert link_url(BASE, "anh.jpg") == "https://soyte.example.gov.vn/tin-tuc/anh.jpg"

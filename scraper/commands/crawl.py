@@ -1,7 +1,7 @@
 """`scrapy crawl <portal>`, as scrapyd runs it: Scrapy's own command, exiting as `soyte crawl` does.
 
-The crawl-run extension (scraper/crawlrun.py) records the run; this only turns how it ended into
-the process's exit status (0 completed, 1 alarm or failed, 2 a setting refused (scraper/setting_rules.py),
+The crawl-run extension (scraper/crawl/run.py) records the run; this only turns how it ended into
+the process's exit status (0 completed, 1 alarm or failed, 2 a setting refused (scraper/crawl/setting_rules.py),
 3 another crawl holds the archive, 4 the archive cannot be written, 130/143 stopped by SIGINT/SIGTERM),
 which scrapyd's log and the job's process status carry.
 """
@@ -13,8 +13,8 @@ import os
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
-from scraper import crawlrun
-from scraper.setting_rules import settings_problem
+from scraper.crawl import run as crawlrun
+from scraper.crawl.setting_rules import settings_problem
 
 
 class Command(ScrapyCrawl):

@@ -1,0 +1,1 @@
+"""The `soyte` command line: one module per group of commands, registered in scraper/cli/main.py."""

@@ -1,0 +1,141 @@
+"""The section an article is filed under: a labelled line, the breadcrumb, metadata, the URL.
+
+A breadcrumb is found by its name ("breadcrumb", "pathway", schema.org BreadcrumbList) or by its
+shape: a short run of links from the home page, separated by '»', '>', '/' (or the items of a
+short list), the nearest one before the headline. Its last crumb that is not the headline is the
+section.
+"""
+from __future__ import annotations
+
+import re
+from itertools import chain
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from scraper.extraction.cleaning import tidy
+from scraper.extraction.generic.content import tag_of
+from scraper.extraction.generic.meta import ld_values, meta, text_of
+from scraper.extraction.generic.words import CATEGORY_LABEL, HOME_CRUMBS
+
+_BREADCRUMBS = etree.XPath("//*[contains(translate(@class,'BREADCUMB','breadcumb'),'breadcrumb') or "
+                           "contains(translate(@id,'BREADCUMB','breadcumb'),'breadcrumb') or "
+                           "contains(@itemtype,'BreadcrumbList') or contains(@class,'pathway') or "
+                           "contains(translate(@aria-label,'BREADCUMS','breadcums'),'breadcrumb')]")
+
+
+def category(root, ld, title: str | None, lines: list[tuple], url: str, title_at: int) -> str | None:
+    """The section: a labelled 'Danh mục:' line of the article, the breadcrumb's last crumb that is
+    not the headline, the page's metadata, else the link to the section whose path the URL extends."""
+    labelled = [(node, text) for node, text in lines if len(text) <= 80
+                if CATEGORY_LABEL.match(text) and CATEGORY_LABEL.sub("", text, count=1)]
+    for node, text in labelled:  # the innermost element: its parent may hold "Từ khóa: …" too
+        if not any(node in other.iterancestors() for other, _ in labelled):
+            return tidy(CATEGORY_LABEL.sub("", text, count=1))
+    for trail in chain(_BREADCRUMBS(root), _lazy(lambda: _trails(root, title_at, url))):
+        crumbs = [text_of(a) for a in trail.iter("a")]
+        tail = _trailing_text(trail)
+        crumb = _last_section(crumbs + ([tail] if tail else []), title)
+        if crumb:
+            return crumb
+    for item in ld:
+        if "BreadcrumbList" in str(item.get("@type")):
+            names = [str(e.get("name") or (e.get("item") or {}).get("name") or "") for e in item.get("itemListElement", [])
+                     if isinstance(e, dict)]
+            crumb = _last_section(names, title)
+            if crumb:
+                return crumb
+    section = meta(root, "article:section") or next(iter(ld_values(ld, "articleSection")), None)
+    if isinstance(section, list):
+        section = section[0] if section else None
+    if section:
+        return tidy(str(section))
+    for link in root.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' category ')]"):
+        if text_of(link):
+            return text_of(link)
+    return _section_link(root, url)
+
+
+def _section_link(root, url: str) -> str | None:
+    """The text of the link to the longest path that the article's URL extends ('/tin-hoat-dong')."""
+    article = urlsplit(url)
+    best, best_length = None, 1
+    for link in root.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        target = urlsplit(urljoin(url, href))
+        path = target.path.rstrip("/")
+        if target.netloc != article.netloc or target.query or len(path) <= best_length:
+            continue
+        if article.path.startswith(path + "/") and article.path.rstrip("/") != path:
+            text = text_of(link)
+            if text and not HOME_CRUMBS.match(text) and len(text) <= 80:
+                best, best_length = text, len(path)
+    return best
+
+
+_CRUMB_SEPARATOR = re.compile(r"[»›>/|→]|::")
+
+
+def _trails(root, title_at: int, url: str) -> list:
+    """Breadcrumbs found by shape, the nearest before the headline first: a short run of 2–8 links,
+    the first to the home page, separated by '»', '>', '/' … (or items of a short list), with
+    nothing else but the current page's name. A menu has more links, and comes earlier."""
+    found = []
+    for at, node in enumerate(root.iter()):
+        if tag_of(node) not in ("div", "nav", "p", "span", "ul", "ol", "td", "li"):
+            continue
+        links = [a for a in node.iter("a") if a.get("href") is not None]
+        if not 2 <= len(links) <= 8:
+            continue
+        text = text_of(node)
+        listed = tag_of(node) in ("ul", "ol") and len(links) <= 5 and _extends(url, links[-1].get("href"))
+        if len(text) > 300 or not (_CRUMB_SEPARATOR.search(text) or listed):
+            continue
+        first = links[0]
+        if not (HOME_CRUMBS.match(text_of(first)) or urlsplit(first.get("href").strip()).path in ("", "/")):
+            continue
+        rest = text
+        for link in links:
+            rest = rest.replace(text_of(link), " ", 1)
+        rest = _CRUMB_SEPARATOR.sub(" ", rest)
+        if len(tidy(rest)) <= 150:
+            found.append((at < title_at, at if at < title_at else -at, node))
+    return [node for *_key, node in sorted(found, key=lambda f: (f[0], f[1]), reverse=True)]
+
+
+def _lazy(make):
+    """The items of make(), computed only when the iteration gets there."""
+    yield from make()
+
+
+def _extends(url: str, href: str) -> bool:
+    """True when the article's URL path continues the link's path (the link is its section)."""
+    path = urlsplit(urljoin(url, href.strip())).path.rstrip("/")
+    return bool(path) and urlsplit(url).path.startswith(path + "/")
+
+
+def _trailing_text(trail) -> str:
+    links = list(trail.iter("a"))
+    if not links:
+        return ""
+    last = links[-1]
+    seen_last, parts = False, []
+    for node in trail.iter():
+        if node is last:
+            seen_last = True
+            continue
+        if seen_last and last not in node.iterancestors() and isinstance(node.tag, str):
+            parts.append(node.text or "")
+            parts.append(node.tail or "")
+    return tidy(re.sub(r"^[\s»›>/|:\-]+|[\s»›>/|:\-]+$", "", " ".join(parts)))
+
+
+def _last_section(crumbs: list[str], title: str | None) -> str | None:
+    crumbs = [tidy(re.sub(r"^[\s»›>/|:]+|[\s»›>/|:]+$", "", c)) for c in crumbs]
+    crumbs = [c for c in crumbs if c and not HOME_CRUMBS.match(c)]
+    while crumbs and title and (crumbs[-1] == title or title.startswith(crumbs[-1].rstrip(". …")) and
+                                len(crumbs[-1]) > 20):
+        crumbs.pop()
+    return crumbs[-1] if crumbs else None

@@ -1,0 +1,170 @@
+"""Find the article body on a page of unknown markup.
+
+The body is the element that holds the most running text: every paragraph-like block (a leaf
+block of 25 characters or more, mostly not link text) credits its length to its parent, half to
+its grandparent and a quarter above that, as Readability does (a wrapper around a single element
+passes the credit on whole). A footer's lines ("Cơ quan chủ quản", "Giấy phép") count against the
+block that holds them. The body is looked for after the headline, and an article split over
+sibling blocks is taken whole (find_body).
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from scraper.extraction.body import BLOCK_TAGS, SKIP_TAGS
+from scraper.extraction.generic.words import FOOTER_LINE
+
+MIN_PARAGRAPH = 25  # shorter blocks are labels, dates, menu items
+MAX_LINK_DENSITY = 0.5
+OUTSIDE_TAGS = frozenset({"nav", "aside", "footer"})  # never the article's running text
+SCORED_SKIP = SKIP_TAGS - {"form"}  # ASP.NET pages wrap the whole page in one form
+SELF_CREDITED = frozenset({"td", "div", "section", "article", "main"})  # a leaf that can be a whole body
+
+
+def tag_of(element) -> str:
+    """The element's tag ('' for comments); lxml's HTML parser gives tags in lower case already."""
+    tag = element.tag
+    return tag if isinstance(tag, str) else ""
+
+
+class Stats:
+    """Per element: characters of text, characters inside links, number of links (one walk)."""
+
+    def __init__(self, root: etree._Element):
+        self.chars: dict = {}
+        self.link_chars: dict = {}
+        self.links: dict = {}
+        self._walk(root, False)
+
+    def _walk(self, node, in_link: bool) -> tuple[int, int, int]:
+        tag = tag_of(node)
+        if not tag or tag in SCORED_SKIP:
+            return 0, 0, 0
+        is_link = tag == "a" and node.get("href") is not None
+        own = len((node.text or "").strip())
+        chars, link_chars, links = own, own if (in_link or is_link) else 0, int(is_link)
+        for child in node:
+            c, lc, n = self._walk(child, in_link or is_link)
+            tail = len((child.tail or "").strip())
+            chars += c + tail
+            link_chars += lc + (tail if in_link or is_link else 0)
+            links += n
+        self.chars[node], self.link_chars[node], self.links[node] = chars, link_chars, links
+        return chars, link_chars, links
+
+    def density(self, node) -> float:
+        chars = self.chars.get(node, 0)
+        return self.link_chars.get(node, 0) / chars if chars else 0.0
+
+
+def _is_leaf_block(element) -> bool:
+    return not any(tag_of(child) in BLOCK_TAGS for child in element)
+
+
+def find_body(root: etree._Element, stats: Stats | None = None, anchor=None) -> etree._Element | None:
+    """The element holding the article's running text, or None when the page has none.
+
+    With the headline's element (`anchor`), a block of two or more paragraphs that starts right
+    after the headline and sits closer to it in the page's tree beats a denser one elsewhere (a
+    sidebar's "Giới thiệu" text beside a short notice), as long as it scores a third of the best.
+    """
+    stats = stats or Stats(root)
+    scores: dict = {}
+    paragraphs: list = []  # (document position, credit) of every good paragraph
+    order: list = []
+    at: dict = {}
+    outside = {node for tag in OUTSIDE_TAGS for element in root.iter(tag) for node in element.iter()}
+    for index, element in enumerate(root.iter()):
+        at[element] = index
+        tag = tag_of(element)
+        if not tag or tag in SCORED_SKIP or tag in OUTSIDE_TAGS or tag in ("ul", "ol", "table", "tbody", "tr"):
+            continue
+        order.append(element)
+        if tag not in BLOCK_TAGS or not _is_leaf_block(element) or element.tag in ("h1", "h2", "h3"):
+            continue
+        if element in outside:
+            continue
+        chars, link_chars = stats.chars.get(element, 0), stats.link_chars.get(element, 0)
+        if chars < MIN_PARAGRAPH or link_chars > MAX_LINK_DENSITY * chars:
+            continue
+        credit = float(chars - link_chars)
+        if FOOTER_LINE.match(" ".join(element.itertext())):
+            credit = -2 * credit  # the site's footer: owner, licence, address
+        if tag in SELF_CREDITED:
+            scores[element] = scores.get(element, 0.0) + credit
+        paragraphs.append((index, credit))
+        ancestor, share = element.getparent(), 1.0
+        while ancestor is not None and share >= 0.25:
+            if tag_of(ancestor) not in ("tbody", "tr", "ul", "ol", "span", "font", "b", "strong", "i", "em"):
+                scores[ancestor] = scores.get(ancestor, 0.0) + credit * share
+                if len(ancestor) > 1:  # a wrapper around one element (Bootstrap's row > col) passes it all on
+                    share /= 2
+            ancestor = ancestor.getparent()
+    best, best_score, ranked = None, 0.0, []
+    for element in order:  # document order: on a tie the deeper element (seen later) wins
+        score = scores.get(element, 0.0) * (1 - stats.density(element))
+        if score > 0:
+            ranked.append((score, element))
+        if score >= best_score and score > 0:
+            best, best_score = element, score
+    if best is not None and anchor is not None and anchor in at:
+        best = _after_headline(best, best_score, ranked, paragraphs, at, anchor)
+    return _with_split_parts(best, paragraphs, at, stats) if best is not None else None
+
+
+def _after_headline(best, best_score: float, ranked: list, paragraphs: list, at: dict, anchor):
+    """Of the best block and the blocks apart from it that share a deeper ancestor with the headline,
+    the one whose paragraphs start soonest after the headline (see find_body)."""
+    anchor_at, around = at[anchor], {anchor, *anchor.iterancestors()}
+
+    def first_after(element) -> tuple[int, int]:
+        start, end = at[element], _end(element, at)
+        inside = [index for index, _credit in paragraphs if start <= index <= end and index > anchor_at]
+        return (inside[0] if inside else -1), len(inside)
+
+    def kinship(element) -> int:
+        """Depth of the nearest ancestor the element shares with the headline."""
+        node = element
+        while node is not None and node not in around:
+            node = node.getparent()
+        return sum(1 for _ in node.iterancestors()) if node is not None else -1
+
+    first, _count = first_after(best)
+    chosen = (first if first >= 0 else len(at), -best_score, best)
+    related, closest = {best, *best.iterancestors()}, kinship(best)
+    for score, element in ranked:
+        if element in related or score < best_score / 3 or best in element.iterancestors():
+            continue  # only a block apart from the best one (not its wrapper, not a part of it)
+        start, many = first_after(element)
+        if start >= 0 and many >= 2 and (start, -score) < chosen[:2] and kinship(element) > closest:
+            chosen = (start, -score, element)
+    return chosen[2]
+
+
+def _end(element, at: dict) -> int:
+    last = element
+    for last in element.iter():
+        pass
+    return at.get(last, at.get(element, 0))
+
+
+def _with_split_parts(best, paragraphs: list, at: dict, stats: Stats):
+    """The body's ancestor when the article goes on in sibling blocks after it (an editor's wrapper
+    per part): two or more further good paragraphs worth a quarter of the body's text, in a block that is
+    not mostly links. Wrappers that add nothing are climbed through; what precedes the body (title,
+    date, sapo) never counts."""
+    start, end = at[best], _end(best, at)
+    own = sum(credit for index, credit in paragraphs if start <= index <= end)
+    node = best
+    for _ in range(4):
+        parent = node.getparent()
+        if parent is None or tag_of(parent) in ("body", "html"):
+            break
+        after = [credit for index, credit in paragraphs if end < index <= _end(parent, at)]
+        if sum(after) >= 0.25 * own and len(after) >= 2 and stats.density(parent) < 0.3:
+            best, end = parent, _end(parent, at)
+            own += sum(after)
+        elif sum(after) > MIN_PARAGRAPH:
+            break
+        node = parent
+    return best

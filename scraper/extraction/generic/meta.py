@@ -1,0 +1,256 @@
+"""What a page says about itself: its title and its publication time.
+
+Machine-readable metadata first (schema.org microdata, JSON-LD, OpenGraph and article:* meta
+tags, <time datetime>), then the page itself: the element whose text the declared title confirms,
+else the element before the body that looks most like a headline; the date printed between the
+headline and the body, in any of the portals' wordings (scraper.extraction.dates.parse_date_words).
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from scraper.extraction.body import BLOCK_TAGS
+from scraper.extraction.cleaning import tidy
+from scraper.extraction.dates import has_date, iso_from_head, parse_date_words
+from scraper.extraction.generic.content import tag_of
+from scraper.extraction.generic.words import CHROME_HEADINGS, GENERIC_HEADINGS, is_meta_line, is_toolbar_text
+
+_SEPARATORS = re.compile(r"\s+(?:[|–—:>\-]|::|»|›)\s+")
+
+def text_of(element) -> str:
+    return tidy(" ".join(element.itertext())) if isinstance(element.tag, str) else ""
+
+
+def meta(root, *names: str) -> str | None:
+    """The first non-empty <meta property|name|itemprop=…> content among `names`."""
+    for name in names:
+        for node in root.iterfind(".//meta"):
+            if name.lower() in ((node.get("property") or "").lower(), (node.get("name") or "").lower(),
+                                (node.get("itemprop") or "").lower()):
+                value = tidy(node.get("content"))
+                if value:
+                    return value
+    return None
+
+
+def json_ld(root) -> list[dict]:
+    """Every JSON-LD object of the page, @graph members included; broken JSON is ignored."""
+    objects: list[dict] = []
+    for script in root.iterfind(".//script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, dict):
+                objects.append(item)
+                stack.extend(item.get("@graph") or [])
+            elif isinstance(item, list):
+                stack.extend(item)
+    return objects
+
+
+def ld_values(objects: list[dict], key: str) -> list:
+    return [obj[key] for obj in objects if obj.get(key)]
+
+
+def declared_titles(root, ld: list[dict]) -> list[str]:
+    """What the document itself says its title is: og:title, JSON-LD headline, <title>."""
+    values = [meta(root, "og:title", "twitter:title"), *map(str, ld_values(ld, "headline"))]
+    values += [text_of(node) for node in root.iterfind(".//title")][:1]
+    return [tidy(value) for value in values if value and tidy(value)]
+
+
+def confirmed_headlines(root, declared: list[str], chars: dict, position: dict) -> list[tuple]:
+    """(node, text, in a link) of every page element whose text the declared title confirms."""
+    folded_declared = [value.casefold() for value in declared]
+    found = []
+    for node in root.iter():
+        tag = tag_of(node)
+        if not tag or tag in ("html", "head", "title", "body", "script", "style") or len(node) > 4:
+            continue
+        if any(tag_of(child) in BLOCK_TAGS for child in node):
+            continue
+        if not 8 <= chars.get(node, 0) <= 600:
+            continue  # too short or too long to be a headline: most of a page's elements
+        text = text_of(node)
+        if not 8 <= len(text) <= 400 or GENERIC_HEADINGS.match(text):
+            continue
+        folded = text.casefold()
+        if any(_confirms(folded, value) for value in folded_declared):
+            found.append((node, text, tag == "a" or next(node.iterancestors("a"), None) is not None))
+    return found
+
+
+def title_anchor(confirmed: list[tuple], position: dict):
+    """The headline's element before the body is known: the longest confirmed element outside links,
+    a heading first, the first in the page among equals. The body is looked for after it."""
+    candidates = [(len(text), tag_of(node) in _HEADING_TAGS, -position.get(node, 0), node)
+                  for node, text, in_link in confirmed if not in_link]
+    return max(candidates, key=lambda c: c[:3])[3] if candidates else None
+
+
+def find_title(confirmed: list[tuple], declared: list[str], root, body, position: dict) -> tuple[str | None, object]:
+    """The headline and its element: the page element whose text the declared title confirms.
+
+    Any element qualifies (a heading, a table cell, a span), the longest match first, then one
+    before the body and outside links, then a heading, then the nearest to the body. Without that
+    confirmation a logo's alt text or a sidebar heading could become the title; the nearest heading
+    before the body, else the declared title with its site-name part cut off, is the fallback.
+    """
+    body_at = position.get(body, len(position))
+    matched = []
+    for node, text, in_link in confirmed:
+        at = position.get(node, 0)
+        matched.append(((len(text), at < body_at and not in_link, tag_of(node) in _HEADING_TAGS, -abs(body_at - at)),
+                        node, text))
+    if matched:
+        _key, node, text = max(matched, key=lambda m: m[0])
+        return text, node
+    if not declared:
+        return None, None
+    heading = _nearest_heading(root, body_at, position)
+    if heading is not None:
+        return text_of(heading), heading
+    parts = sorted(_SEPARATORS.split(declared[0]), key=len, reverse=True)
+    return (parts[0] if len(parts[0]) >= 15 else declared[0]), None
+
+
+def _confirms(text: str, declared: str) -> bool:
+    """True when a page element's text is the declared title, or the part of it that is not the site's
+    name, or what a truncated declared title ('… năm 2024 ...') begins. Both come casefolded (some
+    <title>s shout)."""
+    if text == declared:
+        return True
+    if len(text) >= 0.35 * len(declared) and (declared.startswith(text) or declared.endswith(text)
+                                              or f" {text} " in f" {declared} "):
+        return True
+    cut = declared.rstrip(" .…")
+    return cut != declared and len(cut) >= 20 and text.startswith(cut)
+
+
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+_TITLE_NAMED = re.compile(r"title|tieude|tieu-de|tieu_de|headline|heading", re.IGNORECASE)
+_LARGE_FONT = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt|em|rem)", re.IGNORECASE)
+
+
+def _headline_rank(node) -> float:
+    """How much an element looks like a headline: heading tag > named 'title' > large or bold line."""
+    tag = tag_of(node)
+    if tag in ("h1", "h2", "h3"):
+        return 4
+    if tag in ("h4", "h5", "h6"):
+        return 3
+    for element in (node, node.getparent()):
+        if element is not None and _TITLE_NAMED.search(" ".join((element.get("class") or "", element.get("id") or ""))):
+            return 2
+    size = _LARGE_FONT.search(node.get("style") or "")
+    pixels = float(size[1]) * {"px": 1, "pt": 1.33, "em": 16, "rem": 16}[size[2].lower()] if size else 0
+    if (tag == "font" and (node.get("size") or "").strip() in ("4", "5", "6", "+1", "+2")) or pixels >= 17:
+        return 1.5
+    if tag in ("b", "strong") or (len(node) == 1 and tag_of(node[0]) in ("b", "strong")
+                                  and text_of(node[0]) == text_of(node)):
+        return 1
+    return 0
+
+
+def _nearest_heading(root, body_at: int, position: dict):
+    """The element just before the body that looks most like a headline (four words or more, not a
+    label, a date line or a toolbar); among equals the nearest to the body, a long one (a sapo) last."""
+    best, best_rank = None, 0.0
+    for node in reversed(list(position)[max(0, body_at - 200):body_at]):
+        tag = tag_of(node)
+        if not tag or tag in ("a", "script", "style", "title", "option") or any(tag_of(c) in BLOCK_TAGS for c in node):
+            continue
+        text = text_of(node)
+        if len(text.split()) < 4 or len(text) > 400 or next(node.iterancestors("a"), None) is not None:
+            continue
+        if GENERIC_HEADINGS.match(text) or CHROME_HEADINGS.match(text) or is_meta_line(text) or is_toolbar_text(text):
+            continue
+        rank = _headline_rank(node) - (0.5 if len(text) > 250 else 0)
+        if rank > best_rank:
+            best, best_rank = node, rank
+    return best
+
+
+def _from_head_value(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?", value):
+        return iso_from_head(value.replace(" ", "T"))
+    return parse_date_words(value) if has_date(value) else None
+
+
+def head_published(root, ld: list[dict], window: tuple[int, int], position: dict) -> str | None:
+    """The machine-readable publication time: microdata, article:published_time, JSON-LD, then a
+    <time datetime> of the article itself (from the headline to the body's end: a header clock or a
+    sidebar's list is not the article's date)."""
+    candidates = []
+    for node in root.xpath("//*[@itemprop='datePublished' or contains(@property,'datePublished') or "
+                           "contains(@property,'dc:created') or contains(@property,'dc:date') or "
+                           "contains(@property,'dcterms:created')]"):  # microdata and RDFa (Drupal)
+        candidates += [node.get("content"), node.get("datetime")]
+    candidates += [meta(root, "article:published_time", "og:published_time", "datePublished", "pubdate",
+                        "publishdate", "publish-date", "dc.date.issued", "dcterms.created", "date")]
+    candidates += [str(v) for v in ld_values(ld, "datePublished")]
+    for node in root.xpath("//time[@datetime]"):
+        if not window[0] <= position.get(node, -1) <= window[1]:
+            continue
+        marks = " ".join((node.get("class") or "", node.get("itemprop") or "")).lower()
+        if not any(word in marks for word in ("update", "modif")):
+            candidates.append(node.get("datetime"))
+    for value in candidates:
+        parsed = _from_head_value(value)
+        if parsed:
+            return parsed
+    return None
+
+
+def visible_published(root, title_node, body, position: dict) -> str | None:
+    """The date printed between the headline and the body (or just before the headline)."""
+    start = position.get(title_node, position.get(body, 0))
+    if title_node is not None:  # after the headline's own text (a headline may hold a date)
+        start += sum(1 for _ in title_node.iter())
+    end = position.get(_first_paragraph(body), position.get(body, 0) + 1)
+    ordered = list(position)  # insertion order is document order
+    window = ordered[start:end] if start < end else []
+    if title_node is not None:
+        parent = title_node.getparent()
+        window += [n for n in parent.iter() if position.get(n, 0) < start] if parent is not None else []
+    for node in window:
+        text = text_of(node)
+        if text and len(text) <= 160 and has_date(text) and next(node.iterancestors("a"), None) is None:
+            parsed = parse_date_words(text)
+            if parsed:
+                return parsed
+    return None
+
+
+def _first_paragraph(body):
+    for node in body.iter():
+        if tag_of(node) in BLOCK_TAGS and len(text_of(node)) >= 80 and not any(tag_of(c) in BLOCK_TAGS for c in node):
+            return node
+    return body
+
+
+def published(root, ld, title_node, body, position) -> str | None:
+    """A head time with a clock beats the visible text; a visible time beats a bare head date."""
+    last = body
+    for last in body.iter():
+        pass
+    start = position.get(title_node, position.get(body, 0))
+    head = head_published(root, ld, (start, position.get(last, start)), position)
+    if head and "T" in head:
+        return head
+    visible = visible_published(root, title_node, body, position)
+    if visible and "T" in visible:
+        return visible
+    return head or visible

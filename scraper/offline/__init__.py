@@ -1,0 +1,1 @@
+"""Work on what the archive already holds, with no network: re-extraction and WARC backfill."""
