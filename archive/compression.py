@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 import zstandard
 
+from scraper.model import FailureKind
+
 CODEC_ZLIB, CODEC_ZSTD = "zlib", "zstd"
 LEVEL = 3               # zstd level: level 6 stores ~1 point less at 3-4× the time (docs/BENCHMARKS.md)
 TRAIN_AFTER = 20        # a host's stored pages before a dictionary is trained while crawling
@@ -36,7 +38,7 @@ SMALL_DICTIONARY, LARGE_DICTIONARY = 32 * 1024, 64 * 1024   # bytes; large from 
 class DamagedPage(Exception):
     """A stored page body that cannot be read back as the bytes that were fetched."""
 
-    kind = "damaged-page"
+    kind = FailureKind.DAMAGED_PAGE
 
 
 def host_of(url: str) -> str:
@@ -44,7 +46,9 @@ def host_of(url: str) -> str:
 
 
 def host_clause(host: str) -> tuple[str, list[str]]:
-    """SQL (with parameters) selecting a host's pages by URL range, so the (url, sha256) index serves it."""
+    """SQL (with parameters) selecting a host's pages by URL range, so the (url, sha256) index serves it.
+    Exactly this host, as `host_of` groups pages (a subdomain's pages train their own dictionary): not
+    scraper.extraction.urls.within_host, which tells which portal serves a URL."""
     ranges, params = [], []
     for scheme in ("http", "https"):
         for first, after in (("/", "0"), (":", ";")):  # path, or a port

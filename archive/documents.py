@@ -17,14 +17,14 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 import sqlite_utils
 
-from archive.search import index_fields, matching_rows
+from archive.search import index_fields, matching_rows, search
+from scraper.extraction.document_text import DocumentText
 
 FTS_TABLE = "documents_fts"
 FTS_COLUMNS = ("title", "text")
@@ -61,18 +61,6 @@ def ensure_document_schema(db: sqlite_utils.Database) -> None:
     if not db[FTS_TABLE].exists():
         db.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({', '.join(FTS_COLUMNS)}, "
                    "content=\"documents\", content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')")
-
-
-@dataclass
-class Extracted:
-    """What the text step made of new bytes (scraper.extraction.document_text.DocumentText's fields)."""
-
-    type: str
-    content_type: str
-    text: str | None
-    status: str
-    note: str | None = None
-    pages: int | None = None
 
 
 # Text statuses of a document whose text step did not complete (the crawl was stopped while it was read,
@@ -129,7 +117,7 @@ class DocumentStore:
         return found is None or found[0] is None or found[0] in TEXT_NOT_DONE
 
     def store(self, url: str, portal: str, body: bytes, *, status: int, served_type: str | None,
-              headers: dict[str, str], run_id: int | None, at: str, extracted: Extracted | None) -> str:
+              headers: dict[str, str], run_id: int | None, at: str, extracted: DocumentText | None) -> str:
         """Keep one fetched file; returns 'new', 'changed' (a new version at a known URL),
         'duplicate' (bytes already stored under another URL) or 'unchanged'.
 
@@ -159,14 +147,14 @@ class DocumentStore:
                 "fetched_at": at, "last_fetched_at": at, "run_id": run_id})
         return "changed" if versions else ("duplicate" if known else "new")
 
-    def _insert_document(self, digest: str, url: str, portal: str, body: bytes, extracted: Extracted,
+    def _insert_document(self, digest: str, url: str, portal: str, body: bytes, extracted: DocumentText,
                          at: str) -> None:
         compressed = zlib.compress(body, 6)
         link = self.conn.execute(
             "SELECT l.title, min(a.published) FROM document_links l LEFT JOIN articles a ON a.url = l.article_url "
             "WHERE l.url = ?", (url,)).fetchone()
         row = {"sha256": digest, "url": url, "portal": portal, "title": (link[0] if link else None) or file_name(url),
-               "type": extracted.type, "content_type": extracted.content_type, "size": len(body),
+               "type": extracted.kind, "content_type": extracted.media_type, "size": len(body),
                "stored_size": len(compressed), "text": extracted.text, "text_status": extracted.status,
                "text_note": extracted.note, "text_length": len(extracted.text or ""), "pages": extracted.pages,
                "published": link[1] if link else None, "first_seen": at}
@@ -174,7 +162,7 @@ class DocumentStore:
         self.db["document_bodies"].insert({"sha256": digest, "body": compressed})
         index_fields(self.conn, FTS_TABLE, FTS_COLUMNS, rowid, (row[c] for c in FTS_COLUMNS))
 
-    def _complete_text(self, digest: str, extracted: Extracted) -> None:
+    def _complete_text(self, digest: str, extracted: DocumentText) -> None:
         """The text of stored bytes whose text step did not complete (TEXT_NOT_DONE), read now."""
         found = self.conn.execute("SELECT rowid, title, text, text_status FROM documents WHERE sha256 = ?",
                                   (digest,)).fetchone()
@@ -232,6 +220,14 @@ def search_documents(conn: sqlite3.Connection, query: str, limit: int = 20) -> l
     for row in rows:
         row["articles"] = [{"url": a["url"], "title": a["title"]} for a in linking_articles(conn, row["sha256"])]
     return rows
+
+
+def search_with_documents(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
+    """Matching articles, then matching attached documents (their own index, folded the same way):
+    a document's row has `"found_in": "document"`, its URL, type, SHA-256 and the articles linking it.
+    Here rather than in archive.search, which knows nothing of documents: imports run one way."""
+    return search(conn, query, limit) + [{"found_in": "document", **row}
+                                         for row in search_documents(conn, query, limit)]
 
 
 def manifest_rows(conn: sqlite3.Connection, portal: str | None = None) -> Iterator[dict]:

@@ -16,7 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
-from archive.store import RECORD_KEYS, row_to_record
+from archive.store import row_to_record
+from scraper.model import RECORD_KEYS
 
 FORMATS = ("jsonl", "csv")
 

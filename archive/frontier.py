@@ -27,11 +27,11 @@ from datetime import datetime, timedelta, timezone
 from archive.revisits import is_due, parse_time
 from archive.keys import listing_urls
 from archive.documents import TEXT_NOT_DONE, conditional_headers
-from scraper.model import Frontier
+from scraper.model import FailureKind, Frontier
 from scraper.portals.registry import UnknownPortal, get_portal
 
 MAX_RETRIES = 3  # an article page that failed this many runs is left to a person (see `failures`)
-RETRIED_KINDS = ('extraction', 'truncated', 'error')  # and article-fetch failures but 4xx
+RETRIED_KINDS = (FailureKind.EXTRACTION, FailureKind.TRUNCATED, FailureKind.ERROR)  # and article-fetch failures but 4xx
 
 
 def _validators(headers_json: str) -> dict[str, str]:
@@ -74,9 +74,9 @@ def pending_documents(conn: sqlite3.Connection, portals: list[str]) -> dict[str,
     with nothing pending asks for no file."""
     failed: dict[str, tuple[int, int]] = {}  # URL -> (fetches worth another try, final failures)
     for url, retried, final in conn.execute(
-            "SELECT url, sum(kind = 'document-fetch' AND (status IS NULL OR status >= 500)), "
-            "sum(NOT (kind = 'document-fetch' AND (status IS NULL OR status >= 500))) FROM failures "
-            "WHERE kind IN ('document-fetch', 'document-skipped') GROUP BY url"):
+            f"SELECT url, sum(kind = '{FailureKind.DOCUMENT_FETCH}' AND (status IS NULL OR status >= 500)), "
+            f"sum(NOT (kind = '{FailureKind.DOCUMENT_FETCH}' AND (status IS NULL OR status >= 500))) FROM failures "
+            f"WHERE kind IN {FailureKind.DOCUMENT_FAILURES} GROUP BY url"):
         failed[url] = (retried, final)
     marks = ",".join("?" * len(portals))
     not_done = ",".join("?" * len(TEXT_NOT_DONE))
@@ -141,8 +141,9 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
     # 404 and other 4xx are final; network errors, 5xx, truncated pages, extraction failures and
     # unforeseen errors are worth another try.
     for url, portal, tries in conn.execute(
-            f"SELECT url, portal, count(*) FROM failures WHERE (kind IN {RETRIED_KINDS} OR (kind = 'article-fetch' "
-            f"AND (status IS NULL OR status >= 500))) AND portal IN ({marks}) GROUP BY url, portal", portals):
+            f"SELECT url, portal, count(*) FROM failures WHERE (kind IN {RETRIED_KINDS} OR "
+            f"(kind = '{FailureKind.ARTICLE_FETCH}' AND (status IS NULL OR status >= 500))) "
+            f"AND portal IN ({marks}) GROUP BY url, portal", portals):
         if tries < MAX_RETRIES and url not in frontier.known:
             frontier.retry.setdefault(portal, []).append(url)
     frontier.document_validators = conditional_headers(conn)
@@ -153,5 +154,5 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
     # Over the size cap, or a URL refused unfetched (control characters, over-long): the next run's
     # answer would be the same, so it is not asked again (the failures row stays for a person).
     frontier.document_skipped = {url for (url,) in conn.execute(
-        "SELECT DISTINCT url FROM failures WHERE kind = 'document-skipped'")}
+        f"SELECT DISTINCT url FROM failures WHERE kind = '{FailureKind.DOCUMENT_SKIPPED}'")}
     return frontier

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from archive.store import Archive, RECORD_KEYS, content_hash
+from archive.store import Archive, content_hash
+from scraper.model import RECORD_KEYS
 
 
 @dataclass

@@ -18,7 +18,8 @@ from typing import Callable, Iterable
 
 from archive.compression import host_clause
 from archive.history import file_capture
-from archive.store import Archive, RECORD_KEYS, content_hash, row_to_record
+from archive.store import Archive, content_hash, row_to_record
+from scraper.model import RECORD_KEYS, FailureKind
 
 
 @dataclass
@@ -69,7 +70,7 @@ def reclaim_key(archive: Archive, record: dict, page_url: str, key_of: Callable[
         moved = _merge(archive, key, forger) if _has_article(archive, forger) else _move(archive, key, forger)
         message = (f"the page at {forger} named {key} as its canonical and was archived under it; {key} is "
                    f"archived from its own page now, and the article of {forger} under {forger}")
-        archive.record_failure(run_id, forger, record.get("portal") or "", "warning", message, moved)
+        archive.record_failure(run_id, forger, record.get("portal") or "", FailureKind.WARNING, message, moved)
     return Rekeyed(forger, message)
 
 

@@ -32,9 +32,9 @@ from pathlib import Path
 from archive.merge_documents import merge_documents
 from archive.schema import FIRST_TABLES, SCHEMA_VERSION, schema_version
 from archive.search import rebuild_index
-from archive.store import RECORD_KEYS, Archive, DamagedPage, content_hash, is_busy, row_to_record
-
-REQUIRED_TABLES = FIRST_TABLES  # what makes a file a soyte archive, of any version
+from archive.compression import DamagedPage
+from archive.store import Archive, content_hash, is_busy, row_to_record
+from scraper.model import RECORD_KEYS
 
 
 class MergeRefused(ValueError):
@@ -104,7 +104,7 @@ def check_source(path: Path) -> None:
         raise MergeRefused(f"{path}: no such archive file")
     tables, version, archive = _inspect(path)
     try:
-        missing = [name for name in REQUIRED_TABLES if name not in tables]
+        missing = [name for name in FIRST_TABLES if name not in tables]
         if missing:
             raise MergeRefused(f"{path}: not a soyte archive (no {', '.join(missing)} table)")
         if version > SCHEMA_VERSION:
@@ -132,7 +132,10 @@ def same_file(first: Path, second: Path) -> bool:
 
 def check_target(into: Path, sources: list[Path]) -> None:
     """Refuse (MergeRefused) a target that is one of the inputs, or a database of another program:
-    it may be new, empty, or a soyte archive (soyte's tables are never added to anything else)."""
+    it may be new, empty, or a soyte archive (soyte's tables are never added to anything else).
+
+    A soyte archive here holds every one of FIRST_TABLES, as an input must (the same message for either
+    rule's refusal). A crawl's check, archive.store.archive_file_problem, is looser on purpose: see there."""
     for source in sources:
         if same_file(source, into):
             raise MergeRefused(f"{source} and {into} are the same file: cannot merge an archive into itself; "
@@ -141,7 +144,7 @@ def check_target(into: Path, sources: list[Path]) -> None:
         return
     tables, _version, archive = _inspect(into)
     archive.close()
-    if tables and any(name not in tables for name in REQUIRED_TABLES):
+    if tables and any(name not in tables for name in FIRST_TABLES):
         shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
         raise MergeRefused(f"{into} is not a soyte archive and not empty (tables {shown}): merge into a new file "
                            "or a soyte archive; nothing was merged")

@@ -227,12 +227,3 @@ def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
     `limit`, when more are asked for), newest first past RANKED_WORDS words. QueryTooLong past
     MAX_QUERY_WORDS or MAX_QUERY_CHARS."""
     return matching_rows(conn, FTS_TABLE, "articles", ("url", "title", "published", "portal"), query, limit)
-
-
-def search_with_documents(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
-    """Matching articles, then matching attached documents (their own index, folded the same way):
-    a document's row has `"found_in": "document"`, its URL, type, SHA-256 and the articles linking it."""
-    from archive.documents import search_documents  # archive.documents builds on this module
-
-    return search(conn, query, limit) + [{"found_in": "document", **row}
-                                         for row in search_documents(conn, query, limit)]

@@ -18,16 +18,15 @@ from typing import Iterator
 import sqlite_utils
 
 from archive.compression import CompactResult, PageCodec, compact_host, hosts
-from archive.compression import DamagedPage  # noqa: F401  (raised by page_body; callers catch it from here)
 from archive.schema import TABLES as SOYTE_TABLES
 from archive.schema import SCHEMA_VERSION, ensure_schema, read_as_current, schema_version
 from archive.transactions import Transactions
-from scraper.model import TRANSIENT_4XX
+from scraper.model import RECORD_KEYS, TRANSIENT_4XX, FailureKind
 
-RECORD_KEYS = ("url", "portal", "province", "title", "published", "category", "sapo",
-               "text", "author", "source", "views", "images", "attachments")
 # Run statuses of a crawl that ran to its end (an alarm is a finished run that found a problem).
 FINISHED = ("completed", "alarm")
+# Failures that leave a portal's walk incomplete (finish_run): a listing page not read, or its layout not loading.
+WALK_FAILURES = (FailureKind.LISTING, FailureKind.LISTING_FETCH, FailureKind.LISTING_ERROR, FailureKind.LAYOUT)
 # Fields whose change makes a new version; a view counter ticking up is not a new version.
 CONTENT_KEYS = tuple(k for k in RECORD_KEYS if k not in ("views",))
 # A raw page this large is stored after committing the grouped writes (archive/transactions.py).
@@ -119,6 +118,11 @@ def archive_file_problem(path: str | os.PathLike) -> str | None:
     Asked before a crawl makes anything beside it (its lock, its log): `SOYTE_DB=/etc/passwd` must
     not leave `/etc/passwd.lock`, nor soyte's tables be added to another program's database. Only
     the header and the table names are read, with SQLite's `immutable` (no lock, no file made).
+
+    A database holding any soyte table is taken for an archive, which opening it completes (a file
+    of an older soyte's `pages` table alone is read and brought up to date); `soyte merge` asks more
+    of its inputs and its target (archive.merge: every one of archive.schema.FIRST_TABLES): an input
+    is read table by table, and a target short of one is refused rather than completed.
     """
     real = Path(os.path.realpath(path))
     if not real.exists():
@@ -262,9 +266,9 @@ class Archive:
             finished = 1 if status in FINISHED else 0
             self.conn.execute(
                 "UPDATE portal_runs SET complete = ? * NOT EXISTS (SELECT 1 FROM failures f WHERE f.run_id = "
-                "portal_runs.run_id AND f.portal = portal_runs.portal AND f.kind IN ('listing', 'listing-fetch', "
-                "'listing-error', 'layout') AND NOT (f.kind = 'listing-fetch' AND f.status IS NOT NULL AND f.status "
-                f"< 500 AND f.status NOT IN {TRANSIENT_4XX})) WHERE run_id = ?", (finished, run_id))
+                f"portal_runs.run_id AND f.portal = portal_runs.portal AND f.kind IN {WALK_FAILURES} AND NOT "
+                f"(f.kind = '{FailureKind.LISTING_FETCH}' AND f.status IS NOT NULL AND f.status < 500 AND f.status "
+                f"NOT IN {TRANSIENT_4XX})) WHERE run_id = ?", (finished, run_id))
             # A complete walk that no bound stopped reached the end of its pagination: nothing to go on from.
             self.conn.execute("DELETE FROM listing_resume WHERE portal IN (SELECT portal FROM portal_runs WHERE "
                               "run_id = ? AND complete = 1 AND listing_stop IS NULL)", (run_id,))

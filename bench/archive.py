@@ -39,7 +39,7 @@ from archive.store import Archive
 from bench.common import ratio, summary, table, write_results
 from bench.search_cost import report_words, search_two_pass, word_counts
 from bench.synthetic import Corpus, article_pages
-from scraper.extraction.extract import extract_page
+from scraper.portals.reading import extract_portal_page
 from scraper.portals.registry import DEMO_PORTALS, get_portal, load_portals
 
 HEADERS = {"Content-Type": "text/html; charset=utf-8", "Server": "Apache-Coyote/1.1"}
@@ -76,7 +76,7 @@ def raw_pages(workdir: Path, n: int) -> dict:
     """Sections 1 and 2: the crawl's writes, with and without pages, and the upsert rates."""
     pages = list(article_pages(n))
     portal = get_portal("bacninh")
-    records = [extract_page(body, url, portal, HEADERS["Content-Type"]).record for url, body, _facts in pages]
+    records = [extract_portal_page(body, url, portal, HEADERS["Content-Type"]).record for url, body, _facts in pages]
     with_pages = Archive(workdir / "with-pages.db")
     without = Archive(workdir / "without-pages.db")
 

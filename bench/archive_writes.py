@@ -25,7 +25,7 @@ from archive.documents import DocumentStore
 from archive.store import Archive
 from bench.common import table, write_results
 from bench.synthetic import article_pages
-from scraper.extraction.extract import extract_page
+from scraper.portals.reading import extract_portal_page
 from scraper.portals.registry import get_portal
 
 # (label, SOYTE_COMMIT_WINDOW, pages per commit): replayed without a network, 0.25 s holds ~500
@@ -36,7 +36,7 @@ HEADERS = {"Content-Type": "text/html; charset=utf-8", "Server": "Apache-Coyote/
 
 def pages(n: int) -> list[tuple[str, bytes, object]]:
     portal = get_portal("bacninh")
-    return [(url, body, extract_page(body, url, portal)) for url, body, _facts in article_pages(n)]
+    return [(url, body, extract_portal_page(body, url, portal)) for url, body, _facts in article_pages(n)]
 
 
 def write_all(db: Path, window: float, corpus: list, every: int | None = None, trace=None) -> Archive:

@@ -19,10 +19,8 @@ Peak RSS is the crawl process's VmHWM (bench/peak_rss.py).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pstats
-import resource
 import sqlite3
 import statistics
 import subprocess

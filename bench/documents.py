@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from archive.documents import DocumentStore, Extracted
+from archive.documents import DocumentStore
 from archive.store import Archive, now
 from bench.common import summary, table, write_results
 from bench.synthetic import Corpus
@@ -122,7 +122,7 @@ def storage(made: list[tuple[str, str, int, bytes]], results: dict[str, object])
             before = archive.conn.execute("PRAGMA page_count").fetchone()[0]
             text = results[name]
             store.store(url, "bench", body, status=200, served_type=None, headers={}, run_id=None, at=now(),
-                        extracted=Extracted(text.kind, text.media_type, text.text, text.status, text.note, text.pages))
+                        extracted=text)
             after = archive.conn.execute("PRAGMA page_count").fetchone()[0]
             stored = archive.conn.execute("SELECT stored_size, text_length FROM documents WHERE url = ?", (url,)).fetchone()
             measured[name] = {"size": len(body), "stored_size": stored[0], "text_chars": stored[1],

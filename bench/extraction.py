@@ -2,7 +2,7 @@
 
 Every bundled article page of the eight portals (site.json kind "article"), as served and with its
 body repeated 16 times (the long-article case), read by four methods:
-  soyte        scraper.extraction.extract.extract_page(body, url, portal, content_type): the layout's rules
+  soyte        scraper.portals.reading.extract_portal_page(body, url, portal, content_type): the layout's rules
                (planned portals are read with their learnt layout, spiders/layouts/*-<portal>.toml)
   trafilatura  trafilatura.bare_extraction(body, url=url, with_metadata=True)
   parse-lxml   lxml.html.document_fromstring(body): the issue's lower bound, parsing and nothing else
@@ -50,9 +50,9 @@ import lxml.html
 from bench.common import import_trafilatura, table, write_results
 from scraper.extraction import cleaning
 from scraper.extraction.cleaning import tidy
-from scraper.extraction.extract import extract_page, layout_of
 from scraper.extraction.layouts import LAYOUTS_DIR
 from scraper.extraction.pages import ArticlePage, page_classes
+from scraper.portals.reading import extract_portal_page, layout_of
 from scraper.portals.registry import DEMO_PORTALS, Portal, get_portal
 from scraper.extraction.selecting import compiled
 
@@ -118,7 +118,7 @@ def long_case(case: Case) -> Case:
 
 
 def run_soyte(case: Case):
-    return extract_page(case.body, case.url, case.portal, case.content_type).record
+    return extract_portal_page(case.body, case.url, case.portal, case.content_type).record
 
 
 def run_trafilatura(case: Case):

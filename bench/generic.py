@@ -3,7 +3,7 @@
 For every page of every bundled portal that has an expected record (site.json kinds `article`
 and `snapshot`), three extractions are scored against expected/<page>.json:
   generic             scraper.extraction.generic.generic_record(body_bytes, url, portal, province, content_type)
-  generic redesigned  the same on a re-themed copy of the page (bench/generic_pages.py: classes and
+  generic redesigned  the same on a re-themed copy of the page (scraper/portals/rethemed.py: classes and
                       ids renamed, a new wrapper, a share toolbar, related links, teasers and a comment
                       inside the body)
   trafilatura         trafilatura.bare_extraction(body_bytes, url=url, with_metadata=True)
@@ -25,10 +25,10 @@ import statistics
 import time
 
 from bench.common import import_trafilatura, table, write_results
-from bench.generic_pages import Page, chrome, f1, pages, redesign
 from scraper.extraction.cleaning import tidy
 from scraper.extraction.generic import generic_record
 from scraper.extraction.pages import ExtractionError
+from scraper.portals.rethemed import Page, chrome, f1, pages, redesign
 
 trafilatura = None  # imported by main() once the arguments are read: `--help` needs no trafilatura
 

@@ -17,9 +17,6 @@ if len(sys.argv) < 3 or sys.argv[1] in ("-h", "--help"):
     raise SystemExit(0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2)
 out, module = sys.argv[1], sys.argv[2]
 sys.argv = [module, *sys.argv[3:]]
-# Run by path (`python bench/peak_rss.py`, as tests/test_bombs.py does), Python puts bench/ first on sys.path,
-# where bench/archive.py would shadow the `archive` package; `python -m bench.peak_rss` puts the project root.
-sys.path[0] = str(Path.cwd())
 
 
 def record() -> None:

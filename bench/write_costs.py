@@ -59,14 +59,14 @@ def corpus(n: int, cache: Path) -> list[tuple[str, bytes, dict]]:
     """(url, body, extraction) of n synthetic articles, extracted once (cached for the passes)."""
     if cache.exists():
         return pickle.loads(cache.read_bytes())
-    from scraper.extraction.extract import extract_page
+    from scraper.portals.reading import extract_portal_page
     from scraper.portals.registry import get_portal
     from synthetic import article_pages
 
     portal = get_portal("bacninh")
     pages = []
     for url, body, _facts in article_pages(n):
-        result = extract_page(body, url, portal)
+        result = extract_portal_page(body, url, portal)
         pages.append((url, body, {"record": result.record, "layout": result.layout, "extractor": result.extractor}))
     cache.write_bytes(pickle.dumps(pages))
     return pages

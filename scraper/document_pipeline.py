@@ -22,16 +22,19 @@ from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
-from archive.documents import DocumentStore, Extracted, sha256
+from archive.documents import DocumentStore, sha256
 from archive.store import Archive, now
 from scraper.crawl.document_reader import DocumentReader, Reading, TextLimits, mib
 from scraper.extraction.document_text import DocumentText
 from scraper.items import DocumentItem
+from scraper.model import NOT_MODIFIED, FailureKind
 from scraper.crawl.logs import SUMMED_UP, documents_line
 from scraper.pipelines import ArchivePipeline, guarded
 
 logger = logging.getLogger("scraper.document_pipeline")  # the name its log lines have always shown
 
+
+DOCUMENT_STATS = "soyte/documents/"  # the crawler's stats count what each document came to under this
 
 # Text statuses that are a failure of the file (one `failures` line); interrupted is the crawl's stop, not the file's.
 FAILED_TEXT = ("failed", "timeout", "too-large")
@@ -99,7 +102,6 @@ class DocumentPipeline:
         self.own_archive = False  # opened here (no crawl run); else the run's connection, shared
         self.store: DocumentStore | None = None
         self.run_id: int | None = None
-        self.tally: Counter = Counter()
         self.storage_error: str | None = None
         self.reading: SharedReading | None = None
 
@@ -115,8 +117,8 @@ class DocumentPipeline:
             return  # another crawl holds the archive: nothing comes to store
         self.archive, self.own_archive = archive_for(self.crawler, session)
         self.store = DocumentStore(self.archive)
-        # The archive pipeline (opened first) has the run, its own when a bare `scrapy crawl` runs.
-        self.run_id = self.crawler.stats.get_value("soyte/run_id") or self.crawler.settings.getint("SOYTE_RUN_ID") or None
+        # The run the archive pipeline (opened first) writes under: the crawl run's, or its own without one.
+        self.run_id = self.crawler.get_item_pipeline(ArchivePipeline).run_id
         self.reading = SharedReading.join(text_limits(self.crawler.settings))
 
     async def process_item(self, item, spider: Spider | None = None):
@@ -142,38 +144,41 @@ class DocumentPipeline:
     @guarded
     def save_document(self, item: DocumentItem, reading: Reading | None) -> None:
         text: DocumentText | None = reading and reading.text
-        if item.status == 304:
+        if item.status == NOT_MODIFIED:
             self.count("unchanged" if self.store.touch(item.url, now()) else "not_modified_unknown")
             return
         if item.status != 200:
-            self.fail(item, "document-fetch", f"HTTP {item.status}: not stored")
+            self.fail(item, FailureKind.DOCUMENT_FETCH, f"HTTP {item.status}: not stored")
             return
-        extracted = text and Extracted(text.kind, text.media_type, text.text, text.status, text.note, text.pages)
         # A file may be large (up to SOYTE_DOCUMENT_MAXSIZE): what is grouped is committed first, so
         # one the disk cannot hold costs only itself (SQLite may roll back a whole transaction when full).
         self.archive.flush()
         outcome = self.store.store(item.url, item.portal, item.body, status=item.status,
                                    served_type=item.content_type, headers=item.headers, run_id=self.run_id,
-                                   at=now(), extracted=extracted)
+                                   at=now(), extracted=text)
         self.count(outcome)
         logger.info("%s: %s %s (%s bytes): %s%s", item.portal, item.kind, item.url, f"{len(item.body):,}", outcome,
                     f", text {text.status} ({reading.seconds:.2f} s, peak memory {mib(reading.peak_memory)})"
                     if reading else "", extra=SUMMED_UP)  # the run's `documents:` line counts it
         if text and text.status in FAILED_TEXT:
-            self.fail(item, "document-text", text.note or "text not read")
+            self.fail(item, FailureKind.DOCUMENT_TEXT, text.note or "text not read")
         if text and text.mismatch:
-            self.fail(item, "warning", f"{text.mismatch}; read as what it is", warning=True)
+            self.fail(item, FailureKind.WARNING, f"{text.mismatch}; read as what it is", warning=True)
 
     def fail(self, item: DocumentItem, kind: str, reason: str, warning: bool = False) -> None:
         logger.warning("%s: %s: %s: %s", item.portal, kind, item.url, reason)
         self.count("warnings" if warning else "failures")
         self.archive.record_failure(self.run_id, item.url, item.portal, kind, reason, None,
-                                    None if kind == "warning" else item.status)
+                                    None if kind == FailureKind.WARNING else item.status)
         self.archive.add_to_run(self.run_id, **({"warnings": 1} if warning else {"errors": 1}))
 
     def count(self, what: str) -> None:
-        self.tally[what] += 1
-        self.crawler.stats.inc_value(f"soyte/documents/{what}")
+        self.crawler.stats.inc_value(DOCUMENT_STATS + what)
+
+    def tally(self) -> Counter:
+        """What this crawler did with documents (new, changed, unchanged, failures …), counted once, in its stats."""
+        return Counter({key.removeprefix(DOCUMENT_STATS): n for key, n in self.crawler.stats.get_stats().items()
+                        if key.startswith(DOCUMENT_STATS)})
 
     def close_spider(self, spider: Spider | None = None) -> None:
         """The tally goes to the crawl run, which logs one line for all its portals' crawlers at its end
@@ -187,8 +192,8 @@ class DocumentPipeline:
             return
         session = session_of(self.crawler)
         if session is not None and not self.own_archive:
-            session.documents.update(self.tally)
+            session.documents.update(self.tally())
         else:
-            logger.info("%s", documents_line(self.tally))
+            logger.info("%s", documents_line(self.tally()))
         if self.own_archive:
             self.archive.close()

@@ -1,7 +1,14 @@
-"""What spiders yield. Plain dataclasses: the pipeline decides how they are stored."""
+"""What spiders yield. Plain dataclasses: the pipeline decides how they are stored; and `header_dict`,
+the one form of a response's headers that the spiders and the pipelines both hand on to the archive."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scraper.model import FailureKind
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
 
 
 @dataclass
@@ -24,7 +31,7 @@ class FailureItem:
     url: str
     portal: str
     reason: str
-    kind: str = "extraction"  # extraction, truncated, article-fetch, listing-fetch, listing, not-html
+    kind: str = FailureKind.EXTRACTION  # one of scraper.model.FailureKind
     status: int | None = None  # the HTTP status, when the server answered one
 
 
@@ -48,3 +55,9 @@ class DocumentItem:
     headers: dict[str, str] = field(default_factory=dict)
     kind: str = "attachment"  # or "image" (with SOYTE_WITH_IMAGES)
     document: bool = True  # False: the link served a web page, kept as a raw page and not as a document
+
+
+def header_dict(response: Response) -> dict[str, str]:
+    """A response's headers as the archive keeps them (a page's, a document's): one string per name,
+    repeated values joined by ", ", both decoded as HTTP/1.1 sends them (latin-1)."""
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}

@@ -16,6 +16,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from scraper.extraction.urls import within_host
+
 
 class ReplayDownloadHandler(HTTP11DownloadHandler):
     """Scrapy's HTTP/1.1 handler; with SOYTE_REPLAY_URL set, it fetches from the replay server."""
@@ -79,7 +81,7 @@ class RedirectGuardMiddleware:
         target = urljoin(request.url, location.decode("latin-1"))
         allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
         host = urlsplit(target).hostname or ""
-        if allowed and not any(host == domain or host.endswith("." + domain) for domain in allowed):
+        if allowed and not any(within_host(host, domain) for domain in allowed):
             raise IgnoreRequest(f"refused redirect to another host: {request.url} -> {target}")
         chain = [*request.meta.get("redirect_urls", []), request.url]
         if target in chain:

@@ -1,8 +1,9 @@
 """The archive pipeline: every response is kept raw; every item is stored in the archive.
 
-It also keeps each portal's tally for the run (listing pages, articles new / updated /
-unchanged, failures) and writes it to `portal_runs` with the problem, if any, that should
-raise the layout-change alarm.
+It also counts each portal's articles (new / updated / unchanged) and failures, and writes the
+portal's tally for the run (with the spider's counts of listing pages and links) to `portal_runs`
+with the problem, if any, that should raise the layout-change alarm. It holds the run the
+crawler writes under, which the document pipeline asks it for.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
@@ -25,17 +27,25 @@ from archive.documents import DocumentStore, article_links
 from archive.store import Archive
 from scraper.crawl.run import archive_for, session_of
 from scraper.crawl.drift import Coverage, drift_problem
-from scraper.extraction.extract import key_rule
-from scraper.items import ArticleItem, FailureItem, NotModifiedItem
+from scraper.portals.reading import key_rule
+from scraper.items import ArticleItem, FailureItem, NotModifiedItem, header_dict
+from scraper.model import NOT_MODIFIED, FailureKind
 from scraper.crawl.logs import (SUMMED_UP, attachment_reason, attachments_line, failure_message, listing_stop_message,
                           warning_message)
 from scraper.portals.registry import UnknownPortal, get_portal
 
 logger = logging.getLogger(__name__)
 
+# A portal's counts in a run: portal_runs' columns, the alarm's inputs and its log line. Each is kept
+# once, in the crawler's stats as soyte/<portal>/<what> (which the progress extension shows too): the
+# spider counts listing pages, links and article pages (spiders/portal.py), this pipeline the rest.
+TALLY = ("listing_pages", "listing_not_modified", "listing_missing", "article_links", "article_pages",
+         "articles_new", "articles_updated", "articles_unchanged", "extraction_failures", "fetch_failures")
 
-def header_dict(response: Response) -> dict[str, str]:
-    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+def portal_tally(stats: StatsCollector, portal: str) -> Counter:
+    """The portal's counts so far, read from the crawler's stats."""
+    return Counter({what: stats.get_value(f"soyte/{portal}/{what}", 0) for what in TALLY})
 
 
 def portal_problem(tally: Counter, max_failure_share: float) -> str | None:
@@ -54,7 +64,7 @@ def portal_problem(tally: Counter, max_failure_share: float) -> str | None:
 
 
 def portal_key_rule(portal: str) -> Callable[[str], str]:
-    """How a fetched URL of this portal becomes an article key (scraper.extraction.extract.page_key)."""
+    """How a fetched URL of this portal becomes an article key (scraper.portals.reading.page_key)."""
     try:
         return key_rule(get_portal(portal))
     except UnknownPortal:
@@ -87,10 +97,9 @@ class ArchivePipeline:
         self.archive: Archive | None = None
         self.own_archive = False  # opened here (no crawl run): closed here; else the run's, shared
         self.commit_timer: LoopingCall | None = None
-        self.run_id: int | None = None
+        self.run_id: int | None = None  # the crawl run's, SOYTE_RUN_ID's, or (own_run) one started here
         self.own_run = False
         self.page_ids: dict[str, int] = {}
-        self.tallies: dict[str, Counter] = defaultdict(Counter)
         self.attachments_failed: dict[str, Counter] = defaultdict(Counter)  # per portal: how many failed how
         self.storage_error: str | None = None
         self.requests_counted = 0
@@ -118,7 +127,7 @@ class ArchivePipeline:
             self.own_run = True
             keys = [portal.key for portal in getattr(self.crawler.spider, "portals", [])]
             self.run_id = self.archive.start_run(keys)
-        self.crawler.stats.set_value("soyte/run_id", self.run_id)  # the document pipeline records under it too
+        self.crawler.stats.set_value("soyte/run_id", self.run_id)  # in the stats the log ends with: the job's run
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         try:
@@ -128,7 +137,7 @@ class ArchivePipeline:
 
     @guarded
     def save_response(self, response: Response, request: Request) -> None:
-        if self.archive is None or response.status == 304:
+        if self.archive is None or response.status == NOT_MODIFIED:
             return  # a 304 has no body to keep; the article it names is touched instead
         kind = request.meta.get("soyte_kind", "other")
         if kind == "document":
@@ -157,7 +166,6 @@ class ArchivePipeline:
         return delta
 
     def count(self, portal: str, what: str) -> None:
-        self.tallies[portal][what] += 1
         self.crawler.stats.inc_value(f"soyte/{portal}/{what}")
 
     @guarded
@@ -173,17 +181,17 @@ class ArchivePipeline:
             self.record_error(url, portal, error)
             raise DropItem(f"{type(error).__name__}: {error}") from None
 
-    def record_error(self, url: str, portal: str, error: BaseException, kind: str = "error") -> None:
+    def record_error(self, url: str, portal: str, error: BaseException, kind: str = FailureKind.ERROR) -> None:
         """An exception nobody foresaw, on one page: a failure retried by the next run, never a silent loss."""
         reason = f"{type(error).__name__}: {error}"
         logger.error("%s: %s: %s: %s", portal, kind, url, reason)
-        self.count(portal, "extraction_failures" if kind == "error" else "fetch_failures")
+        self.count(portal, "extraction_failures" if kind in FailureKind.EXTRACTION_FAILURES else "fetch_failures")
         self.archive.record_failure(self.run_id, url, portal, kind, reason, self.page_ids.pop(url, None))
         self.archive.add_to_run(self.run_id, errors=1)
 
     def spider_error(self, failure, response: Response, spider: Spider) -> None:
         """A callback raised: record it against the page (a listing's error leaves its portal incomplete)."""
-        kind = "listing-error" if response.meta.get("soyte_kind") == "listing" else "error"
+        kind = FailureKind.LISTING_ERROR if response.meta.get("soyte_kind") == "listing" else FailureKind.ERROR
         try:
             self.record_error(response.url, response.meta.get("portal", ""), failure.value, kind)
         except sqlite3.Error as error:
@@ -203,12 +211,13 @@ class ArchivePipeline:
             else:
                 logger.warning("%s: 304 for %s, which is not archived under that URL", item.portal, item.url)
         elif isinstance(item, FailureItem):
-            attachment = item.kind in ("document-fetch", "document-skipped")  # counted in one line per portal
+            attachment = item.kind in FailureKind.DOCUMENT_FAILURES  # counted in one line per portal
             logger.warning("%s", failure_message(item.portal, item.kind, item.url, item.reason, item.status),
                            extra=SUMMED_UP if attachment else None)
             if attachment:
                 self.attachments_failed[item.portal][attachment_reason(item.kind, item.reason, item.status)] += 1
-            self.count(item.portal, "extraction_failures" if item.kind in ("extraction", "error") else "fetch_failures")
+            extraction = item.kind in FailureKind.EXTRACTION_FAILURES
+            self.count(item.portal, "extraction_failures" if extraction else "fetch_failures")
             self.archive.record_failure(self.run_id, item.url, item.portal, item.kind, item.reason,
                                         self.page_ids.pop(item.url, None), item.status)
             self.archive.add_to_run(self.run_id, errors=1)
@@ -228,7 +237,7 @@ class ArchivePipeline:
             self.count(portal, "extraction_failures")
             counts["articles_generic"] = 1
         for warning in item.warnings:
-            self.archive.record_failure(self.run_id, item.record["url"], portal, "warning", warning, page_id)
+            self.archive.record_failure(self.run_id, item.record["url"], portal, FailureKind.WARNING, warning, page_id)
             logger.warning("%s", warning_message(portal, item.record["url"], warning))
         self.archive.add_to_run(self.run_id, warnings=len(item.warnings) + bool(rekeyed), **counts)
         self.record_links(item)
@@ -290,9 +299,7 @@ class ArchivePipeline:
         share = self.crawler.settings.getfloat("SOYTE_MAX_FAILURE_SHARE")
         problems = []
         for portal in getattr(self.crawler.spider, "portals", []):
-            tally = self.tallies[portal.key]
-            for what in ("listing_pages", "listing_not_modified", "listing_missing", "article_links", "article_pages"):
-                tally[what] = stats.get_value(f"soyte/{portal.key}/{what}", 0)
+            tally = portal_tally(stats, portal.key)
             coverage = self.coverage[portal.key]
             problem = portal_problem(tally, share) or drift_problem(
                 coverage, self.archive.recent_coverage(portal.key, before=self.run_id))

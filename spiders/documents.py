@@ -26,18 +26,14 @@ from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from scraper.extraction.document_text import DOCUMENT_KINDS, EXTENSIONS, declared_kind, sniff, url_extension
-from scraper.items import DocumentItem, FailureItem
+from scraper.items import DocumentItem, FailureItem, header_dict
+from scraper.model import NOT_MODIFIED, FailureKind
 from scraper.portals.registry import get_portal
 
-NOT_MODIFIED = 304
 DOCUMENT_PRIORITY = 5  # after the current listing page's articles, before further listing pages
 # Raw control characters, or CR, LF and NUL percent-encoded: a header-splitting trick or a broken link,
 # which would end up in the download's Content-Disposition and the export's file names.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]|%0[0ad]", re.IGNORECASE)
-
-
-def header_dict(response: Response) -> dict[str, str]:
-    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
 
 
 class DocumentRequests:
@@ -56,7 +52,7 @@ class DocumentRequests:
                 continue  # linked (document_links), not fetched: another host's, or skipped by an earlier run
             refused = link_problem(url, self.settings.getint("URLLENGTH_LIMIT"))
             if refused:
-                yield FailureItem(url, portal, refused, kind="document-skipped")
+                yield FailureItem(url, portal, refused, kind=FailureKind.DOCUMENT_SKIPPED)
                 continue
             yield scrapy.Request(
                 url, callback=self.parse_document, errback=self.document_failed, priority=DOCUMENT_PRIORITY,
@@ -91,7 +87,7 @@ class DocumentRequests:
         if over_size_cap(failure):
             cap = request.meta.get("download_maxsize", 0)
             yield FailureItem(request.url, request.meta.get("portal", ""), f"over the size cap ({cap:,} bytes)",
-                              kind="document-skipped")
+                              kind=FailureKind.DOCUMENT_SKIPPED)
             return
         yield from self.failed(failure)
 
@@ -114,7 +110,8 @@ def link_problem(url: str, length_limit: int) -> str | None:
 
 
 def on_host(url: str, host: str) -> bool:
-    """The article's own host exactly: a subdomain (evil.soyte.…) may be anyone's, as another site is."""
+    """The article's own host exactly: a subdomain (evil.soyte.…) may be anyone's, as another site is.
+    Stricter on purpose than scraper.extraction.urls.within_host, which tells which portal serves a page."""
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(host) and (parts.hostname or "") == host
 

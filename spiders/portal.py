@@ -1,8 +1,9 @@
 """The one spider: it walks any portal, reading its pages with the layout the registry names.
 
 Scrapy sees one spider per portal (spiders/loader.py makes a subclass named after each portal
-key); the portal's layout file gives the `ListingPage` and `ArticlePage` classes
-(scraper.extraction.pages.page_classes), and this class only walks the site. It yields `ArticleItem`,
+key); the portal's layout file, loaded once per class, gives the `ListingPage` class
+(scraper.extraction.pages.page_classes) and is handed to extraction with every article page
+(scraper.extraction.extract.extract_page), and this class only walks the site. It yields `ArticleItem`,
 `NotModifiedItem` and `FailureItem`; the archive pipeline stores them. It never opens the
 database nor imports `archive/`: the crawl-run extension (scraper/crawl/run.py) hands it a
 `scraper.model.Frontier` through `use_frontier`, plain facts
@@ -25,16 +26,14 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 from spiders.contracts import checked
 from scraper.extraction.extract import Extraction, extract_page
-from scraper.model import Frontier, final_listing_failure
+from scraper.model import NOT_MODIFIED, FailureKind, Frontier, fetch_failure, final_listing_failure
 from scraper.items import ArticleItem, FailureItem, NotModifiedItem
 from scraper.extraction.layouts import Layout, load_layout
 from spiders.listing_walk import ListingWalk, WalkPoint
-from scraper.extraction.pages import ArticlePage, ExtractionError, ListingPage, page_classes
+from scraper.extraction.pages import ExtractionError, ListingPage, page_classes
 from scraper.portals.registry import Portal, get_portal
 from scraper.extraction.urls import CanonicalGuard, article_key
 from spiders.documents import DocumentRequests
-
-NOT_MODIFIED = 304
 
 
 def is_sitemap(response: Response) -> bool:
@@ -55,16 +54,14 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
     """Walks one portal; `for_portal` makes the subclass Scrapy knows by the portal's key."""
 
     layout: ClassVar[Layout]
-    article_page: ClassVar[type[ArticlePage]]
     listing_page: ClassVar[type[ListingPage]]
 
     @classmethod
     def for_portal(cls, portal: Portal, attributes: dict[str, Any] | None = None) -> type["PortalSpider"]:
         """The spider class of one portal: named by its key, reading pages with its layout."""
         layout = load_layout(portal.layout)
-        article_page, listing_page = page_classes(layout)
         return type(f"{portal.key.capitalize()}Spider", (cls,), {
-            "name": portal.key, "layout": layout, "article_page": article_page, "listing_page": listing_page,
+            "name": portal.key, "layout": layout, "listing_page": page_classes(layout)[1],
             "__doc__": f"{portal.province} ({portal.host}), read with layout {layout.name}.",
             "__module__": cls.__module__, **(attributes or {})})
 
@@ -133,7 +130,7 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
     def article_link(self, url: str) -> str:
         """The article key a URL stands for: listing links carry parameters (Liferay's redirect=)
         and fragments that do not name the article (scraper.extraction.urls.article_key)."""
-        return article_key(url, self.article_page.DROP_PARAMS)
+        return article_key(url, self.layout.drop_params)
 
     def follow_articles(self, urls: list[str], portal: str):
         self.count(portal, "article_links", len(urls))
@@ -161,8 +158,8 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
             yield from self.read_listing(response, portal)
         except Exception as error:  # noqa: BLE001 — an unforeseen page must not end the crawl silently
             self.logger.exception("%s: listing page %s could not be read", portal, response.url)
-            yield FailureItem(response.url, portal, f"{type(error).__name__}: {error}", kind="listing-error",
-                              status=response.status)
+            yield FailureItem(response.url, portal, f"{type(error).__name__}: {error}",
+                              kind=FailureKind.LISTING_ERROR, status=response.status)
 
     def read_listing(self, response: Response, portal: str):
         if response.status == NOT_MODIFIED:
@@ -177,7 +174,7 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
         page = self.listing_page(response.body, response.url, content_type(response))
         if not page.has_listing():
             self.count(portal, "listing_missing")
-            yield FailureItem(response.url, portal, "listing container not found", kind="listing",
+            yield FailureItem(response.url, portal, "listing container not found", kind=FailureKind.LISTING,
                               status=response.status)
             return
         urls = [self.article_link(url) for url in page.article_urls()]
@@ -229,16 +226,17 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
             return
         self.count(portal, "article_pages")
         if not is_html(response):
-            yield FailureItem(response.url, portal, f"not an HTML page: {content_type(response)}", kind="not-html",
-                              status=response.status)
+            yield FailureItem(response.url, portal, f"not an HTML page: {content_type(response)}",
+                              kind=FailureKind.NOT_HTML, status=response.status)
             return
         fetched = self.article_link(response.url)
         refused = self.canonicals.not_an_article(fetched)  # e.g. a removed article redirected to the home page
         if refused:
-            yield FailureItem(response.url, portal, refused, kind="not-article", status=response.status)
+            yield FailureItem(response.url, portal, refused, kind=FailureKind.NOT_ARTICLE, status=response.status)
             return
         try:
-            result = extract_page(response.body, response.url, self.portal, content_type(response))
+            result = extract_page(response.body, response.url, self.layout, self.portal.key, self.portal.province,
+                                  content_type(response))
         except ExtractionError as error:
             yield FailureItem(response.url, portal, str(error), kind=error.kind, status=response.status)
             return
@@ -264,4 +262,4 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
         reason = f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"
         if request.meta.get("soyte_walk_from") and (final_listing_failure(status) or failure.check(IgnoreRequest)):
             self.walks[request.meta["portal"]].carried_lost()  # a 404, or robots.txt: nothing to go on from
-        yield FailureItem(request.url, request.meta.get("portal", ""), reason, kind=f"{kind}-fetch", status=status)
+        yield FailureItem(request.url, request.meta.get("portal", ""), reason, kind=fetch_failure(kind), status=status)

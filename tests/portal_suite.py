@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import pytest
 
-from archive.store import RECORD_KEYS
+from archive.store import row_to_record
 from scraper.cli.main import main
 from archive.search import fold
 from scraper.portals.registry import get_portal
@@ -26,13 +26,8 @@ from tests.helpers import ArticleCase, execute, portal_site, query, served_artic
 
 
 def stored_records(db: Path, portal: str) -> dict[str, dict]:
-    records = {}
-    for row in query(db, "SELECT * FROM articles WHERE portal = ?", (portal,)):
-        record = {key: row[key] for key in RECORD_KEYS}
-        record["images"] = json.loads(record["images"])
-        record["attachments"] = json.loads(record["attachments"])
-        records[row["url"]] = record
-    return records
+    """The portal's archived articles as records, read back by the archive's own rule (row_to_record)."""
+    return {row["url"]: row_to_record(row) for row in query(db, "SELECT * FROM articles WHERE portal = ?", (portal,))}
 
 
 def boilerplate_found(records: dict[str, dict], chrome: list[str]) -> list[tuple[str, str, str]]:

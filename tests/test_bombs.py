@@ -6,7 +6,7 @@ for 45 MB of text), a ZIP whose `mimetype` member inflates to 512 MiB, a ZIP lis
 members, and a WACZ whose WARC member inflates to 1 GiB. The documents are served at the attachment URLs of Hà Tĩnh's bundled
 article; the crawl must end, keep every file's bytes with its text status, and stay within its
 limits. What a process used is measured in that process: its peak resident memory (VmHWM, through
-bench/peak_rss.py) and its CPU time with its children's (wait4), never the test's clock; the
+tests/peak_rss.py) and its CPU time with its children's (wait4), never the test's clock; the
 document reader reports its own peak in each note.
 """
 from __future__ import annotations
@@ -171,10 +171,10 @@ class Measured:
 
 
 def soyte_measured(tmp: Path, *args: str, timeout: float, during=None) -> Measured:
-    """`soyte ARGS` as helpers.soyte runs it, under bench/peak_rss.py, waited for with wait4.
+    """`soyte ARGS` as helpers.soyte runs it, under tests/peak_rss.py, waited for with wait4.
     `during(process)` runs once it has started (to send it a signal)."""
     out, err, peak = tmp / "stdout", tmp / "stderr", tmp / "peak-kb"
-    command = [sys.executable, str(ROOT / "bench" / "peak_rss.py"), str(peak), "scraper.cli", *args]
+    command = [sys.executable, "-m", "tests.peak_rss", str(peak), "scraper.cli", *args]
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(command, cwd=ROOT, stdout=stdout, stderr=stderr,
                                    env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -353,10 +353,10 @@ def test_a_log_file_that_cannot_be_written_does_not_stop_the_crawl(tmp_path, rep
 
 
 def test_progress_bar_without_a_terminal_writes_a_plain_line_now_and_then(monkeypatch, capsys):
-    from scraper.crawl import display
+    from scraper.cli import terminal
 
-    monkeypatch.setattr(display, "LINE_INTERVAL", 0)  # a line at every step instead of every 30 s
-    with display.progress_bar(3, "importing", "records") as advance:
+    monkeypatch.setattr(terminal, "LINE_INTERVAL", 0)  # a line at every step instead of every 30 s
+    with terminal.progress_bar(3, "importing", "records") as advance:
         for _ in range(3):
             advance(1)
     assert capsys.readouterr().err.splitlines() == [

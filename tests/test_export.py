@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from archive.export import export
-from archive.store import RECORD_KEYS, Archive
+from archive.store import Archive
+from scraper.model import RECORD_KEYS
 from tests.browsing import crawl_demo_portals
 from tests.helpers import ROOT, demo_articles, demo_portal_keys, query, served_articles, soyte
 from tests.test_storage_faults import fill, small_disk  # noqa: F401 (a fixture)

@@ -14,9 +14,10 @@ import pytest
 from scraper.extraction.dates import parse_date_words
 from scraper.extraction.generic import generic_record
 from scraper.extraction.generic.words import is_meta_line, is_toolbar_text
-from scraper.extraction.pages import RECORD_KEYS, ExtractionError
+from scraper.extraction.pages import ExtractionError
+from scraper.model import RECORD_KEYS
 from scraper.portals.registry import DEMO_PORTALS
-from tests.generic_pages import CHROME_TEXTS, RELATED_TEXTS, chrome, f1, pages, redesign
+from scraper.portals.rethemed import CHROME_TEXTS, RELATED_TEXTS, chrome, f1, pages, redesign
 
 PAGES = {page.name: page for page in pages()}
 FIELDS = [key for key in RECORD_KEYS if key != "text"]

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from scraper.extraction.layouts import dump_layout, load_layout, parse_layout
-from scraper.learn.layout import RECORD_FIELDS, learn_layout, read_examples, verify
+from scraper.learn.examples import read_examples
+from scraper.learn.layout import learn_layout, verify
+from scraper.model import PAGE_KEYS as RECORD_FIELDS
 from scraper.portals.registry import DEMO_PORTALS
 from tests.helpers import soyte
 

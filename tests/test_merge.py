@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.store import RECORD_KEYS
+from scraper.model import RECORD_KEYS
 from scraper.portals.replay import ReplayServer
 from tests.helpers import query, reference_server, soyte
 

@@ -384,7 +384,7 @@ def test_a_reader_that_stops_early_gets_no_traceback(archive_path, replay_server
     crawl(archive_path, replay_server, check=True)
     crawl(archive_path, replay_server, check=True)
     args = command + (["--db", str(archive_path)] if command[0] != "portals" else [])
-    shell = f"{sys.executable} -m scraper.cli.main {' '.join(repr(a) for a in args)} | head -1"
+    shell = f"{sys.executable} -m scraper.cli {' '.join(repr(a) for a in args)} | head -1"
     result = subprocess.run(shell, shell=True, cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.stdout.count("\n") == 1

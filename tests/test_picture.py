@@ -45,10 +45,10 @@ def test_extracting_a_page_imports_neither_scrapy_nor_twisted(tmp_path):
     found = fresh_python(f"""
         import contextlib, io, json, sys
         loaded = {LOADED}
-        from scraper.extraction.extract import extract_page
+        from scraper.portals.reading import extract_portal_page
         from scraper.portals.registry import get_portal
         body = open({str(case.path)!r}, "rb").read()
-        record = extract_page(body, {case.url!r}, get_portal("hatinh"), {case.content_type!r}).record
+        record = extract_portal_page(body, {case.url!r}, get_portal("hatinh"), {case.content_type!r}).record
         after_function = loaded("scrapy", "twisted")
         from scraper.cli.main import main
         out = io.StringIO()

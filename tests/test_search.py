@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from archive.documents import DocumentStore, Extracted, search_documents
+from archive.documents import DocumentStore, search_documents
 from archive.search import MAX_QUERY_WORDS, RANKED_CANDIDATES, RANKED_WORDS, QueryTooLong, query_words, search
 from archive.store import READ_MMAP_BYTES, Archive, now
+from scraper.extraction.document_text import DocumentText
 
 
 def record(n: int, text: str) -> dict:
@@ -107,7 +108,7 @@ def store_documents(archive: Archive, texts: list[str]) -> None:
     for n, text in enumerate(texts):
         store.store(f"https://soyte.example.gov.vn/van-ban/{n}.pdf", "demo", f"%PDF {n} {text}".encode(),
                     status=200, served_type="application/pdf", headers={}, run_id=None, at=now(),
-                    extracted=Extracted("pdf", "application/pdf", text, "ok", pages=1))
+                    extracted=DocumentText("pdf", text, "ok", pages=1))
 
 
 def test_documents_are_ordered_and_bounded_as_articles(archive):

@@ -29,7 +29,7 @@ from datasette.utils import tilde_encode
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.schema import SCHEMA_VERSION
-from archive.store import RECORD_KEYS
+from scraper.model import RECORD_KEYS
 from tests.helpers import ROOT, query, reference_server, served_articles, soyte
 
 pytestmark = pytest.mark.e2e  # crawls of the replay server, `soyte` in a subprocess

@@ -5,6 +5,8 @@ metadata is built for a name rather than kept as a fixed JSON file.
 """
 from __future__ import annotations
 
+from scraper.model import FailureKind, fetch_failure
+
 TITLE = "Sở Y tế news archive"
 DESCRIPTION = (
     "News published by Vietnam's provincial Departments of Health (Sở Y tế), crawled by soyte and "
@@ -130,9 +132,10 @@ TABLES: dict[str, dict] = {
         "columns": {
             "id": "Failure id", "run_id": "Crawl run (crawl_runs.id); empty for `soyte reextract`",
             "url": "Page URL", "portal": "Portal key",
-            "kind": "Fetched but not extracted: extraction, truncated, listing, not-html; "
-                    "not fetched: article-fetch, listing-fetch; a stored page `soyte reextract` could not read: "
-                    "damaged-page, unknown-portal",
+            "kind": f"Fetched but not extracted: {FailureKind.EXTRACTION}, {FailureKind.TRUNCATED}, "
+                    f"{FailureKind.LISTING}, {FailureKind.NOT_HTML}; not fetched: {FailureKind.ARTICLE_FETCH}, "
+                    f"{FailureKind.LISTING_FETCH}; a stored page `soyte reextract` could not read: "
+                    f"{FailureKind.DAMAGED_PAGE}, {FailureKind.UNKNOWN_PORTAL}",
             "status": "HTTP status, when the server answered one", "reason": "What went wrong",
             "page_id": "The raw page kept (pages.id), if any", "at": "When (UTC)",
         },
@@ -257,7 +260,7 @@ QUERIES: dict[str, dict] = {
         "description": "Pages that were fetched but gave no record (fetch errors are left out), newest first, "
                        "with the raw page kept for re-extraction.",
         "sql": "select id, at, run_id, portal, kind, status, reason, url, page_id from failures\n"
-               "where kind not like '%-fetch' order by id desc",
+               f"where kind not like '{fetch_failure('%')}' order by id desc",  # any request's fetch failure
     },
 }
 

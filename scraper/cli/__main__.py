@@ -3,4 +3,5 @@ import sys
 
 from scraper.cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # imported (pkgutil walks, the install test), it does nothing
+    sys.exit(main())

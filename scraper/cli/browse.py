@@ -8,8 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from scraper.cli.common import (EXIT_OK, EXIT_STORAGE, ArchiveUnusable, UsageError, command, open_archive, output_file,
-                         port_number, say)
+from scraper.cli.common import ArchiveUnusable, UsageError, command, open_archive, output_file, port_number, say
+from scraper.model import EXIT_OK, EXIT_STORAGE
 
 
 def serve_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,10 +1,11 @@
-"""What every `soyte` command shares: registering a command, exit statuses, messages, the archive
-and output files. Command modules import this, never scraper/cli/main.py (which imports them).
+"""What every `soyte` command shares: registering a command, messages, the archive and output
+files. Command modules import this, never scraper/cli/main.py (which imports them).
 
-Data goes to stdout (JSON), progress and logs to stderr. Exit status: 0 ok, 1 the crawl or a
-check found problems (a portal's alarm), 2 a usage error (one line saying what to fix, never a
-traceback), 3 another crawl holds the archive, 4 the archive cannot be written, 5 an optional extra
-the command needs is not installed (`--format wacz` without py-wacz: the line says what to pip install).
+Data goes to stdout (JSON), progress and logs to stderr. Exit status (scraper.model's EXIT_*, which
+`scrapy crawl` shares): 0 ok, 1 the crawl or a check found problems (a portal's alarm), 2 a usage
+error (one line saying what to fix, never a traceback), 3 another crawl holds the archive, 4 the
+archive cannot be written, 5 an optional extra the command needs is not installed (`--format wacz`
+without py-wacz: the line says what to pip install).
 """
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import scraper
-
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_LOCKED, EXIT_STORAGE, EXIT_MISSING_EXTRA = 0, 1, 2, 3, 4, 5
 
 
 @dataclass

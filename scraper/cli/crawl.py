@@ -4,12 +4,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from scraper.cli.common import (EXIT_LOCKED, EXIT_OK, EXIT_PROBLEM, EXIT_STORAGE, ArchiveUnusable, UsageError, command,
-                                emit, open_archive, port_argument, port_number, say)
+from scraper.cli.common import (ArchiveUnusable, UsageError, command, emit, open_archive, port_argument, port_number,
+                                say)
+from scraper.model import EXIT_LOCKED, EXIT_OK, EXIT_PROBLEM, EXIT_STORAGE
+
+PROGRESS_EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|seconds?|p|pages?)?\s*$")
 
 
 def crawl_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +38,18 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the crawl's full log (default: ARCHIVE.log beside the archive, rotated)")
     parser.add_argument("--progress-every", metavar="N", help="without a terminal, a progress line per portal "
                         "every N seconds (30, 30s) or pages (100p); default SOYTE_PROGRESS_INTERVAL, 30 s")
+
+
+def progress_settings(every: str | None) -> dict:
+    """`--progress-every 30s` (seconds; a bare number too) or `--progress-every 100p` (pages per portal)."""
+    if every is None:
+        return {}
+    match = PROGRESS_EVERY.match(every)
+    if not match or float(match[1]) <= 0:
+        raise UsageError(f"--progress-every takes seconds (30, 30s) or pages (100p), not {every!r}")
+    if (match[2] or "s").startswith("p"):
+        return {"SOYTE_PROGRESS_PAGES": int(float(match[1])), "SOYTE_PROGRESS_INTERVAL": 0}
+    return {"SOYTE_PROGRESS_INTERVAL": float(match[1])}
 
 
 @command("crawl", "Crawl portals (all active ones, or those named) into the archive.",
@@ -76,8 +92,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     try:
         for warning in not_active_warnings(select_portals(args.portals or None)):
             say(warning)
-        with crawl_display(args, extra):  # the live display or progress lines; Scrapy's log to ARCHIVE.log
-            result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite, extra_settings=extra)
+        extra.update(progress_settings(args.progress_every))
+        # The live display (handed to the crawl) or progress lines; Scrapy's log to ARCHIVE.log.
+        with crawl_display(args.db, extra, args.log, args.verbose, args.quiet) as display:
+            result = run_crawl(args.db, args.portals or None, replay_url, polite=args.polite, extra_settings=extra,
+                               display=display)
     except (KeyError, ValueError) as error:
         raise UsageError(str(error).strip('"')) from None
     except CrawlLocked as error:
@@ -113,16 +132,16 @@ def extract_arguments(parser: argparse.ArgumentParser) -> None:
          "soyte extract page.html --url https://soyte.bacninh.gov.vn/tin-tuc-su-kien/-/asset_publisher/bnNews/content/...",
          extract_arguments, uses_archive=False)
 def cmd_extract(args: argparse.Namespace) -> int:
-    from scraper.extraction.extract import extract_page, resolve_portal
     from scraper.extraction.pages import ExtractionError
+    from scraper.portals.reading import extract_portal_page, resolve_portal
 
     path = Path(args.page)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     try:
         portal = resolve_portal(args.url, args.portal)
-        result = extract_page(path.read_bytes(), args.url, portal, args.content_type,
-                              method="generic" if args.generic else "auto")
+        result = extract_portal_page(path.read_bytes(), args.url, portal, args.content_type,
+                                     method="generic" if args.generic else "auto")
     except KeyError as error:
         raise UsageError(str(error).strip('"')) from None
     except ExtractionError as error:
@@ -139,8 +158,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 @command("reextract", "Re-run extraction over the raw pages stored in the archive (no network).",
          "soyte reextract --db archive.db")
 def cmd_reextract(args: argparse.Namespace) -> int:
-    from scraper.crawl.display import progress_bar
-    from scraper.extraction.extract import reextract
+    from scraper.cli.terminal import progress_bar
+    from scraper.offline.reextract import reextract
 
     archive = open_archive(args.db)
     with progress_bar(len(archive.latest_article_pages()), "re-extracting", "pages") as advance:
@@ -228,7 +247,8 @@ def search_arguments(parser: argparse.ArgumentParser) -> None:
          "matching attached documents with the articles that link them, as JSON lines.",
          "soyte search 'sot xuat huyet' --db archive.db", search_arguments)
 def cmd_search(args: argparse.Namespace) -> int:
-    from archive.search import QueryTooLong, search_with_documents
+    from archive.documents import search_with_documents
+    from archive.search import QueryTooLong
 
     if args.limit < 1:
         raise UsageError(f"--limit wants a positive number, not {args.limit}")
@@ -263,7 +283,7 @@ RUN_COLUMNS_NARROW = {"requests": "req.", "articles_updated": "upd.", "articles_
 @command("runs", "List recent crawl runs with their counts, newest first: a table, or JSON lines when piped.",
          "soyte runs --limit 5", limit_argument)
 def cmd_runs(args: argparse.Namespace) -> int:
-    from scraper.crawl.display import short_time, show_rows
+    from scraper.cli.terminal import short_time, show_rows
 
     archive = open_archive(args.db, readonly=True)
     show_rows(list(archive.db["crawl_runs"].rows_where(order_by="id desc", limit=args.limit)), RUN_COLUMNS,

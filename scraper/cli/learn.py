@@ -6,7 +6,8 @@ import json
 import time
 from pathlib import Path
 
-from scraper.cli.common import EXIT_OK, EXIT_PROBLEM, UsageError, command, say
+from scraper.cli.common import UsageError, command, say
+from scraper.model import EXIT_OK, EXIT_PROBLEM
 
 
 def learn_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,10 +21,11 @@ def learn_arguments(parser: argparse.ArgumentParser) -> None:
 
 def fixture_folder(key: str) -> Path:
     """Where a portal's annotated pages are: its fixture folder, else its bundled demo folder (scraper.portals.sites)."""
+    from scraper.portals.checkout import fixtures_dir
     from scraper.portals.registry import Portal, load_portals
     from scraper.portals.sites import site_of
 
-    site = site_of(load_portals().get(key) or Portal(key=key, province="", host=""))
+    site = site_of(load_portals().get(key) or Portal(key=key, province="", host=""), fixtures_dir())
     if site is None:
         raise UsageError(f"no pages for {key}: capture them into tests/fixtures/{key}/ (soyte save-page, soyte expect) "
                          "or pass --folder")

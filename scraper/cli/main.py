@@ -14,8 +14,8 @@ import sys
 # Importing a command module registers its commands; `soyte --help` lists them in this order.
 from scraper.cli import crawl  # noqa: F401  (crawl, extract, reextract, serve-portals, demo, search, runs)
 from scraper.cli import browse, learn, merge, ops, portal, warc  # noqa: F401,E402
-from scraper.cli.common import (COMMANDS, EXIT_MISSING_EXTRA, EXIT_OK, EXIT_STORAGE, EXIT_USAGE, ArchiveUnusable,
-                                MissingExtra, UsageError, VersionAction, say)
+from scraper.cli.common import COMMANDS, ArchiveUnusable, MissingExtra, UsageError, VersionAction, say
+from scraper.model import EXIT_MISSING_EXTRA, EXIT_OK, EXIT_STORAGE, EXIT_USAGE
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,7 +5,8 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-from scraper.cli.common import EXIT_LOCKED, EXIT_OK, EXIT_STORAGE, UsageError, command, emit, say
+from scraper.cli.common import UsageError, command, emit, say
+from scraper.model import EXIT_LOCKED, EXIT_OK, EXIT_STORAGE
 
 
 def merge_arguments(parser: argparse.ArgumentParser) -> None:

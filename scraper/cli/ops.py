@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from scraper.cli.common import EXIT_OK, command
+from scraper.cli.common import command
+from scraper.model import EXIT_OK
 
 
 def schedule_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 from urllib.parse import urlsplit
 
-from scraper.cli.common import EXIT_OK, EXIT_PROBLEM, UsageError, command, emit, say
+from scraper.cli.common import UsageError, command, emit, say
+from scraper.extraction.urls import within_host
+from scraper.model import EXIT_OK, EXIT_PROBLEM
 from scraper.portals.registry import STATUSES, Portal, RegistryError, UnknownPortal, get_portal, load_portals
 from scraper.portals.sites import KINDS
 
@@ -39,7 +41,7 @@ def cmd_portals(args: argparse.Namespace) -> int:
         portals = load_portals()
     except RegistryError as error:
         raise UsageError(str(error)) from None
-    from scraper.crawl.display import show_rows
+    from scraper.cli.terminal import show_rows
 
     show_rows([{"key": portal.key, "province": portal.province, "host": portal.host, "status": portal.status,
                 "layout": portal.layout or None, "successor": portal.successor, "retired_on": portal.retired_on,
@@ -71,11 +73,11 @@ def new_portal_arguments(parser: argparse.ArgumentParser) -> None:
          "soyte new-portal tuyenquang --host https://soytetuyenquang.gov.vn --like hagiang",
          new_portal_arguments, uses_archive=False)
 def cmd_new_portal(args: argparse.Namespace) -> int:
+    from scraper.portals.checkout import PROJECT_ROOT
     from scraper.portals.scaffold import ScaffoldError, new_portal
-    from scraper.portals.capture import PROJECT_ROOT
 
     try:
-        scaffold = new_portal(args.key, args.host, args.like, args.province, args.start_urls,
+        scaffold = new_portal(args.key, args.host, args.like, args.province, args.start_urls, root=PROJECT_ROOT,
                               change_host=args.change_host)
     except (ScaffoldError, RegistryError) as error:
         raise UsageError(str(error)) from None
@@ -107,6 +109,7 @@ def save_page_arguments(parser: argparse.ArgumentParser) -> None:
          save_page_arguments, uses_archive=False)
 def cmd_save_page(args: argparse.Namespace) -> int:
     from scraper.portals.capture import FetchError, FixtureFolder, fetch, guess_kind
+    from scraper.portals.checkout import fixtures_dir
     from scraper.settings import USER_AGENT
 
     portal = portal_or_usage_error(args.portal)
@@ -114,12 +117,12 @@ def cmd_save_page(args: argparse.Namespace) -> int:
         raise UsageError(f"{portal.key} has no layout yet: run soyte new-portal {portal.key} --host "
                          f"https://{portal.host} first")
     host = (urlsplit(args.url).hostname or "").lower()
-    if host != portal.host and not host.endswith("." + portal.host):
+    if not within_host(host, portal.host):
         raise UsageError(f"{args.url} is not on {portal.key}'s host {portal.host}: "
                          f"fix the URL, or the host in the registry if the portal moved")
     if args.name and ("/" in args.name or args.name.startswith(".")):
         raise UsageError(f"--name {args.name!r} must be a plain file name, e.g. listing-2.html")
-    folder = FixtureFolder.for_portal(portal.key)
+    folder = FixtureFolder.for_portal(portal.key, fixtures_dir())
     if not folder.exists():
         folder.create(portal.key, portal.province, portal.layout, f"https://{portal.host}",
                       list(portal.start_urls))
@@ -152,13 +155,15 @@ def expect_arguments(parser: argparse.ArgumentParser) -> None:
 @command("expect", "Write each article fixture's current extraction as its expected record, for you to check.",
          "soyte expect hatinh --force", expect_arguments, uses_archive=False)
 def cmd_expect(args: argparse.Namespace) -> int:
-    from scraper.portals.capture import ARTICLE_KINDS, FixtureFolder, write_expected
+    from scraper.portals.capture import FixtureFolder, write_expected
+    from scraper.portals.checkout import fixtures_dir
+    from scraper.portals.sites import ARTICLE_KINDS
 
     portal = portal_or_usage_error(args.portal)
     if not portal.layout:
         raise UsageError(f"{portal.key} has no layout yet: run soyte new-portal {portal.key} --host "
                          f"https://{portal.host} first")
-    folder = FixtureFolder.for_portal(portal.key)
+    folder = FixtureFolder.for_portal(portal.key, fixtures_dir())
     if not folder.pages(ARTICLE_KINDS):
         raise UsageError(f"no article pages in tests/fixtures/{portal.key}/: "
                          f"run soyte save-page URL --portal {portal.key} first")
@@ -190,6 +195,7 @@ def check_arguments(parser: argparse.ArgumentParser) -> None:
          "soyte check hatinh --verbose", check_arguments, uses_archive=False)
 def cmd_check(args: argparse.Namespace) -> int:
     from scraper.crawl.contracts import replay_with_fixtures, run_contracts, spider_names
+    from scraper.portals.checkout import fixtures_dir
 
     known = spider_names()
     unknown = [name for name in args.spiders if name not in known]
@@ -201,7 +207,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.live or args.replay:
         status = run_contracts(args.spiders, args.replay, args.verbose)
     else:
-        with replay_with_fixtures() as server:
+        with replay_with_fixtures(fixtures_dir()) as server:
             status = run_contracts(args.spiders, server.url, args.verbose)
     for line in broken:
         say(line)
@@ -224,10 +230,11 @@ def activate_arguments(parser: argparse.ArgumentParser) -> None:
 @command("activate", "Set a planned portal's status to active in the registry: every crawl takes it from now on.",
          "soyte activate tuyenquang", activate_arguments, uses_archive=False)
 def cmd_activate(args: argparse.Namespace) -> int:
+    from scraper.portals.checkout import fixtures_dir
     from scraper.portals.scaffold import ScaffoldError, activate
 
     try:
-        portal = activate(args.portal)
+        portal = activate(args.portal, fixtures_dir())
     except (ScaffoldError, RegistryError) as error:
         raise UsageError(str(error)) from None
     say(f"{portal.key} is active: soyte crawl takes it with the others; run python -m pytest before you commit")

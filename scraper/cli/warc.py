@@ -9,11 +9,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from scraper.cli.common import (EXIT_OK, EXIT_PROBLEM, EXIT_STORAGE, UsageError, command, emit, open_archive, output_file,
-                         require_extra, say)
+from scraper.cli.common import UsageError, command, emit, open_archive, output_file, require_extra, say
+from scraper.extraction.dates import VIETNAM
+from scraper.model import EXIT_OK, EXIT_PROBLEM, EXIT_STORAGE
 
 WARC_FORMATS = ("warc", "wacz")
-VIETNAM = timezone(timedelta(hours=7))
 
 
 def portal_hosts(key: str | None) -> list[str] | None:

@@ -20,13 +20,12 @@ if TYPE_CHECKING:
     from scraper.portals.replay import ReplayServer
 
 
-def replay_with_fixtures(fixtures_root: Path | None = None) -> "ReplayServer":
-    """A replay server (not started) for the demo portals and every fixture folder's served pages."""
-    from scraper.portals.capture import FIXTURES_DIR
+def replay_with_fixtures(fixtures_root: Path) -> "ReplayServer":
+    """A replay server (not started) for the demo portals and the served pages of every fixture
+    folder in `fixtures_root`, the project's fixtures folder (scraper/portals/checkout.py)."""
     from scraper.portals.registry import DEMO_PORTALS
     from scraper.portals.replay import ReplayServer, site_folders
 
-    fixtures_root = Path(fixtures_root or FIXTURES_DIR)
     fixtures = site_folders(fixtures_root) if fixtures_root.is_dir() else []
     return ReplayServer(folders=site_folders(DEMO_PORTALS) + fixtures)
 

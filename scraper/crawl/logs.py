@@ -19,7 +19,7 @@ from typing import Callable
 
 from scrapy.settings import default_settings
 
-from scraper.model import final_listing_failure
+from scraper.model import FailureKind, final_listing_failure
 
 LOG_MAX_BYTES = 10 * 1024 * 1024  # about 0.9 KB a request: the demo portals' 31 requests log 27 KB
 LOG_BACKUPS = 3                   # archive.db.log.1 … .3: the last few runs, never the whole disk
@@ -219,13 +219,13 @@ def failure_message(portal: str, kind: str, url: str, reason: str, status: int |
             done += ("; final, so the next run does not walk the portal's listings again for it"
                      if final_listing_failure(status) else "; the next run walks the portal's listings again")
         return f"{portal}: {page} {url} could not be fetched ({reason}); {done}"
-    if kind == "listing":
+    if kind == FailureKind.LISTING:
         return f"{portal}: listing page {url}: {reason}; recorded in failures (the layout may have changed)"
-    if kind == "document-skipped":  # archive/frontier.py: a skipped document is not asked for again
+    if kind == FailureKind.DOCUMENT_SKIPPED:  # archive/frontier.py: a skipped document is not asked for again
         return f"{portal}: document {shown_url(url)} {reason}: not stored; recorded in failures; not fetched again"
-    if kind == "not-html":
+    if kind == FailureKind.NOT_HTML:
         return f"{portal}: {url} is {reason[0].lower() + reason[1:]}; raw bytes kept, no article stored"
-    if kind == "truncated":
+    if kind == FailureKind.TRUNCATED:
         return (f"{portal}: article {url} arrived truncated; raw page kept, no partial article stored; "
                 "the next run tries it again")
     return (f"{portal}: article {url} could not be extracted ({reason}); raw page kept for soyte reextract, "
@@ -245,7 +245,7 @@ def listing_stop_message(portal: str, stop_line: str, resume_url: str) -> str:
 
 def attachment_reason(kind: str, reason: str, status: int | None) -> str:
     """How an attachment failed, in a word or two, to count alike: HTTP 404, TimeoutError, over the size cap."""
-    if kind == "document-skipped":  # "over the size cap (N bytes)", "has an over-long URL (N characters …)"
+    if kind == FailureKind.DOCUMENT_SKIPPED:  # "over the size cap (N bytes)", "has an over-long URL (N characters …)"
         return reason.split(" (")[0]
     return f"HTTP {status}" if status else reason.split(":")[0]
 

@@ -14,10 +14,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from scrapy.crawler import CrawlerProcess
+from scrapy import Spider
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from scraper.crawl import run as crawlrun
+from scraper.crawl.progress import ProgressDisplay, show_progress_on
 from scraper.portals.registry import Portal, get_portal, layout_problem, load_portals
 
 # Against the replay server on 127.0.0.1 there is nobody to be polite to.
@@ -33,18 +36,33 @@ class ArchiveUnwritable(RuntimeError):
 
 
 class SoyteCrawlerProcess(CrawlerProcess):
-    """Scrapy's process, telling the crawl run which signal stopped it (SIGINT, SIGTERM).
+    """Scrapy's process, owning the crawl runs of its crawlers and telling them which signal stopped it.
 
-    Scrapy handles the first signal by closing the spiders gracefully (reason 'shutdown'), the
-    second by stopping the reactor at once; either way the run must not be recorded as finished.
+    Each crawler it makes is handed the process's CrawlRuns (so that every portal's crawler joins
+    one run of the archive) and, in a terminal, the live display its progress extension feeds.
+    Scrapy handles the first signal (SIGINT, SIGTERM) by closing the spiders gracefully (reason
+    'shutdown'), the second by stopping the reactor at once; either way the run must not be
+    recorded as finished.
     """
 
+    def __init__(self, settings: Settings, display: ProgressDisplay | None = None):
+        super().__init__(settings)
+        self.runs = crawlrun.CrawlRuns()
+        self.display = display
+
+    def create_crawler(self, crawler_or_spidercls: Crawler | type[Spider] | str) -> Crawler:
+        crawler = super().create_crawler(crawler_or_spidercls)
+        self.runs.hand_to(crawler)
+        if self.display is not None:
+            show_progress_on(crawler, self.display)
+        return crawler
+
     def _signal_shutdown(self, signum: int, _frame) -> None:
-        crawlrun.note_signal(signum)
+        self.runs.note_signal(signum)
         super()._signal_shutdown(signum, _frame)
 
     def _signal_kill(self, signum: int, _frame) -> None:
-        crawlrun.note_signal(signum)
+        self.runs.note_signal(signum)
         super()._signal_kill(signum, _frame)
 
 
@@ -138,25 +156,26 @@ def project_settings(db: str, replay_url: str | None = None, polite: bool = Fals
 
 
 def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = None,
-              polite: bool = False, extra_settings: dict | None = None) -> CrawlResult:
+              polite: bool = False, extra_settings: dict | None = None,
+              display: ProgressDisplay | None = None) -> CrawlResult:
     """Crawl the portals into `db` as one crawl run; returns the finished run and per-portal rows.
 
     The lock, the run and the frontier are the crawl-run extension's (scraper/crawl/run.py), as for
     a bare `scrapy crawl`: this only starts one crawler per portal in one process, and reads how
-    the run ended.
+    the run ended. `display`, in a terminal, is drawn live from every portal's progress.
     """
     portals = select_portals(keys)
-    crawlrun.forget()
     settings = project_settings(db, replay_url, polite, extra_settings)
     # The run names every portal; one whose layout does not load gets no crawler, and the crawl run
     # records it as its failed portal (scraper.crawl.run.Session.open).
     settings.set("SOYTE_PORTALS", ",".join(p.key for p in portals), priority="cmdline")
-    process = SoyteCrawlerProcess(settings)
+    process = SoyteCrawlerProcess(settings, display)
     for portal in portals:
         if layout_problem(portal) is None:
             process.crawl(process.create_crawler(portal.key))
     process.start()
-    session = crawlrun.SESSIONS.get(os.path.realpath(db))
+    interrupted_by = process.runs.interrupted_by
+    session = process.runs.session(db)
     if session is None:
         raise ArchiveUnwritable(f"the crawl of {db} did not start (see the log)")
     if session.refused:
@@ -165,8 +184,8 @@ def run_crawl(db: str, keys: list[str] | None = None, replay_url: str | None = N
         raise CrawlLocked(session.locked)
     if session.unwritable:
         raise ArchiveUnwritable(session.unwritable)
-    session.finish()  # when a second signal stopped the reactor before the spiders closed
+    session.finish(interrupted_by)  # when a second signal stopped the reactor before the spiders closed
     if session.storage_error or session.run is None:
         raise ArchiveUnwritable(f"the archive {db} cannot be written ({session.storage_error}); the crawl stopped. "
                                 "What was stored before is intact: free space or fix permissions, then crawl again")
-    return CrawlResult(session.run_id, session.run, session.portal_rows, crawlrun.exit_status(session))
+    return CrawlResult(session.run_id, session.run, session.portal_rows, crawlrun.exit_status(session, interrupted_by))

@@ -6,7 +6,8 @@ stuck. The counts are the crawl's own stats (`soyte/<portal>/<what>`, kept by th
 pipeline); this extension adds what is still queued (the listing pages and articles seen in
 links but not fetched yet: the estimate of what is left) and the requests per second.
 
-`soyte crawl` in a terminal registers a live display (scraper.crawl.display); this extension feeds it.
+`soyte crawl` in a terminal hands each crawler a live display (scraper.crawl.display, through
+`show_progress_on`); this extension feeds it.
 Otherwise (cron, CI, a bare `scrapy crawl`) it logs a line per portal every
 SOYTE_PROGRESS_INTERVAL seconds and, when SOYTE_PROGRESS_PAGES is set, every that many pages.
 """
@@ -16,7 +17,7 @@ import logging
 import time
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -25,9 +26,6 @@ from scrapy.http import Response
 from twisted.internet import task
 
 from scraper.items import FailureItem
-
-if TYPE_CHECKING:
-    from scraper.crawl.display import LiveDisplay
 
 logger = logging.getLogger("scraper.progress")  # the name its log lines have always shown
 
@@ -76,10 +74,24 @@ class PortalProgress:
                 f"{self.failed} failed; {self.requests} requests in {self.seconds:.1f} s")
 
 
+class ProgressDisplay(Protocol):
+    """What draws the portals' progress live: scraper.crawl.display.LiveDisplay in a terminal."""
+
+    def update(self, portal: PortalProgress) -> None: ...
+
+    def finish(self, portal: PortalProgress) -> None: ...
+
+
+def show_progress_on(crawler: Crawler, display: ProgressDisplay) -> None:
+    """Hand a crawler, before it starts, the live display its progress extension feeds (the process
+    that starts the crawlers does: scraper.crawl.process.SoyteCrawlerProcess)."""
+    crawler.soyte_progress_display = display
+
+
 class ProgressLog:
     """Scrapy extension: per portal, what is queued and how fast it goes, shown live or logged now and then."""
 
-    def __init__(self, crawler: Crawler, interval: float, every_pages: int, display: "LiveDisplay | None" = None):
+    def __init__(self, crawler: Crawler, interval: float, every_pages: int, display: ProgressDisplay | None = None):
         self.crawler = crawler
         self.interval = interval
         self.every_pages = every_pages
@@ -95,11 +107,9 @@ class ProgressLog:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ProgressLog":
-        from scraper.crawl.display import live_display
-
         interval = crawler.settings.getfloat("SOYTE_PROGRESS_INTERVAL")
         every_pages = crawler.settings.getint("SOYTE_PROGRESS_PAGES", 0)
-        display = live_display()
+        display = getattr(crawler, "soyte_progress_display", None)  # show_progress_on
         if interval <= 0 and every_pages <= 0 and display is None:
             raise NotConfigured
         extension = cls(crawler, interval, every_pages, display)

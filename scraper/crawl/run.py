@@ -38,13 +38,10 @@ from archive.store import Archive, archive_file_problem, is_busy, is_damage
 from scraper.crawl.archive_lock import ArchiveLock, LockHeld
 from scraper.crawl.logs import RUN_SUMMARY, documents_line
 from scraper.crawl.setting_rules import settings_problem
+from scraper.model import EXIT_LOCKED, EXIT_OK, EXIT_PROBLEM, EXIT_STORAGE, EXIT_USAGE, FailureKind
 
 logger = logging.getLogger("scraper.crawlrun")  # the name its log lines have always shown
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_LOCKED, EXIT_STORAGE = 0, 1, 2, 3, 4
-# The signal that stopped this process, set by the process's handler (scraper.crawl.process.SoyteCrawlerProcess,
-# or the first 'shutdown' a spider reports): 'interrupted' runs and exit 128 + signal.
-interrupted_by: int | None = None
 # Seconds a crawl waits at its start, at least, for SQLite's write lock held by a program that is
 # not a crawl (the sqlite3 shell, sqlite-utils, a script): such writes are short; one still
 # holding it after this is refused like another crawl (exit 3).
@@ -158,7 +155,7 @@ class Session:
             if problem is None:
                 continue
             where = portal.start_urls[0] if portal.start_urls else f"https://{portal.host}/"
-            self.archive.record_failure(self.run_id, where, key, "layout", problem)
+            self.archive.record_failure(self.run_id, where, key, FailureKind.LAYOUT, problem)
             self.archive.add_to_run(self.run_id, errors=1)
             self.archive.record_portal_run({"run_id": self.run_id, "portal": key,
                                             "problem": f"not crawled: its layout does not load: {problem}"})
@@ -177,12 +174,13 @@ class Session:
             return self.frontiers.pop(portal)
         return load_frontier(self.archive.conn, [portal], timedelta(days=revisit_days) if revisit_days >= 0 else None)
 
-    def finish(self) -> None:
-        """Record how the run ended (once every crawler of the process has closed), then let go of the archive."""
+    def finish(self, interrupted_by: int | None) -> None:
+        """Record how the run ended (once every crawler of the process has closed, or a signal stopped
+        it: `interrupted_by`), then let go of the archive."""
         if self.archive is None or self.run is not None or self.lock is None:
             return
         storage_error = self.storage_error
-        status, reason = end_of_run(self.reasons)
+        status, reason = end_of_run(self.reasons, interrupted_by)
         try:
             self.archive.group_commits(0)  # what the crawl wrote is committed before the run says how it ended
             self.portal_rows = self.archive.portal_runs(self.run_id)
@@ -219,8 +217,8 @@ def problem_lines(portal_rows: list[dict]) -> list[str]:
     return [f"{row['portal']}: {row['problem']}" for row in portal_rows if row["problem"]]
 
 
-def end_of_run(reasons: dict[str, str | None]) -> tuple[str, str | None]:
-    """The run's status from how each portal's spider closed."""
+def end_of_run(reasons: dict[str, str | None], interrupted_by: int | None) -> tuple[str, str | None]:
+    """The run's status from how each portal's spider closed, and the signal that stopped the process, if one did."""
     if interrupted_by or "shutdown" in reasons.values():
         name = signal.Signals(interrupted_by).name if interrupted_by else "a signal"
         return "interrupted", f"stopped by {name} before finishing; the next run completes the portals"
@@ -230,8 +228,8 @@ def end_of_run(reasons: dict[str, str | None]) -> tuple[str, str | None]:
     return "completed", None
 
 
-def exit_status(session: Session | None) -> int:
-    """What `soyte crawl` and `scrapy crawl` exit with (docs/OPERATIONS.md)."""
+def exit_status(session: Session | None, interrupted_by: int | None) -> int:
+    """What `soyte crawl` and `scrapy crawl` exit with (docs/OPERATIONS.md), given the signal that stopped it."""
     if session is None:
         return EXIT_PROBLEM
     if session.refused:
@@ -245,11 +243,46 @@ def exit_status(session: Session | None) -> int:
     return EXIT_OK if session.run and session.run["status"] == "completed" else EXIT_PROBLEM
 
 
-SESSIONS: dict[str, Session] = {}   # the archive's real path -> its session in this process
+class CrawlRuns:
+    """The crawl runs of one start of crawlers: a Session per archive (by its file's real path), which
+    every crawler writing to that archive joins, and the signal that stopped the process, if one did.
+
+    Whoever starts the crawlers makes one, hands it to each crawler before it starts (`hand_to`) and
+    reads from it how the run ended: `soyte crawl` (scraper.crawl.process.SoyteCrawlerProcess) and
+    `scrapy crawl` (scraper.commands.crawl.Command). It lives as long as that start, so a later start
+    in the same interpreter begins afresh; a crawler nobody handed one (`scrapy shell`, a script's own
+    CrawlerProcess) gets one of its own, as if it were alone in its process.
+    """
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, Session] = {}
+        self.interrupted_by: int | None = None
+
+    def hand_to(self, crawler: Crawler) -> None:
+        crawler.soyte_crawl_runs = self
+
+    @staticmethod
+    def of(crawler: Crawler) -> "CrawlRuns":
+        """The runs the crawler was handed, or new ones of its own."""
+        if getattr(crawler, "soyte_crawl_runs", None) is None:
+            CrawlRuns().hand_to(crawler)
+        return crawler.soyte_crawl_runs
+
+    def session(self, db: str) -> Session | None:
+        """The session of the archive at `db` (by any name of its file), once a crawler opened it."""
+        return self.sessions.get(os.path.realpath(db))
+
+    def note_signal(self, signum: int) -> None:
+        """Remember the first signal that stopped the process (called by its handler): the run is
+        'interrupted' and the process exits 128 + signal."""
+        self.interrupted_by = self.interrupted_by or signum
 
 
 def session_of(crawler: Crawler) -> Session | None:
-    return SESSIONS.get(os.path.realpath(crawler.settings.get("SOYTE_DB")))
+    """The session a crawler's pipelines write under: its crawl-run extension's; None without the
+    extension (SOYTE_CRAWL_RUN off, contracts), when the archive pipeline records a run of its own."""
+    extension = crawler.get_extension(CrawlRun)
+    return extension.session if extension is not None else None
 
 
 def archive_for(crawler: Crawler, session: Session | None) -> tuple[Archive, bool]:
@@ -263,8 +296,9 @@ def archive_for(crawler: Crawler, session: Session | None) -> tuple[Archive, boo
 class CrawlRun:
     """The extension: opens (or joins) the session when a crawler starts, ends it when the last closes."""
 
-    def __init__(self, crawler: Crawler, session: Session):
+    def __init__(self, crawler: Crawler, runs: CrawlRuns, session: Session):
         self.crawler = crawler
+        self.runs = runs
         self.session = session
 
     @classmethod
@@ -272,10 +306,11 @@ class CrawlRun:
         if os.environ.get("SCRAPY_CHECK") == "true" or not crawler.settings.getbool("SOYTE_CRAWL_RUN", True):
             raise NotConfigured  # contracts check pages; they record no run
         spider: Spider = crawler.spider
+        runs = CrawlRuns.of(crawler)
         key = os.path.realpath(crawler.settings.get("SOYTE_DB"))
-        session = SESSIONS.get(key)
+        session = runs.sessions.get(key)
         if session is None or session.run is not None or (session.blocked and not session.crawlers):
-            session = SESSIONS[key] = Session(crawler.settings.get("SOYTE_DB"))
+            session = runs.sessions[key] = Session(crawler.settings.get("SOYTE_DB"))
             # Checked before the lock: a run refused for a setting (a scrapyd job's -s) makes nothing.
             session.refused = settings_problem(crawler.settings)
             if not session.refused:
@@ -291,7 +326,7 @@ class CrawlRun:
             logger.debug("%s: %s", spider.name, session.blocked)
         else:
             spider.use_frontier(session.frontier(spider.name, crawler.settings.getfloat("SOYTE_REVISIT_DAYS")))
-        extension = cls(crawler, session)
+        extension = cls(crawler, runs, session)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
@@ -300,27 +335,14 @@ class CrawlRun:
         self.session.storage_error = self.session.storage_error or self.crawler.stats.get_value("soyte/storage_error")
         self.session.crawlers.discard(id(self.crawler))
         if not self.session.crawlers and not self.session.blocked:
-            self.session.finish()
+            self.session.finish(self.runs.interrupted_by)
             run = self.session.run
             if run:
                 logger.info("%s", documents_line(self.session.documents))
                 # `soyte crawl` prints the summary itself once the display is gone: the terminal shows it once.
                 logger.info("crawl run %s %s: %s new, %s updated, %s unchanged articles; %s errors; %s requests "
                             "(exit status %s)", run["id"], run["status"], run["articles_new"], run["articles_updated"],
-                            run["articles_unchanged"], run["errors"], run["requests"], exit_status(self.session),
-                            extra=RUN_SUMMARY)
-
-
-def note_signal(signum: int) -> None:
-    """Remember the signal that stopped the process (called by the process's handler)."""
-    global interrupted_by
-    interrupted_by = interrupted_by or signum
-
-
-def forget() -> None:
-    """A new process-level start (tests run several crawls in one interpreter only through subprocesses)."""
-    global interrupted_by
-    interrupted_by = None
-    SESSIONS.clear()
+                            run["articles_unchanged"], run["errors"], run["requests"],
+                            exit_status(self.session, self.runs.interrupted_by), extra=RUN_SUMMARY)
 
 

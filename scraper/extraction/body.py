@@ -12,11 +12,12 @@ the rules here follow how Vietnamese government CMS editors lay out an article:
 from __future__ import annotations
 
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 
 from lxml import etree
 
+from scraper.extraction.blocks import Block
 from scraper.extraction.cleaning import tidy
 from scraper.extraction.credits import peel_credits
 from scraper.extraction.urls import absolute_url, link_url
@@ -30,16 +31,6 @@ BLOCK_TAGS = frozenset(
 # Blocks that are one paragraph when they hold no other block (walk() has rules for the others).
 _PARAGRAPH_TAGS = BLOCK_TAGS - {"table", "figure", "ul", "ol"}
 MAX_CAPTION_CHARS = 400
-
-
-@dataclass(slots=True)
-class Block:
-    """One paragraph-level piece of the body, with the images it holds."""
-
-    text: str
-    element: etree._Element
-    images: list[dict] = field(default_factory=list)
-    caption_source: bool = False  # True when the block's own text is its image's caption
 
 
 @dataclass
@@ -114,7 +105,7 @@ class _Walker:
         images = self.images_in(element, holds_images)
         if images and text and _is_caption_text(element, text):
             images[-1]["caption"] = text
-            self.blocks.append(Block("", element, images, caption_source=True))
+            self.blocks.append(Block("", element, images))
         elif text or images:
             self.blocks.append(Block(text, element, images))
 
@@ -126,7 +117,7 @@ class _Walker:
             caption = tidy(" ".join(cell for cell in cells if cell))
             if images and caption:
                 images[-1]["caption"] = caption
-            self.blocks.append(Block("", table, images, caption_source=True))
+            self.blocks.append(Block("", table, images))
             return
         for row in table.iter("tr"):
             cells = [self.text(cell) for cell in row.iterchildren("td", "th")]
@@ -139,7 +130,7 @@ class _Walker:
         caption = tidy(" ".join(self.text(node) for node in captions))
         if images and caption:
             images[-1]["caption"] = caption
-        self.blocks.append(Block("", figure, images, caption_source=bool(caption)))
+        self.blocks.append(Block("", figure, images))
 
     def walk(self, element: etree._Element) -> None:
         tag = tag_of(element)

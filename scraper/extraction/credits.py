@@ -6,15 +6,11 @@ Rules (scraper.extraction.body's docstring): the last lines, right-aligned, in b
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lxml import etree
 
+from scraper.extraction.blocks import Block
 from scraper.extraction.cleaning import AUTHOR_LABEL, SOURCE_LABEL, strip_label, tidy
 from scraper.extraction.visible import BOLD, ITALIC, right_aligned, wholly
-
-if TYPE_CHECKING:
-    from scraper.extraction.body import Block
 
 MAX_CREDIT_LINES = 3
 

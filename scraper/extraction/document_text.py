@@ -53,6 +53,9 @@ _DECLARED = {media: kind for kind, media in MEDIA_TYPES.items()} | {
 
 @dataclass
 class DocumentText:
+    """What the text step made of a file's bytes, carried as it is from the reader (scraper.crawl.document_reader)
+    to the archive (archive.documents.DocumentStore): `kind` and `media_type` are the stored type and content type."""
+
     kind: str                 # what the bytes are: pdf, docx, xlsx, xls, doc, odt, rtf, zip, html, an image, unknown
     text: str | None          # NFC lines; pages and sheets separated by a blank line
     status: str               # ok, no-text-layer (a scan), not-text (an image), unsupported, failed; and from

@@ -138,9 +138,8 @@ def _toml_list(values: list[str] | tuple[str, ...]) -> str:
     return "[" + ", ".join(map(_toml_string, values)) + "]"
 
 
-def dump_layout(layout: Layout, comments: dict[str, str] | None = None) -> str:
+def dump_layout(layout: Layout) -> str:
     """A layout as TOML text, fields in a fixed order, so re-writing an unchanged layout is no diff."""
-    comments = comments or {}
     lines = [f"# Layout {layout.name}: {layout.description}".rstrip(": "), ""]
     lines.append(f'name = "{layout.name}"')
     if layout.description:
@@ -152,8 +151,6 @@ def dump_layout(layout: Layout, comments: dict[str, str] | None = None) -> str:
     lines += ["", "[article]"]
     for key in ARTICLE_FIELDS:
         if layout.article.get(key):
-            if key in comments:
-                lines.append(f"# {comments[key]}")
             lines.append(f"{key} = {_toml_list(layout.article[key])}")
     if layout.drop:
         lines.append(f"drop = {_toml_list(layout.drop)}")

@@ -17,29 +17,44 @@ from lxml import etree
 from parsel import Selector
 
 from scraper.extraction.body import Body, iter_links, read_body
-from scraper.extraction.cleaning import SOURCE_LABEL, decode_html, parse_count, strip_label, tidy_or_none
+from scraper.extraction.cleaning import decode_html, parse_count, strip_label, tidy_or_none
 from scraper.extraction.dates import iso_from_head, parse_vietnamese_datetime
 from scraper.extraction.layouts import Layout
 from scraper.extraction.selecting import Selecting, compiled, selector_keys
-from scraper.extraction.urls import DROP_PARAMS, absolute_url, article_key, canonical_problem, link_url
+from scraper.extraction.urls import DROP_PARAMS, absolute_url, canonical_key, link_url
+from scraper.model import FailureKind
 
-RECORD_KEYS = (
-    "url", "portal", "province", "title", "published", "category", "sapo",
-    "text", "author", "source", "views", "images", "attachments",
-)
 Selectors = dict[str, list[str]]
+
+
+def _as_found(text: str | None) -> str | None:
+    """A field that is text is the text its selector finds (first_text has tidied it)."""
+    return text
+
+
+# How a field's value is read from the text its selectors find: the one rule a crawl applies
+# (ArticlePage.read) and `soyte learn` tries every candidate selector with (scraper/learn/layout.py),
+# so that a learnt layout gives on a crawl what learning verified. The canonical and the body have
+# rules of their own (canonical_url, body).
+FIELD_READERS: dict[str, Callable[[str | None], object]] = {
+    "title": _as_found, "category": _as_found, "author": _as_found,
+    "sapo": tidy_or_none,
+    "source": strip_label,  # its label ('Nguồn:') taken off
+    "views": parse_count,
+    "published_head": iso_from_head, "published_text": parse_vietnamese_datetime,
+}
 
 
 class ExtractionError(ValueError):
     """A required field matched nothing: the page is not an article of this layout."""
 
-    kind = "extraction"
+    kind = FailureKind.EXTRACTION
 
 
 class TruncatedPage(ExtractionError):
     """The body stops before the end of the document: keep the raw page, store no partial article."""
 
-    kind = "truncated"
+    kind = FailureKind.TRUNCATED
 
 
 def looks_truncated(body: bytes) -> bool:
@@ -126,31 +141,25 @@ class ArticlePage(Selecting):
     def select(self, field: str) -> str | None:
         return self.first_text(self.SELECTORS.get(field, []))
 
-    def require(self, field: str) -> str:
-        value = self.select(field)
+    def read(self, field: str, selectors: list[str] | None = None) -> object:
+        """The field's value by its rule (FIELD_READERS) from the first selector that finds text:
+        the layout's selectors, or those `soyte learn` tries."""
+        return FIELD_READERS[field](self.first_text(self.SELECTORS.get(field, []) if selectors is None else selectors))
+
+    def require(self, field: str) -> object:
+        value = self.read(field)
         if value is None:
             raise ExtractionError(f"{self.layout}: no {field} at {self.SELECTORS.get(field)} in {self.url}")
         return value
 
-    def fetched_url(self) -> str:
-        """The key the URL the page was fetched at stands for (scraper.extraction.urls.article_key)."""
-        return article_key(self.url, self.DROP_PARAMS)
-
     def canonical_url(self) -> str:
-        """The page's canonical, as a key (scraper.extraction.urls.article_key), where it can stand for the
-        page (scraper.extraction.urls), else the fetched URL's key."""
+        """The page's canonical, as a key, where it can stand for the page, else the fetched URL's key
+        (scraper.extraction.urls.canonical_key, the generic extractor's rule too)."""
         href = self.select("canonical")
-        fetched = self.fetched_url()
-        if not href:
-            return fetched
-        canonical = article_key(absolute_url(self.url, href), self.DROP_PARAMS)
-        if canonical == fetched:
-            return fetched
-        problem = canonical_problem(canonical, self.url)
-        if problem:
-            self.warnings.append(f"{problem}; kept the fetched URL")
-            return fetched
-        return canonical
+        key, warning = canonical_key(self.url, absolute_url(self.url, href) if href else None, self.DROP_PARAMS)
+        if warning:
+            self.warnings.append(warning)
+        return key
 
     def title(self) -> str:
         return self.require("title")
@@ -158,17 +167,17 @@ class ArticlePage(Selecting):
     def published(self) -> str | None:
         """A machine-readable time in the head beats the visible text; no date is better than a wrong one."""
         head, visible = self.select("published_head"), self.select("published_text")
-        published = iso_from_head(head) or parse_vietnamese_datetime(visible)
+        published = FIELD_READERS["published_head"](head) or FIELD_READERS["published_text"](visible)
         if published is None:
             shown = ", ".join(f"{where} {value!r}" for where, value in (("head", head), ("page", visible)) if value)
             self.warnings.append(f"publication date not understood: {shown}" if shown else "no publication date")
         return published
 
     def category(self) -> str | None:
-        return self.select("category")
+        return self.read("category")
 
     def sapo(self) -> str | None:
-        return self.select("sapo")
+        return self.read("sapo")
 
     def body(self) -> Body:
         for css in self.SELECTORS.get("body", []):
@@ -179,13 +188,13 @@ class ArticlePage(Selecting):
         raise ExtractionError(f"{self.layout}: no body at {self.SELECTORS.get('body')} in {self.url}")
 
     def author(self, body: Body) -> str | None:
-        return self.select("author") or body.author
+        return self.read("author") or body.author
 
     def source(self, body: Body) -> str | None:
-        return strip_label(self.select("source"), SOURCE_LABEL) or body.source
+        return self.read("source") or body.source
 
     def views(self) -> int | None:
-        return parse_count(self.select("views"))
+        return self.read("views")
 
     def attachments(self) -> list[dict]:
         links = [node for css in self.SELECTORS.get("attachments", []) for node in self.css(css)]
@@ -204,7 +213,7 @@ class ArticlePage(Selecting):
             "title": self.title(),
             "published": self.published(),
             "category": self.category(),
-            "sapo": tidy_or_none(self.sapo()),
+            "sapo": self.sapo(),
             "text": text,
             "author": self.author(body),
             "source": self.source(body),

@@ -4,12 +4,13 @@ A page names its own primary key through `rel=canonical`, so a hostile or broken
 could merge articles (a canonical that is the home page) or overwrite one (a canonical that
 names another article). Page-level rules live here; the rules that need the whole run (a
 canonical shared by many pages) live in `CanonicalGuard`. `article_key` is the one rule that
-turns a URL into an article's key, for the spider, `reextract` and `import-warc` alike.
+turns a URL into an article's key, for the spider, `reextract` and `import-warc` alike, and
+`settled_key` the one rule for which key a record keeps (its canonical, or the fetched URL's).
 """
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
 from w3lib.url import safe_url_string, url_query_cleaner
@@ -31,8 +32,18 @@ def _unchanged(url: str) -> bool:
     return _UNCHANGED.fullmatch(url) is not None and ("%" not in url or not _BAD_ESCAPE.search(url))
 
 
+def within_host(host: str, site: str) -> bool:
+    """`host` is the site's host or one of its subdomains: the registry's rule for which portal serves
+    a URL and whether a start URL or a saved page is on a portal's host, and the redirect guard's for
+    where a crawl may be led (scraper.middlewares). Two host rules differ on purpose: attachments
+    are fetched from their article's exact host only (spiders.documents.on_host: a subdomain may be
+    anyone's), and a canonical may drop or add 'www.' (`same_site`)."""
+    return host == site or host.endswith("." + site)
+
+
 def same_site(host_a: str | None, host_b: str | None) -> bool:
-    """Hosts equal but for case and a leading 'www.'."""
+    """Hosts equal but for case and a leading 'www.': a page's canonical may name its site either way
+    and still be the page's own (`canonical_problem`); unlike `within_host`, no other subdomain is."""
     def bare(host: str | None) -> str:
         return (host or "").lower().removeprefix("www.")
     return bool(host_a) and bare(host_a) == bare(host_b)
@@ -93,6 +104,29 @@ def canonical_problem(canonical: str, page_url: str) -> str | None:
     if not parts.path.strip("/"):
         return f"canonical {canonical} is the portal's home page"
     return None
+
+
+def settled_key(fetched: str, canonical: str, problem: Callable[[str], str | None]) -> tuple[str, str | None]:
+    """The one rule for the `url` a record is stored under, and the warning when a canonical is refused.
+
+    The page's canonical (as a key) unless `problem` says why it cannot stand for the page; else
+    `fetched`, the key of the URL the page was fetched at. A page judges its canonical alone
+    (`canonical_key`); a run, against every page it knows (CanonicalGuard)."""
+    if canonical == fetched:
+        return fetched, None
+    refused = problem(canonical)
+    return (fetched, f"{refused}; kept the fetched URL") if refused else (canonical, None)
+
+
+def canonical_key(page_url: str, canonical: str | None,
+                  drop_params: Iterable[str] = DROP_PARAMS) -> tuple[str, str | None]:
+    """The key a page fetched at `page_url` names for itself through its canonical (an absolute URL,
+    or None when it names none), both made keys with the layout's `drop_params`, settled by
+    `canonical_problem`: what the layouts' page classes and the generic extractor both store."""
+    drop = tuple(drop_params)
+    fetched = article_key(page_url, drop)
+    claimed = article_key(canonical, drop) if canonical is not None else fetched
+    return settled_key(fetched, claimed, lambda key: canonical_problem(key, page_url))
 
 
 class CanonicalGuard:
@@ -156,9 +190,7 @@ class CanonicalGuard:
     def settle(self, record: dict, fetched: str) -> str | None:
         """Key the record by its canonical when it can be trusted, else by `fetched` (the page's
         own normalised URL); returns the warning that says why the canonical was refused."""
-        problem = self.problem(record["url"], fetched)
-        if problem:
-            record["url"] = fetched
+        record["url"], warning = settled_key(fetched, record["url"], lambda canonical: self.problem(canonical, fetched))
         if record["url"] == fetched:
             self.own.add(fetched)
-        return f"{problem}; kept the fetched URL" if problem else None
+        return warning

@@ -16,8 +16,17 @@ _OUTERMOST = {tags: etree.XPath(".//*[{0}][not(ancestor::*[{0}])]".format(" or "
 
 
 def tag_of(element: etree._Element) -> str:
+    """The element's tag, '' for a comment or a processing instruction. Not lowered: libxml2's HTML
+    parser, which makes every tree soyte reads, gives tag names in lower case ('<DIV>' is 'div')."""
     tag = element.tag
-    return tag.lower() if isinstance(tag, str) else ""
+    return tag if isinstance(tag, str) else ""
+
+
+def text_of(element: etree._Element) -> str:
+    """Every text node under the element, joined by spaces and tidied: how a person reads a title,
+    a date or a crumb ('<h1>Sở<b>Y</b>tế</h1>' is 'Sở Y tế'). Unlike visible_text it adds a space
+    between inline elements and keeps script text; '' for a comment."""
+    return tidy(" ".join(element.itertext())) if isinstance(element.tag, str) else ""
 
 
 # What the plain text walk must treat specially: skipped subtrees, and <br>, which is a space.

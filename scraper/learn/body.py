@@ -10,18 +10,15 @@ selector that removes no expected paragraph on any example.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from scraper.extraction.body import Body, iter_links, read_body
 from scraper.extraction.cleaning import tidy
-from scraper.learn.candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked
 from scraper.extraction.pages import without
-from scraper.extraction.visible import tag_of, visible_text
-
-if TYPE_CHECKING:
-    from scraper.learn.layout import Example
+from scraper.extraction.visible import tag_of, text_of, visible_text
+from scraper.learn.candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked
+from scraper.learn.examples import Example
 
 MAX_DROPS = 12
 CONTAINER_LEVELS = 4
@@ -36,7 +33,7 @@ class BodyRules:
     unmatched: list[str] = field(default_factory=list)   # examples whose text is not reproduced
 
 
-def paragraphs(example: "Example") -> list[str]:
+def paragraphs(example: Example) -> list[str]:
     return [p for p in (example.expected.get("text") or "").split("\n\n") if p]
 
 
@@ -51,12 +48,12 @@ def _deepest_holding(root: etree._Element, snippet: str) -> etree._Element | Non
     best = None
     for element in root.iter():
         if isinstance(element.tag, str) and tag_of(element) not in ("script", "style", "head", "title"):
-            if snippet in visible_text(element) or snippet in tidy(" ".join(element.itertext())):
+            if snippet in visible_text(element) or snippet in text_of(element):
                 best = element  # document order: a later match is deeper or later; keep the last descendant
     return best
 
 
-def container_candidates(example: "Example") -> list[tuple[int, str]]:
+def container_candidates(example: Example) -> list[tuple[int, str]]:
     expected = paragraphs(example)
     if not expected:
         return []
@@ -71,14 +68,14 @@ def container_candidates(example: "Example") -> list[tuple[int, str]]:
     return found
 
 
-def read(example: "Example", css: str, drop: list[str], reading: dict) -> Body | None:
+def read(example: Example, css: str, drop: list[str], reading: dict) -> Body | None:
     found = example.page.css(css)
     if not found or not isinstance(found[0], etree._Element):
         return None
     return read_body(without(found[0], tuple(drop)), example.url, **reading)
 
 
-def reading_options(examples: list["Example"]) -> dict:
+def reading_options(examples: list[Example]) -> dict:
     """Options the record shows the layout needs: captions kept in an image attribute, and a
     last line crediting the source with a word of its own ('Theo Báo Cần Thơ')."""
     options: dict = {}
@@ -94,7 +91,7 @@ def reading_options(examples: list["Example"]) -> dict:
         if not source:
             continue
         for element in ex.root.iter("p", "div"):
-            text = tidy(" ".join(element.itertext()))
+            text = text_of(element)
             if text.endswith(" " + source) and 0 < len(text) - len(source) - 1 <= 12:
                 head = text[: -len(source) - 1]
                 if head[:1].isupper() and " " not in head and not head.endswith(":"):
@@ -111,7 +108,7 @@ def _chrome_element(container: etree._Element, extra: str, kept: list[str]) -> e
         return None
     node = holder
     while node.getparent() is not None and node.getparent() is not container:
-        parent_text = tidy(" ".join(node.getparent().itertext()))
+        parent_text = text_of(node.getparent())
         if any(_snippet(p, True) in parent_text for p in kept):
             break
         node = node.getparent()
@@ -123,7 +120,7 @@ def _drop_candidates(element: etree._Element) -> list[str]:
                    or "." in css), limit=40)
 
 
-def _safe(css: str, examples: list["Example"], container_css: str, drop: list[str], reading: dict) -> bool:
+def _safe(css: str, examples: list[Example], container_css: str, drop: list[str], reading: dict) -> bool:
     """Dropping `css` removes no expected paragraph on any example."""
     for ex in examples:
         body = read(ex, container_css, drop + [css], reading)
@@ -132,7 +129,7 @@ def _safe(css: str, examples: list["Example"], container_css: str, drop: list[st
     return True
 
 
-def learn_drops(examples: list["Example"], container_css: str, reading: dict) -> tuple[list[str], list[str]] | None:
+def learn_drops(examples: list[Example], container_css: str, reading: dict) -> tuple[list[str], list[str]] | None:
     """(drops, names of examples still not exact) for one container selector, or None when the
     container misses expected paragraphs on some example."""
     drop: list[str] = []
@@ -162,7 +159,7 @@ def learn_drops(examples: list["Example"], container_css: str, reading: dict) ->
     return drop, unmatched
 
 
-def minimal_reading(examples: list["Example"], rules: BodyRules) -> dict:
+def minimal_reading(examples: list[Example], rules: BodyRules) -> dict:
     """The reading options that change what the body gives (images, credits); an option that
     changes nothing on any example is left out of the layout."""
     kept = dict(rules.reading)
@@ -180,7 +177,7 @@ def minimal_reading(examples: list["Example"], rules: BodyRules) -> dict:
     return kept
 
 
-def learn_body(examples: list["Example"]) -> BodyRules:
+def learn_body(examples: list[Example]) -> BodyRules:
     reading = reading_options(examples)
     pool = ranked((c for ex in examples for c in container_candidates(ex)), field="body")
     best: BodyRules | None = None
@@ -198,7 +195,7 @@ def learn_body(examples: list["Example"]) -> BodyRules:
     return best or BodyRules(unmatched=[ex.name for ex in examples])
 
 
-def learn_attachments(examples: list["Example"]) -> tuple[list[str], list[str]]:
+def learn_attachments(examples: list[Example]) -> tuple[list[str], list[str]]:
     """Selectors of the attachment links: exactly the expected [{url, title}] on every example."""
     wanted = {ex.name: ex.expected.get("attachments") or [] for ex in examples}
     pool: list[tuple[int, str]] = []
@@ -219,6 +216,6 @@ def learn_attachments(examples: list["Example"]) -> tuple[list[str], list[str]]:
     return [], sorted(ex.name for ex in examples if wanted[ex.name])
 
 
-def _elements(example: "Example", css: str) -> list:
+def _elements(example: Example, css: str) -> list:
     return [node for node in example.page.css(css) if isinstance(node, etree._Element)]
 

@@ -15,116 +15,23 @@ other listing pages. Everything is sorted, so the same examples always give the 
 """
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from lxml import etree
 
-from scraper.extraction.cleaning import SOURCE_LABEL, parse_count, strip_label, tidy, tidy_or_none
-from scraper.extraction.dates import iso_from_head, parse_vietnamese_datetime
+from scraper.extraction.cleaning import tidy
 from scraper.extraction.layouts import Layout
-from scraper.learn.candidates import contextual_selectors, ranked
-from scraper.extraction.pages import ArticlePage, ListingPage, page_classes
-from scraper.portals.sites import ARTICLE_KINDS, Site, SitePage
+from scraper.extraction.pages import FIELD_READERS, ArticlePage, ExtractionError, page_classes
 from scraper.extraction.urls import absolute_url
-from scraper.extraction.visible import tag_of
-
-RECORD_FIELDS = ("url", "title", "published", "category", "sapo", "text", "author", "source", "views",
-                 "images", "attachments")
-
-
-class ExpectedRecordError(ValueError):
-    """An expected record a person wrote that is no record (not JSON, a field of the wrong type):
-    one line naming the file and the field, before anything is learnt or written."""
-
-
-def _text(value: object) -> bool:
-    return isinstance(value, str)
-
-
-def _text_or_null(value: object) -> bool:
-    return value is None or isinstance(value, str)
-
-
-def _count_or_null(value: object) -> bool:
-    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
-
-
-def _links(label: str) -> Callable[[object], bool]:
-    """A list of {url, <label>} objects: images ({url, caption}), attachments ({url, title})."""
-    return lambda value: isinstance(value, list) and all(
-        isinstance(item, dict) and set(item) <= {"url", label} and _text(item.get("url"))
-        and _text_or_null(item.get(label)) for item in value)
-
-
-# What each field of an expected record holds (scraper/demo_portals/LAYOUTS.md), as words and as a check.
-EXPECTED_FIELDS: dict[str, tuple[str, Callable[[object], bool]]] = {
-    "url": ("text", _text), "portal": ("text or null", _text_or_null), "province": ("text or null", _text_or_null),
-    "title": ("text", _text), "published": ("text or null", _text_or_null),
-    "category": ("text or null", _text_or_null), "sapo": ("text or null", _text_or_null), "text": ("text", _text),
-    "author": ("text or null", _text_or_null), "source": ("text or null", _text_or_null),
-    "views": ("a whole number or null", _count_or_null),
-    "images": ("a list of {\"url\", \"caption\"} objects", _links("caption")),
-    "attachments": ("a list of {\"url\", \"title\"} objects", _links("title")),
-}
-REQUIRED_FIELDS = ("url", "title", "text")
-
-
-def expected_record_problem(record: object) -> str | None:
-    """Why a parsed expected record is not a record, naming the field, or None."""
-    if not isinstance(record, dict):
-        return f"not a record (a JSON object of {', '.join(EXPECTED_FIELDS)})"
-    for name, value in record.items():
-        if name not in EXPECTED_FIELDS:
-            return f"unknown field {name!r} (the fields: {', '.join(EXPECTED_FIELDS)})"
-        what, fits = EXPECTED_FIELDS[name]
-        if not fits(value):
-            return f"field {name!r} must be {what}, not {_short(value)}"
-    missing = [name for name in REQUIRED_FIELDS if name not in record]
-    return f"field {missing[0]!r} is missing" if missing else None
-
-
-def expected_record(page: SitePage) -> dict:
-    """The record a person expects from a page, checked: ExpectedRecordError naming the file otherwise."""
-    try:
-        record = page.expected
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ExpectedRecordError(f"{page.expected_path}: not JSON: {error}") from None
-    problem = expected_record_problem(record)
-    if problem:
-        raise ExpectedRecordError(f"{page.expected_path}: {problem}")
-    return record
-
-
-@dataclass
-class Example:
-    """One annotated article page: the page as served and the record a person says it gives."""
-
-    name: str
-    url: str
-    body: bytes
-    content_type: str | None
-    expected: dict
-    page: ArticlePage = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.page = ArticlePage(self.body, self.url, content_type=self.content_type)
-
-    @property
-    def root(self) -> etree._Element:
-        return self.page.sel.root
-
-
-@dataclass
-class ListingExample:
-    name: str
-    url: str
-    page: ListingPage
-    articles: set[str]      # the manifest's article URLs
-    listings: set[str]      # the manifest's listing URLs
+from scraper.extraction.visible import tag_of, text_of
+from scraper.learn.body import BodyRules, learn_attachments, learn_body, read
+from scraper.learn.candidates import contextual_selectors, ranked
+from scraper.learn.examples import Example, ListingExample, read_examples, shown
+from scraper.learn.listing import learn_container, learn_drop_params, learn_links
+from scraper.model import PAGE_KEYS
 
 
 @dataclass
@@ -134,43 +41,19 @@ class Learnt:
     problems: list[str]         # "field: page: expected … got …", empty when every record is reproduced
 
 
-def read_examples(folder: Path, only: Iterable[str] | None = None) -> tuple[dict, list[Example], list[ListingExample]]:
-    """The manifest, the annotated article pages and the listing pages of a site.json folder
-    (scraper.portals.sites reads it: a snapshot without an expected file of its own is annotated by the
-    served page's record). `only` keeps the article pages with these names. An expected record
-    that is no record raises ExpectedRecordError."""
-    site = Site(folder)
-    article_urls = {page.url for page in site.pages(ARTICLE_KINDS)}
-    listing_pages = site.pages(("listing",))
-    listing_urls = {page.url for page in listing_pages}
-    listings = [ListingExample(page.id, page.url, ListingPage(page.body(), page.url, page.content_type),
-                               article_urls, listing_urls) for page in listing_pages]
-    examples = [Example(page.id, page.url, page.body(), page.content_type, expected_record(page))
-                for page in site.article_cases() if only is None or page.id in only]
-    return site.manifest(), examples, listings
-
-
 # --- fields read by one selector ---------------------------------------------------------------
 
-Reader = Callable[[ArticlePage, str], object]
-
-READERS: dict[str, Reader] = {
-    "title": lambda page, css: page.first_text([css]),
-    "category": lambda page, css: page.first_text([css]),
-    "sapo": lambda page, css: tidy_or_none(page.first_text([css])),
-    "author": lambda page, css: page.first_text([css]),
-    "source": lambda page, css: strip_label(page.first_text([css]), SOURCE_LABEL),
-    "views": lambda page, css: parse_count(page.first_text([css])),
-    "published_head": lambda page, css: iso_from_head(page.first_text([css])),
-    "published_text": lambda page, css: parse_vietnamese_datetime(page.first_text([css])),
-    "canonical": lambda page, css: (absolute_url(page.url, page.first_text([css]))
-                                    if page.first_text([css]) else None),
-}
 TARGETS = {"published_head": "published", "published_text": "published", "canonical": "url"}
 
 
-def text_of(element: etree._Element) -> str:
-    return tidy(" ".join(element.itertext())) if isinstance(element.tag, str) else ""
+def read_with(field_name: str, page: ArticlePage, css: str) -> object:
+    """The field's value on the page with this one selector, by the rule a crawl reads it with
+    (ArticlePage.read). The canonical is the URL the page declares, made absolute: the crawl then
+    keys it (scraper.extraction.urls), as verify() checks on each whole record."""
+    if field_name == "canonical":
+        href = page.first_text([css])
+        return absolute_url(page.url, href) if href else None
+    return page.read(field_name, [css])
 
 
 def elements_with_text(root: etree._Element, wanted: str, transform: Callable[[str], object] = lambda t: t,
@@ -206,15 +89,15 @@ def candidates_for(field_name: str, example: Example, wanted: object) -> list[tu
             return [c for e in elements for c in contextual_selectors(e)] + attribute_candidates(root, wanted, tidy)
         return [c for e in elements for c in contextual_selectors(e, positional=field_name == "category")]
     if field_name == "source":
-        elements = elements_with_text(root, wanted, lambda t: strip_label(t, SOURCE_LABEL))
+        elements = elements_with_text(root, wanted, FIELD_READERS["source"])
         return [c for e in elements for c in contextual_selectors(e)]
     if field_name == "views":
-        elements = elements_with_text(root, wanted, parse_count, max_chars=60)
+        elements = elements_with_text(root, wanted, FIELD_READERS["views"], max_chars=60)
         return [c for e in elements for c in contextual_selectors(e)]
     if field_name == "published_head":
-        return attribute_candidates(root, wanted, iso_from_head)
+        return attribute_candidates(root, wanted, FIELD_READERS["published_head"])
     if field_name == "published_text":
-        elements = elements_with_text(root, wanted, parse_vietnamese_datetime, max_chars=120)
+        elements = elements_with_text(root, wanted, FIELD_READERS["published_text"], max_chars=120)
         return [c for e in elements for c in contextual_selectors(e)]
     if field_name == "canonical":  # only what the head declares: a self-link in the page is no canonical
         head = root.find("head")
@@ -228,7 +111,6 @@ def learn_field(field_name: str, examples: list[Example],
     """(selectors, names of examples none of them reproduces) for one field."""
     target = TARGETS.get(field_name, field_name)
     wanted_of = wanted_of or (lambda ex: ex.expected.get(target))
-    read = READERS[field_name]
     wanted = {ex.name: wanted_of(ex) for ex in examples}
     annotated = [ex for ex in examples if wanted[ex.name] is not None]
     if not annotated:
@@ -241,7 +123,7 @@ def learn_field(field_name: str, examples: list[Example],
     for css in pool:
         covered, wrong = set(), set()
         for ex in examples:
-            value = read(ex.page, css)
+            value = read_with(field_name, ex.page, css)
             if value is None:
                 continue
             if value != wanted[ex.name]:  # a value where the record has another, or none
@@ -261,7 +143,7 @@ def learn_field(field_name: str, examples: list[Example],
     chosen, left = _cover(pool, covering, {ex.name for ex in annotated})
     if majority and majority[0] > len(annotated) - len(left):
         css = majority[1]
-        return [css], sorted(ex.name for ex in examples if read(ex.page, css) != wanted[ex.name])
+        return [css], sorted(ex.name for ex in examples if read_with(field_name, ex.page, css) != wanted[ex.name])
     return chosen, left
 
 
@@ -314,9 +196,6 @@ def learn_layout(folder: Path, name: str, description: str = "", only: Iterable[
 
 
 def _learn(examples: list[Example], listings: list[ListingExample], name: str, description: str) -> Learnt:
-    from scraper.learn.body import learn_attachments, learn_body
-    from scraper.learn.listing import learn_container, learn_drop_params, learn_links
-
     article: dict[str, list[str]] = {}
     report: list[str] = []
 
@@ -360,9 +239,7 @@ def _learn(examples: list[Example], listings: list[ListingExample], name: str, d
     return Learnt(layout, report, verify(layout, examples))
 
 
-def _credits_from_body(examples: list[Example], body) -> dict[str, dict]:
-    from scraper.learn.body import read
-
+def _credits_from_body(examples: list[Example], body: BodyRules) -> dict[str, dict]:
     credits = {}
     for ex in examples:
         found = read(ex, body.selectors[0], body.drop, body.reading) if body.selectors else None
@@ -372,8 +249,6 @@ def _credits_from_body(examples: list[Example], body) -> dict[str, dict]:
 
 def verify(layout: Layout, examples: list[Example]) -> list[str]:
     """'field: page: expected … got …' for every field a learnt layout does not reproduce."""
-    from scraper.extraction.pages import ExtractionError
-
     page_class = page_classes(layout)[0]
     problems = []
     for ex in examples:
@@ -382,12 +257,7 @@ def verify(layout: Layout, examples: list[Example]) -> list[str]:
         except ExtractionError as error:
             problems.append(f"record: {ex.name}: {error}")
             continue
-        for key in RECORD_FIELDS:
+        for key in PAGE_KEYS:
             if record.get(key) != ex.expected.get(key):
-                problems.append(f"{key}: {ex.name}: expected {_short(ex.expected.get(key))}, got {_short(record.get(key))}")
+                problems.append(f"{key}: {ex.name}: expected {shown(ex.expected.get(key))}, got {shown(record.get(key))}")
     return problems
-
-
-def _short(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 160 else text[:157] + "…"

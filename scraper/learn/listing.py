@@ -4,17 +4,14 @@ query parameters listings add to article links that never name the article (Life
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 from w3lib.url import url_query_cleaner
 
-from scraper.learn.candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked
 from scraper.extraction.urls import link_url
-
-if TYPE_CHECKING:
-    from scraper.learn.layout import ListingExample
+from scraper.learn.candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked
+from scraper.learn.examples import ListingExample
 
 
 def extra_params(link: str, target: str) -> set[str] | None:
@@ -27,7 +24,7 @@ def extra_params(link: str, target: str) -> set[str] | None:
     return extra if url_query_cleaner(link, sorted(extra), remove=True) == target else None
 
 
-def learn_drop_params(listings: list["ListingExample"]) -> list[str]:
+def learn_drop_params(listings: list[ListingExample]) -> list[str]:
     params: set[str] = set()
     for listing in listings:
         for link in listing.page.sel.root.iter("a"):
@@ -40,7 +37,7 @@ def learn_drop_params(listings: list["ListingExample"]) -> list[str]:
     return sorted(params)
 
 
-def _links(listing: "ListingExample", css: str, drop_params: list[str]) -> set[str]:
+def _links(listing: ListingExample, css: str, drop_params: list[str]) -> set[str]:
     found = set()
     for href in listing.page.css(css):
         url = link_url(listing.url, href if isinstance(href, str) else "")
@@ -49,7 +46,7 @@ def _links(listing: "ListingExample", css: str, drop_params: list[str]) -> set[s
     return found
 
 
-def _targets(listing: "ListingExample", wanted: set[str], drop_params: list[str]) -> list[etree._Element]:
+def _targets(listing: ListingExample, wanted: set[str], drop_params: list[str]) -> list[etree._Element]:
     anchors = []
     for link in listing.page.sel.root.iter("a"):
         url = link_url(listing.url, link.get("href"))
@@ -58,7 +55,7 @@ def _targets(listing: "ListingExample", wanted: set[str], drop_params: list[str]
     return anchors
 
 
-def learn_links(listings: list["ListingExample"], kind: str, drop_params: list[str]) -> tuple[list[str], int]:
+def learn_links(listings: list[ListingExample], kind: str, drop_params: list[str]) -> tuple[list[str], int]:
     """(selectors ending in ::attr(href), links found that are not in the manifest) for the
     article links (kind 'articles') or the other listing pages ('pagination')."""
     pool: list[tuple[int, str]] = []
@@ -78,7 +75,7 @@ def learn_links(listings: list["ListingExample"], kind: str, drop_params: list[s
     return best, -best_score[1] if best_score else 0
 
 
-def _score(listings: list["ListingExample"], found: dict[str, set[str]], wanted: dict[str, set[str]]) -> tuple:
+def _score(listings: list[ListingExample], found: dict[str, set[str]], wanted: dict[str, set[str]]) -> tuple:
     """How well a selector finds a listing's own links, higher is better.
 
     First the links particular to each page (a sidebar of latest news links the same articles on
@@ -92,7 +89,7 @@ def _score(listings: list["ListingExample"], found: dict[str, set[str]], wanted:
     return particular + (len(everywhere) if len(hits) == 1 else 0), -others, len(set().union(*hits.values()))
 
 
-def learn_container(listings: list["ListingExample"], drop_params: list[str], articles: list = ()) -> list[str]:
+def learn_container(listings: list[ListingExample], drop_params: list[str], articles: list = ()) -> list[str]:
     """The element holding a listing page's article links, named so that it exists on every listing
     page, and preferably on no article page (its absence is what says a listing was redesigned)."""
     pool: list[tuple[int, str]] = []

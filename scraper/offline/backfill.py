@@ -21,10 +21,13 @@ from archive.history import file_capture
 from archive.keys import reclaim_key
 from archive.store import Archive
 from archive.warc import Capture, Skipped, read_captures
-from scraper.extraction.extract import NotAnArticle, archive_guard, extract_page, key_rule, page_key
+from scraper.extraction.extract import NotAnArticle
 from scraper.extraction.pages import ExtractionError
+from scraper.offline.reextract import archive_guard
+from scraper.portals.reading import extract_portal_page, key_rule, page_key
 from scraper.portals.registry import Portal, get_portal, portal_for_url
 from scraper.extraction.urls import CanonicalGuard
+from scraper.model import FailureKind
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Extracted:
 
 def archive_extraction(body: bytes, url: str, portal: Portal, content_type: str | None) -> Extracted:
     """The one place import-warc extracts a page: as `reextract` does (layout rules, else generic, flagged)."""
-    result = extract_page(body, url, portal, content_type)
+    result = extract_portal_page(body, url, portal, content_type)
     return Extracted(result.record, result.method, result.note, result.layout, result.extractor)
 
 
@@ -110,7 +113,7 @@ def _extract(archive: Archive, page: Fresh, counts: Counter, say: Callable[[str]
         return
     warning = guard.settle(extracted.record, fetched)
     if warning:
-        archive.record_failure(None, page.url, page.portal.key, "warning", warning, page.page_id)
+        archive.record_failure(None, page.url, page.portal.key, FailureKind.WARNING, warning, page.page_id)
         _warned(counts, say, page.portal.key, page.url, warning)
     rekeyed = reclaim_key(archive, extracted.record, page.url, key_rule(page.portal))  # records its warning
     if rekeyed:

@@ -1,6 +1,7 @@
 """Fixture folders: pages as a portal served them, captured, never hand-written.
 
-`tests/fixtures/<key>/` is a site folder (scraper/portals/sites.py reads it): `pages/` (raw bytes, never
+A portal's fixture folder, `tests/fixtures/<key>/` in the checkout (scraper/portals/checkout.py
+says where), is a site folder (scraper/portals/sites.py reads it): `pages/` (raw bytes, never
 decoded: decoding is what a layout must get right), `documents/` (files the articles attach, saved
 as kind `document`), `expected/<page>.json` (the record the page
 must give, written by `soyte expect` and corrected by a person) and `site.json`, the manifest: the
@@ -23,13 +24,9 @@ from urllib.parse import unquote, urlsplit
 
 from w3lib.url import safe_url_string
 
-import scraper
 from scraper.extraction.document_text import DOCUMENT_KINDS, EXTENSIONS as DOCUMENT_EXTENSIONS, declared_kind, url_extension
-from scraper.portals.sites import ARTICLE_KINDS, KINDS, MANIFEST, Site, SitePage  # noqa: F401  (re-exported)
+from scraper.portals.sites import ARTICLE_KINDS, Site
 
-PROJECT_ROOT = Path(scraper.__file__).resolve().parent.parent
-FIXTURES_DIR = PROJECT_ROOT / "tests" / "fixtures"
-FixturePage = SitePage
 # Headers that describe the connection or the moment, not the page: kept out of the manifest so a
 # re-capture of an unchanged page shows no diff. Set-Cookie may carry a session.
 VOLATILE_HEADERS = {"date", "connection", "keep-alive", "transfer-encoding", "content-length", "set-cookie",
@@ -137,11 +134,12 @@ def document_extension(url: str, content_type: str | None) -> str:
 
 
 class FixtureFolder(Site):
-    """tests/fixtures/<key>/: a site folder that `soyte new-portal` creates and `save-page` fills."""
+    """A portal's fixture folder: a site folder that `soyte new-portal` creates and `save-page` fills."""
 
     @classmethod
-    def for_portal(cls, key: str, root: Path = FIXTURES_DIR) -> "FixtureFolder":
-        return cls(Path(root) / key)
+    def for_portal(cls, key: str, fixtures_root: Path) -> "FixtureFolder":
+        """The portal's folder in the project's fixtures folder (scraper/portals/checkout.py: fixtures_dir)."""
+        return cls(Path(fixtures_root) / key)
 
     def create(self, portal: str, province: str, layout: str, base_url: str, start_urls: list[str]) -> None:
         """An empty fixture folder; `.gitkeep` files keep the empty pages/ and expected/ in a commit."""
@@ -205,9 +203,9 @@ def write_expected(folder: FixtureFolder, portal: str, force: bool = False) -> l
     Returns one report per page: {"page", "expected", "status": written | kept | failed,
     "extraction": layout | generic, "error"?}.
     """
-    from scraper.extraction.extract import extract_page
     from scraper.extraction.layouts import LayoutError, load_layout
     from scraper.extraction.pages import ExtractionError
+    from scraper.portals.reading import extract_portal_page
     from scraper.portals.registry import get_portal
 
     entry = get_portal(portal)
@@ -223,7 +221,7 @@ def write_expected(folder: FixtureFolder, portal: str, force: bool = False) -> l
             reports.append({**report, "status": "kept"})
             continue
         try:
-            result = extract_page(page.body(), page.url, entry, page.content_type, method=method)
+            result = extract_portal_page(page.body(), page.url, entry, page.content_type, method=method)
         except ExtractionError as error:
             reports.append({**report, "status": "failed", "error": str(error)})
             continue

@@ -46,24 +46,33 @@ def _fonts() -> None:
         raise RuntimeError(f"{FONT} or its bold face is missing: apt-get install -y fonts-dejavu-core")
 
 
-def pdf(pages: list[str], *, when: datetime = EPOCH, encrypt_with: str | None = None) -> bytes:
-    """A PDF with a real text layer: one page per string, one line per line; a line starting
-    with "# " is a centred bold heading (the "# " is not printed)."""
+def _heading(line: str) -> tuple[bool, str]:
+    """(whether it is a heading, the text to print) of a line or paragraph: "# " starts a centred bold one."""
+    return (True, line[2:]) if line.startswith("# ") else (False, line)
+
+
+def _new_pdf(when: datetime):
+    """An empty fpdf2 document dated `when`, the same bytes on every run and every fpdf2 version."""
     from fpdf import FPDF
 
     _fonts()
     document = FPDF()
     document.set_creation_date(when)
     document.set_producer("soyte")  # not fpdf2's version: the bytes stay when fpdf2 is upgraded
+    return document
+
+
+def pdf(pages: list[str], *, when: datetime = EPOCH, encrypt_with: str | None = None) -> bytes:
+    """A PDF with a real text layer: one page per string, one line per line; a line starting
+    with "# " is a centred bold heading (the "# " is not printed)."""
+    document = _new_pdf(when)
     document.add_font("DejaVu", fname=str(FONT))
     document.add_font("DejaVu", style="B", fname=str(BOLD_FONT))
     for text in pages:
         document.add_page()
-        for line in text.splitlines():
-            heading = line.startswith("# ")
+        for heading, line in map(_heading, text.splitlines()):
             document.set_font("DejaVu", "B" if heading else "", size=13 if heading else 12)
-            document.multi_cell(0, 8, line.removeprefix("# "), align="C" if heading else "J",
-                                new_x="LMARGIN", new_y="NEXT")
+            document.multi_cell(0, 8, line, align="C" if heading else "J", new_x="LMARGIN", new_y="NEXT")
     if encrypt_with:
         document.set_encryption(owner_password="owner", user_password=encrypt_with)
     return bytes(document.output())
@@ -72,21 +81,16 @@ def pdf(pages: list[str], *, when: datetime = EPOCH, encrypt_with: str | None = 
 def scanned_pdf(pages: list[str], *, when: datetime = EPOCH) -> bytes:
     """A PDF of page images only, as a scanner makes it: the text is drawn into the picture (with a
     round stamp on the last page), so a person reads it and a text extractor finds nothing."""
-    from fpdf import FPDF
     from PIL import Image, ImageDraw, ImageFont
 
-    _fonts()
-    document = FPDF()
-    document.set_creation_date(when)
-    document.set_producer("soyte")
+    document = _new_pdf(when)
     regular, bold = ImageFont.truetype(str(FONT), 22), ImageFont.truetype(str(BOLD_FONT), 24)
     for number, text in enumerate(pages, 1):
         image = Image.new("L", (1240, 1754), 246)  # A4 at 150 dpi, the grey of scanned paper
         draw = ImageDraw.Draw(image)
         y = 140
-        for line in text.splitlines():
-            heading = line.startswith("# ")
-            font, line = (bold, line[2:]) if heading else (regular, line)
+        for heading, line in map(_heading, text.splitlines()):
+            font = bold if heading else regular
             x = (1240 - draw.textlength(line, font=font)) / 2 if heading else 130
             draw.text((x, y), line, fill=25, font=font)
             y += 42
@@ -117,10 +121,10 @@ def docx(paragraphs: list[str], table: list[list[str]] | None = None, *, when: d
     properties = document.core_properties
     properties.author, properties.last_modified_by, properties.comments = "Sở Y tế", "Sở Y tế", ""
     properties.created = properties.modified = when
-    for text in paragraphs:
+    for heading, text in map(_heading, paragraphs):
         paragraph = document.add_paragraph()
-        if text.startswith("# "):
-            paragraph.add_run(text[2:]).bold = True
+        if heading:
+            paragraph.add_run(text).bold = True
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         else:
             paragraph.add_run(text)
@@ -164,8 +168,8 @@ def _rtf_escape(text: str) -> str:
 
 def rtf(paragraphs: list[str]) -> bytes:
     """An RTF document; a paragraph starting with "# " is centred and bold."""
-    body = "".join(f"{{\\pard\\qc\\b {_rtf_escape(p[2:])}\\b0\\par}}\n" if p.startswith("# ") else
-                   f"{{\\pard\\qj {_rtf_escape(p)}\\par}}\n" for p in paragraphs)
+    body = "".join(f"{{\\pard\\qc\\b {_rtf_escape(text)}\\b0\\par}}\n" if heading else
+                   f"{{\\pard\\qj {_rtf_escape(text)}\\par}}\n" for heading, text in map(_heading, paragraphs))
     return ("{\\rtf1\\ansi\\ansicpg1258\\deff0{\\fonttbl{\\f0\\froman Times New Roman;}}\\f0\\fs26\n"
             + body + "}\n").encode("ascii")
 
@@ -400,29 +404,44 @@ def write(root: Path) -> list[Path]:
     or it makes one that no article links: the two lists are kept in step here, by hand.
     """
     folders = sorted(path for path in root.iterdir() if (path / "site.json").is_file())
-    for folder in folders:
-        made = {a.url for a in ATTACHMENTS if a.portal == folder.name}
-        if linked_urls(folder) != made:
-            raise ValueError(f"{folder.name}: its articles link {sorted(linked_urls(folder) - made)} that no file is "
-                             f"made for, and files are made for {sorted(made - linked_urls(folder))} that no "
-                             "article links: update ATTACHMENTS in scraper/portals/demo_documents.py")
+    for folder in folders:  # every folder is checked before any is written
+        _check_links(folder)
+    return [path for folder in folders for path in _write_folder(folder)]
+
+
+def _attachments_of(portal: str) -> list[Attachment]:
+    """The portal's attachments, in ATTACHMENTS' order (the order its site.json lists them in)."""
+    return [a for a in ATTACHMENTS if a.portal == portal]
+
+
+def _check_links(folder: Path) -> None:
+    """Refuse (ValueError) a portal folder whose articles link other URLs than the files made for it."""
+    made, linked = {a.url for a in _attachments_of(folder.name)}, linked_urls(folder)
+    if linked != made:
+        raise ValueError(f"{folder.name}: its articles link {sorted(linked - made)} that no file is "
+                         f"made for, and files are made for {sorted(made - linked)} that no "
+                         "article links: update ATTACHMENTS in scraper/portals/demo_documents.py")
+
+
+def _write_folder(folder: Path) -> list[Path]:
+    """Write one portal folder's attachment files (removing those no attachment names any more) and
+    their site.json entries, which replace its `document` entries; the files written."""
+    mine = _attachments_of(folder.name)
+    documents = folder / "documents"
+    for stale in documents.glob("*") if documents.is_dir() else ():
+        if stale.name not in {a.name for a in mine}:
+            stale.unlink()
     written = []
-    for folder in folders:
-        mine = [a for a in ATTACHMENTS if a.portal == folder.name]
-        documents = folder / "documents"
-        for stale in documents.glob("*") if documents.is_dir() else ():
-            if stale.name not in {a.name for a in mine}:
-                stale.unlink()
-        for attachment in mine:
-            documents.mkdir(exist_ok=True)
-            (documents / attachment.name).write_bytes(attachment.body())
-            written.append(documents / attachment.name)
-        manifest_path = folder / "site.json"
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        manifest["pages"] = [entry for entry in manifest["pages"] if entry.get("kind") != "document"] + [
-            {"url": a.url, "file": f"documents/{a.name}", "kind": "document", "content_type": a.content_type}
-            for a in mine]
-        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    for attachment in mine:
+        documents.mkdir(exist_ok=True)
+        (documents / attachment.name).write_bytes(attachment.body())
+        written.append(documents / attachment.name)
+    manifest_path = folder / "site.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["pages"] = [entry for entry in manifest["pages"] if entry.get("kind") != "document"] + [
+        {"url": a.url, "file": f"documents/{a.name}", "kind": "document", "content_type": a.content_type}
+        for a in mine]
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return written
 
 

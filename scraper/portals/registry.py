@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from scraper.extraction.packaged import read_bytes
 
 from scraper.extraction.layouts import LayoutError, layout_name_problem, load_layout
+from scraper.extraction.urls import within_host
 
 # SOYTE_REGISTRY names another registry file (benchmarks and tests register synthetic portals).
 # The registry and the demo portals are data of the `scraper` package, beside this sub-package.
@@ -159,7 +160,7 @@ def start_url_problems(portal: Portal) -> list[str]:
     for url in portal.start_urls:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-        if parts.scheme not in ("http", "https") or not (host == portal.host or host.endswith("." + portal.host)):
+        if parts.scheme not in ("http", "https") or not within_host(host, portal.host):
             problems.append(f"start URL {url!r} is not an http(s) URL on host {portal.host}")
     return problems
 
@@ -267,7 +268,7 @@ def portal_for_url(url: str) -> Portal | None:
     """The registered portal (any status) whose host serves this URL; one with a layout first."""
     host = urlsplit(url).hostname or ""
     serving = [portal for portal in load_portals().values()
-               if host == portal.host or host.endswith("." + portal.host)]
+               if within_host(host, portal.host)]
     return next((portal for portal in serving if portal.layout), serving[0] if serving else None)
 
 

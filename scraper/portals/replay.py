@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scraper.model import NOT_MODIFIED
 from scraper.portals.registry import DEMO_PORTALS
 from scraper.portals.sites import SERVED_KINDS, Site
 
@@ -147,7 +148,7 @@ class ReplayServer:
                            **page.headers}
             if page.content_type:
                 out_headers["Content-Type"] = page.content_type
-            status, body = (304, b"") if _not_modified(page, headers) else (200, page.body)
+            status, body = (NOT_MODIFIED, b"") if _not_modified(page, headers) else (200, page.body)
         with self.lock:
             self.requests.append((host, path, status))
         return status, out_headers, body

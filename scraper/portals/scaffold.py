@@ -21,7 +21,8 @@ from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
 
-from scraper.portals.capture import PROJECT_ROOT, FixtureFolder
+from scraper.portals.capture import FixtureFolder
+from scraper.portals.checkout import fixtures_dir
 from scraper.extraction.layouts import layout_names
 from scraper.portals.registry import (HOST_PATTERN, KEY_PATTERN, REGISTRY_PATH, Portal, layout_problem, load_portals,
                               parse_registry, validate)
@@ -80,9 +81,10 @@ def parse_host(host_url: str) -> tuple[str, str]:
 
 
 def new_portal(key: str, host_url: str, like: str | None = None, province: str | None = None,
-               start_urls: list[str] | None = None, root: Path = PROJECT_ROOT, registry: Path = REGISTRY_PATH,
+               start_urls: list[str] | None = None, *, root: Path, registry: Path = REGISTRY_PATH,
                today: date | None = None, change_host: bool = False) -> Scaffold:
-    """Write the registry entry, fixture folder, test module and (without `like`) layout file of a new portal."""
+    """Write the registry entry, fixture folder, test module and (without `like`) layout file of a new
+    portal into the checkout at `root` (scraper/portals/checkout.py: PROJECT_ROOT)."""
     today = today or date.today()
     if not KEY_PATTERN.match(key) or keyword.iskeyword(key):
         raise ScaffoldError(f"portal key {key!r} must be ASCII lower-case letters and digits, e.g. tuyenquang")
@@ -94,7 +96,7 @@ def new_portal(key: str, host_url: str, like: str | None = None, province: str |
     if existing and (existing.layout or existing.status != "planned"):
         raise ScaffoldError(f"portal {key!r} already exists in {registry.name} "
                             f"(status {existing.status}, layout {existing.layout or 'none'}): choose another key")
-    fixtures = FixtureFolder(tests_dir / "fixtures" / key)
+    fixtures = FixtureFolder.for_portal(key, fixtures_dir(root))
     layout_file = layouts_dir / f"{key}.toml"
     targets = [tests_dir / f"test_{key}.py", fixtures.folder] + ([] if like else [layout_file])
     for target in targets:
@@ -188,13 +190,13 @@ def check_registry(text: str, registry: Path) -> None:
         raise ScaffoldError(f"the new entry would make {registry.name} invalid: {'; '.join(problems)}")
 
 
-def activate(key: str, registry: Path = REGISTRY_PATH) -> Portal:
+def activate(key: str, fixtures_root: Path, registry: Path = REGISTRY_PATH) -> Portal:
     """Set a planned portal's `status = "active"` in the registry, the last step of adding a portal.
 
     Only a portal whose layout reads pages and whose reference pages are captured (its fixture folder
-    with expected records, or a bundled demo portal) is activated: an active portal is crawled by
-    every `soyte crawl` and tested by the whole suite, so it must be ready for both. The entry's
-    other lines and comments are left as they are.
+    in `fixtures_root` with expected records, or a bundled demo portal) is activated: an active
+    portal is crawled by every `soyte crawl` and tested by the whole suite, so it must be ready for
+    both. The entry's other lines and comments are left as they are.
     """
     from scraper.portals.sites import site_of
 
@@ -207,7 +209,7 @@ def activate(key: str, registry: Path = REGISTRY_PATH) -> Portal:
     problem = layout_problem(portal)
     if problem:
         raise ScaffoldError(f"{key}'s layout cannot read pages yet ({problem}): run soyte learn {key} first")
-    site = site_of(portal)
+    site = site_of(portal, fixtures_root)
     missing = site.incomplete(key) if site else f"no fixtures yet: run soyte save-page URL --portal {key}"
     if missing:
         raise ScaffoldError(f"{key} is not ready: {missing}")

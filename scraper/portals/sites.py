@@ -1,13 +1,14 @@
 """The one reader of `site.json`: a folder of pages as a portal served them.
 
-A site folder (a bundled demo portal in scraper/demo_portals/, a fixture folder in
-tests/fixtures/<key>/, a portal captured elsewhere) holds `pages/` (raw bytes, never decoded),
-`documents/` (the files its articles attach), `expected/<page>.json` (the record an article page
-must give) and `site.json`, the manifest: the portal's key, province, layout, base URL and start
-URLs, and for each page its real URL, file, kind (listing, article, snapshot, sitemap, robots,
-document: a file an article attaches) and content type, with, for captured pages, the HTTP status,
-headers and capture time; another kind is refused (SiteError). The replay server serves a site, the contracts and the tests read it, `soyte learn`
-learns from it; scraper/portals/capture.py writes fixture folders.
+A site folder (a bundled demo portal in scraper/demo_portals/, a portal's fixture folder in the
+project's fixtures folder tests/fixtures/ (scraper/portals/checkout.py), a portal captured
+elsewhere) holds `pages/` (raw bytes, never decoded), `documents/` (the files its articles
+attach), `expected/<page>.json` (the record an article page must give) and `site.json`, the
+manifest: the portal's key, province, layout, base URL and start URLs, and for each page its real
+URL, file, kind (listing, article, snapshot, sitemap, robots, document: a file an article
+attaches) and content type, with, for captured pages, the HTTP status, headers and capture time;
+another kind is refused (SiteError). The replay server serves a site, the contracts and the tests
+read it, `soyte learn` learns from it; scraper/portals/capture.py writes fixture folders.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from scraper.portals.checkout import PROJECT_ROOT, fixtures_dir
+
 if TYPE_CHECKING:
     from scraper.portals.registry import Portal
 
@@ -25,7 +28,6 @@ KINDS = ("listing", "article", "snapshot", "sitemap", "robots", "document")
 ARTICLE_KINDS = ("article", "snapshot")
 PAGE_KINDS = ("listing", "article", "robots", "sitemap")  # the web pages a crawl keeps in its `pages` table
 SERVED_KINDS = (*PAGE_KINDS, "document")  # a snapshot is an older capture: not served
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class SiteError(ValueError):
@@ -103,10 +105,6 @@ class Site:
         base = manifest.get("base_url") or next((page["url"] for page in manifest["pages"]), "")
         return (urlsplit(base).hostname or "").lower()
 
-    @property
-    def start_urls(self) -> list[str]:
-        return list(self.manifest().get("start_urls", []))
-
     def pages(self, kinds: tuple[str, ...] = KINDS) -> list[SitePage]:
         """The pages of these kinds, in manifest order.
 
@@ -149,7 +147,7 @@ class Site:
 
     def relative(self) -> str:
         try:
-            return str(self.folder.relative_to(_PROJECT_ROOT))
+            return str(self.folder.relative_to(PROJECT_ROOT))
         except ValueError:
             return str(self.folder)
 
@@ -159,12 +157,12 @@ class Site:
 
 
 def site_of(portal: "Portal", fixtures_root: Path | None = None) -> Site | None:
-    """A portal's reference pages: its fixture folder tests/fixtures/<key>/ when it has one, else
-    the bundled demo portal the registry names (or scraper/demo_portals/<key>/); None without any."""
-    from scraper.portals.capture import FIXTURES_DIR
+    """A portal's reference pages: its fixture folder <fixtures_root>/<key>/ when it has one, else
+    the bundled demo portal the registry names (or scraper/demo_portals/<key>/); None without any.
+    `fixtures_root` is the project's fixtures folder, scraper/portals/checkout.py's unless given."""
     from scraper.portals.registry import DEMO_PORTALS
 
-    for folder in (Path(fixtures_root or FIXTURES_DIR) / portal.key, portal.demo_dir or DEMO_PORTALS / portal.key):
+    for folder in (Path(fixtures_root or fixtures_dir()) / portal.key, portal.demo_dir or DEMO_PORTALS / portal.key):
         if Site(folder).exists():
             return Site(folder)
     return None

@@ -20,8 +20,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from w3lib.url import url_query_cleaner
-
 from scraper.extraction.body import read_body
 from scraper.extraction.cleaning import decode_html, tidy
 from scraper.extraction.generic import category, fields, meta
@@ -29,8 +27,9 @@ from scraper.extraction.generic.content import Stats, find_body
 from scraper.extraction.generic.listing import in_teaser_series, is_listing
 from scraper.extraction.generic.prune import pruned_copy
 from scraper.extraction.generic.words import AUTHOR_LABEL_ANY, LOGIN_WORDS, THEO_SOURCE, SOURCE_WRAPPED
-from scraper.extraction.pages import RECORD_KEYS, ExtractionError, as_selector
-from scraper.extraction.urls import absolute_url
+from scraper.extraction.pages import ExtractionError, as_selector
+from scraper.extraction.urls import absolute_url, article_key
+from scraper.model import RECORD_KEYS
 
 __all__ = ["generic_record"]
 
@@ -45,11 +44,13 @@ def _refusal(root, title: str | None) -> str | None:
 
 
 def _canonical(root, url: str, base: str) -> str:
+    """The URL the page names as its own (rel=canonical, against the page's base), else its own URL as a
+    key: what the record claims, until scraper.extraction.urls.canonical_key settles its key."""
     href = next((tidy(node.get("href")) for node in root.iterfind(".//link")
                  if "canonical" in (node.get("rel") or "").lower().split() and tidy(node.get("href"))), None)
     if href:
         return absolute_url(base, href)
-    return url_query_cleaner(url, ("redirect",), remove=True)
+    return article_key(url)
 
 
 def _base(root, url: str) -> str:

@@ -14,9 +14,9 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from scraper.extraction.cleaning import tidy
-from scraper.extraction.generic.content import tag_of
-from scraper.extraction.generic.meta import ld_values, meta, text_of
+from scraper.extraction.generic.meta import ld_values, meta
 from scraper.extraction.generic.words import CATEGORY_LABEL, HOME_CRUMBS
+from scraper.extraction.visible import tag_of, text_of
 
 _BREADCRUMBS = etree.XPath("//*[contains(translate(@class,'BREADCUMB','breadcumb'),'breadcrumb') or "
                            "contains(translate(@id,'BREADCUMB','breadcumb'),'breadcrumb') or "

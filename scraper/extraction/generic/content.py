@@ -13,18 +13,13 @@ from lxml import etree
 
 from scraper.extraction.body import BLOCK_TAGS, SKIP_TAGS
 from scraper.extraction.generic.words import FOOTER_LINE
+from scraper.extraction.visible import tag_of
 
 MIN_PARAGRAPH = 25  # shorter blocks are labels, dates, menu items
 MAX_LINK_DENSITY = 0.5
 OUTSIDE_TAGS = frozenset({"nav", "aside", "footer"})  # never the article's running text
 SCORED_SKIP = SKIP_TAGS - {"form"}  # ASP.NET pages wrap the whole page in one form
 SELF_CREDITED = frozenset({"td", "div", "section", "article", "main"})  # a leaf that can be a whole body
-
-
-def tag_of(element) -> str:
-    """The element's tag ('' for comments); lxml's HTML parser gives tags in lower case already."""
-    tag = element.tag
-    return tag if isinstance(tag, str) else ""
 
 
 class Stats:

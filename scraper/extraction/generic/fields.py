@@ -13,12 +13,13 @@ from lxml import etree
 from scraper.extraction.body import BLOCK_TAGS
 from scraper.extraction.cleaning import SOURCE_LABEL, parse_count, tidy
 from scraper.extraction.dates import has_date, parse_date_words
-from scraper.extraction.generic.content import OUTSIDE_TAGS, Stats, tag_of
-from scraper.extraction.generic.meta import ld_values, text_of
+from scraper.extraction.generic.content import OUTSIDE_TAGS, Stats
+from scraper.extraction.generic.meta import ld_values
 from scraper.extraction.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CHROME_HEADINGS, CMS_ACCOUNTS,
                                    DOCUMENT_LINK, FOOTER_LINE, GENERIC_HEADINGS, GENERIC_LINK_TEXT,
                                    PUBLISHED_LABEL, SOURCE_WRAPPED, THEO_SOURCE, VIEWS, is_meta_line, is_toolbar_text)
 from scraper.extraction.urls import absolute_url
+from scraper.extraction.visible import tag_of, text_of
 
 
 def article_scope(title_node, body):

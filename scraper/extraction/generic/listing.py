@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from scraper.extraction.body import BLOCK_TAGS
 from scraper.extraction.cleaning import tidy
-from scraper.extraction.generic.content import tag_of
 from scraper.extraction.generic.prune import _drop
+from scraper.extraction.visible import tag_of
 
 
 def _headline_blocks(root) -> list:

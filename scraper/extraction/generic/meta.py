@@ -13,13 +13,10 @@ import re
 from scraper.extraction.body import BLOCK_TAGS
 from scraper.extraction.cleaning import tidy
 from scraper.extraction.dates import has_date, iso_from_head, parse_date_words
-from scraper.extraction.generic.content import tag_of
 from scraper.extraction.generic.words import CHROME_HEADINGS, GENERIC_HEADINGS, is_meta_line, is_toolbar_text
+from scraper.extraction.visible import tag_of, text_of
 
 _SEPARATORS = re.compile(r"\s+(?:[|–—:>\-]|::|»|›)\s+")
-
-def text_of(element) -> str:
-    return tidy(" ".join(element.itertext())) if isinstance(element.tag, str) else ""
 
 
 def meta(root, *names: str) -> str | None:

@@ -16,8 +16,9 @@ from lxml import etree
 
 from scraper.extraction.body import BLOCK_TAGS, SKIP_TAGS
 from scraper.extraction.cleaning import tidy
-from scraper.extraction.generic.content import Stats, _is_leaf_block, tag_of
+from scraper.extraction.generic.content import Stats, _is_leaf_block
 from scraper.extraction.generic.words import CHROME_HEADINGS, DOCUMENT_LINK, is_meta_line, is_toolbar_text
+from scraper.extraction.visible import tag_of
 
 
 def _hidden(element) -> bool:

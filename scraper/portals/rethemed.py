@@ -1,13 +1,17 @@
-"""The bundled pages as the generic extractor's tests and bench see them.
+"""Unseen layouts made from the bundled demo portals, to test and to measure the generic extractor.
 
-- `pages()`: every page of every bundled portal that has an expected record, layouts off;
+The generic extractor (scraper/extraction/generic/) reads pages whose layout soyte has no rules for.
+Each bundled demo portal has rules, so this module makes what it has never seen from their pages:
+`redesign()` gives a page as it would look after a theme change (every class and id renamed, the
+body wrapped in a new element, a share toolbar at its start and, at its end, a rating widget,
+"Từ khóa" links, a "Tin liên quan" list of links, "Bài viết liên quan" teasers with thumbnails
+and summaries, and an "Ý kiến bạn đọc" comment with its form), its title, date and text as they
+were, so the record must not change. The tests (tests/test_generic.py) and the benchmark
+(bench/generic.py) judge the extractor on the same pages with the same measures:
+
+- `pages()`: every article page and snapshot of every bundled portal, with its expected record;
 - `chrome()`: the lines of a portal's chrome (on its listings and on ≥ 2 of its articles, in
   none of its expected records), the strings that must never leak into text, title or author;
-- `redesign()`: a page as it would look after a theme change: every class and id renamed, the
-  body wrapped in a new element, a share toolbar at its start and, at its end, a rating widget,
-  "Từ khóa" links, a "Tin liên quan" list of links, "Bài viết liên quan" teasers with thumbnails
-  and summaries, and an "Ý kiến bạn đọc" comment with its form. Title, date and text stay as they
-  were: the record must not change;
 - `f1()`: body token F1.
 """
 from __future__ import annotations
@@ -18,13 +22,13 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import lxml.html
 
 from scraper.extraction.body import BLOCK_TAGS
 from scraper.extraction.cleaning import decode_html, tidy
 from scraper.portals.registry import DEMO_PORTALS
+from scraper.portals.sites import ARTICLE_KINDS, Site, SitePage
 
 
 @dataclass(frozen=True)
@@ -40,18 +44,16 @@ class Page:
 
 def pages() -> list[Page]:
     """Article pages and snapshots of every bundled portal, with their expected records."""
-    found = []
-    for folder in sorted(p for p in DEMO_PORTALS.iterdir() if (p / "site.json").exists()):
-        manifest = json.loads((folder / "site.json").read_text(encoding="utf-8"))
-        for entry in manifest["pages"]:
-            if entry["kind"] not in ("article", "snapshot"):
-                continue
-            path = folder / entry["file"]
-            stem = path.stem.removesuffix("-2017")  # the 2017 capture of bacninh-s1 expects its record
-            expected = json.loads((folder / "expected" / f"{stem}.json").read_text(encoding="utf-8"))
-            found.append(Page(manifest["portal"], expected["province"], path.stem, entry["url"],
-                              entry.get("content_type"), path.read_bytes(), expected))
-    return found
+    return [_page(site, page) for site in map(Site, sorted(DEMO_PORTALS.iterdir())) if site.exists()
+            for page in site.pages(ARTICLE_KINDS)]
+
+
+def _page(site: Site, page: SitePage) -> Page:
+    """One page with its record: every bundled article page has one, so one missing is an error, not a page left out."""
+    expected = page.expected
+    if expected is None:
+        raise FileNotFoundError(f"{page.expected_path}: the expected record of {page.file} is missing")
+    return Page(site.portal, expected["province"], page.id, page.url, page.content_type, page.body(), expected)
 
 
 def lines_of(html: bytes) -> set[str]:
@@ -73,10 +75,8 @@ def lines_of(html: bytes) -> set[str]:
 
 def chrome(portal: str, portal_pages: list[Page]) -> set[str]:
     """Lines on the portal's listing pages and on ≥ 2 of its article pages, in none of its expected records."""
-    folder: Path = DEMO_PORTALS / portal
-    manifest = json.loads((folder / "site.json").read_text(encoding="utf-8"))
-    listing = set().union(*(lines_of((folder / e["file"]).read_bytes()) for e in manifest["pages"]
-                            if e["kind"] == "listing"))
+    site = Site(DEMO_PORTALS / portal)
+    listing = set().union(*(lines_of(page.body()) for page in site.pages(("listing",))))
     counts = Counter(line for page in portal_pages for line in lines_of(page.body))
     records = " \n ".join(json.dumps(page.expected, ensure_ascii=False) + " \n " +
                           " \n ".join(str(v) for v in page.expected.values()) for page in portal_pages)
@@ -92,6 +92,7 @@ def f1(got: str | None, want: str | None) -> float:
         return 1.0 if not got_tokens and not want_tokens else 0.0
     precision, recall = common / sum(got_tokens.values()), common / sum(want_tokens.values())
     return 2 * precision * recall / (precision + recall)
+
 
 TOOLBAR = ('<div><a href="javascript:window.print()">In bài</a> | <a href="mailto:?subject=x">Gửi email</a> | '
            '<span>Chia sẻ:</span> <a href="https://www.facebook.com/sharer.php?u=x">Facebook</a> '
@@ -110,6 +111,7 @@ RATING = '<div>Đánh giá bài viết: ★★★★☆ (12 lượt)</div>'
 COMMENTS = ('<div><h3>Ý kiến bạn đọc</h3><div><b>Nguyễn Văn An</b> <span>(10/05/2024)</span><p>Tôi rất đồng tình với '
             'chủ trương này, mong ngành y tế tiếp tục triển khai rộng rãi tới các xã vùng sâu vùng xa.</p></div>'
             '<form><textarea></textarea><input type="submit" value="Gửi"></form></div>')
+# What the re-themed page adds that the record must never hold: the chrome's texts, the related articles' titles.
 CHROME_TEXTS = ("Tiêu đề bài viết liên quan số", "Tóm tắt bài viết số", "Từ khóa", "Đánh giá bài viết",
                 "Ý kiến bạn đọc", "Tôi rất đồng tình", "In bài", "Facebook", "Tin liên quan")
 RELATED_TEXTS = ("Tăng cường công tác phòng chống dịch bệnh mùa hè năm nay",
@@ -124,7 +126,7 @@ def _renamed(match: re.Match[str]) -> str:
     return f'{match[1]}="{new}"'
 
 
-def body_element(doc, first_paragraph: str):
+def _body_element(doc, first_paragraph: str):
     """The element whose children hold the article's first paragraph (the body container)."""
     needle = tidy(first_paragraph)[:60]
     for element in doc.iter():
@@ -140,7 +142,7 @@ def body_element(doc, first_paragraph: str):
 def redesign(body: bytes, content_type: str | None, expected_text: str) -> str:
     """The page re-themed: renamed classes and ids, a new wrapper, a toolbar and the chrome above inside the body."""
     doc = lxml.html.document_fromstring(decode_html(body, content_type))
-    container = body_element(doc, expected_text.split("\n\n")[0])
+    container = _body_element(doc, expected_text.split("\n\n")[0])
     container.insert(0, lxml.html.fragment_fromstring(TOOLBAR))
     for chrome_block in (RATING, TAGS, RELATED, TEASERS, COMMENTS):
         container.append(lxml.html.fragment_fromstring(chrome_block))
