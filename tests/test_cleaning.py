@@ -111,7 +111,7 @@ def test_vietnamese_dates(text, iso):
 
 @pytest.mark.parametrize("text", ["31/02/2020 10:00", "12/06/18", "hôm qua", "2023-13"])
 def test_bad_dates_are_none_with_a_warning(text, caplog):
-    with caplog.at_level(logging.WARNING, logger="scraper.extraction.dates"):
+    with caplog.at_level(logging.WARNING, logger="scraper.dates"):
         assert parse_vietnamese_datetime(text) is None
     assert caplog.records
 

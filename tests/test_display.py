@@ -378,7 +378,7 @@ def test_a_traceback_is_one_line_on_the_terminal_and_whole_in_the_log_file(tmp_p
             logging.getLogger("scrapy.core.scraper").error("Spider error processing <GET https://a.vn/1>",
                                                            exc_info=True)
         logging.getLogger("scrapy.core.engine").info("Spider opened")
-        logging.getLogger("scraper.crawl.progress").info("progress hatinh: 1 listing pages")
+        logging.getLogger("scraper.progress").info("progress hatinh: 1 listing pages")
     finally:
         log.close()
     assert [line.split(" ", 2)[2] for line in shown] == [
@@ -422,3 +422,17 @@ def test_a_log_that_is_not_a_regular_file_is_never_rotated(tmp_path):
     crawled_lines(handler, 20)
     handler.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["crawl.log"] and handler.failed is None
+
+
+@pytest.mark.parametrize("logger", ["scraper.dates", "scraper.cleaning"])
+def test_date_and_charset_details_stay_in_the_log_file(logger):
+    """A page's unreadable date or charset is a detail of the log file, not a terminal line."""
+    import logging
+
+    from scraper.crawl.logs import TerminalHandler
+
+    lines: list[str] = []
+    handler = TerminalHandler(lambda line, _level: lines.append(line))
+    detail = logging.LogRecord(logger, logging.WARNING, __file__, 1, "no date in %r", ("Thứ Hai",), None)
+    warning = logging.LogRecord("scraper.pipelines", logging.WARNING, __file__, 1, "a warning", (), None)
+    assert [handler.filter(detail), handler.filter(warning)] == [False, True]

@@ -158,3 +158,12 @@ def test_a_portal_captured_and_annotated_is_learnt_registered_and_crawled_in_a_c
     assert "warning: hatinh is planned, not active yet" in crawl.stderr
     stored = {row["url"]: row["title"] for row in query(db, "SELECT url, title FROM articles")}
     assert stored == {record["url"]: record["title"] for record in served_articles("hatinh")}
+
+
+def test_learning_logs_no_warning_for_candidates_that_are_not_dates(caplog):
+    """Learning tries every text as a date; those that are not one are not news (nor thousands of lines)."""
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        learn_layout(DEMO_PORTALS / "hatinh", "learnt-hatinh")
+    assert [record.getMessage() for record in caplog.records if record.name == "scraper.dates"] == []

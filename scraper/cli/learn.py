@@ -93,6 +93,14 @@ def write_whole(path: Path, text: str) -> None:
         part.write_text(text, encoding="utf-8")
 
 
+def put_back(path: Path, earlier: bytes | None) -> None:
+    """The layout file as it was before this learn: its earlier bytes, or no file."""
+    if earlier is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_bytes(earlier)
+
+
 def register(key: str, folder: Path, layout: str) -> str | None:
     """Name the learnt layout in the portal's registry entry, adding a planned entry from site.json
     when the portal is not registered yet, so that `soyte crawl KEY` can try it at once."""
@@ -177,9 +185,14 @@ def cmd_learn(args: argparse.Namespace) -> int:
         return EXIT_PROBLEM
     if not args.dry_run:
         path = layout_path(name)
+        earlier = path.read_bytes() if path.exists() else None
         write_whole(path, text)
+        try:
+            registered = register(args.key, folder, name)
+        except BaseException:
+            put_back(path, earlier)  # a learn that fails registering writes nothing either
+            raise
         say(f"wrote {path} in {time.perf_counter() - started:.1f} s")
-        registered = register(args.key, folder, name)
         if registered:
             say(registered)
     say("every expected record is reproduced")

@@ -19,6 +19,7 @@ from typing import Callable
 
 from scrapy.settings import default_settings
 
+from scraper.extraction import cleaning, dates
 from scraper.model import FailureKind, final_listing_failure
 
 LOG_MAX_BYTES = 10 * 1024 * 1024  # about 0.9 KB a request: the demo portals' 31 requests log 27 KB
@@ -37,7 +38,7 @@ SHOWN_SCRAPY_LINES = ("Received %(signame)s",)
 # details come before the article's own line (a date) or are notes about a page stored all right.
 REPEATED_LATER = ("Gave up retrying ", "Ignored response <")
 REPEATED_LATER_WORDS = "bytes which is larger than download max size"
-DETAIL_LOGGERS = ("scraper.extraction.dates", "scraper.extraction.cleaning")
+DETAIL_LOGGERS = (dates.logger.name, cleaning.logger.name)
 
 # Settings a crawl gets so that Scrapy leaves the root logger to these handlers.
 CRAWL_LOG_SETTINGS = {"LOG_INSTALL_ROOT_HANDLER": False}

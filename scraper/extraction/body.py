@@ -2,7 +2,10 @@
 
 Shared by every layout: a layout only names the body element (and what to drop inside it);
 the rules here follow how Vietnamese government CMS editors lay out an article:
-- a paragraph, list item or table row is one paragraph (cells joined by ' | ');
+- text set apart by two or more <br> in a row (no <p>) is one paragraph per piece; a single
+  <br> is a space within its paragraph;
+- a paragraph, list item or table row is one paragraph (cells joined by ' | '), a table wrapped
+  in a <figure> (CKEditor 5) too;
 - an image's caption is its <figcaption>, the text beside it in a caption table or in its own
   paragraph, or the wholly italic paragraph right after it; a caption printed twice (Hà Giang's
   editor) is kept once, as the caption, and never in the text;
@@ -101,6 +104,14 @@ class _Walker:
 
     def leaf(self, element: etree._Element, text: str | None = None, holds_images: bool | None = None) -> None:
         """`text`: the element's _text when the caller has just computed it (one walk, not two)."""
+        if element in self.special or element.getparent() is None:  # holds a <br>, or is a run's copy
+            runs = _break_runs(element)
+            if runs:  # text set apart by <br><br> with no <p> (old CMS bodies): each piece a paragraph
+                for segment in _segments(element, runs):
+                    walker = _Walker(segment, self.base_url, self.caption_attribute)
+                    walker.walk(segment)
+                    self.blocks.extend(walker.blocks)
+                return
         text = self.text(element) if text is None else text
         images = self.images_in(element, holds_images)
         if images and text and _is_caption_text(element, text):
@@ -125,6 +136,9 @@ class _Walker:
                 self.blocks.append(Block(" | ".join(cells), row))
 
     def figure(self, figure: etree._Element) -> None:
+        if figure not in self.holders and next(figure.iter("table"), None) is not None:
+            # CKEditor 5 wraps a table in <figure class="table">: its rows are text, as any table's.
+            return self.mixed(figure)
         images = self.images_in(figure)
         captions = figure.iter("figcaption")
         caption = tidy(" ".join(self.text(node) for node in captions))
@@ -184,6 +198,67 @@ class _Walker:
                 if parent.get(attribute):
                     run.set(attribute, parent.get(attribute))
             self.leaf(run, text, holds_images)
+
+
+def _break_runs(element: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
+    """(first, last) <br> of each run of two or more <br> in a row (only whitespace between them)
+    under the element: where old CMS editors end a paragraph. A single <br> stays a line break."""
+    runs, current = [], []
+    for br in element.iter("br"):
+        if current and current[-1].getnext() is br and not (current[-1].tail or "").strip():
+            current.append(br)
+            continue
+        if len(current) >= 2:
+            runs.append((current[0], current[-1]))
+        current = [br]
+    if len(current) >= 2:
+        runs.append((current[0], current[-1]))
+    return runs
+
+
+def _segments(element: etree._Element, runs: list[tuple[etree._Element, etree._Element]]) -> list[etree._Element]:
+    """Copies of the element, one per piece between the runs of <br>, each holding only its piece
+    (the inline elements around a cut, <font> or <b>, are kept on both sides)."""
+    nodes = {node: index for index, node in enumerate(element.iter())}
+    segments = []
+    for index in range(len(runs) + 1):
+        copy = deepcopy(element)
+        copy.tail = None
+        copied = list(copy.iter())
+        end = copied[nodes[runs[index][0]]] if index < len(runs) else None
+        start = copied[nodes[runs[index - 1][1]]] if index > 0 else None
+        if end is not None:
+            _cut_from(copy, end)
+        if start is not None:
+            _cut_through(copy, start)
+        segments.append(copy)
+    return segments
+
+
+def _cut_from(root: etree._Element, node: etree._Element) -> None:
+    """Remove the node and everything after it under root."""
+    current = node
+    while current is not root:
+        parent = current.getparent()
+        for sibling in list(current.itersiblings()):
+            parent.remove(sibling)
+        current.tail = None
+        current = parent
+    node.getparent().remove(node)
+
+
+def _cut_through(root: etree._Element, node: etree._Element) -> None:
+    """Remove everything before the node under root, and the node, keeping its tail text."""
+    tail, current = node.tail, node
+    while current is not root:
+        parent = current.getparent()
+        for sibling in list(current.itersiblings(preceding=True)):
+            parent.remove(sibling)
+        parent.text = None
+        current = parent
+    parent = node.getparent()
+    parent.text = tail
+    parent.remove(node)
 
 
 def _is_caption_text(element: etree._Element, text: str) -> bool:
@@ -249,6 +324,45 @@ def read_body(body: etree._Element, base_url: str, caption_attribute: str | None
         author=author,
         source=source,
     )
+
+
+def holder_images(holder: etree._Element, base_url: str, caption_attribute: str | None = None) -> list[dict]:
+    """The images of an element outside the body that holds them (a layout's `images`): read as
+    the body reads images, and where it holds one image without a caption, its own text is the
+    caption (Drupal 7's image field prints it beside the image, in a blockquote)."""
+    walker = _Walker(holder, base_url, caption_attribute)
+    walker.walk(holder)
+    blocks = _attach_following_captions(walker.blocks)
+    images = _unique_images(blocks)
+    if len(images) == 1 and images[0]["caption"] is None:
+        text = tidy(" ".join(block.text for block in blocks if block.text))
+        if text and len(text) <= MAX_CAPTION_CHARS:
+            images[0]["caption"] = text
+    return images
+
+
+def merged_images(holders: list[etree._Element], body: etree._Element | None, body_images: list[dict],
+                  base_url: str, caption_attribute: str | None = None) -> list[dict]:
+    """The record's images: those of the holders before the body, the body's, then those of the
+    holders after it, in page order, each URL once (a holder inside the body adds nothing new)."""
+    if not holders:
+        return body_images
+    wanted = set(holders) | ({body} if body is not None else set())
+    root = body.getroottree().getroot() if body is not None else holders[0].getroottree().getroot()
+    order = {node: index for index, node in enumerate(node for node in root.iter() if node in wanted)}
+    at = order.get(body, len(order)) if body is not None else len(order)
+    before = [holder for holder in holders if order.get(holder, 0) < at]
+    after = [holder for holder in holders if order.get(holder, 0) > at]
+    images = [image for holder in sorted(before, key=order.get) for image in holder_images(holder, base_url, caption_attribute)]
+    images += body_images
+    images += [image for holder in sorted(after, key=order.get) for image in holder_images(holder, base_url, caption_attribute)]
+    seen: dict[str, dict] = {}
+    for image in images:
+        if image["url"] not in seen:
+            seen[image["url"]] = dict(image)
+        elif image["caption"] and not seen[image["url"]]["caption"]:
+            seen[image["url"]]["caption"] = image["caption"]
+    return list(seen.values())
 
 
 def iter_links(elements: Iterator[etree._Element], base_url: str) -> list[dict]:

@@ -115,6 +115,14 @@ def strip_label(text: str | None, label: re.Pattern[str] = SOURCE_LABEL) -> str 
     return tidy_or_none(label.sub("", tidy(text), count=1))
 
 
+def strip_author_label(text: str | None) -> str | None:
+    """The byline without its label: 'Tác giả: Nguyễn Văn A' → 'Nguyễn Văn A' (AUTHOR_LABEL's
+    words: 'Tác giả', 'Người viết', 'Bài', 'Bài và ảnh', 'Tin', 'Tin, ảnh', 'Author', each before a
+    colon); text without one is returned tidied. The one rule for an author, read by a selector
+    or peeled off the body's last lines."""
+    return strip_label(text, AUTHOR_LABEL)
+
+
 def parse_count(text: str | None) -> int | None:
     """The integer in a view counter such as 'Số lượt xem: 1.204' or 'View Count: 81'."""
     if not text:

@@ -8,6 +8,24 @@ listings add to article links. `soyte learn` writes these files from annotated p
 can read and correct them. Code appears only where data cannot say it: a layout may name a
 hooks module whose `fix_record(record, page)` runs after extraction.
 
+A selector may end in `::attr(name)` (an attribute), `::text`, or `::json(key.path)`: after a
+selector of JSON-LD scripts, the value the dotted key path leads to in their JSON
+(scraper/extraction/jsonld.py), e.g. a time with seconds that only the JSON-LD gives:
+`published_head = ['script[type="application/ld+json"]::json(datePublished)']`.
+
+Where no class or id names an element (old table layouts), a selector is a structural path:
+tags with the attributes the template gives them and positions among siblings
+(`td[width="600"] > table > tr:nth-of-type(3) > td`). Where a field shares its cell with others
+behind label words ("Ngày cập nhật: 25/09/2023 | Số lần đọc: 2954"), `[article.labels]` names,
+per field (`published_text`, `category`, `author`, `source`, `views`), the label words its value
+follows: `views = ["Số lần đọc"]` reads the text after "Số lần đọc:" in the cell the field's
+selectors find, up to the next separator, label or the end of the cell (scraper/extraction/labels.py).
+
+`[article] images` names elements outside the body that hold the article's images (Drupal's
+lead image, `div.field-name-field-image`, before `div.field-name-body`): each one's <img>, with
+its caption (a figcaption or caption table, else the holder's own text when it holds one image),
+joins the body's images in page order, each URL once (scraper/extraction/body.py, merged_images).
+
 Loading a layout needs neither Scrapy nor SQLite: extraction stays a pure (html, url) → record.
 """
 from __future__ import annotations
@@ -21,12 +39,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from scraper.extraction.jsonld import json_selector_problem
 from scraper.extraction.packaged import read_bytes
 
 LAYOUTS_DIR = Path(__file__).resolve().parents[2] / "spiders" / "layouts"
 ARTICLE_FIELDS = ("canonical", "title", "published_head", "published_text", "category", "sapo", "body",
-                  "author", "source", "views", "attachments")
+                  "author", "source", "views", "images", "attachments")
 LISTING_FIELDS = ("container", "articles", "pagination")
+# Fields whose value may follow a label word in a cell it shares ([article.labels]).
+LABEL_FIELDS = ("category", "published_text", "author", "source", "views")
 # A layout's name is its file's name in spiders/layouts/: ASCII lower-case letters and digits in
 # dash-joined words (liferay-bacninh), so that no name from the registry, site.json or `--layout`
 # reaches outside that folder ("../../x", "/etc/x") or differs from another only in case.
@@ -52,6 +73,7 @@ class Layout:
     drop_params: tuple[str, ...] = ("redirect",)
     reading: dict[str, Any] = field(default_factory=dict)
     hooks: str | None = None
+    labels: dict[str, list[str]] = field(default_factory=dict)  # [article.labels]: field -> label words
     version: str = "1"
     path: Path | None = None
 
@@ -85,7 +107,9 @@ def parse_layout(data: dict, name: str, path: Path | None = None) -> Layout:
     """A Layout from a layout file's data, checked field by field."""
     where = path or name
     article, listing = data.get("article", {}), data.get("listing", {})
-    for section, allowed in (("article", set(ARTICLE_FIELDS) | {"drop"}), ("listing", set(LISTING_FIELDS))):
+    labels = _parse_labels(article.get("labels", {}), article, where)
+    article = {key: value for key, value in article.items() if key != "labels"}
+    for section, allowed in (("article", set(ARTICLE_FIELDS) | {"drop", "labels"}), ("listing", set(LISTING_FIELDS))):
         unknown = set(data.get(section, {})) - allowed
         if unknown:
             raise LayoutError(f"{where}: unknown [{section}] keys {sorted(unknown)}; known: {sorted(allowed)}")
@@ -93,6 +117,9 @@ def parse_layout(data: dict, name: str, path: Path | None = None) -> Layout:
         for key, value in section.items():
             if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 raise LayoutError(f"{where}: {key} must be a list of CSS selectors")
+            problem = next(filter(None, map(json_selector_problem, value)), None)
+            if problem:
+                raise LayoutError(f"{where}: {key}: {problem}")
     reading = data.get("reading", {})
     for key, value in reading.items():
         if key not in READING_OPTIONS or not isinstance(value, READING_OPTIONS[key]):
@@ -104,7 +131,22 @@ def parse_layout(data: dict, name: str, path: Path | None = None) -> Layout:
         article={k: v for k, v in article.items() if k != "drop"}, listing=dict(listing),
         drop=tuple(article.get("drop", [])), drop_params=tuple(data.get("drop_params", ["redirect"])),
         reading=dict(reading), hooks=data.get("hooks"), version=str(data.get("version", "1")), path=path,
+        labels=labels,
     )
+
+
+def _parse_labels(labels: object, article: dict, where: object) -> dict[str, list[str]]:
+    """[article.labels], checked: per field of LABEL_FIELDS that has selectors, a list of label words."""
+    if not isinstance(labels, dict):
+        raise LayoutError(f"{where}: [article.labels] must be a table of field = [label words]")
+    for key, value in labels.items():
+        if key not in LABEL_FIELDS:
+            raise LayoutError(f"{where}: [article.labels] {key}: not a field read after a label; known: {list(LABEL_FIELDS)}")
+        if not (isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value)):
+            raise LayoutError(f"{where}: [article.labels] {key} must be a list of label words")
+        if not article.get(key):
+            raise LayoutError(f"{where}: [article.labels] {key} has no [article] {key} selectors to find its cell")
+    return {key: list(value) for key, value in labels.items()}
 
 
 @lru_cache(maxsize=None)
@@ -154,6 +196,9 @@ def dump_layout(layout: Layout) -> str:
             lines.append(f"{key} = {_toml_list(layout.article[key])}")
     if layout.drop:
         lines.append(f"drop = {_toml_list(layout.drop)}")
+    if layout.labels:
+        lines += ["", "[article.labels]"]
+        lines += [f"{key} = {_toml_list(layout.labels[key])}" for key in LABEL_FIELDS if key in layout.labels]
     lines += ["", "[listing]"]
     for key in LISTING_FIELDS:
         if layout.listing.get(key):

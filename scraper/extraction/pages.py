@@ -16,9 +16,10 @@ from typing import Callable, ClassVar, Iterator
 from lxml import etree
 from parsel import Selector
 
-from scraper.extraction.body import Body, iter_links, read_body
-from scraper.extraction.cleaning import decode_html, parse_count, strip_label, tidy_or_none
+from scraper.extraction.body import Body, iter_links, merged_images, read_body
+from scraper.extraction.cleaning import decode_html, parse_count, strip_author_label, strip_label, tidy_or_none
 from scraper.extraction.dates import iso_from_head, parse_vietnamese_datetime
+from scraper.extraction.labels import cell_text, labelled_value
 from scraper.extraction.layouts import Layout
 from scraper.extraction.selecting import Selecting, compiled, selector_keys
 from scraper.extraction.urls import DROP_PARAMS, absolute_url, canonical_key, link_url
@@ -37,7 +38,8 @@ def _as_found(text: str | None) -> str | None:
 # so that a learnt layout gives on a crawl what learning verified. The canonical and the body have
 # rules of their own (canonical_url, body).
 FIELD_READERS: dict[str, Callable[[str | None], object]] = {
-    "title": _as_found, "category": _as_found, "author": _as_found,
+    "title": _as_found, "category": _as_found,
+    "author": strip_author_label,  # its label ('Tác giả:', 'Tin, ảnh:') taken off
     "sapo": tidy_or_none,
     "source": strip_label,  # its label ('Nguồn:') taken off
     "views": parse_count,
@@ -126,6 +128,7 @@ class ArticlePage(Selecting):
     DROP_PARAMS: ClassVar[tuple[str, ...]] = DROP_PARAMS
     DROP: ClassVar[tuple[str, ...]] = ()          # selectors removed inside the body
     READING: ClassVar[dict] = {}                  # reading options (scraper.extraction.layouts.READING_OPTIONS)
+    LABELS: ClassVar[dict[str, list[str]]] = {}  # field -> the label words its value follows ([article.labels])
     SOURCE: ClassVar[Layout | None] = None        # the layout these class attributes come from
 
     def __init__(self, html: str | bytes, url: str, portal: str = "", province: str = "",
@@ -139,12 +142,30 @@ class ArticlePage(Selecting):
         self.warnings: list[str] = []  # what a person should check, e.g. a date that would not parse
 
     def select(self, field: str) -> str | None:
-        return self.first_text(self.SELECTORS.get(field, []))
+        return self.found_text(field)
 
-    def read(self, field: str, selectors: list[str] | None = None) -> object:
+    def found_text(self, field: str, selectors: list[str] | None = None,
+                   labels: list[str] | tuple[str, ...] | None = None) -> str | None:
+        """The field's text: its selectors' first text, or, for a field the layout reads after a label
+        (LABELS, or `labels` as `soyte learn` tries them), the value after the label in the first
+        element found that holds it."""
+        selectors = self.SELECTORS.get(field, []) if selectors is None else selectors
+        labels = self.LABELS.get(field) if labels is None else labels
+        if not labels:
+            return self.first_text(selectors)
+        for css in selectors:
+            for node in self.css(css):
+                if isinstance(node, etree._Element):
+                    value = labelled_value(cell_text(node), labels)
+                    if value:
+                        return value
+        return None
+
+    def read(self, field: str, selectors: list[str] | None = None,
+             labels: list[str] | tuple[str, ...] | None = None) -> object:
         """The field's value by its rule (FIELD_READERS) from the first selector that finds text:
-        the layout's selectors, or those `soyte learn` tries."""
-        return FIELD_READERS[field](self.first_text(self.SELECTORS.get(field, []) if selectors is None else selectors))
+        the layout's selectors (and labels), or those `soyte learn` tries."""
+        return FIELD_READERS[field](self.found_text(field, selectors, labels))
 
     def require(self, field: str) -> object:
         value = self.read(field)
@@ -187,8 +208,18 @@ class ArticlePage(Selecting):
                     return read_body(element, self.url, **self.READING)
         raise ExtractionError(f"{self.layout}: no body at {self.SELECTORS.get('body')} in {self.url}")
 
+    def images(self, body: Body, selectors: list[str] | None = None) -> list[dict]:
+        """The body's images, joined in page order by those of the elements outside the body that
+        the layout's `images` selectors find (or those `soyte learn` tries)."""
+        selectors = self.SELECTORS.get("images", []) if selectors is None else selectors
+        holders = [node for css in selectors for node in self.css(css) if isinstance(node, etree._Element)]
+        if not holders:
+            return body.images
+        element = next((found[0] for css in self.SELECTORS.get("body", []) if (found := self.css(css))), None)
+        return merged_images(holders, element, body.images, self.url, self.READING.get("caption_attribute"))
+
     def author(self, body: Body) -> str | None:
-        return self.read("author") or body.author
+        return self.read("author") or FIELD_READERS["author"](body.author)
 
     def source(self, body: Body) -> str | None:
         return self.read("source") or body.source
@@ -218,7 +249,7 @@ class ArticlePage(Selecting):
             "author": self.author(body),
             "source": self.source(body),
             "views": self.views(),
-            "images": body.images,
+            "images": self.images(body),
             "attachments": self.attachments(),
         }
         hooks = self.SOURCE.hooks_module() if self.SOURCE else None
@@ -317,7 +348,7 @@ def page_classes(layout: Layout) -> tuple[type[ArticlePage], type[ListingPage]]:
         keys = selector_keys(css for found in selectors.values() for css in found)
         article = type("ArticlePage", (ArticlePage,), {
             "layout": layout.name, "SELECTORS": selectors, "KEYS": keys, "DROP_PARAMS": layout.drop_params,
-            "DROP": layout.drop, "READING": dict(layout.reading), "SOURCE": layout,
+            "DROP": layout.drop, "READING": dict(layout.reading), "SOURCE": layout, "LABELS": dict(layout.labels),
             "__doc__": f"An article page of layout {layout.name}: {layout.description}"})
         listing = type("ListingPage", (ListingPage,), {
             "SELECTORS": selectors, "KEYS": keys, "__doc__": f"A listing page of layout {layout.name}"})

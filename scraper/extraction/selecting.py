@@ -25,6 +25,7 @@ from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
 from scraper.extraction.cleaning import tidy
+from scraper.extraction.jsonld import split_json_selector, values_at
 
 _TRANSLATOR = HTMLTranslator()
 # regexp=False: cssselect's XPath never calls EXSLT's regular expressions, and lxml would register
@@ -105,7 +106,10 @@ class Selecting:
 
     def css(self, css: str) -> list:
         """Elements, or strings for `::text` and `::attr()`, in page order within each match of
-        the selector's first part (as parsel's `.css()` gives them, selector by selector)."""
+        the selector's first part (as parsel's `.css()` gives them, selector by selector); strings
+        for `::json(key.path)`, the values in the matched scripts' JSON (scraper.extraction.jsonld)."""
+        if "::json(" in css:
+            return self._json_values(css)
         plan = _indexed_parts(css)
         if plan is None or not all(key in self.KEYS for _tag, keys in plan[0] for key in keys):
             return self._by_xpath(css)
@@ -121,6 +125,14 @@ class Selecting:
             return nodes
         xpath = compiled(rest, True)
         return [node for scope in nodes for node in xpath(scope)]
+
+    def _json_values(self, css: str) -> list[str]:
+        split = split_json_selector(css)
+        if split is None:
+            return []
+        scripts, path = split
+        return [value for node in self.css(scripts) if not isinstance(node, str)
+                for value in values_at("".join(node.itertext()), path)]
 
     def _by_xpath(self, css: str) -> list:
         scopes = self.__dict__.setdefault("_scopes", {})

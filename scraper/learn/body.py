@@ -129,6 +129,36 @@ def _safe(css: str, examples: list[Example], container_css: str, drop: list[str]
     return True
 
 
+def _is_sapo(example: Example, paragraph: str) -> bool:
+    """The paragraph is the lead the record sets apart from the text (its `sapo`)."""
+    sapo = example.expected.get("sapo")
+    return bool(sapo) and tidy(sapo) == tidy(paragraph)
+
+
+_FORMATTING = ("strong", "b", "em", "i", "span", "font")
+
+
+def _sapo_holder_drops(element: etree._Element) -> list[str]:
+    """Drops for a sapo whose holder names nothing (Liferay 7.4's rich-text fragment keeps the
+    lead as its first, wholly bold paragraph, with no class): the holder by its place among its
+    siblings of the same tag, narrowed first to a holder whose only content is one formatting
+    element (so that a page without a lead keeps its first paragraph)."""
+    tag = tag_of(element)
+    parent = element.getparent()
+    if parent is None or not tag:
+        return []
+    same = [child for child in parent if tag_of(child) == tag]
+    index = same.index(element)
+    place = f"{tag}:first-of-type" if index == 0 else f"{tag}:nth-of-type({index + 1})"
+    found = []
+    children = [child for child in element if isinstance(child.tag, str)]
+    if (len(children) == 1 and tag_of(children[0]) in _FORMATTING and not (element.text or "").strip()
+            and not (children[0].tail or "").strip()):
+        found.append(f"{place} > {tag_of(children[0])}:only-child")
+    found.append(place)
+    return found
+
+
 def learn_drops(examples: list[Example], container_css: str, reading: dict) -> tuple[list[str], list[str]] | None:
     """(drops, names of examples still not exact) for one container selector, or None when the
     container misses expected paragraphs on some example."""
@@ -148,6 +178,9 @@ def learn_drops(examples: list[Example], container_css: str, reading: dict) -> t
                 element = _chrome_element(without(container, tuple(drop)), extra, expected)
                 found = element is not None and next(
                     (css for css in _drop_candidates(element) if _safe(css, examples, container_css, drop, reading)), None)
+                if not found and element is not None and _is_sapo(ex, extra):
+                    found = next((css for css in _sapo_holder_drops(element)
+                                  if _safe(css, examples, container_css, drop, reading)), None)
                 if found:
                     drop.append(found)
                     progress = True

@@ -102,6 +102,7 @@ FIELD_WORDS = {
     "source": ("source", "nguon"),
     "views": ("view", "hit", "luot", "count"),
     "attachments": ("attach", "file", "dinh-kem", "dinhkem", "download", "document"),
+    "images": ("image", "photo", "picture", "media", "hinh-anh", "anh-dai-dien"),
     "body": ("content", "body", "article", "detail", "noi-dung", "entry", "rtestate"),
     "articles": ("title", "more", "bookmark", "news", "item", "post"),
     "pagination": ("pag", "pager", "page", "trang", "nav"),

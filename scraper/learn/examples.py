@@ -131,3 +131,13 @@ def read_examples(folder: Path, only: Iterable[str] | None = None) -> tuple[dict
     examples = [Example(page.id, page.url, page.body(), page.content_type, expected_record(page))
                 for page in site.article_cases() if only is None or page.id in only]
     return site.manifest(), examples, listings
+
+
+def other_article_pages(folder: Path, names: Iterable[str]) -> list[ArticlePage]:
+    """The site's served article pages that are not among the examples `names` (unannotated, or
+    left out with `only`), as pages only: their records are never read. What tells a field that
+    varies between articles (the breadcrumb) from one that varies less (a menu's active item)
+    when every example has the same value."""
+    taken = set(names)
+    return [ArticlePage(page.body(), page.url, content_type=page.content_type)
+            for page in Site(folder).pages(("article",)) if page.id not in taken]

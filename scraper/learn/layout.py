@@ -23,14 +23,19 @@ from typing import Callable, Iterable
 from lxml import etree
 
 from scraper.extraction.cleaning import tidy
+from scraper.extraction.dates import logger as dates_logger
+from scraper.extraction.jsonld import JSON_LD_SCRIPT, key_paths
 from scraper.extraction.layouts import Layout
 from scraper.extraction.pages import FIELD_READERS, ArticlePage, ExtractionError, page_classes
 from scraper.extraction.urls import absolute_url
 from scraper.extraction.visible import tag_of, text_of
 from scraper.learn.body import BodyRules, learn_attachments, learn_body, read
 from scraper.learn.candidates import contextual_selectors, ranked
-from scraper.learn.examples import Example, ListingExample, read_examples, shown
-from scraper.learn.listing import learn_container, learn_drop_params, learn_links
+from scraper.learn.images import learn_images
+from scraper.learn.examples import Example, ListingExample, other_article_pages, read_examples, shown
+from scraper.learn.tables import (learn_body_by_structure, learn_container_by_structure, learn_field_by_structure,
+                                  learn_links_by_structure, names_nothing)
+from scraper.learn.listing import learn_drop_params, learn_links, learn_listing_container
 from scraper.model import PAGE_KEYS
 
 
@@ -81,10 +86,27 @@ def attribute_candidates(root: etree._Element, wanted: object, transform: Callab
     return out
 
 
+JSON_LD_COST = 9  # after every attribute of the head: JSON-LD is read only where nothing else holds
+
+
+def json_ld_candidates(root: etree._Element, wanted: object, transform: Callable[[str], object]) -> list[tuple[int, str]]:
+    """'script[type="application/ld+json"]::json(path)' for each key path of the page's JSON-LD
+    whose value (transformed) is the wanted one (a NewsArticle's datePublished with its seconds)."""
+    out: list[tuple[int, str]] = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        for path, value in key_paths("".join(script.itertext())):
+            if transform(value) == wanted:  # a key naming publication beats dateModified, equal on a fresh article
+                cost = JSON_LD_COST - ("publish" in path.rsplit(".", 1)[-1].lower())
+                out.append((cost, f"{JSON_LD_SCRIPT}::json({path})"))
+    return out
+
+
 def candidates_for(field_name: str, example: Example, wanted: object) -> list[tuple[int, str]]:
     root = example.root
     if field_name in ("title", "category", "sapo", "author"):
-        elements = elements_with_text(root, wanted)
+        elements = elements_with_text(root, wanted, FIELD_READERS["author"] if field_name == "author" else lambda t: t)
         if field_name == "title":
             return [c for e in elements for c in contextual_selectors(e)] + attribute_candidates(root, wanted, tidy)
         return [c for e in elements for c in contextual_selectors(e, positional=field_name == "category")]
@@ -95,7 +117,8 @@ def candidates_for(field_name: str, example: Example, wanted: object) -> list[tu
         elements = elements_with_text(root, wanted, FIELD_READERS["views"], max_chars=60)
         return [c for e in elements for c in contextual_selectors(e)]
     if field_name == "published_head":
-        return attribute_candidates(root, wanted, FIELD_READERS["published_head"])
+        return attribute_candidates(root, wanted, FIELD_READERS["published_head"]) + \
+            json_ld_candidates(root, wanted, FIELD_READERS["published_head"])
     if field_name == "published_text":
         elements = elements_with_text(root, wanted, FIELD_READERS["published_text"], max_chars=120)
         return [c for e in elements for c in contextual_selectors(e)]
@@ -107,8 +130,11 @@ def candidates_for(field_name: str, example: Example, wanted: object) -> list[tu
 
 
 def learn_field(field_name: str, examples: list[Example],
-                wanted_of: Callable[[Example], object] | None = None) -> tuple[list[str], list[str]]:
-    """(selectors, names of examples none of them reproduces) for one field."""
+                wanted_of: Callable[[Example], object] | None = None,
+                labels: dict[str, list[str]] | None = None) -> tuple[list[str], list[str]]:
+    """(selectors, names of examples none of them reproduces) for one field. Where no named
+    selector holds (table layouts), a structural path, read after a label word where the value
+    shares its cell: the label goes into `labels` (the layout's [article.labels]) when given."""
     target = TARGETS.get(field_name, field_name)
     wanted_of = wanted_of or (lambda ex: ex.expected.get(target))
     wanted = {ex.name: wanted_of(ex) for ex in examples}
@@ -138,6 +164,13 @@ def learn_field(field_name: str, examples: list[Example],
                 complete.append(css)
                 if len(complete) == CHOICES:
                     break
+    if (not complete or all(names_nothing(css) for css in complete)) and field_name not in ("canonical", "published_head"):
+        structural = learn_field_by_structure(field_name, examples, wanted, labels is not None)
+        if structural:
+            css, found_labels = structural
+            if found_labels and labels is not None:
+                labels[field_name] = list(found_labels)
+            return [css], []
     if complete:  # one element per page beats a first-of-many that happens to be right
         return [next((css for css in complete if _unique(css, examples)), complete[0])], []
     chosen, left = _cover(pool, covering, {ex.name for ex in annotated})
@@ -168,15 +201,61 @@ def _cover(pool: list[str], covering: dict[str, set[str]], needed: set[str]) -> 
     return chosen, sorted(left)
 
 
+def learn_category(examples: list[Example], others: list[ArticlePage]) -> tuple[list[str], list[str], str | None]:
+    """(selectors, examples not reproduced, a caveat for the report) for the category.
+
+    Where the examples' categories differ, a selector giving one value on every page is wrong on
+    some and learn_field never keeps it. Where they are all the same, a menu's active item
+    ('li.active a') gives it as well as the breadcrumb does: of the selectors that reproduce every
+    example, the one whose values differ most between the portal's other article pages is kept,
+    as the category does (ties keep learn_field's choice); with no other page to tell them apart,
+    the report says so."""
+    selectors, missing = learn_field("category", examples)
+    values = {ex.expected.get("category") for ex in examples} - {None}
+    if len(values) != 1 or missing or not selectors:
+        return selectors, missing, None
+    (value,) = values
+    if not others:
+        return selectors, missing, (f"category: every annotated article is filed under {shown(value)}: annotate an "
+                                    "article of another category to tell the breadcrumb from a menu's active item")
+    complete = _complete("category", examples, limit=4 * CHOICES)
+
+    def spread(css: str) -> int:
+        return len({page.read("category", [css]) for page in others} | {value})
+    def one_per_page(css: str) -> bool:  # one element per page beats a first-of-many that happens to be right
+        return _unique(css, examples) and all(len(page.css(css)) <= 1 for page in others)
+    def named(css: str) -> bool:  # inside a named element ('.duong-dan a:last-of-type'), not a bare position
+        return any(sign in css for sign in ".#[")
+    best = max(complete, key=lambda css: (spread(css), one_per_page(css), named(css), css == selectors[0],
+                                          -complete.index(css)), default=None)
+    return ([best] if best else selectors), missing, None
+
+
+def _complete(field_name: str, examples: list[Example], limit: int = CHOICES) -> list[str]:
+    """The selectors (rank order, at most `limit`) giving every example its value and none a wrong one."""
+    wanted = {ex.name: ex.expected.get(field_name) for ex in examples}
+    annotated = [ex for ex in examples if wanted[ex.name] is not None]
+    pool = ranked((c for ex in annotated for c in candidates_for(field_name, ex, wanted[ex.name])), field=field_name)
+    complete = []
+    for css in pool:
+        found = {ex.name: read_with(field_name, ex.page, css) for ex in examples}
+        if all(found[name] in (None, wanted[name]) for name in found) and \
+                all(found[ex.name] == wanted[ex.name] for ex in annotated):
+            complete.append(css)
+            if len(complete) == limit:
+                break
+    return complete
+
+
 # --- the whole layout ---------------------------------------------------------------------------
 
-def learn_published(examples: list[Example]) -> tuple[dict[str, list[str]], list[str]]:
+def learn_published(examples: list[Example], labels: dict[str, list[str]] | None = None) -> tuple[dict[str, list[str]], list[str]]:
     """A machine-readable time in the head first (as ArticlePage reads it), the visible text for the rest."""
     head, missing = learn_field("published_head", examples)
     rules = {"published_head": head} if head else {}
     if missing or not head:
         rest = [ex for ex in examples if not head or ex.name in missing]
-        text, missing = learn_field("published_text", rest)
+        text, missing = learn_field("published_text", rest, labels=labels)
         if text:
             rules["published_text"] = text
     return rules, missing
@@ -184,18 +263,20 @@ def learn_published(examples: list[Example]) -> tuple[dict[str, list[str]], list
 
 def learn_layout(folder: Path, name: str, description: str = "", only: Iterable[str] | None = None) -> Learnt:
     """Learn a layout from the annotated pages of a site.json folder (all of them, or `only` these)."""
-    dates = logging.getLogger("scraper.extraction.dates")
+    dates = dates_logger
     level, dates.level = dates.level, logging.ERROR  # candidates that do not parse are not news
     try:
         _manifest, examples, listings = read_examples(folder, only)
         if not examples:
             raise ValueError(f"{folder}: no article page with an expected record under expected/")
-        return _learn(examples, listings, name, description)
+        others = other_article_pages(folder, [ex.name for ex in examples])
+        return _learn(examples, listings, name, description, others)
     finally:
         dates.level = level
 
 
-def _learn(examples: list[Example], listings: list[ListingExample], name: str, description: str) -> Learnt:
+def _learn(examples: list[Example], listings: list[ListingExample], name: str, description: str,
+           other_pages: list[ArticlePage] = ()) -> Learnt:
     article: dict[str, list[str]] = {}
     report: list[str] = []
 
@@ -203,47 +284,71 @@ def _learn(examples: list[Example], listings: list[ListingExample], name: str, d
         if selectors:
             article[field_name] = selectors
         shown = ", ".join(selectors) or "nothing (the field is left to the body's credits or is empty)"
-        report.append(f"{field_name}: {shown}" + (f"  [not reproduced on: {', '.join(missing)}]" if missing else ""))
+        report.append(f"{field_name}: {shown}" + not_reproduced_on(missing))
 
     canonical, _ = learn_field("canonical", examples)
     note("canonical", canonical, [])
     for field_name in ("title", "category", "sapo"):
+        if field_name == "category":
+            selectors, missing, caveat = learn_category(examples, other_pages)
+            note(field_name, selectors, missing)
+            if caveat:
+                report.append(caveat)
+            continue
         note(field_name, *learn_field(field_name, examples))
-    published, missing = learn_published(examples)
+    labels: dict[str, list[str]] = {}  # [article.labels]: fields read after a label word in a shared cell
+    published, missing = learn_published(examples, labels)
     article.update(published)
-    report.append(f"published: {published or 'nothing'}" + (f"  [not reproduced on: {', '.join(missing)}]" if missing else ""))
-    body = learn_body(examples)
+    report.append(f"published: {published or 'nothing'}" + not_reproduced_on(missing))
+    body = learn_body_by_structure(examples, learn_body(examples))  # (table layouts: by its path)
     note("body", body.selectors, body.unmatched)
     if body.drop:
         report.append(f"drop inside the body: {', '.join(body.drop)}")
     if body.reading:
         report.append(f"reading: {body.reading}")
+    images, missing = learn_images(examples, body)  # images outside the body (Drupal's lead image)
+    if images or missing:
+        note("images", images, missing)
     credits = _credits_from_body(examples, body)
     for field_name in ("author", "source"):
         need = [ex for ex in examples if credits[ex.name][field_name] != ex.expected.get(field_name)]
         if need:
-            note(field_name, *learn_field(field_name, examples))
-    note("views", *learn_field("views", examples))
+            note(field_name, *learn_field(field_name, examples, labels=labels))
+    note("views", *learn_field("views", examples, labels=labels))
+    if labels:
+        report.append(f"labels: {labels}")
     note("attachments", *learn_attachments(examples))
     drop_params = learn_drop_params(listings) if listings else []
     listing: dict[str, list[str]] = {}
     if listings:
-        listing["articles"], others = learn_links(listings, "articles", drop_params)
-        listing["pagination"], _ = learn_links(listings, "pagination", drop_params)
-        listing["container"] = learn_container(listings, drop_params, examples)
+        listing["articles"], others = learn_links_by_structure(
+            listings, "articles", drop_params, learn_links(listings, "articles", drop_params))
+        listing["pagination"], _ = learn_links_by_structure(
+            listings, "pagination", drop_params, learn_links(listings, "pagination", drop_params))
+        listing["container"] = learn_listing_container(listings, drop_params, listing["articles"],
+                                                       examples, other_pages)
+        listing["container"] = learn_container_by_structure(  # (table layouts: by its path)
+            listings, drop_params, listing["articles"], [ex.page for ex in examples] + list(other_pages),
+            listing["container"])
         report.append(f"listing: articles {listing['articles']} ({others} other links), pagination "
                       f"{listing['pagination']}, container {listing['container']}")
     layout = Layout(name=name, description=description, article=article,
                     listing={k: v for k, v in listing.items() if v}, drop=tuple(body.drop),
-                    drop_params=tuple(drop_params) or ("redirect",), reading=body.reading)
+                    drop_params=tuple(drop_params) or ("redirect",), reading=body.reading, labels=labels)
     return Learnt(layout, report, verify(layout, examples))
+
+
+def not_reproduced_on(names: list[str]) -> str:
+    """The report's note of the pages a field is not reproduced on, each named once, in first-seen
+    order (a page the manifest lists at two URLs is one example per URL, and one page)."""
+    return f"  [not reproduced on: {', '.join(dict.fromkeys(names))}]" if names else ""
 
 
 def _credits_from_body(examples: list[Example], body: BodyRules) -> dict[str, dict]:
     credits = {}
     for ex in examples:
         found = read(ex, body.selectors[0], body.drop, body.reading) if body.selectors else None
-        credits[ex.name] = {"author": found.author if found else None, "source": found.source if found else None}
+        credits[ex.name] = {"author": FIELD_READERS["author"](found.author) if found else None, "source": found.source if found else None}
     return credits
 
 

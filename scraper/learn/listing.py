@@ -10,6 +10,7 @@ from lxml import etree
 from w3lib.url import url_query_cleaner
 
 from scraper.extraction.urls import link_url
+from scraper.extraction.visible import tag_of
 from scraper.learn.candidates import contextual_selectors, lowest_common_ancestor, own_selectors, ranked
 from scraper.learn.examples import ListingExample
 
@@ -103,3 +104,51 @@ def learn_container(listings: list[ListingExample], drop_params: list[str], arti
     everywhere = [css for css in ranked(pool) if all(listing.page.css(css) for listing in listings)]
     particular = [css for css in everywhere if not any(example.page.css(css) for example in articles)]
     return (particular or everywhere)[:1]
+
+
+def _own_anchors(listing: ListingExample, articles: list[str], drop_params: list[str]) -> list[etree._Element]:
+    """The links the learnt article selectors find on a listing page (its own articles, not a
+    sidebar's), else the links to any of the manifest's articles."""
+    anchors = [node for css in articles for node in listing.page.css(css.removesuffix("::attr(href)"))
+               if not isinstance(node, str)]
+    return anchors or _targets(listing, listing.articles, drop_params)
+
+
+def holds_the_listing(listing: ListingExample, css: str, anchors: list[etree._Element]) -> bool:
+    """The container is on the page (as ListingPage.has_listing finds it) and holds one of its article links."""
+    found = [node for node in listing.page.css(css) if not isinstance(node, str)]
+    return any(any(ancestor in found for ancestor in anchor.iterancestors()) for anchor in anchors)
+
+
+def learn_listing_container(listings: list[ListingExample], drop_params: list[str], articles: list[str],
+                            examples: list = (), other_pages: list = ()) -> list[str]:
+    """The listing's container, checked on every listing page given: learn_container's choice where
+    it holds each page's own article links there; else (it found none: the manifest's articles are
+    linked from a band outside every named element, or it holds no link of some page) the cheapest selector
+    of an element holding the article links that is found, holding them, on every listing page
+    (page 1's 'featured' block and the wrapper around it are not on page 2), preferably on no
+    article page. A container found nowhere else would make a crawl report every listing page
+    'listing container not found'; one on every page of the site would never say a listing was redesigned."""
+    anchors = {listing.name: _own_anchors(listing, articles, drop_params) for listing in listings}
+
+    def good(css: str) -> bool:
+        return all(holds_the_listing(listing, css, anchors[listing.name]) for listing in listings)
+
+    pages = [example.page for example in examples] + list(other_pages)
+
+    def on_articles(css: str) -> bool:
+        return any(page.css(css) for page in pages)
+    old = learn_container(listings, drop_params, examples)
+    if old and good(old[0]):
+        return old
+    pool: list[tuple[int, str]] = []
+    for listing in listings:
+        common = lowest_common_ancestor(anchors[listing.name])
+        level = 0
+        while common is not None and tag_of(common) not in ("html", "body"):
+            pool += [(cost + level, css) for cost, css in contextual_selectors(common, depth=2)
+                     if css[0] in "#." or "[" in css or "." in css]
+            common, level = common.getparent(), level + 1
+    found = [css for css in ranked(pool, limit=600) if good(css)]
+    particular = [css for css in found if not on_articles(css)]
+    return (particular or found or old)[:1]
