@@ -17,6 +17,9 @@ def learn_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layout", help="the layout's name (default: the registry's, site.json's, or KEY)")
     parser.add_argument("--only", nargs="+", metavar="PAGE", help="learn from these article pages only (file stems)")
     parser.add_argument("--dry-run", action="store_true", help="print the layout; write nothing")
+    parser.add_argument("--from-drafts", action="store_true",
+                        help="learn from uncorrected drafts (the generic extractor's reading of the article "
+                        "pages, made in memory; expected/ is neither read nor written) and list what to check")
 
 
 def fixture_folder(key: str) -> Path:
@@ -161,6 +164,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
     name = layout_name(args.key, folder, args.layout)
     check_layout_is_own(args.key, name)
     started = time.perf_counter()
+    if args.from_drafts:
+        return learn_from_drafts(args, folder, name, started)
     try:
         learnt = learn_layout(folder, name, description=f"learnt from {folder.name}/ by soyte learn",
                               only=args.only)
@@ -197,3 +202,64 @@ def cmd_learn(args: argparse.Namespace) -> int:
             say(registered)
     say("every expected record is reproduced")
     return EXIT_OK
+
+
+def learn_from_drafts(args: argparse.Namespace, folder: Path, name: str, started: float) -> int:
+    """`soyte learn KEY --from-drafts`: learn from the generic extractor's drafts (scraper/learn/drafts.py),
+    write the layout as `learn` does (not with --dry-run) and print what a person should check: exit 0
+    when a layout was learnt, 1 when nothing could be (nothing written then)."""
+    import tomllib
+
+    from scraper.extraction.layouts import LayoutError, dump_layout, layout_path, parse_layout
+    from scraper.learn.drafts import learn_from_drafts as learn_drafts
+
+    found = learn_drafts(folder, name, description=f"learnt from uncorrected drafts of {folder.name}/ by soyte learn "
+                         "--from-drafts", only=args.only)
+    for line in found.learnt.report:
+        say(f"  {line}")
+    for line in found.unread:
+        say(f"  no draft: {line}")
+    text = dump_layout(found.layout)
+    problem = None
+    try:
+        parse_layout(tomllib.loads(text), name)  # what is written must load, or no crawl could read it
+    except LayoutError as error:
+        problem = f"layout: {error}"
+    if problem or not found.learnt_anything:
+        say(f"nothing could be learnt from the drafts of {len(found.drafts)} article pages"
+            + (f" ({problem})" if problem else "") + ": annotate a few articles (soyte expect, corrected) and soyte learn")
+        for line in found.disagreements + found.suspicious:
+            say(f"  {line}")
+        if not args.dry_run:
+            say(f"nothing written: {layout_path(name)} and the registry are as they were")
+        return EXIT_PROBLEM
+    if args.dry_run:
+        print(text, end="")
+    else:
+        path = layout_path(name)
+        earlier = path.read_bytes() if path.exists() else None
+        write_whole(path, text)
+        try:
+            registered = register(args.key, folder, name)
+        except BaseException:
+            put_back(path, earlier)  # a learn that fails registering writes nothing either
+            raise
+        say(f"wrote {path} in {time.perf_counter() - started:.1f} s")
+        if registered:
+            say(registered)
+    if found.disagreements:
+        say(f"check {fields(len(found.disagreements))} where the learnt layout and the drafts disagree "
+            "(one of them is wrong):")
+        for line in found.disagreements:
+            say(f"  {line}")
+    if found.suspicious:
+        say(f"check {fields(len(found.suspicious))} where the drafts disagree with each other (a draft may be wrong):")
+        for line in found.suspicious:
+            say(f"  {line}")
+    if not found.disagreements and not found.suspicious:
+        say("the learnt layout reproduces every draft, and no draft looks wrong: still check a few records")
+    return EXIT_OK
+
+
+def fields(count: int) -> str:
+    return f"{count} field{'s' * (count != 1)}"

@@ -32,9 +32,10 @@ from scraper.extraction.visible import tag_of, text_of
 from scraper.learn.body import BodyRules, learn_attachments, learn_body, read
 from scraper.learn.candidates import contextual_selectors, ranked
 from scraper.learn.images import learn_images
+from scraper.learn.ties import settle, unshown_attachments
 from scraper.learn.examples import Example, ListingExample, other_article_pages, read_examples, shown
 from scraper.learn.tables import (learn_body_by_structure, learn_container_by_structure, learn_field_by_structure,
-                                  learn_links_by_structure, names_nothing)
+                                  learn_links_by_structure, names_nothing, structural_choices)
 from scraper.learn.listing import learn_drop_params, learn_links, learn_listing_container
 from scraper.model import PAGE_KEYS
 
@@ -219,9 +220,13 @@ def learn_category(examples: list[Example], others: list[ArticlePage]) -> tuple[
         return selectors, missing, (f"category: every annotated article is filed under {shown(value)}: annotate an "
                                     "article of another category to tell the breadcrumb from a menu's active item")
     complete = _complete("category", examples, limit=4 * CHOICES)
+    if not any(_named(css) for css in complete):  # a table layout: its menu's row, or the breadcrumb's path
+        complete += structural_choices("category", examples, {ex.name: ex.expected.get("category") for ex in examples},
+                                       limit=4 * CHOICES)
 
-    def spread(css: str) -> int:
-        return len({page.read("category", [css]) for page in others} | {value})
+    def spread(css: str) -> tuple[int, int]:  # values as varied as a category's, found on as many pages
+        found = [v for v in (page.read("category", [css]) for page in others) if v is not None]
+        return len(set(found) | {value}), len(found)
     def one_per_page(css: str) -> bool:  # one element per page beats a first-of-many that happens to be right
         return _unique(css, examples) and all(len(page.css(css)) <= 1 for page in others)
     def named(css: str) -> bool:  # inside a named element ('.duong-dan a:last-of-type'), not a bare position
@@ -231,11 +236,46 @@ def learn_category(examples: list[Example], others: list[ArticlePage]) -> tuple[
     return ([best] if best else selectors), missing, None
 
 
+def _named(css: str) -> bool:
+    """A selector naming a class, id or attribute, not only tags and positions."""
+    return any(sign in css.split("::", 1)[0] for sign in ".#[")
+
+
+def settled(field_name: str, learnt: tuple[list[str], list[str]], examples: list[Example],
+            others: list[ArticlePage], report: list[str]) -> tuple[list[str], list[str]]:
+    """The learnt selectors, or where the examples cannot tell the candidates apart (they all have
+    one value of the field: one annotated article) the candidate the other article pages choose
+    (scraper/learn/ties.py); a line for the report where they cannot either."""
+    selectors, missing = learnt
+    values = {shown(ex.expected.get(TARGETS.get(field_name, field_name))) for ex in examples}
+    if missing or len(selectors) != 1 or len(values) != 1 or values == {"null"}:
+        return learnt
+    complete = _complete(field_name, examples)
+    if selectors[0] not in complete:  # a structural path read after a label: the examples chose it alone
+        return learnt
+    chosen, caveat = settle(field_name, selectors, complete, examples, others,
+                            lambda page, css: read_with(field_name, page, css))
+    if caveat:
+        report.append(caveat)
+    return chosen, missing
+
+
+def _settled_unless_labelled(field_name: str, learnt: tuple[list[str], list[str]], examples: list[Example],
+                             others: list[ArticlePage], report: list[str],
+                             labels: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """settled(), for a field not read after a label word (a label's reading is the examples' alone)."""
+    if field_name in labels or field_name in ("author", "source"):  # a byline repeats, and is often absent:
+        return learnt                                                 # other pages cannot vote for it
+    return settled(field_name, learnt, examples, others, report)
+
+
 def _complete(field_name: str, examples: list[Example], limit: int = CHOICES) -> list[str]:
     """The selectors (rank order, at most `limit`) giving every example its value and none a wrong one."""
-    wanted = {ex.name: ex.expected.get(field_name) for ex in examples}
+    target = TARGETS.get(field_name, field_name)
+    wanted = {ex.name: ex.expected.get(target) for ex in examples}
     annotated = [ex for ex in examples if wanted[ex.name] is not None]
-    pool = ranked((c for ex in annotated for c in candidates_for(field_name, ex, wanted[ex.name])), field=field_name)
+    pool = ranked((c for ex in annotated for c in candidates_for(field_name, ex, wanted[ex.name])),
+                  field=target if target != "url" else None)
     complete = []
     for css in pool:
         found = {ex.name: read_with(field_name, ex.page, css) for ex in examples}
@@ -275,6 +315,13 @@ def learn_layout(folder: Path, name: str, description: str = "", only: Iterable[
         dates.level = level
 
 
+def learn_from_examples(examples: list[Example], listings: list[ListingExample], name: str,
+                        description: str = "", others: Iterable[ArticlePage] = ()) -> Learnt:
+    """learn_layout for examples made elsewhere: the generic extractor's drafts of `soyte learn
+    --from-drafts` (scraper/learn/drafts.py), with `others` the article pages not learnt from."""
+    return _learn(examples, listings, name, description, list(others))
+
+
 def _learn(examples: list[Example], listings: list[ListingExample], name: str, description: str,
            other_pages: list[ArticlePage] = ()) -> Learnt:
     article: dict[str, list[str]] = {}
@@ -295,9 +342,11 @@ def _learn(examples: list[Example], listings: list[ListingExample], name: str, d
             if caveat:
                 report.append(caveat)
             continue
-        note(field_name, *learn_field(field_name, examples))
+        note(field_name, *settled(field_name, learn_field(field_name, examples), examples, other_pages, report))
     labels: dict[str, list[str]] = {}  # [article.labels]: fields read after a label word in a shared cell
     published, missing = learn_published(examples, labels)
+    for key in [key for key in published if key not in labels and not missing]:  # (one article: ties)
+        published[key], _ = settled(key, (published[key], []), examples, other_pages, report)
     article.update(published)
     report.append(f"published: {published or 'nothing'}" + not_reproduced_on(missing))
     body = learn_body_by_structure(examples, learn_body(examples))  # (table layouts: by its path)
@@ -313,11 +362,16 @@ def _learn(examples: list[Example], listings: list[ListingExample], name: str, d
     for field_name in ("author", "source"):
         need = [ex for ex in examples if credits[ex.name][field_name] != ex.expected.get(field_name)]
         if need:
-            note(field_name, *learn_field(field_name, examples, labels=labels))
-    note("views", *learn_field("views", examples, labels=labels))
+            note(field_name, *_settled_unless_labelled(field_name, learn_field(field_name, examples, labels=labels),
+                                                       examples, other_pages, report, labels))
+    note("views", *_settled_unless_labelled("views", learn_field("views", examples, labels=labels),
+                                            examples, other_pages, report, labels))
     if labels:
         report.append(f"labels: {labels}")
     note("attachments", *learn_attachments(examples))
+    unshown = unshown_attachments(examples, other_pages)  # (one article: a field it does not show)
+    if unshown:
+        report.append(unshown)
     drop_params = learn_drop_params(listings) if listings else []
     listing: dict[str, list[str]] = {}
     if listings:

@@ -235,3 +235,20 @@ def learn_container_by_structure(listings: list[ListingExample], drop_params: li
              if all(holds_the_listing(listing, css, anchors[listing.name]) for listing in listings)]
     particular = [css for css in found if not any(page.css(css) for page in pages)]
     return (particular or found)[:1] or learnt
+
+
+def structural_choices(field_name: str, examples: list[Example], wanted: dict[str, object],
+                       limit: int = CHOICES) -> list[str]:
+    """Every structural path (no label) reproducing the field on every example, at most `limit`,
+    in rank order: where one annotated article cannot tell a menu's row from the breadcrumb's last
+    crumb, the learner lets the other article pages choose among them (scraper/learn/ties.py)."""
+    annotated = [ex for ex in examples if wanted[ex.name] is not None]
+    if not annotated or field_name not in FIELD_READERS:
+        return []
+    complete = []
+    for (css,) in _ranked([c for ex in annotated for c in _value_candidates(field_name, ex, wanted[ex.name])]):
+        if _holds(field_name, examples, wanted, css, ()):
+            complete.append(css)
+            if len(complete) == limit:
+                break
+    return complete
