@@ -4,6 +4,7 @@ query parameters listings add to article links that never name the article (Life
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
@@ -58,7 +59,9 @@ def _targets(listing: ListingExample, wanted: set[str], drop_params: list[str]) 
 
 def learn_links(listings: list[ListingExample], kind: str, drop_params: list[str]) -> tuple[list[str], int]:
     """(selectors ending in ::attr(href), links found that are not in the manifest) for the
-    article links (kind 'articles') or the other listing pages ('pagination')."""
+    article links (kind 'articles') or the other listing pages ('pagination': learn_pagination)."""
+    if kind == "pagination":
+        return learn_pagination(listings, drop_params)
     pool: list[tuple[int, str]] = []
     wanted = {}
     for listing in listings:
@@ -128,7 +131,8 @@ def learn_listing_container(listings: list[ListingExample], drop_params: list[st
     of an element holding the article links that is found, holding them, on every listing page
     (page 1's 'featured' block and the wrapper around it are not on page 2), preferably on no
     article page. A container found nowhere else would make a crawl report every listing page
-    'listing container not found'; one on every page of the site would never say a listing was redesigned."""
+    'listing container not found'; one on every page of the site (a Bootstrap `div.row`) would never
+    say a listing was redesigned, so learn_container's choice is kept only where no article page has it."""
     anchors = {listing.name: _own_anchors(listing, articles, drop_params) for listing in listings}
 
     def good(css: str) -> bool:
@@ -139,7 +143,7 @@ def learn_listing_container(listings: list[ListingExample], drop_params: list[st
     def on_articles(css: str) -> bool:
         return any(page.css(css) for page in pages)
     old = learn_container(listings, drop_params, examples)
-    if old and good(old[0]):
+    if old and good(old[0]) and not on_articles(old[0]):
         return old
     pool: list[tuple[int, str]] = []
     for listing in listings:
@@ -152,3 +156,88 @@ def learn_listing_container(listings: list[ListingExample], drop_params: list[st
     found = [css for css in ranked(pool, limit=600) if good(css)]
     particular = [css for css in found if not on_articles(css)]
     return (particular or found or old)[:1]
+
+
+# Query parameters that number a listing's pages ('?page=2', '&trang=3', Liferay's '_…_cur=2',
+# '?start=20'): a link differing from a listing page only in one of them is another page of it.
+PAGE_PARAMS = re.compile(r"^(p|pg|pi|page|paged|pageindex|pagenum|pagenumber|pageno|page_no|currentpage|curpage|"
+                         r"trang|sotrang|start|offset)$|(^|_)(cur|page|trang|pageindex)$", re.IGNORECASE)
+OFFSET_PARAMS = {"start", "offset"}  # numbered from 0: start=0 is the first page
+
+
+def listing_page_key(url: str) -> tuple[tuple, str | None]:
+    """(the listing family: host, path and the query parameters that do not number pages; the page
+    number, None for the first page). '?page=1' (or '?start=0') and no parameter are the same first page."""
+    parts = urlsplit(url)
+    kept, number = [], None
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if PAGE_PARAMS.search(name) and value.isdigit():
+            first = "0" if name.lower() in OFFSET_PARAMS else "1"
+            number = None if int(value) <= int(first) else str(int(value))
+        else:
+            kept.append((name, value))
+    return (parts.netloc.lower(), parts.path or "/", tuple(sorted(kept))), number
+
+
+def pagination_kinds(listing: ListingExample, urls: set[str]) -> dict[str, str]:
+    """Each link of a listing page as a next-page selector sees it: 'self' (this page, under any
+    alias), 'listed' (another of the manifest's listing pages, or an alias of one: page 2 links page
+    1 as '?page=1'), 'family' (another page of the same listing the manifest does not list: same
+    path and parameters but the page number) or 'other' (an article, a menu, another listing)."""
+    own = listing_page_key(listing.url)
+    listed = {listing_page_key(url) for url in listing.listings}
+    families = {key[0] for key in listed | {own}}
+    kinds = {}
+    for url in urls:
+        key = listing_page_key(url)
+        kinds[url] = ("self" if key == own else "listed" if key in listed
+                      else "family" if key[0] in families and url not in listing.articles else "other")
+    return kinds
+
+
+def _pagination_anchors(listing: ListingExample, drop_params: list[str]) -> list[etree._Element]:
+    anchors = []
+    for link in listing.page.sel.root.iter("a"):
+        url = link_url(listing.url, link.get("href"))
+        if url:
+            url = url_query_cleaner(url, drop_params, remove=True)
+            if pagination_kinds(listing, {url})[url] in ("listed", "family"):
+                anchors.append(link)
+    return anchors
+
+
+def _pagination_score(listings: list[ListingExample], css: str, drop_params: list[str]) -> tuple:
+    """How well a selector finds a listing's other pages, higher is better: the manifest's listing
+    pages reached (under any alias), then fewer other links (articles, menus, other listings: every
+    one would be crawled as a listing page), then more pages of the same listing, then links
+    particular to each page (a menu item on every page that happens to link the first page is not
+    a pager's)."""
+    listed, others, family = set(), 0, 0
+    per_page = []
+    for listing in listings:
+        found = _links(listing, css, drop_params)
+        kinds = pagination_kinds(listing, found)
+        hits = {listing_page_key(url) for url, kind in kinds.items() if kind == "listed"}
+        listed |= {(listing.name, key) for key in hits}
+        others += sum(kind == "other" for kind in kinds.values())
+        family += sum(kind == "family" for kind in kinds.values())
+        per_page.append(hits | {listing_page_key(u) for u, k in kinds.items() if k == "family"})
+    everywhere = set.intersection(*per_page) if len(per_page) > 1 else set()
+    particular = sum(len(hits - everywhere) for hits in per_page)
+    return len(listed), -others, family, particular
+
+
+def learn_pagination(listings: list[ListingExample], drop_params: list[str]) -> tuple[list[str], int]:
+    """(the next-page selector, the other links it takes): chosen by _pagination_score among the
+    selectors of the links to the listing's other pages, aliases ('?page=1' for the first page) and
+    pages the manifest does not list included; a pager's class or id words make a selector cheaper."""
+    pool: list[tuple[int, str]] = []
+    for listing in listings:
+        pool += [(cost, f"{css}::attr(href)") for a in _pagination_anchors(listing, drop_params)
+                 for cost, css in contextual_selectors(a, depth=4)]
+    best, best_score = [], None
+    for css in ranked(pool, limit=600, field="pagination"):
+        score = _pagination_score(listings, css, drop_params)
+        if score[0] and (best_score is None or score > best_score):
+            best, best_score = [css], score
+    return best, -best_score[1] if best_score else 0
