@@ -189,19 +189,26 @@ def cmd_learn(args: argparse.Namespace) -> int:
             say(f"nothing written: {layout_path(name)} and the registry are as they were")
         return EXIT_PROBLEM
     if not args.dry_run:
-        path = layout_path(name)
-        earlier = path.read_bytes() if path.exists() else None
-        write_whole(path, text)
-        try:
-            registered = register(args.key, folder, name)
-        except BaseException:
-            put_back(path, earlier)  # a learn that fails registering writes nothing either
-            raise
-        say(f"wrote {path} in {time.perf_counter() - started:.1f} s")
-        if registered:
-            say(registered)
+        write_and_register(args.key, folder, name, text, started)
     say("every expected record is reproduced")
     return EXIT_OK
+
+
+def write_and_register(key: str, folder: Path, name: str, text: str, started: float) -> None:
+    """Write the learnt layout and register the portal: a learn that fails registering writes nothing either."""
+    from scraper.extraction.layouts import layout_path
+
+    path = layout_path(name)
+    earlier = path.read_bytes() if path.exists() else None
+    write_whole(path, text)
+    try:
+        registered = register(key, folder, name)
+    except BaseException:
+        put_back(path, earlier)
+        raise
+    say(f"wrote {path} in {time.perf_counter() - started:.1f} s")
+    if registered:
+        say(registered)
 
 
 def learn_from_drafts(args: argparse.Namespace, folder: Path, name: str, started: float) -> int:
@@ -236,17 +243,7 @@ def learn_from_drafts(args: argparse.Namespace, folder: Path, name: str, started
     if args.dry_run:
         print(text, end="")
     else:
-        path = layout_path(name)
-        earlier = path.read_bytes() if path.exists() else None
-        write_whole(path, text)
-        try:
-            registered = register(args.key, folder, name)
-        except BaseException:
-            put_back(path, earlier)  # a learn that fails registering writes nothing either
-            raise
-        say(f"wrote {path} in {time.perf_counter() - started:.1f} s")
-        if registered:
-            say(registered)
+        write_and_register(args.key, folder, name, text, started)
     if found.disagreements:
         say(f"check {fields(len(found.disagreements))} where the learnt layout and the drafts disagree "
             "(one of them is wrong):")

@@ -12,7 +12,7 @@ import json
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Callable, Iterator
 
 from rich.console import Console

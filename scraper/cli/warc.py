@@ -5,7 +5,7 @@ import argparse
 import os
 import sqlite3
 import sys
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Callable
 

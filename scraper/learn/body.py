@@ -10,6 +10,7 @@ selector that removes no expected paragraph on any example.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from lxml import etree
 
@@ -210,11 +211,11 @@ def minimal_reading(examples: list[Example], rules: BodyRules) -> dict:
     return kept
 
 
-def learn_body(examples: list[Example]) -> BodyRules:
-    reading = reading_options(examples)
-    pool = ranked((c for ex in examples for c in container_candidates(ex)), field="body")
-    best: BodyRules | None = None
-    for css in pool[:80]:
+def first_container(examples: list[Example], candidates: Iterable[str], reading: dict,
+                    best: BodyRules | None = None) -> BodyRules | None:
+    """The first candidate container whose reading, with what it learns to drop, reproduces every
+    example's text; else the one leaving the fewest examples unmatched (or `best`, if none beats it)."""
+    for css in candidates:
         learnt = learn_drops(examples, css, reading)
         if learnt is None:
             continue
@@ -225,7 +226,13 @@ def learn_body(examples: list[Example]) -> BodyRules:
             return rules
         if best is None or len(unmatched) < len(best.unmatched):
             best = rules
-    return best or BodyRules(unmatched=[ex.name for ex in examples])
+    return best
+
+
+def learn_body(examples: list[Example]) -> BodyRules:
+    reading = reading_options(examples)
+    pool = ranked((c for ex in examples for c in container_candidates(ex)), field="body")
+    return first_container(examples, pool[:80], reading) or BodyRules(unmatched=[ex.name for ex in examples])
 
 
 def learn_attachments(examples: list[Example]) -> tuple[list[str], list[str]]:

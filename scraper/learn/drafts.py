@@ -29,11 +29,10 @@ from typing import Iterable
 
 from scraper.extraction.dates import has_date, logger as dates_logger
 from scraper.extraction.generic import generic_record
-from scraper.extraction.pages import FIELD_READERS, ExtractionError, page_classes
+from scraper.extraction.pages import FIELD_READERS, ExtractionError
 from scraper.extraction.layouts import Layout
 from scraper.learn.examples import Example, ListingExample
-from scraper.learn.layout import Learnt, learn_from_examples
-from scraper.model import PAGE_KEYS
+from scraper.learn.layout import Learnt, differences, learn_from_examples
 from scraper.portals.sites import ARTICLE_KINDS, Site
 
 FIRST_LINE = "learnt from uncorrected drafts (the generic extractor's reading of {pages}): check the fields listed below"
@@ -108,18 +107,9 @@ def _listings(folder: Path) -> list[ListingExample]:
 
 def disagreements(layout: Layout, examples: list[Example]) -> list[str]:
     """'field: page: draft …, layout …' for each field the layout reads otherwise than the page's draft."""
-    page_class = page_classes(layout)[0]
-    found = []
-    for ex in examples:
-        try:
-            record = page_class(ex.body, ex.url, content_type=ex.content_type).record()
-        except ExtractionError as error:
-            found.append(f"record: {ex.name}: the layout reads no record ({error})")
-            continue
-        for key in PAGE_KEYS:
-            if record.get(key) != ex.expected.get(key):
-                found.append(f"{key}: {ex.name}: draft {short(ex.expected.get(key))}, layout {short(record.get(key))}")
-    return found
+    return [f"record: {ex.name}: the layout reads no record ({got})" if key == "record" else
+            f"{key}: {ex.name}: draft {short(draft)}, layout {short(got)}"
+            for ex, key, draft, got in differences(layout, examples)]
 
 
 def _present(value: object) -> bool:

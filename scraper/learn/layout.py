@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from lxml import etree
 
@@ -406,17 +406,24 @@ def _credits_from_body(examples: list[Example], body: BodyRules) -> dict[str, di
     return credits
 
 
-def verify(layout: Layout, examples: list[Example]) -> list[str]:
-    """'field: page: expected … got …' for every field a learnt layout does not reproduce."""
+def differences(layout: Layout, examples: list[Example]) -> Iterator[tuple[Example, str, object, object]]:
+    """(page, field, its expected value, what the layout reads) for every field the layout reads
+    otherwise than a page's expected record; the field is "record" (and the value read the
+    ExtractionError) where it reads no record at all. verify() and the drafts' check list word them."""
     page_class = page_classes(layout)[0]
-    problems = []
     for ex in examples:
         try:
             record = page_class(ex.body, ex.url, content_type=ex.content_type).record()
         except ExtractionError as error:
-            problems.append(f"record: {ex.name}: {error}")
+            yield ex, "record", None, error
             continue
         for key in PAGE_KEYS:
             if record.get(key) != ex.expected.get(key):
-                problems.append(f"{key}: {ex.name}: expected {shown(ex.expected.get(key))}, got {shown(record.get(key))}")
-    return problems
+                yield ex, key, ex.expected.get(key), record.get(key)
+
+
+def verify(layout: Layout, examples: list[Example]) -> list[str]:
+    """'field: page: expected … got …' for every field a learnt layout does not reproduce."""
+    return [f"record: {ex.name}: {got}" if key == "record" else
+            f"{key}: {ex.name}: expected {shown(expected)}, got {shown(got)}"
+            for ex, key, expected, got in differences(layout, examples)]

@@ -10,6 +10,7 @@ for a portal whose named candidates hold, so their learnt layouts stay as they w
 """
 from __future__ import annotations
 
+from itertools import islice
 from typing import Iterator
 
 from lxml import etree
@@ -18,7 +19,7 @@ from scraper.extraction.labels import MAX_CELL_CHARS, cell_text, labelled_segmen
 from scraper.extraction.layouts import LABEL_FIELDS
 from scraper.extraction.pages import FIELD_READERS
 from scraper.extraction.visible import tag_of, text_of
-from scraper.learn.body import BodyRules, learn_drops, minimal_reading, reading_options
+from scraper.learn.body import BodyRules, first_container, reading_options
 from scraper.learn.candidates import contextual_selectors, lowest_common_ancestor
 from scraper.learn.examples import Example, ListingExample
 from scraper.learn.listing import _links, _score, _targets
@@ -156,22 +157,8 @@ def learn_body_by_structure(examples: list[Example], learnt: BodyRules, most: in
     """The body's container by its structural path, where no named container reproduced the text."""
     if learnt.selectors and not learnt.unmatched:
         return learnt
-    reading = reading_options(examples)
-    best = learnt if learnt.selectors else None
-    for count, css in enumerate(_structural_containers(examples)):
-        if count == most:
-            break
-        found = learn_drops(examples, css, reading)
-        if found is None:
-            continue
-        drop, unmatched = found
-        rules = BodyRules([css], drop, reading, unmatched)
-        if not unmatched:
-            rules.reading = minimal_reading(examples, rules)
-            return rules
-        if best is None or len(unmatched) < len(best.unmatched):
-            best = rules
-    return best or learnt
+    candidates = islice(_structural_containers(examples), most)
+    return first_container(examples, candidates, reading_options(examples), learnt if learnt.selectors else None) or learnt
 
 
 # --- listing links -----------------------------------------------------------------------------
