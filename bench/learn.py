@@ -3,7 +3,8 @@
 Portals, in three groups: the eight bundled demo portals (scraper/demo_portals/*), the unseen
 portals the learner is tuned on (tests/unseen_portals/*) and the held-out portals nobody tunes it
 on (tests/heldout_portals/*: a vendor ASP.NET WebForms portal, a server-rendered Next.js portal
-with hashed class names, a vendor Bootstrap portal with Vietnamese class names).
+with hashed class names, a vendor Bootstrap portal with Vietnamese class names, a VNPT-built portal,
+an old PHP (Mambo) table site).
 
 For each portal a layout is learnt (scraper.learn.layout.learn_layout) from
   covering  the fewest annotated articles (at most 3) that together show every field the portal's

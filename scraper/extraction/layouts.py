@@ -21,6 +21,10 @@ per field (`published_text`, `category`, `author`, `source`, `views`), the label
 follows: `views = ["Số lần đọc"]` reads the text after "Số lần đọc:" in the cell the field's
 selectors find, up to the next separator, label or the end of the cell (scraper/extraction/labels.py).
 
+A category selector may end in `::last-crumb`: in the element it names, the text after the last
+separator (», ›, >, → or an image) of a breadcrumb linking at least one crumb, its unlinked last
+crumb (Mambo's `span.pathway::last-crumb`; scraper/extraction/crumbs.py).
+
 `[article] images` names elements outside the body that hold the article's images (Drupal's
 lead image, `div.field-name-field-image`, before `div.field-name-body`): each one's <img>, with
 its caption (a figcaption or caption table, else the holder's own text when it holds one image),

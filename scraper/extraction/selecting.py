@@ -25,6 +25,7 @@ from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
 from scraper.extraction.cleaning import tidy
+from scraper.extraction.crumbs import last_crumb, split_crumb_selector
 from scraper.extraction.jsonld import split_json_selector, values_at
 
 _TRANSLATOR = HTMLTranslator()
@@ -107,9 +108,14 @@ class Selecting:
     def css(self, css: str) -> list:
         """Elements, or strings for `::text` and `::attr()`, in page order within each match of
         the selector's first part (as parsel's `.css()` gives them, selector by selector); strings
-        for `::json(key.path)`, the values in the matched scripts' JSON (scraper.extraction.jsonld)."""
+        for `::json(key.path)`, the values in the matched scripts' JSON (scraper.extraction.jsonld);
+        for `::last-crumb`, each matched breadcrumb's unlinked last crumb (scraper.extraction.crumbs)."""
         if "::json(" in css:
             return self._json_values(css)
+        crumbs = split_crumb_selector(css)
+        if crumbs is not None:  # a breadcrumb's unlinked last crumb (scraper.extraction.crumbs)
+            return [value for node in self.css(crumbs) if isinstance(node, etree._Element)
+                    for value in [last_crumb(node)] if value]
         plan = _indexed_parts(css)
         if plan is None or not all(key in self.KEYS for _tag, keys in plan[0] for key in keys):
             return self._by_xpath(css)

@@ -26,13 +26,15 @@ from scraper.extraction.cleaning import tidy
 from scraper.extraction.dates import logger as dates_logger
 from scraper.extraction.jsonld import JSON_LD_SCRIPT, key_paths
 from scraper.extraction.layouts import Layout
-from scraper.extraction.pages import FIELD_READERS, ArticlePage, ExtractionError, page_classes
+from scraper.extraction.body import read_body
+from scraper.extraction.pages import FIELD_READERS, ArticlePage, ExtractionError, page_classes, without
 from scraper.extraction.urls import absolute_url
 from scraper.extraction.visible import tag_of, text_of
 from scraper.learn.body import BodyRules, learn_attachments, learn_body, read
 from scraper.learn.candidates import contextual_selectors, ranked
+from scraper.learn.crumbs import crumb_candidates
 from scraper.learn.images import learn_images
-from scraper.learn.ties import settle, unshown_attachments
+from scraper.learn.ties import PER_ARTICLE, set_apart, settle, unshown_attachments, unshown_credits
 from scraper.learn.examples import Example, ListingExample, other_article_pages, read_examples, shown
 from scraper.learn.tables import (learn_body_by_structure, learn_container_by_structure, learn_field_by_structure,
                                   learn_links_by_structure, names_nothing, structural_choices)
@@ -110,7 +112,8 @@ def candidates_for(field_name: str, example: Example, wanted: object) -> list[tu
         elements = elements_with_text(root, wanted, FIELD_READERS["author"] if field_name == "author" else lambda t: t)
         if field_name == "title":
             return [c for e in elements for c in contextual_selectors(e)] + attribute_candidates(root, wanted, tidy)
-        return [c for e in elements for c in contextual_selectors(e, positional=field_name == "category")]
+        found = [c for e in elements for c in contextual_selectors(e, positional=field_name == "category")]
+        return found + crumb_candidates(root, wanted) if field_name == "category" else found
     if field_name == "source":
         elements = elements_with_text(root, wanted, FIELD_READERS["source"])
         return [c for e in elements for c in contextual_selectors(e)]
@@ -349,8 +352,9 @@ def _learn(examples: list[Example], listings: list[ListingExample], name: str, d
         published[key], _ = settled(key, (published[key], []), examples, other_pages, report)
     article.update(published)
     report.append(f"published: {published or 'nothing'}" + not_reproduced_on(missing))
-    body = learn_body_by_structure(examples, learn_body(examples))  # (table layouts: by its path)
+    body = learn_body_by_structure(examples, learn_body(examples), others=other_pages)  # (table layouts: by its path)
     note("body", body.selectors, body.unmatched)
+    _set_apart(article, examples, other_pages, body, report)  # (boilerplate and body text are no sapo)
     if body.drop:
         report.append(f"drop inside the body: {', '.join(body.drop)}")
     if body.reading:
@@ -372,6 +376,8 @@ def _learn(examples: list[Example], listings: list[ListingExample], name: str, d
     unshown = unshown_attachments(examples, other_pages)  # (one article: a field it does not show)
     if unshown:
         report.append(unshown)
+    report.extend(unshown_credits(examples, other_pages,  # (one article: a source it does not show)
+                                  lambda page, field: getattr(_body_on(page, body) or object(), field, None)))
     drop_params = learn_drop_params(listings) if listings else []
     listing: dict[str, list[str]] = {}
     if listings:
@@ -390,6 +396,37 @@ def _learn(examples: list[Example], listings: list[ListingExample], name: str, d
                     listing={k: v for k, v in listing.items() if v}, drop=tuple(body.drop),
                     drop_params=tuple(drop_params) or ("redirect",), reading=body.reading, labels=labels)
     return Learnt(layout, report, verify(layout, examples))
+
+
+def _body_on(page: ArticlePage, body: BodyRules):
+    """What the learnt body rules read on a page (its paragraphs, and the credits peeled off its end)."""
+    found = page.css(body.selectors[0]) if body.selectors else []
+    if not found or not isinstance(found[0], etree._Element):
+        return None
+    return read_body(without(found[0], tuple(body.drop)), page.url, **body.reading)
+
+
+def _set_apart(article: dict[str, list[str]], examples: list[Example], others: list[ArticlePage], body: BodyRules,
+               report: list[str]) -> None:
+    """Per-article fields (the title, the sapo) checked on the folder's other article pages once the
+    body is known (scraper/learn/ties.py set_apart): a selector reading a line that repeats between
+    articles (a footer) or, for the sapo, one of the body's paragraphs (a page with no lead) gives
+    way to one that reproduces the examples as well and does not; the report line follows."""
+    def body_of(page: ArticlePage) -> list[str]:
+        found = _body_on(page, body)
+        return found.paragraphs if found else []
+    for field_name in PER_ARTICLE:
+        if field_name not in article or not others:
+            continue
+        chosen, caveat = set_apart(field_name, article[field_name], _complete(field_name, examples), examples, others,
+                                   lambda page, css, f=field_name: read_with(f, page, css),
+                                   body_of if field_name == "sapo" else None)
+        if chosen != article[field_name]:
+            line = f"{field_name}: {', '.join(article[field_name])}"
+            article[field_name] = chosen
+            report[:] = [f"{field_name}: {', '.join(chosen)}" if entry == line else entry for entry in report]
+        if caveat:
+            report.append(caveat)
 
 
 def not_reproduced_on(names: list[str]) -> str:

@@ -23,7 +23,7 @@ from scraper.learn.body import BodyRules, first_container, reading_options
 from scraper.learn.candidates import contextual_selectors, lowest_common_ancestor
 from scraper.learn.examples import Example, ListingExample
 from scraper.learn.listing import _links, _score, _targets
-from scraper.learn.structure import structural_paths
+from scraper.learn.structure import structural_paths, structural_paths_from_end
 
 MAX_CANDIDATES = 400
 CHOICES = 12
@@ -135,6 +135,7 @@ def _structural_containers(examples: list[Example]) -> Iterator[str]:
         level = 0
         while node is not None and level < 3 and tag_of(node) not in ("body", "html", "form"):
             pool += [(cost + level, css) for cost, css in structural_paths(node, positional=True)]
+            pool += [(cost + level, css) for cost, css in structural_paths_from_end(node)]
             node, level = node.getparent(), level + 1
     for _cost, css in sorted(pool, key=lambda c: (c[0], len(c[1]), c[1])):
         if css not in seen:
@@ -153,12 +154,47 @@ def _paragraph_holder(example: Example) -> etree._Element | None:
     return lowest_common_ancestor([node for node in (first, last) if node is not None])
 
 
-def learn_body_by_structure(examples: list[Example], learnt: BodyRules, most: int = 60) -> BodyRules:
-    """The body's container by its structural path, where no named container reproduced the text."""
+def learn_body_by_structure(examples: list[Example], learnt: BodyRules, most: int = 60,
+                            others: list = ()) -> BodyRules:
+    """The body's container by its structural path, where no named container reproduced the text.
+    Paths finding one element on every page, the examples and the folder's other article pages
+    (`others`), are tried first: a lead cell of the body's class, in some articles only, moves the
+    body's row, and only the path that finds it on every page holds on a crawl."""
     if learnt.selectors and not learnt.unmatched:
         return learnt
-    candidates = islice(_structural_containers(examples), most)
+    candidates = _one_per_page_first(list(islice(_structural_containers(examples), most)),
+                                     [ex.page for ex in examples] + list(others))
     return first_container(examples, candidates, reading_options(examples), learnt if learnt.selectors else None) or learnt
+
+
+def _one_per_page_first(candidates: list[str], pages: list) -> list[str]:
+    """The candidates finding exactly one element on every page, the same cell of the template on
+    each (_template_cell: `tr:nth-of-type(3)` is the body's row on an article with a lead and the
+    'Cập nhật' row on one without), first; the rest after (each group in rank order)."""
+    def one_each(css: str) -> bool:
+        cells = set()
+        for page in pages:
+            found = [node for node in page.css(css) if isinstance(node, etree._Element)]
+            if len(found) != 1:
+                return False
+            cells.add(_template_cell(found[0]))
+        return len(cells) == 1
+    first = [css for css in candidates if one_each(css)]
+    return first + [css for css in candidates if css not in first]
+
+
+def _template_cell(element: etree._Element) -> tuple[str, ...]:
+    """The element's tag and template attributes, and its only child's, down the chain of only
+    children (a row's one cell): what the template makes it, whatever text it holds."""
+    from scraper.learn.structure import _attributes
+
+    chain = []
+    node = element
+    while node is not None:
+        chain.append(tag_of(node) + _attributes(node))
+        children = [child for child in node if isinstance(child.tag, str)]
+        node = children[0] if len(children) == 1 else None
+    return tuple(chain)
 
 
 # --- listing links -----------------------------------------------------------------------------

@@ -15,9 +15,12 @@ it (documents linked from the article), is named in the report as needing an art
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Callable, Sequence
 
+from scraper.extraction.cleaning import AUTHOR_LABEL, SOURCE_LABEL
 from scraper.extraction.pages import ArticlePage
+from scraper.extraction.visible import tag_of, text_of
 from scraper.learn.examples import Example, shown
 
 Reader = Callable[[ArticlePage, str], object]
@@ -105,3 +108,83 @@ def unshown_attachments(examples: list[Example], others: Sequence[ArticlePage]) 
         return None
     return (f"attachments: no annotated article has any, while {len(linking)} other article page"
             f"{'s link' if len(linking) > 1 else ' links'} documents: annotate an article with its attachments")
+
+
+# Fields whose value is one article's own: no two articles share a headline or a lead, so a
+# selector whose value repeats between article pages reads the site's boilerplate (a footer's
+# "SỞ Y TẾ TỈNH …", a site name) there. A lead is set apart from the body, so a sapo selector that
+# reads one of the body's paragraphs (a page without a lead: the first paragraph, or the head's
+# description, which such a CMS fills with the first sentence) reads no sapo there.
+PER_ARTICLE = ("title", "sapo")
+
+
+def _misreadings(css: str, examples: list[Example], others: Sequence[ArticlePage], read: Reader,
+                 body_of: Callable[[ArticlePage], list[str]] | None) -> int:
+    """On how many of the other article pages the selector reads what cannot be the field: a value
+    read on another article page too (annotated or not), or (given the pages' body paragraphs) a
+    value that is body text."""
+    found = [(page, value) for page, value in ((page, read(page, css)) for page in others) if isinstance(value, str)]
+    seen = Counter(value for _page, value in found)
+    seen.update(value for value in (read(ex.page, css) for ex in examples) if isinstance(value, str))
+    wrong = 0
+    for page, value in found:
+        paragraphs = body_of(page) if body_of else []
+        if seen[value] > 1 or any(value in p or (len(p) >= 40 and p in value) for p in paragraphs):
+            wrong += 1
+    return wrong
+
+
+def set_apart(field_name: str, chosen: list[str], complete: list[str], examples: list[Example],
+              others: Sequence[ArticlePage], read: Reader,
+              body_of: Callable[[ArticlePage], list[str]] | None = None) -> tuple[list[str], str | None]:
+    """(selectors, a report line or None) for a per-article field (PER_ARTICLE) checked on the
+    folder's other article pages: where the chosen selector reads boilerplate or body text there
+    (_misreadings), the candidate reproducing every example that misreads fewest is kept (rank
+    order among equals); where even that one misreads, the report says so."""
+    if field_name not in PER_ARTICLE or len(chosen) != 1 or not others:
+        return chosen, None
+    if not _misreadings(chosen[0], examples, others, read, body_of):
+        return chosen, None
+    pool = [chosen[0]] + [css for css in complete if css != chosen[0]]
+    wrong = {css: _misreadings(css, examples, others, read, body_of) for css in pool}
+    best = min(pool, key=lambda css: (wrong[css], pool.index(css)))
+    if not wrong[best]:
+        return [best], None
+    return [best], (f"{field_name}: `{best}` reads a line repeated between article pages or a body paragraph on "
+                    f"{wrong[best]} other article page{'s' if wrong[best] > 1 else ''}: annotate an article "
+                    f"{'without a ' + field_name if field_name == 'sapo' else 'where it differs'}")
+
+
+_LABELLED = {"source": SOURCE_LABEL, "author": AUTHOR_LABEL}
+
+
+def _labelled_lines(page: ArticlePage, label: re.Pattern) -> set[str]:
+    """The page's short visible lines (leaf-most elements) that open with the field's label word."""
+    lines = set()
+    for element in page.sel.root.iter():
+        if not isinstance(element.tag, str) or tag_of(element) in ("script", "style", "head", "title"):
+            continue
+        text = text_of(element)
+        if text and len(text) <= 200 and label.match(text):
+            lines.add(text)
+    return lines
+
+
+def unshown_credits(examples: list[Example], others: Sequence[ArticlePage],
+                    credited: Callable[[ArticlePage, str], object] = lambda page, field: None) -> list[str]:
+    """Report lines for the credits (source, author) that no annotated article fills while other
+    article pages print a line opening with the field's label ('Nguồn: …', 'Tác giả: …') that no
+    annotated page prints (a footer's standing 'Nguồn: …' is on every page) and that the learnt
+    body does not credit (`credited`: its reading peels a last 'Nguồn: …' line off): the field
+    cannot be learnt from these articles."""
+    lines = []
+    for field_name, label in _LABELLED.items():
+        if any(ex.expected.get(field_name) for ex in examples) or not others:
+            continue
+        standing = set().union(*(_labelled_lines(ex.page, label) for ex in examples))
+        showing = [page for page in others if _labelled_lines(page, label) - standing and not credited(page, field_name)]
+        if showing:
+            lines.append(f"{field_name}: no annotated article has one, while {len(showing)} other article page"
+                         f"{'s print' if len(showing) > 1 else ' prints'} a line labelled like one: annotate an article "
+                         f"with its {field_name}")
+    return lines

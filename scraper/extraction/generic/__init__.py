@@ -107,6 +107,8 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
         raise ExtractionError(f"generic: the page is a listing of articles, not an article: {url}")
     read = read_body(copy, base)
     paragraphs = [p for p in read.paragraphs if p.casefold() != (title or "").casefold()]
+    sapo = fields.sapo(title_node, body, position, title) or fields.lead_in_body(copy, paragraphs)
+    fields.drop_lead(paragraphs, sapo)
     author, source = _credits(paragraphs, read.author, fields.clean_source(read.source))
     text = "\n\n".join(paragraphs)
     if not title or len(text) < MIN_TEXT_CHARS:
@@ -117,15 +119,16 @@ def generic_record(html: str | bytes, url: str, portal: str, province: str,
     author = fields.not_an_account(AUTHOR_LABEL_ANY.sub("", author or "", count=1)) or \
         fields.labeled_author(lines) or fields.marked_author(scope) or fields.trailing_byline(body, position) or \
         fields.metadata_author(root, ld, scope)
+    author, source = fields.credits_apart(author, source)
     record = {
         "url": _canonical(root, url, base), "portal": portal, "province": province, "title": title,
         "published": meta.published(root, ld, title_node, body, position) or fields.labeled_published(lines),
         "category": category.category(root, ld, title, lines, url, position.get(title_node, position[body])),
-        "sapo": fields.sapo(title_node, body, position, title),
+        "sapo": sapo,
         "text": text, "author": author,
         "source": source or fields.labeled_source(lines),
-        "views": fields.views(lines),
-        "images": read.images,
+        "views": fields.views(lines) or fields.visits(lines, position, title_node, body),
+        "images": fields.record_images(read.images, copy, title_node, body, position, base),
         "attachments": fields.attachments(scope, body, base, position),
     }
     return {key: record[key] for key in RECORD_KEYS}

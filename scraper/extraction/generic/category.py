@@ -15,7 +15,7 @@ from lxml import etree
 
 from scraper.extraction.cleaning import tidy
 from scraper.extraction.generic.meta import ld_values, meta
-from scraper.extraction.generic.words import CATEGORY_LABEL, HOME_CRUMBS
+from scraper.extraction.generic.words import CATEGORY_LABEL, CHROME_HEADINGS, GENERIC_HEADINGS, HOME_CRUMBS, SECTION_NAMES
 from scraper.extraction.visible import tag_of, text_of
 
 _BREADCRUMBS = etree.XPath("//*[contains(translate(@class,'BREADCUMB','breadcumb'),'breadcrumb') or "
@@ -53,7 +53,27 @@ def category(root, ld, title: str | None, lines: list[tuple], url: str, title_at
     for link in root.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' category ')]"):
         if text_of(link):
             return text_of(link)
-    return _section_link(root, url)
+    return _section_link(root, url) or _section_label(root, title, title_at)
+
+
+SECTION_LOOKBACK = 80  # elements before the headline: the article module's own heading, not the menu's
+
+
+def _section_label(root, title: str | None, title_at: int) -> str | None:
+    """A section's name printed as a label above the article (<div class="title-cate">Tin hoạt động</div>):
+    a short line named as a category/section/module title, the nearest before the headline."""
+    nodes = list(root.iter())
+    for node in reversed(nodes[max(0, title_at - SECTION_LOOKBACK):title_at]):
+        marks = " ".join((node.get("class") or "", node.get("id") or "")) if isinstance(node.tag, str) else ""
+        if not marks or not SECTION_NAMES.search(marks) or tag_of(node) in ("a", "li", "ul", "ol", "nav"):
+            continue
+        text = tidy(re.sub(r"^[\s»›>/|:\-]+|[\s»›>/|:\-]+$", "", text_of(node)))
+        if not 3 <= len(text) <= 60 or len(list(node.iter("a"))) > 1 or text == title:
+            continue
+        if HOME_CRUMBS.match(text) or GENERIC_HEADINGS.match(text) or CHROME_HEADINGS.match(text):
+            continue
+        return text
+    return None
 
 
 def _section_link(root, url: str) -> str | None:

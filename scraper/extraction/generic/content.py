@@ -4,16 +4,19 @@ The body is the element that holds the most running text: every paragraph-like b
 block of 25 characters or more, mostly not link text) credits its length to its parent, half to
 its grandparent and a quarter above that, as Readability does (a wrapper around a single element
 passes the credit on whole). A footer's lines ("Cơ quan chủ quản", "Giấy phép") count against the
-block that holds them. The body is looked for after the headline, and an article split over
-sibling blocks is taken whole (find_body).
+block that holds them. A container's loose text (lines with <br> between them beside its blocks)
+is a paragraph of its own; a section opened by a boilerplate heading (words.SECTION_HEADINGS:
+comments, "you may also like", a customer-service box) gives no credit. The body is looked for
+after the headline, and an article split over sibling blocks, before or after the best one, is
+taken whole (find_body).
 """
 from __future__ import annotations
 
 from lxml import etree
 
 from scraper.extraction.body import BLOCK_TAGS, SKIP_TAGS
-from scraper.extraction.generic.words import FOOTER_LINE
-from scraper.extraction.visible import tag_of
+from scraper.extraction.generic.words import FOOTER_LINE, MAX_SECTION_HEADING, SECTION_HEADINGS
+from scraper.extraction.visible import tag_of, text_of
 
 MIN_PARAGRAPH = 25  # shorter blocks are labels, dates, menu items
 MAX_LINK_DENSITY = 0.5
@@ -69,17 +72,19 @@ def find_body(root: etree._Element, stats: Stats | None = None, anchor=None) -> 
     order: list = []
     at: dict = {}
     outside = {node for tag in OUTSIDE_TAGS for element in root.iter(tag) for node in element.iter()}
+    outside |= _headed_sections(root, stats, anchor)
     for index, element in enumerate(root.iter()):
         at[element] = index
         tag = tag_of(element)
         if not tag or tag in SCORED_SKIP or tag in OUTSIDE_TAGS or tag in ("ul", "ol", "table", "tbody", "tr"):
             continue
         order.append(element)
-        if tag not in BLOCK_TAGS or not _is_leaf_block(element) or element.tag in ("h1", "h2", "h3"):
+        if tag not in BLOCK_TAGS or element.tag in ("h1", "h2", "h3") or element in outside:
             continue
-        if element in outside:
-            continue
-        chars, link_chars = stats.chars.get(element, 0), stats.link_chars.get(element, 0)
+        if _is_leaf_block(element):
+            chars, link_chars = stats.chars.get(element, 0), stats.link_chars.get(element, 0)
+        else:  # a container's loose text: lines set apart by <br> beside its blocks
+            chars, link_chars = _loose_text(element, stats)
         if chars < MIN_PARAGRAPH or link_chars > MAX_LINK_DENSITY * chars:
             continue
         credit = float(chars - link_chars)
@@ -104,7 +109,9 @@ def find_body(root: etree._Element, stats: Stats | None = None, anchor=None) -> 
             best, best_score = element, score
     if best is not None and anchor is not None and anchor in at:
         best = _after_headline(best, best_score, ranked, paragraphs, at, anchor)
-    return _with_split_parts(best, paragraphs, at, stats) if best is not None else None
+    if best is None:
+        return None
+    return _with_split_parts(_with_parts_before(best, paragraphs, at, stats, anchor), paragraphs, at, stats)
 
 
 def _after_headline(best, best_score: float, ranked: list, paragraphs: list, at: dict, anchor):
@@ -163,3 +170,79 @@ def _with_split_parts(best, paragraphs: list, at: dict, stats: Stats):
             break
         node = parent
     return best
+
+
+def _loose_text(element, stats: Stats) -> tuple[int, int]:
+    """Characters (and link characters) of the text a container holds outside its block children: the
+    lines of an old editor's story written with <br> between them, beside a date <div> or a <p>."""
+    chars, link_chars = stats.chars.get(element, 0), stats.link_chars.get(element, 0)
+    for child in element:
+        if tag_of(child) in BLOCK_TAGS:
+            chars -= stats.chars.get(child, 0)
+            link_chars -= stats.link_chars.get(child, 0)
+    return chars, link_chars
+
+
+HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong", "b", "header", "label", "legend"})
+
+
+def _headed_sections(root, stats: Stats, anchor) -> set:
+    """The nodes of the sections a boilerplate heading opens ('Bình luận', 'Có thể bạn quan tâm',
+    'Chăm sóc khách hàng', 'Comments'; words.SECTION_HEADINGS): the heading and the siblings after
+    it in its parent, never a block that holds the headline."""
+    found: set = set()
+    for element in root.iter(*HEADING_TAGS):
+        chars = stats.chars.get(element, 0)
+        if not 0 < chars <= MAX_SECTION_HEADING or element in found:
+            continue
+        parent = element.getparent()
+        if parent is None or not SECTION_HEADINGS.match(text_of(element)):
+            continue
+        if tag_of(element) in ("span", "strong", "b", "label") and stats.chars.get(parent, 0) != chars:
+            continue  # an inline word inside a line, not a heading of its own
+        if tag_of(element) in ("span", "strong", "b", "label"):
+            element, parent = parent, parent.getparent()
+            if parent is None:
+                continue
+        section = [element, *element.itersiblings()]
+        if anchor is not None and any(anchor is node or anchor in node.iterdescendants() for node in section):
+            continue
+        for node in section:
+            found.update(node.iter())
+    return found
+
+
+MIN_PART_PARAGRAPHS = 2  # a part before the body holds this many paragraphs; one alone is the sapo's place
+
+
+def _with_parts_before(best, paragraphs: list, at: dict, stats: Stats, anchor):
+    """The body's parent when the story begins in sibling blocks before it, cut off from it by a block
+    with no running text (an ad slot, an image, a box of links): each such earlier part holds
+    MIN_PART_PARAGRAPHS good paragraphs or more and is not mostly links, and nothing else of the
+    parent before the body has running text. The headline, and the block holding it, end the search."""
+    parent = best.getparent()
+    if parent is None or tag_of(parent) in ("body", "html"):
+        return best
+    parts, gap, taken = 0.0, False, set()
+    for sibling in best.itersiblings(preceding=True):
+        if not isinstance(sibling.tag, str):
+            continue
+        if anchor is not None and (sibling is anchor or anchor in sibling.iterdescendants()):
+            break
+        if tag_of(sibling) in ("h1", "h2"):
+            break
+        credits = [credit for index, credit in paragraphs if at[sibling] <= index <= _end(sibling, at)]
+        if not credits:
+            gap = True
+            continue
+        if not gap or len(credits) < MIN_PART_PARAGRAPHS or stats.density(sibling) >= 0.3:
+            break
+        parts += sum(credits)
+        taken.update(sibling.iter())
+    if not parts:
+        return best
+    earlier = [index for index, _credit in paragraphs if at[parent] <= index < at[best]]
+    order = {node: index for node, index in at.items() if node in taken}
+    if len(earlier) != sum(1 for index in earlier if index in order.values()):
+        return best  # other running text before the body (a sapo, a date line): not a part of it
+    return parent

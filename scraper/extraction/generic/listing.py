@@ -32,11 +32,13 @@ def is_listing(copy) -> bool:
     An article that ends with unlabelled teasers of other articles has its text before them; those
     teasers (headline and a short summary) are dropped from it instead.
     """
+    if _teaser_column(copy):
+        return True
     blocks = _headline_blocks(copy)
     if len(blocks) < MIN_TEASERS:
         return False
     if _text_before(copy, blocks[0]) < MIN_TEXT_BEFORE_TEASERS and (
-            len(blocks) >= MAX_HEADLINE_LINKS or _repeated_items(copy)):
+            len(blocks) >= MAX_HEADLINE_LINKS or _repeated_items(copy)) and not _story_run(copy, blocks):
         return True
     for block in blocks:
         item = block.getparent()
@@ -90,3 +92,72 @@ def in_teaser_series(body) -> bool:
 
 MIN_TEASERS = 2
 MAX_TEASER_CHARS = 700  # a teaser: a headline and a short summary
+
+
+# A story's running text: paragraphs of this many characters or more, with no link, two or more in a
+# row with no teaser's headline between them. A listing's teaser has one summary under its headline
+# (and a date); a story that opens with "Tin liên quan: …" / "Xem thêm: …" / ">> …" links goes on
+# with paragraph after paragraph.
+MIN_STORY_PARAGRAPH = 80
+MIN_STORY_PARAGRAPHS = 2
+
+
+def _story_run(copy, blocks: list) -> bool:
+    """True when, between or after the teasers' headline blocks, MIN_STORY_PARAGRAPHS paragraphs of
+    running text follow one another: an article whose related links precede its text, not a listing."""
+    headlines = set(blocks)
+    run = 0
+    for node in copy.iter():
+        if node in headlines:
+            run = 0
+            continue
+        if tag_of(node) not in BLOCK_TAGS or any(tag_of(child) in BLOCK_TAGS for child in node):
+            continue
+        if any(a.get("href") is not None for a in node.iter("a")):
+            run = 0  # a teaser's summary line with its "Xem tiếp" link, a list of links
+            continue
+        if len(tidy(" ".join(node.itertext()))) >= MIN_STORY_PARAGRAPH:
+            run += 1
+            if run >= MIN_STORY_PARAGRAPHS:
+                return True
+    return False
+
+
+# A column of teasers that are not headline blocks (a gov.vn category page: thumbnail, headline link,
+# date and summary in one <div> per item): this many like items or more, each short and opening with
+# its headline link, holding this share of the body's text or more.
+MIN_COLUMN_ITEMS = 3
+MIN_COLUMN_SHARE = 0.5
+MAX_TEXT_BEFORE_HEADLINE = 20  # a date or a label before an item's headline link
+
+
+def _teaser_column(copy) -> bool:
+    """Like children (same tag and class) of one element, MIN_COLUMN_ITEMS or more, each a teaser
+    (MAX_TEASER_CHARS at most) that opens with a link of 4+ words, together most of the text, with
+    little text before them and no story's run of paragraphs beside them (an article's short text
+    followed by teasers of other articles is an article: is_listing drops those teasers)."""
+    total = len(tidy(" ".join(copy.itertext())))
+    if not total:
+        return False
+    for node in copy.iter():
+        groups: dict = {}
+        for child in node:
+            if isinstance(child.tag, str):
+                groups.setdefault((child.tag, child.get("class")), []).append(child)
+        for group in groups.values():
+            if len(group) < MIN_COLUMN_ITEMS:
+                continue
+            texts = [tidy(" ".join(item.itertext())) for item in group]
+            if all(len(text) <= MAX_TEASER_CHARS and _opens_with_headline(item, text) for item, text in zip(group, texts)) \
+                    and sum(map(len, texts)) >= MIN_COLUMN_SHARE * total \
+                    and _text_before(copy, group[0]) < MIN_TEXT_BEFORE_TEASERS and not _story_run(copy, group):
+                return True
+    return False
+
+
+def _opens_with_headline(item, text: str) -> bool:
+    for link in item.iter("a"):
+        words = tidy(" ".join(link.itertext()))
+        if words:
+            return len(words.split()) >= 4 and text.find(words) <= MAX_TEXT_BEFORE_HEADLINE
+    return False

@@ -14,6 +14,7 @@ from scraper.extraction.body import BLOCK_TAGS
 from scraper.extraction.cleaning import tidy
 from scraper.extraction.dates import has_date, iso_from_head, parse_date_words
 from scraper.extraction.generic.words import CHROME_HEADINGS, GENERIC_HEADINGS, is_meta_line, is_toolbar_text
+from scraper.extraction.generic.words import MAX_SITE_NAME_WORDS, SITE_NAME_START
 from scraper.extraction.visible import tag_of, text_of
 
 _SEPARATORS = re.compile(r"\s+(?:[|–—:>\-]|::|»|›)\s+")
@@ -81,7 +82,18 @@ def confirmed_headlines(root, declared: list[str], chars: dict, position: dict) 
         folded = text.casefold()
         if any(_confirms(folded, value) for value in folded_declared):
             found.append((node, text, tag == "a" or next(node.iterancestors("a"), None) is not None))
+    if found:  # the site's name in the header confirms the '… - Sở Y tế tỉnh X' part of a title: not a headline
+        names = site_names(root)
+        found = [entry for entry in found if not _names_the_site(entry[1], folded_declared, names)]
     return found
+
+
+def _names_the_site(text: str, folded_declared: list[str], names: list[str]) -> bool:
+    """The element prints only the part of the declared title that is the site's name."""
+    folded = text.casefold()
+    return folded not in folded_declared and _is_site_part(text, names) and \
+        any(without_site_name(value, names) != value and folded not in without_site_name(value, names)
+            for value in folded_declared)
 
 
 def title_anchor(confirmed: list[tuple], position: dict):
@@ -108,14 +120,68 @@ def find_title(confirmed: list[tuple], declared: list[str], root, body, position
                         node, text))
     if matched:
         _key, node, text = max(matched, key=lambda m: m[0])
+        if tag_of(node) not in _HEADING_TAGS:  # a span or cell that prints the document title whole
+            text = without_site_name(text, site_names(root))
         return text, node
     if not declared:
         return None, None
     heading = _nearest_heading(root, body_at, position)
     if heading is not None:
         return text_of(heading), heading
+    stripped = without_site_name(declared[0], site_names(root))
+    if stripped != declared[0]:
+        return stripped, None
     parts = sorted(_SEPARATORS.split(declared[0]), key=len, reverse=True)
     return (parts[0] if len(parts[0]) >= 15 else declared[0]), None
+
+
+_TITLE_PARTS = re.compile(r"\s+(?:[|–—\-]|::)\s+")
+MIN_TITLE_LEFT = 15  # characters of headline a cut must leave: never cut a title down to a word
+
+
+def site_names(root) -> list[str]:
+    """The site's names, casefolded: og:site_name, JSON-LD WebSite/Organization/publisher names, and the
+    logo's alt text or the text of a link to the home page in the page header."""
+    names = [meta(root, "og:site_name", "application-name", "apple-mobile-web-app-title")]
+    for obj in json_ld(root):
+        if re.search(r"website|organi[sz]ation", str(obj.get("@type") or ""), re.IGNORECASE):
+            names.append(str(obj.get("name") or ""))
+        publisher = obj.get("publisher")
+        if isinstance(publisher, dict):
+            names.append(str(publisher.get("name") or ""))
+    for link in root.iter("a"):
+        href = (link.get("href") or "").strip()
+        if href in ("/", "./", "index.php", "index.html", "default.aspx", "Default.aspx") or \
+                re.fullmatch(r"(?:https?:)?//[^/]+/?", href):
+            names += [img.get("alt") or "" for img in link.iter("img")] + [text_of(link)]
+    return [tidy(name).casefold() for name in names if name and len(tidy(name)) >= 6]
+
+
+def _is_site_part(part: str, names: list[str]) -> bool:
+    folded = tidy(part).casefold()
+    if not folded:
+        return False
+    if any(folded == name or (len(folded) >= 8 and (folded in name or name in folded)) for name in names):
+        return True
+    return bool(SITE_NAME_START.match(part)) and len(part.split()) <= MAX_SITE_NAME_WORDS
+
+
+def without_site_name(title: str, names: list[str]) -> str:
+    """The title without a leading or trailing part that is the site's name ('… - Sở Y tế tỉnh Lào Cai',
+    'CỔNG THÔNG TIN … | …'), cut at ' - ', ' | ', ' – '; a part is the site's when it repeats a name of
+    the site or opens with a site's words. What is left is at least MIN_TITLE_LEFT characters."""
+    changed = True
+    while changed:
+        changed = False
+        separators = list(_TITLE_PARTS.finditer(title))
+        if not separators:
+            break
+        last, first = separators[-1], separators[0]
+        if _is_site_part(title[last.end():], names) and len(title[:last.start()]) >= MIN_TITLE_LEFT:
+            title, changed = tidy(title[:last.start()]), True
+        elif _is_site_part(title[:first.start()], names) and len(title[first.end():]) >= MIN_TITLE_LEFT:
+            title, changed = tidy(title[first.end():]), True
+    return title
 
 
 def _confirms(text: str, declared: str) -> bool:
@@ -161,7 +227,7 @@ def _headline_rank(node) -> float:
 def _nearest_heading(root, body_at: int, position: dict):
     """The element just before the body that looks most like a headline (four words or more, not a
     label, a date line or a toolbar); among equals the nearest to the body, a long one (a sapo) last."""
-    best, best_rank = None, 0.0
+    best, best_rank, names = None, 0.0, None
     for node in reversed(list(position)[max(0, body_at - 200):body_at]):
         tag = tag_of(node)
         if not tag or tag in ("a", "script", "style", "title", "option") or any(tag_of(c) in BLOCK_TAGS for c in node):
@@ -173,6 +239,9 @@ def _nearest_heading(root, body_at: int, position: dict):
             continue
         rank = _headline_rank(node) - (0.5 if len(text) > 250 else 0)
         if rank > best_rank:
+            names = site_names(root) if names is None else names
+            if _is_site_part(text, names) or next(node.iterancestors("header"), None) is not None:
+                continue  # the site's name in the page header, not a headline
             best, best_rank = node, rank
     return best
 

@@ -17,7 +17,7 @@ from lxml import etree
 from scraper.extraction.body import BLOCK_TAGS, SKIP_TAGS
 from scraper.extraction.cleaning import tidy
 from scraper.extraction.generic.content import Stats, _is_leaf_block
-from scraper.extraction.generic.words import CHROME_HEADINGS, DOCUMENT_LINK, is_meta_line, is_toolbar_text
+from scraper.extraction.generic.words import AD_LABEL, CHROME_HEADINGS, DOCUMENT_LINK, is_meta_line, is_toolbar_text
 from scraper.extraction.visible import tag_of
 
 
@@ -48,7 +48,7 @@ def _chrome(element, text: str, stats: Stats, title: str | None) -> bool:
         return True
     if is_toolbar_text(text) and (links or len(text) <= 40):
         return True
-    if is_meta_line(text):
+    if is_meta_line(text) or AD_LABEL.match(text):
         return True
     return bool(title) and text == title and len(element) <= 3
 
@@ -63,6 +63,7 @@ def pruned_copy(body: etree._Element, title: str | None) -> etree._Element:
         if element.getparent() is not None:
             _drop(element)
     _split_double_breaks(copy)
+    _set_apart_trailing_credit(copy)
     stats = Stats(copy)
     position = {node: index for index, node in enumerate(copy.iter())}
     first_text = next((position[n] for n in copy.iter() if tag_of(n) in BLOCK_TAGS and _is_leaf_block(n)
@@ -176,3 +177,26 @@ def _paragraph(text: str | None):
     paragraph = etree.Element("p")
     paragraph.text = text
     return paragraph
+
+
+MAX_CREDIT_LINE = 100  # a byline or "Nguồn: …" line; longer is a sentence
+
+
+def _set_apart_trailing_credit(root) -> None:
+    """A story written as lines with one <br> between them ends with its credit line, in italics or
+    bold, after the last <br>: that line becomes its own paragraph, so that the body reader's credit
+    rules see it (a single <br> otherwise joins it to the text before)."""
+    for element in [e for e in root.iter() if isinstance(e.tag, str) and len(e)]:
+        last = element[-1]
+        previous = last.getprevious()
+        if tag_of(last) not in ("i", "em", "b", "strong") or (last.tail or "").strip() or previous is None \
+                or not _is_break(previous) or (previous.tail or "").strip() or tag_of(element) in BLOCK_TAGS - {"div", "td", "p"}:
+            continue
+        if not 0 < len(tidy(" ".join(last.itertext()))) <= MAX_CREDIT_LINE:
+            continue
+        paragraph = _paragraph(None)
+        element.remove(last)
+        paragraph.append(last)
+        element.append(paragraph)
+        if tag_of(element) == "p":
+            element.tag = "div"

@@ -69,9 +69,12 @@ WEEKDAY = re.compile(r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|ch�
                      r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s*,?", re.IGNORECASE)
 
 # View counters of the article (never the site's visitor counter, 'Số lượt truy cập').
-VIEWS = re.compile(r"^\s*(?:số\s+)?(?:lượt\s+xem|lượt\s+đọc|lần\s+xem|đã\s+xem|view\s*count|views?|hits|"
-                   r"lượt\s+truy\s+cập\s+bài\s+viết)"
-                   r"\s*:?\s*(\d[\d.,\s]*)\s*(?:lượt)?\s*$", re.IGNORECASE)
+# Label first ('Số lần đọc: 2954', 'Đã xem: 215 lần') or the count first ('1.234 lượt xem'): the count is
+# group 1 or group 2.
+VIEWS = re.compile(r"^\s*(?:(?:số\s+)?(?:lượt\s+xem|lượt\s+đọc|lần\s+xem|lần\s+đọc|đã\s+xem|đã\s+đọc|view\s*count|"
+                   r"views?|hits|lượt\s+truy\s+cập\s+bài\s+viết)"
+                   r"\s*:?\s*(\d[\d.,\s]*?)\s*(?:lượt|lần)?|"
+                   r"(\d[\d.,]*)\s*(?:lượt\s+xem|lượt\s+đọc|lần\s+xem|lần\s+đọc|views?|hits))\s*$", re.IGNORECASE)
 
 # Bylines printed with a verb rather than a colon label (Joomla's "Viết bởi X", WordPress's "bởi X").
 BYLINE_VERB = re.compile(r"^\s*(?:viết bởi|đăng bởi|gửi bởi|bởi|người đăng|người gửi|written by|posted by|submitted by|by)"
@@ -140,3 +143,54 @@ def _meta_part(part: str) -> bool:
         rest = _DATEISH.sub(" ", _CLOCK.sub(" ", WEEKDAY.sub(" ", META_LABEL.sub(" ", part))))
         return len(_PUNCT.sub("", rest)) <= 3
     return False
+
+
+# Headings of the sections that follow a story on news sites and are never its text: reader comments,
+# "you may also like" teasers, a customer-service or contact box, the copyright notice. A short block
+# that is nothing but one of these heads the section it opens: the section (the heading and what
+# follows it in its parent) gives no credit to the body search. Not "Xem thêm" / "Đọc thêm": those
+# open single related links at the top or in the middle of a story, whose text goes on after them.
+SECTION_HEADINGS = re.compile(
+    r"^\s*(?:bình luận|ý kiến bạn đọc|ý kiến của bạn|gửi bình luận|viết bình luận|gửi ý kiến|"
+    r"bạn đọc bình luận|phản hồi của bạn đọc|bản quyền|copyright|©|comments?|leave a (?:comment|reply)|"
+    r"reader comments|you may also like|you might also like|recommended(?: for you)?|more stories|"
+    r"related (?:posts|articles|news|stories)|có thể bạn quan tâm|bạn có thể quan tâm|có thể bạn chưa đọc|"
+    r"tin cùng chuyên mục|tin khác|tin mới nhất|tin xem nhiều|đọc nhiều nhất|xem nhiều nhất|"
+    r"chăm sóc khách hàng|hỗ trợ khách hàng|dịch vụ khách hàng|customer (?:service|care|support)|"
+    r"liên hệ quảng cáo|contact us|liên hệ với chúng tôi)\b",
+    re.IGNORECASE,
+)
+MAX_SECTION_HEADING = 40  # a heading is a short line; a sentence that starts with "Bình luận" is text
+
+# The label of an advertisement slot inside a story ("Quảng cáo" under a banner): a block that is
+# this word alone is chrome.
+AD_LABEL = re.compile(r"^\s*(?:quảng cáo|advertisement|advertising|sponsored|tài trợ|ads?)\s*:?\s*$", re.IGNORECASE)
+
+# 'Lượt truy cập: 1.254' counts the article's readers only when printed with the article (from its
+# headline to its end); the same words head the site's visitor counter in a sidebar.
+VISITS = re.compile(r"^\s*(?:số\s+)?lượt\s+truy\s+cập\s*:?\s*(\d[\d.,\s]*?)\s*(?:lượt|lần)?\s*$", re.IGNORECASE)
+
+# Where a credits line names the source after the byline ('Tác giả: X / Nguồn: Y', 'X (Nguồn: Y)',
+# 'X - Nguồn tin: Y'): the byline is cut there.
+CREDIT_SPLIT = re.compile(r"\s*(?:[/|;,–—-]\s*|\(\s*)(?=(?:nguồn(?:\s+tin)?|source)\s*:)", re.IGNORECASE)
+
+# Class or id words of advertising blocks: an image inside one is a banner, not the article's.
+AD_NAMES = re.compile(r"(?:^|[\s_-])(?:ads?|advert\w*|banner\w*|quang-?cao|quangcao|qc|sponsor\w*)(?:$|[\s_-])",
+                      re.IGNORECASE)
+
+# Class or id words of a section label printed above an article ('<div class="title-cate">Tin hoạt động</div>').
+SECTION_NAMES = re.compile(r"cate|chuyen-?muc|chuyenmuc|danh-?muc|section|channel|module-?title|box-?title|"
+                           r"portlet-?title|title-?box|tieu-?de-?(?:khoi|muc|box)", re.IGNORECASE)
+
+# Scrolling tickers: their text is never the article's lead.
+TICKER_NAMES = re.compile(r"marquee|ticker|news-?run|chay-?chu|chu-?chay|tin-?chay|breaking", re.IGNORECASE)
+
+# schema.org types of an author that is the site or its owner, not a person's byline.
+ORGANISATION_TYPES = re.compile(r"organi[sz]ation|governmentorganization|corporation|ngo|website|webpage", re.IGNORECASE)
+
+# Words that open a site's name in a document title ('… - Sở Y tế tỉnh Lào Cai', 'Cổng thông tin điện tử …'):
+# such a part of a title, cut off by ' - ', ' | ' or ' – ', is the site, not the headline.
+SITE_NAME_START = re.compile(r"^\s*(?:cổng thông tin(?: điện tử)?|trang thông tin(?: điện tử)?|cổng ttđt|trang ttđt|"
+                             r"website|sở y tế|syt|ubnd|ủy ban nhân dân|uỷ ban nhân dân|bộ y tế|portal|home)\b",
+                             re.IGNORECASE)
+MAX_SITE_NAME_WORDS = 12  # a site's name is short; a longer part is the headline's own
