@@ -152,3 +152,68 @@ def test_learning_is_fast_and_deterministic(learnt):
     again = learn_layout(FOLDER, "mambo-ninhthuan", only=TRAIN)
     assert time.process_time() - start < 1.0
     assert dump_layout(again.layout) == dump_layout(learnt.layout)
+
+
+# An attachment line inside the body: an old Joomla 1.5 portal, tests/unseen_portals/quangbinh-joomla/,
+# lists an article's documents as the body's last paragraph, "File đính kèm: <a>…</a>", with no class
+# (the trait of the held-out tests/heldout_portals/quangtri-php). The line is no text; its links are
+# the record's attachments.
+ATTACHED = Path(__file__).parent / "unseen_portals" / "quangbinh-joomla"
+ATTACHED_TRAIN = ["quangbinh-418", "quangbinh-421"]  # an attachment line and a byline; neither
+ATTACHED_BOILERPLATE = ["đính kèm", "Đính kèm", "Trực tuyến", "Thống kê truy cập", "Thời tiết", "Đường dây nóng",
+                        "Lần cập nhật cuối", "< Trước", "Tiếp >", "Cơ quan chủ quản", "Trang chủ", "Chi tiết..."]
+
+
+def _attached_expected(name: str) -> dict:
+    return json.loads((ATTACHED / "expected" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_the_attachment_portal_has_the_trait():
+    pages = {name: (ATTACHED / "pages" / f"{name}.html").read_text(encoding="utf-8")
+             for name in ("quangbinh-418", "quangbinh-429", "quangbinh-433")}
+    assert "<p>File đính kèm: <a href=" in pages["quangbinh-418"]
+    assert "<p>Tệp đính kèm: <a href=" in pages["quangbinh-429"] and "</a>, <a href=" in pages["quangbinh-429"]
+    assert "<p>Đính kèm: <a href=" in pages["quangbinh-433"]
+
+
+def test_learnt_with_an_attachment_line_the_layout_reproduces_every_record():
+    learnt = learn_layout(ATTACHED, "joomla-quangbinh", only=ATTACHED_TRAIN)
+    assert learnt.problems == []
+    _manifest, examples, _listings = read_examples(ATTACHED)
+    held_out = [ex for ex in examples if ex.name not in ATTACHED_TRAIN]
+    assert len(held_out) == 3 and verify(learnt.layout, held_out) == []
+    assert verify(learnt.layout, examples) == []
+    page_class = page_classes(learnt.layout)[0]
+    for ex in examples:
+        record = page_class(ex.body, ex.url, content_type=ex.content_type).record()
+        want = _attached_expected(ex.name)
+        for key in ("title", "text", "published", "author", "attachments", "sapo", "images"):
+            assert record[key] == want[key], (ex.name, key)
+        for words in ATTACHED_BOILERPLATE:
+            assert words not in record["text"], (ex.name, words)
+    record = page_class(examples[3].body, examples[3].url).record()
+    assert examples[3].name == "quangbinh-429" and [a["title"] for a in record["attachments"]] == [
+        "Hướng dẫn số 356/HD-SYT", "Phụ lục kèm theo"]
+    assert record["text"].endswith("giáo viên thông báo ngay cho gia đình và trạm y tế.")
+    # the byline above the attachment line is still peeled off the body's end
+    assert page_class(examples[4].body, examples[4].url).record()["author"] == "Phương Thảo"
+
+
+def test_learnt_from_the_held_out_quangtri_articles_the_attachment_line_is_no_text():
+    folder = Path(__file__).parent / "heldout_portals" / "quangtri-php"
+    learnt = learn_layout(folder, "mambo-quangtri", only=["quangtri-1", "quangtri-3", "quangtri-4"])
+    assert learnt.problems == []
+    assert verify(learnt.layout, read_examples(folder)[1]) == []
+
+
+def test_only_a_line_of_label_and_links_is_an_attachment_line():
+    from scraper.extraction.body import read_body
+
+    def text(markup: str) -> str:
+        return read_body(etree.fromstring(f"<div>{markup}</div>", etree.HTMLParser()).find(".//div"), "http://x.vn/").text
+    assert text('<p>Một.</p><p>File đính kèm: <a href="/a.pdf">Công văn 1</a></p>') == "Một."
+    assert text('<p>Một.</p><p><b>Tệp đính kèm:</b> <a href="/a.pdf">A</a>; <a href="/b.doc">B</a></p>') == "Một."
+    assert text('<p>Một.</p><p>Văn bản đính kèm: <a href="/a.pdf">A</a> và phụ lục gửi kèm</p>') == \
+        "Một.\n\nVăn bản đính kèm: A và phụ lục gửi kèm"  # words besides the links: text
+    assert text('<p>Một.</p><p>File đính kèm: Công văn số 12</p>') == "Một.\n\nFile đính kèm: Công văn số 12"  # no link
+    assert text('<p>Xem văn bản đính kèm: <a href="/a.pdf">A</a></p>') == "Xem văn bản đính kèm: A"  # no label

@@ -10,7 +10,9 @@ the rules here follow how Vietnamese government CMS editors lay out an article:
   paragraph, or the wholly italic paragraph right after it; a caption printed twice (Hà Giang's
   editor) is kept once, as the caption, and never in the text;
 - the byline and the source sit at the end of the body, right-aligned, in bold (byline) or
-  italics (source), or behind a 'Nguồn:' label.
+  italics (source), or behind a 'Nguồn:' label;
+- a line of an attachment label and links only ('File đính kèm: <a>…</a>') is not text: the
+  links are the record's attachments.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from typing import Iterator
 from lxml import etree
 
 from scraper.extraction.blocks import Block
-from scraper.extraction.cleaning import tidy
+from scraper.extraction.cleaning import ATTACHMENT_LABEL, tidy
 from scraper.extraction.credits import peel_credits
 from scraper.extraction.urls import absolute_url, link_url
 from scraper.extraction.visible import (BOLD, ITALIC, SKIP_TAGS, SPECIAL_TAGS, centered, plain_text, tag_of, visible_text,
@@ -295,6 +297,22 @@ def _drop_repeated_captions(blocks: list[Block]) -> list[Block]:
     return [block for block in blocks if not (block.text and not block.images and block.text in captions)]
 
 
+_LINK_SEPARATORS = str.maketrans("", "", ",;|-–•")
+
+
+def _is_attachment_line(block: Block) -> bool:
+    """A paragraph made of an attachment label ('File đính kèm:', cleaning.ATTACHMENT_LABEL) and
+    links only (Mambo and Joomla editors list a document so, inside the body, with no class): the
+    links are the record's attachments (a layout's `attachments`), the line is not text."""
+    if block.images or not block.text or not ATTACHMENT_LABEL.match(block.text):
+        return False
+    links = [link for link in block.element.iter("a") if link.get("href")]
+    rest = ATTACHMENT_LABEL.sub("", block.text, count=1)
+    for link in links:
+        rest = rest.replace(tidy(visible_text(link)), " ", 1)
+    return bool(links) and not rest.translate(_LINK_SEPARATORS).strip()
+
+
 def _unique_images(blocks: list[Block]) -> list[dict]:
     seen: dict[str, dict] = {}
     for block in blocks:
@@ -317,6 +335,7 @@ def read_body(body: etree._Element, base_url: str, caption_attribute: str | None
     walker = _Walker(body, base_url, caption_attribute)
     walker.walk(body)
     blocks = _drop_repeated_captions(_attach_following_captions(walker.blocks))
+    blocks = [block for block in blocks if not _is_attachment_line(block)]
     author, source = peel_credits(blocks, body, tuple(source_prefixes))
     return Body(
         paragraphs=[block.text for block in blocks if block.text],

@@ -20,6 +20,8 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # Credit labels that precede a source line or byline, Vietnamese and the 2017-era English ones.
 SOURCE_LABEL = re.compile(r"^\s*(?:Nguồn(?:\s+tin)?|Theo|Source)\s*:\s*", re.IGNORECASE)
 AUTHOR_LABEL = re.compile(r"^\s*(?:Tác giả|Người viết|Bài(?:\s+và\s+ảnh)?|Tin(?:,\s*ảnh)?|Author)\s*:\s*", re.IGNORECASE)
+# The label of a line listing an article's attachments inside its body ('File đính kèm: <a>…</a>').
+ATTACHMENT_LABEL = re.compile(r"^\s*(?:(?:File|Tệp(?:\s+tin)?|Tài liệu|Văn bản)\s+)?đính kèm\s*:\s*", re.IGNORECASE)
 
 
 def tidy(text: str | None) -> str:
