@@ -11,17 +11,37 @@ import re
 from itertools import chain
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
-
 from scraper.extraction.cleaning import tidy
 from scraper.extraction.generic.meta import ld_values, meta
 from scraper.extraction.generic.words import CATEGORY_LABEL, CHROME_HEADINGS, GENERIC_HEADINGS, HOME_CRUMBS, SECTION_NAMES
 from scraper.extraction.visible import tag_of, text_of
 
-_BREADCRUMBS = etree.XPath("//*[contains(translate(@class,'BREADCUMB','breadcumb'),'breadcrumb') or "
-                           "contains(translate(@id,'BREADCUMB','breadcumb'),'breadcrumb') or "
-                           "contains(@itemtype,'BreadcrumbList') or contains(@class,'pathway') or "
-                           "contains(translate(@aria-label,'BREADCUMS','breadcums'),'breadcrumb')]")
+# The XPath translate() that once found named breadcrumbs, as str.translate tables: the same letters
+# folded, no others (a plain lower() only pre-screens, since translate() folds these letters alone).
+_FOLD_BREADCRUMB = str.maketrans("BREADCUMB", "breadcumb")
+_FOLD_BREADCRUMS = str.maketrans("BREADCUMS", "breadcums")
+
+
+def _named(value: str | None, fold: dict) -> bool:
+    """'breadcrumb' in the value with only the letters of `fold` folded (lower() first: it is cheaper
+    and never misses what the fold finds)."""
+    return bool(value) and "breadcrumb" in value.lower() and "breadcrumb" in value.translate(fold)
+
+
+def _breadcrumbs(root) -> list:
+    """Elements named a breadcrumb, in document order: class or id holding 'breadcrumb' (any case),
+    schema.org BreadcrumbList, Joomla's 'pathway', an aria-label 'Breadcrumb'. A walk in Python: the
+    XPath with translate() on every element's attributes cost more than the rest of category()."""
+    found = []
+    for node in root.iter("*"):
+        get = node.get
+        cls, ident, itemtype, label = get("class"), get("id"), get("itemtype"), get("aria-label")
+        if cls is None and ident is None and itemtype is None and label is None:
+            continue
+        if _named(cls, _FOLD_BREADCRUMB) or _named(ident, _FOLD_BREADCRUMB) or "BreadcrumbList" in (itemtype or "") \
+                or "pathway" in (cls or "") or _named(label, _FOLD_BREADCRUMS):
+            found.append(node)
+    return found
 
 
 def category(root, ld, title: str | None, lines: list[tuple], url: str, title_at: int) -> str | None:
@@ -32,7 +52,7 @@ def category(root, ld, title: str | None, lines: list[tuple], url: str, title_at
     for node, text in labelled:  # the innermost element: its parent may hold "Từ khóa: …" too
         if not any(node in other.iterancestors() for other, _ in labelled):
             return tidy(CATEGORY_LABEL.sub("", text, count=1))
-    for trail in chain(_BREADCRUMBS(root), _lazy(lambda: _trails(root, title_at, url))):
+    for trail in chain(_breadcrumbs(root), _lazy(lambda: _trails(root, title_at, url))):
         crumbs = [text_of(a) for a in trail.iter("a")]
         tail = _trailing_text(trail)
         crumb = _last_section(crumbs + ([tail] if tail else []), title)
@@ -103,8 +123,9 @@ def _trails(root, title_at: int, url: str) -> list:
     the first to the home page, separated by '»', '>', '/' … (or items of a short list), with
     nothing else but the current page's name. A menu has more links, and comes earlier."""
     found = []
+    counts = _href_links(root)
     for at, node in enumerate(root.iter()):
-        if tag_of(node) not in ("div", "nav", "p", "span", "ul", "ol", "td", "li"):
+        if tag_of(node) not in _TRAIL_TAGS or not 2 <= counts.get(node, 0) <= 8:
             continue
         links = [a for a in node.iter("a") if a.get("href") is not None]
         if not 2 <= len(links) <= 8:
@@ -123,6 +144,25 @@ def _trails(root, title_at: int, url: str) -> list:
         if len(tidy(rest)) <= 150:
             found.append((at < title_at, at if at < title_at else -at, node))
     return [node for *_key, node in sorted(found, key=lambda f: (f[0], f[1]), reverse=True)]
+
+
+_TRAIL_TAGS = frozenset({"div", "nav", "p", "span", "ul", "ol", "td", "li"})
+
+
+def _href_links(root) -> dict:
+    """Per element, how many <a href> it holds (itself included), counted bottom-up in one walk: listing
+    each candidate's links only to find most hold too few or too many was most of _trails' time."""
+    counts: dict = {}
+
+    def visit(node) -> int:
+        count = int(node.tag == "a" and node.get("href") is not None)
+        for child in node:
+            count += visit(child)
+        counts[node] = count
+        return count
+
+    visit(root)
+    return counts
 
 
 def _lazy(make):

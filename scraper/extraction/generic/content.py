@@ -35,17 +35,28 @@ class Stats:
         self._walk(root, False)
 
     def _walk(self, node, in_link: bool) -> tuple[int, int, int]:
-        tag = tag_of(node)
-        if not tag or tag in SCORED_SKIP:
+        """(chars, link chars, links) of the node's subtree, recorded for it and every element under it.
+        Runs on every element of the page, twice (the page, the pruned body): kept to plain local
+        operations (it was the extractor's costliest function)."""
+        tag = node.tag
+        if not isinstance(tag, str) or not tag or tag in SCORED_SKIP:
             return 0, 0, 0
         is_link = tag == "a" and node.get("href") is not None
-        own = len((node.text or "").strip())
-        chars, link_chars, links = own, own if (in_link or is_link) else 0, int(is_link)
+        linked = in_link or is_link
+        text = node.text
+        own = len(text.strip()) if text else 0
+        chars, link_chars, links = own, own if linked else 0, int(is_link)
+        walk = self._walk
         for child in node:
-            c, lc, n = self._walk(child, in_link or is_link)
-            tail = len((child.tail or "").strip())
-            chars += c + tail
-            link_chars += lc + (tail if in_link or is_link else 0)
+            c, lc, n = walk(child, linked)
+            tail = child.tail
+            if tail:
+                tail_chars = len(tail.strip())
+                chars += c + tail_chars
+                link_chars += lc + tail_chars if linked else lc
+            else:
+                chars += c
+                link_chars += lc
             links += n
         self.chars[node], self.link_chars[node], self.links[node] = chars, link_chars, links
         return chars, link_chars, links
@@ -81,6 +92,8 @@ def find_body(root: etree._Element, stats: Stats | None = None, anchor=None) -> 
         order.append(element)
         if tag not in BLOCK_TAGS or element.tag in ("h1", "h2", "h3") or element in outside:
             continue
+        if stats.chars.get(element, 0) < MIN_PARAGRAPH:
+            continue  # too short whole, so its loose text is too: skip the child scan below
         if _is_leaf_block(element):
             chars, link_chars = stats.chars.get(element, 0), stats.link_chars.get(element, 0)
         else:  # a container's loose text: lines set apart by <br> beside its blocks

@@ -82,7 +82,8 @@ def in_teaser_series(body) -> bool:
         parent = node.getparent()
         if parent is None:
             return False
-        if headline_links(node) and len(tidy(" ".join(node.itertext()))) <= MAX_TEASER_CHARS:
+        # the length first: a whole body fails it at once, where counting its headline links reads every link
+        if len(tidy(" ".join(node.itertext()))) <= MAX_TEASER_CHARS and headline_links(node):
             alike = [s for s in parent if s.tag == node.tag and s.get("class") == node.get("class")]
             if sum(1 for s in alike if headline_links(s)) >= MIN_TEASERS:
                 return True
