@@ -32,16 +32,20 @@ def json_selector_problem(css: str) -> str | None:
     return None
 
 
-def _roots(data: object) -> list[dict]:
-    items = data if isinstance(data, list) else [data]
-    roots: list[dict] = []
-    for item in items:
+def ld_objects(data: object) -> list[dict]:
+    """Every object of one script's parsed JSON-LD, breadth first: the top level (an object or a
+    list, lists within lists too), then the members of each `@graph`. The one reading of JSON-LD's
+    shape, for `::json()` selectors and the generic extractor (scraper/extraction/generic/meta.py)."""
+    objects: list[dict] = []
+    stack = data if isinstance(data, list) else [data]
+    while stack:
+        item = stack.pop(0)
         if isinstance(item, dict):
-            roots.append(item)
-            graph = item.get("@graph")
-            if isinstance(graph, list):
-                roots += [node for node in graph if isinstance(node, dict)]
-    return roots
+            objects.append(item)
+            stack.extend(item.get("@graph") or [])
+        elif isinstance(item, list):
+            stack.extend(item)
+    return objects
 
 
 def parsed(text: str) -> object:
@@ -54,7 +58,7 @@ def parsed(text: str) -> object:
 def values_at(text: str, path: str) -> list[str]:
     """The strings (and numbers, as text) the key path leads to in one script's JSON."""
     found: list[str] = []
-    for root in _roots(parsed(text)):
+    for root in ld_objects(parsed(text)):
         value: object = root
         for key in path.split("."):
             value = value.get(key) if isinstance(value, dict) else None
@@ -79,6 +83,6 @@ def key_paths(text: str, depth: int = 2) -> list[tuple[str, str]]:
                 out.append((path, value))
             elif isinstance(value, dict) and level < depth:
                 walk(value, path + ".", level + 1)
-    for root in _roots(parsed(text)):
+    for root in ld_objects(parsed(text)):
         walk(root, "", 0)
     return out

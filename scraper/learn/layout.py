@@ -34,7 +34,7 @@ from scraper.learn.body import BodyRules, learn_attachments, learn_body, read
 from scraper.learn.candidates import contextual_selectors, ranked
 from scraper.learn.crumbs import crumb_candidates
 from scraper.learn.images import learn_images
-from scraper.learn.ties import PER_ARTICLE, set_apart, settle, unshown_attachments, unshown_credits
+from scraper.learn.ties import PER_ARTICLE, set_apart, settle, spread, unshown_attachments, unshown_credits
 from scraper.learn.examples import Example, ListingExample, other_article_pages, read_examples, shown
 from scraper.learn.tables import (learn_body_by_structure, learn_container_by_structure, learn_field_by_structure,
                                   learn_links_by_structure, names_nothing, structural_choices)
@@ -227,14 +227,13 @@ def learn_category(examples: list[Example], others: list[ArticlePage]) -> tuple[
         complete += structural_choices("category", examples, {ex.name: ex.expected.get("category") for ex in examples},
                                        limit=4 * CHOICES)
 
-    def spread(css: str) -> tuple[int, int]:  # values as varied as a category's, found on as many pages
-        found = [v for v in (page.read("category", [css]) for page in others) if v is not None]
-        return len(set(found) | {value}), len(found)
+    def varied(css: str) -> tuple[int, int]:  # values as varied as a category's, found on as many pages
+        return spread(css, others, lambda page, selector: page.read("category", [selector]), also=value)
     def one_per_page(css: str) -> bool:  # one element per page beats a first-of-many that happens to be right
         return _unique(css, examples) and all(len(page.css(css)) <= 1 for page in others)
     def named(css: str) -> bool:  # inside a named element ('.duong-dan a:last-of-type'), not a bare position
         return any(sign in css for sign in ".#[")
-    best = max(complete, key=lambda css: (spread(css), one_per_page(css), named(css), css == selectors[0],
+    best = max(complete, key=lambda css: (varied(css), one_per_page(css), named(css), css == selectors[0],
                                           -complete.index(css)), default=None)
     return ([best] if best else selectors), missing, None
 

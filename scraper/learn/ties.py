@@ -30,12 +30,13 @@ def _values(css: str, pages: Sequence[ArticlePage], read: Reader) -> list[object
     return [read(page, css) for page in pages]
 
 
-def _score(css: str, others: Sequence[ArticlePage], read: Reader) -> tuple[int, int]:
-    """(how many different values the selector gives on the other pages, how many of them it is
-    found on): a field varies between articles, a menu item or a sidebar's heading does not, and a
-    position that happens to hold the value on the annotated page holds nothing on the others."""
+def spread(css: str, others: Sequence[ArticlePage], read: Reader, also: object = None) -> tuple[int, int]:
+    """(how many different values the selector gives on the other pages, with `also` the annotated
+    value if given; how many of those pages it is found on): a field varies between articles, a menu
+    item or a sidebar's heading does not, and a position that happens to hold the value on the
+    annotated page holds nothing on the others."""
     values = [v for v in _values(css, others, read) if v is not None]
-    return len({repr(v) for v in values}), len(values)
+    return len({repr(v) for v in values} | ({repr(also)} if also is not None else set())), len(values)
 
 
 def settle(field_name: str, chosen: list[str], complete: list[str], examples: list[Example],
@@ -55,7 +56,7 @@ def settle(field_name: str, chosen: list[str], complete: list[str], examples: li
         return chosen, (f"{field_name}: `{chosen[0]}` and `{rival}` both give "
                         f"{shown(_short(read(examples[0].page, chosen[0])))} on the annotated article, and no other "
                         "article page tells them apart: annotate a second article")
-    scores = {css: _score(css, others, read) for css in pool}
+    scores = {css: spread(css, others, read) for css in pool}
     best = max(pool, key=lambda css: (scores[css], -pool.index(css)))
     rivals = [css for css in pool if css != best and scores[css] == scores[best]
               and _values(css, others, read) != _values(best, others, read)]

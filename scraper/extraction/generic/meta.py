@@ -13,6 +13,7 @@ import re
 from scraper.extraction.body import BLOCK_TAGS
 from scraper.extraction.cleaning import tidy
 from scraper.extraction.dates import has_date, iso_from_head, parse_date_words
+from scraper.extraction.jsonld import ld_objects
 from scraper.extraction.generic.words import CHROME_HEADINGS, GENERIC_HEADINGS, is_meta_line, is_toolbar_text
 from scraper.extraction.generic.words import MAX_SITE_NAME_WORDS, SITE_NAME_START
 from scraper.extraction.visible import tag_of, text_of
@@ -42,14 +43,7 @@ def json_ld(root) -> list[dict]:
             data = json.loads(script.text)
         except ValueError:
             continue
-        stack = data if isinstance(data, list) else [data]
-        while stack:
-            item = stack.pop(0)
-            if isinstance(item, dict):
-                objects.append(item)
-                stack.extend(item.get("@graph") or [])
-            elif isinstance(item, list):
-                stack.extend(item)
+        objects += ld_objects(data)
     return objects
 
 
