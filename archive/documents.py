@@ -23,7 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 import sqlite_utils
 
-from archive.search import index_fields, matching_rows, search
+from archive.search import index_fields, matching_rows
+from archive.stories import search_stories
 from scraper.extraction.document_text import DocumentText
 
 FTS_TABLE = "documents_fts"
@@ -223,11 +224,12 @@ def search_documents(conn: sqlite3.Connection, query: str, limit: int = 20) -> l
 
 
 def search_with_documents(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
-    """Matching articles, then matching attached documents (their own index, folded the same way):
-    a document's row has `"found_in": "document"`, its URL, type, SHA-256 and the articles linking it.
+    """Matching articles, each story once with its copies (archive.stories), then matching attached
+    documents (their own index, folded the same way): a document's row has `"found_in": "document"`,
+    its URL, type, SHA-256 and the articles linking it.
     Here rather than in archive.search, which knows nothing of documents: imports run one way."""
-    return search(conn, query, limit) + [{"found_in": "document", **row}
-                                         for row in search_documents(conn, query, limit)]
+    return search_stories(conn, query, limit) + [{"found_in": "document", **row}
+                                                 for row in search_documents(conn, query, limit)]
 
 
 def manifest_rows(conn: sqlite3.Connection, portal: str | None = None) -> Iterator[dict]:

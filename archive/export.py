@@ -17,14 +17,18 @@ from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
 from archive.store import row_to_record
+from archive.stories import earliest_per_story, has_stories, other_urls
 from scraper.model import RECORD_KEYS
 
 FORMATS = ("jsonl", "csv")
 
 
-def records(conn: sqlite3.Connection, portal: str | None = None, since: date | None = None) -> Iterator[dict]:
+def records(conn: sqlite3.Connection, portal: str | None = None, since: date | None = None,
+            one_per_story: bool = False) -> Iterator[dict]:
     """Every article's record, newest first; `since` keeps those published on or after that day
-    (the day as printed at +07:00; an article without a publication time is left out)."""
+    (the day as printed at +07:00; an article without a publication time is left out);
+    `one_per_story` keeps the earliest selected copy of each story (archive.stories) with the
+    other copies' URLs in `copies`."""
     where, params = [], []
     if portal:
         where.append("portal = ?")
@@ -34,11 +38,17 @@ def records(conn: sqlite3.Connection, portal: str | None = None, since: date | N
         where.append("published >= ?")
         params.append(since.isoformat())
     sql = f"SELECT {', '.join(RECORD_KEYS)} FROM articles"
-    if where:
+    one_per_story = one_per_story and has_stories(conn)
+    if one_per_story:
+        sql += f" WHERE url IN ({earliest_per_story(' AND '.join(where))})"
+    elif where:
         sql += " WHERE " + " AND ".join(where)
     cursor = conn.execute(sql + " ORDER BY published DESC, url", params)
     for row in cursor:
-        yield row_to_record(dict(zip(RECORD_KEYS, row)))
+        record = row_to_record(dict(zip(RECORD_KEYS, row)))
+        if one_per_story:
+            record["copies"] = other_urls(conn, record["url"])
+        yield record
 
 
 def write_jsonl(rows: Iterator[dict], out: TextIO) -> int:
@@ -49,23 +59,26 @@ def write_jsonl(rows: Iterator[dict], out: TextIO) -> int:
     return count
 
 
-def write_csv(rows: Iterator[dict], out: TextIO) -> int:
-    """One row per article; images and attachments stay JSON arrays as text in their cells."""
-    writer = csv.DictWriter(out, fieldnames=RECORD_KEYS)
+def write_csv(rows: Iterator[dict], out: TextIO, fields: tuple[str, ...] = RECORD_KEYS) -> int:
+    """One row per article; images and attachments (and copies) stay JSON arrays as text in their cells."""
+    writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
     count = 0
     for record in rows:
-        writer.writerow({**record, "images": json.dumps(record["images"], ensure_ascii=False),
-                         "attachments": json.dumps(record["attachments"], ensure_ascii=False)})
+        lists = {key: json.dumps(record[key], ensure_ascii=False) for key in ("images", "attachments", "copies")
+                 if key in record}
+        writer.writerow({**record, **lists})
         count += 1
     return count
 
 
 def export(conn: sqlite3.Connection, out: TextIO, format: str = "jsonl", portal: str | None = None,
-           since: date | None = None) -> int:
-    """Write the selected articles to `out`; returns how many."""
-    write = {"jsonl": write_jsonl, "csv": write_csv}[format]
-    return write(records(conn, portal, since), out)
+           since: date | None = None, one_per_story: bool = False) -> int:
+    """Write the selected articles to `out` (one per story: see `records`); returns how many."""
+    rows = records(conn, portal, since, one_per_story)
+    if format == "csv":
+        return write_csv(rows, out, (*RECORD_KEYS, "copies") if one_per_story else RECORD_KEYS)
+    return write_jsonl(rows, out)
 
 
 def portals(conn: sqlite3.Connection) -> list[str]:

@@ -16,6 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from archive import stories
 from archive.compression import host_clause
 from archive.history import file_capture
 from archive.store import Archive, content_hash, row_to_record
@@ -98,6 +99,7 @@ def _move(archive: Archive, key: str, forger: str) -> int | None:
         conn.execute("UPDATE article_versions SET url = ?, record = ?, content_hash = ? WHERE id = ?",
                      (forger, json.dumps(record, ensure_ascii=False), content_hash(record), version_id))
     conn.execute("UPDATE OR REPLACE document_links SET article_url = ? WHERE article_url = ?", (forger, key))
+    stories.rename(conn, key, forger)
     return row["page_id"]
 
 
@@ -115,6 +117,7 @@ def _merge(archive: Archive, key: str, forger: str) -> int | None:
                      note=row["extraction_note"])
     conn.execute("UPDATE articles SET last_seen = max(last_seen, ?) WHERE url = ?", (row["last_seen"], forger))
     archive.transactions.index(False, row["rowid"], row)
+    stories.forget(conn, key)
     conn.execute("DELETE FROM articles WHERE url = ?", (key,))
     conn.execute("DELETE FROM article_versions WHERE url = ?", (key,))
     conn.execute("DELETE FROM document_links WHERE article_url = ?", (key,))

@@ -12,13 +12,19 @@ filesystem. Merging brings their work together without loss:
 - attached documents by SHA-256 (their bytes once), their captures by URL and SHA-256 (versions
   renumbered in time order per URL), their links by article and URL, runs remapped as above, and
   their search index updated row by row (archive.merge_documents);
-- the articles' search index rebuilt at the end.
-Every input is checked before anything is written, and the whole merge is one transaction: an
-unreadable input, one of a newer schema, the target itself under another name, or a target that
-is another program's database is refused and the target is left as it was (MergeLocked, a
-MergeRefused, when another program holds the target's SQLite write lock). Inputs are never
-written: each is read in one snapshot, an older schema as this version's (archive.schema.read_as_current).
-Merging a file twice changes nothing.
+- the articles' search index kept row by row as each article is written.
+Every input is checked before anything is written: an unreadable input, one of a newer schema,
+the target itself under another name, or a target that is another program's database is refused
+and the target is left as it was (MergeLocked, a MergeRefused, when another program holds the
+target's SQLite write lock). Inputs are never written: each is read in one snapshot, an older
+schema as this version's (archive.schema.read_as_current). Merging a file twice changes nothing.
+
+The merge is written in bounded transactions (archive.merge_progress.Batches): a commit every
+BATCH pages or articles, the WAL checkpointed after each, so the WAL stays about one batch's size
+instead of growing to the whole merge (twice the disk), and the place reached in each input is
+recorded in the target (`merge_progress`): a killed merge, run again, goes on from its last
+commit. A merge smaller than one batch is still one transaction, left as it was by a failure; a
+larger one stopped by a failure keeps its committed batches and says so.
 """
 from __future__ import annotations
 
@@ -30,10 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.merge_documents import merge_documents
+from archive.merge_images import merge_images
+from archive.merge_progress import BATCH, Batches
 from archive.schema import FIRST_TABLES, SCHEMA_VERSION, schema_version
-from archive.search import rebuild_index
+from archive.search import index_row, unindex_row
 from archive.compression import DamagedPage
 from archive.store import Archive, content_hash, is_busy, row_to_record
+from archive.stories import index_article
 from scraper.model import RECORD_KEYS
 
 
@@ -45,8 +54,14 @@ class MergeLocked(MergeRefused):
     """Another program held the target's SQLite write lock past the wait: nothing was written."""
 
 
-def _refused(into: Path, error: sqlite3.Error | DamagedPage, during: str | None = "") -> MergeRefused:
-    """The refusal of a merge SQLite stopped; `during` None: the target could not be opened."""
+def _refused(into: Path, error: sqlite3.Error | DamagedPage, during: str | None = "",
+             committed: int = 0) -> MergeRefused:
+    """The refusal of a merge SQLite stopped; `during` None: the target could not be opened;
+    `committed`: batches of a large merge already committed, which stay (the same merge, run again,
+    goes on from them)."""
+    if committed and during is not None:
+        return MergeRefused(f"{into}: the merge stopped{during} ({error}); the {committed} batches committed before "
+                            "it stay: run the same merge again to finish it")
     if is_busy(error):
         return MergeLocked(f"{into}: another program is writing to it (SQLite reports the database locked; it is "
                            "not a soyte crawl); wait for it to finish; nothing was merged")
@@ -150,8 +165,9 @@ def check_target(into: Path, sources: list[Path]) -> None:
                            "or a soyte archive; nothing was merged")
 
 
-def merge(sources: list[Path], into: Path) -> MergeCounts:
-    """Merge every source archive into `into` (created if missing); see the module's docstring."""
+def merge(sources: list[Path], into: Path, batch: int = BATCH) -> MergeCounts:
+    """Merge every source archive into `into` (created if missing), committing every `batch` pages
+    or articles; see the module's docstring."""
     for source in sources:
         check_source(source)
     check_target(into, sources)
@@ -161,34 +177,37 @@ def merge(sources: list[Path], into: Path) -> MergeCounts:
     except sqlite3.Error as error:
         raise _refused(into, error, None) from None
     reading = None
+    batches = Batches(target, batch)
     try:
-        with target.transaction():
+        with batches:
             for reading in sources:
-                _merge_one(Archive(reading, readonly=True), reading, target, counts)
+                _merge_one(Archive(reading, readonly=True), reading, target, counts, batches)
                 counts.sources.append(str(reading))
             reading = None
-            rebuild_index(target.conn)
-    except (sqlite3.Error, DamagedPage) as error:  # the transaction is rolled back: the target is as it was
-        raise _refused(into, error, f" while merging {reading}" if reading else "") from None
+    except (sqlite3.Error, DamagedPage) as error:  # the open batch is rolled back
+        raise _refused(into, error, f" while merging {reading}" if reading else "", batches.committed) from None
     finally:
         target.close()
     return counts
 
 
-def _merge_one(source: Archive, path: Path, target: Archive, counts: MergeCounts) -> None:
+def _merge_one(source: Archive, path: Path, target: Archive, counts: MergeCounts, batches: Batches) -> None:
     try:
         # One snapshot of the source: a crawl writing it meanwhile is seen before or after each of
         # its writes, never half through the merge (its run is then `running` and left for later).
         source.conn.execute("BEGIN")
         node = node_id(source, path.name)
+        batches.source(node)
         skipped = counts.runs_running
         runs = _merge_runs(source, target, node, path.name, counts)
         if counts.runs_running > skipped:
             counts.running_in.append(str(path))
-        pages = _merge_pages(source, target, runs, counts)
+        pages = _merge_pages(source, target, runs, counts, batches)
         _merge_failures(source, target, runs, pages, node, counts)
-        _merge_articles(source, target, pages, counts)
+        _merge_articles(source, target, pages, counts, batches)
         merge_documents(source, target, runs, counts)  # after the articles: a link's text follows its record
+        merge_images(source, target, runs)  # the articles' images (archive.merge_images)
+        batches.source_done()
     finally:
         source.close()
 
@@ -217,12 +236,35 @@ def _merge_runs(source: Archive, target: Archive, node: str, name: str, counts: 
     return mapping
 
 
-def _merge_pages(source: Archive, target: Archive, runs: dict[int, int], counts: MergeCounts) -> dict[int, int]:
-    """Every stored page, by URL and body; source page id -> target page id."""
-    mapping: dict[int, int] = {}
-    rows = source.conn.execute("SELECT id, url, kind, status, headers, fetched_at, last_fetched_at, run_id "
-                               "FROM pages ORDER BY fetched_at, id").fetchall()
-    for page_id, url, kind, status, headers, fetched_at, last_fetched_at, run_id in rows:
+class PageIds:
+    """Source page id -> target page id: the pages merged in this run, and those a killed merge
+    committed before (found in the target by URL and SHA-256, as store_page keys them)."""
+
+    def __init__(self, source: Archive, target: Archive) -> None:
+        self.source, self.target, self.merged = source, target, {}
+
+    def __setitem__(self, page_id: int, new_id: int) -> None:
+        self.merged[page_id] = new_id
+
+    def get(self, page_id: int | None) -> int | None:
+        if page_id is None:
+            return None
+        if page_id not in self.merged:
+            found = self.source.conn.execute("SELECT url, sha256 FROM pages WHERE id = ?", (page_id,)).fetchone()
+            same = found and self.target.conn.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ?",
+                                                      found).fetchone()
+            return same[0] if same else None
+        return self.merged[page_id]
+
+
+def _merge_pages(source: Archive, target: Archive, runs: dict[int, int], counts: MergeCounts,
+                 batches: Batches) -> dict[int, int]:
+    """Every stored page, by URL and body, in batches; source page id -> target page id (the pages a
+    resumed merge committed before are looked up in the target by URL and SHA-256)."""
+    mapping = PageIds(source, target)
+    for page_id, url, kind, status, headers, fetched_at, last_fetched_at, run_id in batches.rows(
+            source.conn, "pages", "SELECT id, url, kind, status, headers, fetched_at, last_fetched_at, run_id "
+            "FROM pages WHERE id > ? ORDER BY id", 0):
         _url, body, _type = source.page_body(page_id)
         # No run given: a merge moves no run's counts (they come over with the runs themselves).
         new_id, new = target.store_page(url, status, json.loads(headers or "{}"), body, None, kind, fetched_at)
@@ -274,8 +316,9 @@ def _contents(archive: Archive, url: str) -> list[_Content]:
     return found
 
 
-def _merge_articles(source: Archive, target: Archive, pages: dict[int, int], counts: MergeCounts) -> None:
-    for (url,) in source.conn.execute("SELECT url FROM articles ORDER BY url").fetchall():
+def _merge_articles(source: Archive, target: Archive, pages: "PageIds", counts: MergeCounts,
+                    batches: Batches) -> None:
+    for (url,) in batches.rows(source.conn, "articles", "SELECT url FROM articles WHERE url > ? ORDER BY url", ""):
         mine, theirs = _contents(target, url), _contents(source, url)
         if theirs and theirs[-1].row and theirs[-1].row.get("page_id") is not None:
             theirs[-1].row["page_id"] = pages.get(theirs[-1].row["page_id"])
@@ -319,4 +362,10 @@ def _write_history(target: Archive, url: str, ordered: list[_Content], mine: lis
         target.db["article_versions"].insert({
             "url": url, "content_hash": earlier.digest, "record": json.dumps(earlier.record, ensure_ascii=False),
             "extractor": earlier.extractor, "first_seen": earlier.first_seen, "replaced_at": later.first_seen})
+    old = target.conn.execute("SELECT rowid, title, sapo, text FROM articles WHERE url = ?", (url,)).fetchone()
+    if old:  # the search index follows the row (no rebuild of the whole index at the end)
+        unindex_row(target.conn, old[0], dict(zip(("title", "sapo", "text"), old[1:])))
     target.db["articles"].upsert(row, pk="url")
+    rowid = target.conn.execute("SELECT rowid FROM articles WHERE url = ?", (url,)).fetchone()[0]
+    index_row(target.conn, rowid, row)
+    index_article(target.conn, url, "updated")  # its story in the target: copies across the inputs grouped

@@ -18,8 +18,12 @@
                     goes on from it (spiders/listing_walk.py); gone once a walk reaches the end
 - failures:         every page that could not be fetched or extracted, with the reason
 - articles_fts:     accent-insensitive full-text index over title, sapo, text (archive.search)
+- article_counts:   articles per portal, province, month and category, kept by triggers (archive.summaries)
 - documents, document_bodies, document_captures, document_links, documents_fts: attached
                     documents, content-addressed (archive.documents)
+- images, image_captures: articles' images, their bytes in document_bodies (archive.images)
+- stories, story_members, story_bands: near-duplicate articles grouped into stories, and the
+                    locality-sensitive index that finds them (archive.stories)
 """
 from __future__ import annotations
 
@@ -32,7 +36,13 @@ from archive.documents import FTS_COLUMNS as DOCUMENTS_FTS_COLUMNS
 from archive.documents import FTS_TABLE as DOCUMENTS_FTS
 from archive.documents import TABLES as DOCUMENT_TABLES
 from archive.documents import ensure_document_schema
+from archive.images import TABLES as IMAGE_TABLES
+from archive.images import ensure_image_schema
 from archive.search import INDEX_FORM, create_index, rebuild_index
+from archive.summaries import ensure_summaries
+from archive.summaries import read_as_current as read_summaries_as_current
+from archive.stories import TABLES as STORY_TABLES
+from archive.stories import ensure_story_schema
 
 # 2: the full-text indexes written in archive.search's INDEX_FORM 2 (an archive of 1 is re-indexed
 # when it is opened for writing; read-only, its older index still finds every match)
@@ -100,6 +110,8 @@ INDEXES = [
     ("articles", ["published"]),
     ("articles", ["province"]),   # Datasette's facets
     ("articles", ["category"]),
+    ("articles", ["page_id"]),    # the frontier: is a URL an archived article's page (archive.frontier)
+    ("articles", ["portal", "last_seen", "published", "first_seen", "url"]),  # revisits, read from the index alone
     ("article_versions", ["url"]),
     ("pages", ["url", "sha256"], True),
     ("pages", ["kind", "url"]),
@@ -122,6 +134,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db[table].create_index(columns, unique=bool(unique), if_not_exists=True)
     create_index(db.conn)
     ensure_document_schema(db)
+    ensure_summaries(db.conn)  # article counts kept by triggers (archive.summaries)
+    ensure_image_schema(db)
+    ensure_story_schema(db)  # near-duplicate stories (archive.stories)
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version < SCHEMA_VERSION:  # no write on every open; a newer soyte's archive keeps its number
         if version < INDEX_FORM:  # its full-text indexes hold each field folded whole
@@ -160,7 +175,7 @@ def read_as_current(conn: sqlite3.Connection) -> list[str]:
     if not tables.issuperset(FIRST_TABLES):
         return []
     shown = []
-    for name, spec in {**TABLES, **DOCUMENT_TABLES}.items():
+    for name, spec in {**TABLES, **DOCUMENT_TABLES, **STORY_TABLES, **IMAGE_TABLES}.items():
         present = [row[1] for row in conn.execute(f"PRAGMA main.table_info([{name}])")]
         missing = [column for column in spec["columns"] if column not in present]
         if not missing:
@@ -170,4 +185,6 @@ def read_as_current(conn: sqlite3.Connection) -> list[str]:
         rows = f"SELECT {rowid}*, {nulls} FROM main.[{name}]" if present else f"SELECT {nulls} WHERE 0"
         conn.execute(f"CREATE TEMP VIEW [{name}] AS {rows}")
         shown.append(name)
+    if read_summaries_as_current(conn):  # counted from articles (archive.summaries)
+        shown.append("article_counts")
     return shown

@@ -151,10 +151,11 @@ def query_words(query: str) -> list[str]:
     (and weigh twice in bm25): it is searched once."""
     if len(query) > MAX_QUERY_CHARS:
         raise QueryTooLong(f"the query has {len(query)} characters; at most {MAX_QUERY_CHARS} are searched")
-    words = re.findall(r"\w+", fold(query))
-    if len(words) > MAX_QUERY_WORDS:
-        raise QueryTooLong(f"the query has {len(words)} words; at most {MAX_QUERY_WORDS} are searched")
-    return list(dict.fromkeys(words))
+    parts = query_parts(fold(query))  # words, and "quoted phrases" as one item each (their words spaced)
+    words = sum(len(part.split()) for part in parts)
+    if words > MAX_QUERY_WORDS:
+        raise QueryTooLong(f"the query has {words} words; at most {MAX_QUERY_WORDS} are searched")
+    return list(dict.fromkeys(parts))
 
 
 def refusal(query: str) -> str | None:
@@ -183,7 +184,7 @@ def match_expression(query: str) -> str:
 
 
 def _expression(words: list[str]) -> str:
-    return " ".join(f'"{word}"' for word in words)
+    return all_of([phrase_term(word) if " " in word else f'"{word}"' for word in words])
 
 
 # bm25 is computed for every row a query matches: beyond ~20,000 matches that alone is over
@@ -227,3 +228,97 @@ def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
     `limit`, when more are asked for), newest first past RANKED_WORDS words. QueryTooLong past
     MAX_QUERY_WORDS or MAX_QUERY_CHARS."""
     return matching_rows(conn, FTS_TABLE, "articles", ("url", "title", "published", "portal"), query, limit)
+
+
+# Exact phrases. A query's "quoted words" (straight or curly quotes) must occur together, in order.
+# The index holds each word as published, the tokenizer folding its accents but not đ, and the
+# folded form of a word with đ only at the field's end (index_value), out of its place in the
+# phrase. So a phrase is matched in every spelling its folded words may have had, d or đ at each
+# d: "nguoi dung dau" is ("nguoi dung dau" OR "nguoi đung dau" OR "nguoi dung đau" OR …), each
+# an FTS5 phrase the tokenizer folds the other accents of.
+QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+# Past this many spellings a phrase (seven or more words with a d) is refused, not searched loosely.
+MAX_SPELLINGS = 64
+
+
+def query_parts(folded: str) -> list[str]:
+    """A folded query's words and phrases, in the order typed: a phrase is one item, its words
+    joined by one space. A quote without its pair is not a phrase (`sot "xuat huyet` is three
+    words); a phrase of one word is that word."""
+    pieces = folded.translate(QUOTES).split('"')
+    if len(pieces) % 2 == 0:  # an odd number of quotes: the last one opens nothing
+        pieces[-2:] = [f"{pieces[-2]} {pieces[-1]}"]
+    parts: list[str] = []
+    for n, piece in enumerate(pieces):
+        words = re.findall(r"\w+", piece)
+        if n % 2 and len(words) > 1:
+            parts.append(" ".join(words))
+        else:
+            parts.extend(words)
+    return parts
+
+
+def spellings(word: str) -> list[str]:
+    """The ways a folded word may have been written as far as the tokenizer tells them apart: d or
+    đ at each d ("dau": dau, đau). A word of more than three d's: all d or all đ."""
+    count = word.count("d")
+    if count > 3:
+        return [word, word.replace("d", "đ")]
+    forms = [""]
+    for piece in word.split("d")[:-1]:
+        forms = [form + piece + letter for form in forms for letter in ("d", "đ")]
+    return [form + word.rsplit("d", 1)[-1] for form in forms] if count else [word]
+
+
+def phrase_spellings(phrase: str) -> list[str]:
+    """Every spelling of a folded phrase (spellings of each word, in every combination);
+    QueryTooLong past MAX_SPELLINGS."""
+    forms = [""]
+    for word in phrase.split():
+        forms = [f"{form} {spelling}".strip() for form in forms for spelling in spellings(word)]
+        if len(forms) > MAX_SPELLINGS:
+            raise QueryTooLong(f'the phrase "{phrase}" has too many words with d to be matched in every '
+                               "spelling (d or đ): quote fewer of its words")
+    return forms
+
+
+def phrase_term(phrase: str) -> str:
+    """A folded phrase as an FTS5 expression that finds it in every spelling."""
+    forms = phrase_spellings(phrase)
+    return f'"{forms[0]}"' if len(forms) == 1 else "(" + " OR ".join(f'"{form}"' for form in forms) + ")"
+
+
+def highlight_expression(query: str) -> str:
+    """The FTS5 expression snippet() highlights a query's matches by: like match_expression, but
+    a word with d also in its đ spellings, since snippet() marks the words of the stored text
+    (where "dau" of the index's folded tail is not) and finds nothing to mark otherwise."""
+    terms = []
+    for part in query_words(query):
+        forms = phrase_spellings(part) if " " in part else spellings(part)
+        terms.append(f'"{forms[0]}"' if len(forms) == 1 else "(" + " OR ".join(f'"{f}"' for f in forms) + ")")
+    return all_of(terms)
+
+
+def all_of(terms: list[str]) -> str:
+    """FTS5 terms that must all match: side by side (an implicit AND), but with an explicit AND
+    when one is a parenthesised group, which FTS5's grammar takes no implicit AND beside."""
+    return (" AND " if any(term.startswith("(") for term in terms) else " ").join(terms)
+
+
+# snippet()'s marks around each match: shown as they are in JSON and the terminal, as <mark> in Datasette.
+MARK_OPEN, MARK_CLOSE = "«", "»"
+SNIPPET_WORDS = 24
+
+
+def snippets(conn: sqlite3.Connection, query: str, table: str, key: str, keys: list[str],
+             fts_table: str = FTS_TABLE) -> dict[str, str]:
+    """FTS5 snippet() of each given row of `table` (by its `key` column) where `query` matched: the
+    best column, ~SNIPPET_WORDS words, matches between « and ». One lookup of those rows."""
+    if not keys:
+        return {}
+    marks = ", ".join("?" * len(keys))
+    rows = conn.execute(f"SELECT t.{key}, snippet({fts_table}, -1, ?, ?, '…', ?) FROM {fts_table} "
+                        f"JOIN {table} t ON t.rowid = {fts_table}.rowid "
+                        f"WHERE {fts_table} MATCH ? AND t.{key} IN ({marks})",
+                        (MARK_OPEN, MARK_CLOSE, SNIPPET_WORDS, highlight_expression(query), *keys))
+    return dict(rows.fetchall())

@@ -20,6 +20,7 @@ import sqlite_utils
 from archive.compression import CompactResult, PageCodec, compact_host, hosts
 from archive.schema import TABLES as SOYTE_TABLES
 from archive.schema import SCHEMA_VERSION, ensure_schema, read_as_current, schema_version
+from archive.stories import index_article
 from archive.transactions import Transactions
 from scraper.model import RECORD_KEYS, TRANSIENT_4XX, FailureKind
 
@@ -358,6 +359,16 @@ class Archive:
     # articles
     def upsert_article(self, record: dict, *, layout: str, extractor: str, page_id: int | None,
                        extraction: str = "layout", note: str | None = None, seen: str | None = None) -> str:
+        """Insert or update one article and file it in its story (archive.stories), in one write;
+        returns 'new', 'updated' or 'unchanged'."""
+        with self.transaction():
+            outcome = self._upsert_article(record, layout=layout, extractor=extractor, page_id=page_id,
+                                           extraction=extraction, note=note, seen=seen)
+            index_article(self.conn, record["url"], outcome)
+        return outcome
+
+    def _upsert_article(self, record: dict, *, layout: str, extractor: str, page_id: int | None,
+                        extraction: str = "layout", note: str | None = None, seen: str | None = None) -> str:
         """Insert or update one article; returns 'new', 'updated' or 'unchanged'.
 
         A changed article keeps its previous content in article_versions. `seen` is the capture

@@ -10,8 +10,14 @@ ReplayWeb.page expect: `Transfer-Encoding` becomes `X-Archive-Orig-Transfer-Enco
 could not decode the body, so it is still encoded and the header stays true. soyte keeps no
 request headers: its request records hold only the request line and `Host`.
 
-In: `read_captures` yields every `response` record of a WARC or WACZ file as a Capture, and a
-Skipped line for revisits, non-HTML responses and damaged data; a damaged record never stops the
+After the pages, every stored capture of an attached document and of an article's image is a
+`response` record too (Soyte-Page-Kind `document` or `image`), at the time it was first fetched at
+that URL: an image with the headers it was served with, a document with its type and validators
+(all that its capture keeps), so that a replay shows the article with its images and opens its files.
+
+In: `read_captures` yields every `response` record of a WARC or WACZ file as a Capture (a non-HTML
+one marked `html=False`: scraper/offline/warc_files.py keeps it if an article links it), and a
+Skipped line for revisits and damaged data; a damaged record never stops the
 file: reading resumes at the next record (the next gzip member, or the next `WARC/1.` line).
 """
 from __future__ import annotations
@@ -95,8 +101,10 @@ def _page_rows(conn: sqlite3.Connection, hosts: list[str] | None, since: str | N
 
 def write_warc(conn: sqlite3.Connection, out: BinaryIO, hosts: list[str] | None = None, since: str | None = None,
                on_damaged: Callable[[int, str], None] = lambda page_id, reason: None,
-               filename: str = "soyte.warc.gz", on_page: Callable[[int, str, str, str], None] | None = None) -> int:
-    """Write the selected pages as gzipped WARC/1.1 to `out`; returns how many response records.
+               filename: str = "soyte.warc.gz", on_page: Callable[[int, str, str, str], None] | None = None,
+               tally: dict[str, int] | None = None) -> int:
+    """Write the selected pages, then documents and images, as gzipped WARC/1.1 to `out`; returns how
+    many response records (`tally`, if given, gets how many of each kind: page, document, image).
 
     `since` is a UTC ISO time: pages first captured then or later. A damaged page is reported
     through `on_damaged` and left out.
@@ -109,7 +117,8 @@ def write_warc(conn: sqlite3.Connection, out: BinaryIO, hosts: list[str] | None 
         "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
         "description": "Pages of Vietnam's provincial Departments of Health (So Y te) kept by soyte; "
                        "bodies as stored after transfer and content decoding (see X-Archive-Orig- headers); "
-                       "request records hold only the request line and Host.",
+                       "request records hold only the request line and Host; after the pages, the attached "
+                       "documents (headers: their type and validators only) and the articles' images.",
     }))
     count = 0
     for page_id, url, kind, status, headers, blob, codec_name, dictionary_id, size, fetched_at in _page_rows(
@@ -123,7 +132,45 @@ def write_warc(conn: sqlite3.Connection, out: BinaryIO, hosts: list[str] | None 
         if on_page:
             on_page(page_id, url, kind, warc_date(fetched_at))
         count += 1
+    tally = {} if tally is None else tally
+    tally["page"] = count
+    for url, kind, status, headers, body, fetched_at in file_captures(conn, hosts, since):
+        _write_exchange(writer, url, kind, status, headers, body, warc_date(fetched_at))
+        tally[kind] = tally.get(kind, 0) + 1
+        count += 1
     return count
+
+
+def _file_rows(conn: sqlite3.Connection, table: str, columns: str, hosts: list[str] | None,
+               since: str | None) -> list[tuple]:
+    """The successful captures of `table` (document_captures, image_captures) selected as pages are."""
+    if table not in {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}:
+        return []  # an archive made before documents or images were kept
+    where, params = ["c.status = 200"], []
+    if hosts:
+        clauses = [host_clause(host) for host in hosts]
+        where.append("(" + " OR ".join(c.replace("url", "c.url") for c, _ in clauses) + ")")
+        params += [p for _, ps in clauses for p in ps]
+    if since:
+        where.append("c.fetched_at >= ?")
+        params.append(since)
+    return conn.execute(f"SELECT {columns}, b.body, c.fetched_at FROM {table} c JOIN document_bodies b "
+                        f"ON b.sha256 = c.sha256 WHERE {' AND '.join(where)} ORDER BY c.id", params).fetchall()
+
+
+def file_captures(conn: sqlite3.Connection, hosts: list[str] | None = None, since: str | None = None
+                  ) -> Iterator[tuple[str, str, int, dict[str, str], bytes, str]]:
+    """Every stored capture of a document or an image, as (URL, kind, status, headers, body, fetched_at):
+    each (URL, content) once, at the time it was first fetched there. An image's headers are those
+    it was served with; a document's capture keeps only its type and validators, which are what its
+    record says (no other header was kept)."""
+    for url, served, etag, modified, body, fetched_at in _file_rows(
+            conn, "document_captures", "c.url, c.content_type, c.etag, c.last_modified", hosts, since):
+        headers = {name: value for name, value in (("Content-Type", served), ("ETag", etag),
+                                                   ("Last-Modified", modified)) if value}
+        yield url, "document", 200, headers, zlib.decompress(body), fetched_at
+    for url, headers, body, fetched_at in _file_rows(conn, "image_captures", "c.url, c.headers", hosts, since):
+        yield url, "image", 200, json.loads(headers or "{}"), zlib.decompress(body), fetched_at
 
 
 def _write_exchange(writer: WARCWriter, url: str, kind: str, status: int, headers: dict[str, str], body: bytes,
@@ -143,7 +190,8 @@ def _write_exchange(writer: WARCWriter, url: str, kind: str, status: int, header
 
 
 def write_wacz(conn: sqlite3.Connection, path: Path, hosts: list[str] | None = None, since: str | None = None,
-               on_damaged: Callable[[int, str], None] = lambda page_id, reason: None, name: str | None = None) -> int:
+               on_damaged: Callable[[int, str], None] = lambda page_id, reason: None, name: str | None = None,
+               tally: dict[str, int] | None = None) -> int:
     """The same records packaged as WACZ 1.1 (WARC, CDX index, datapackage) by py-wacz, with a
     pages list of the article pages under their titles, which ReplayWeb.page shows as the contents.
     The WARC inside is named after `name` (the package's final name when `path` is a FILE.part), else `path`."""
@@ -161,7 +209,7 @@ def write_wacz(conn: sqlite3.Connection, path: Path, hosts: list[str] | None = N
                 articles.append((page_id, url, date))
 
         with warc.open("wb") as out:
-            count = write_warc(conn, out, hosts, since, on_damaged, warc.name, note_article)
+            count = write_warc(conn, out, hosts, since, on_damaged, warc.name, note_article, tally)
         _write_pages_list(conn, pages, articles)
         chatter = io.StringIO()  # py-wacz prints its progress on stdout, where soyte keeps data only
         with contextlib.redirect_stdout(chatter):
@@ -192,6 +240,8 @@ class Capture:
     captured_at: str
     kind: str | None = None  # from a soyte export; None from other archives
     offset: int = 0
+    html: bool = True  # False: a file (a document, an image …), imported only for an article that links it
+    where: str = ""    # the file and byte the record was read at, for the line a skipped file gets
 
 
 @dataclass
@@ -318,15 +368,14 @@ def _capture(record, name: str, offset: int) -> tuple[Capture | Skipped | None, 
                                   "not read further", url), False
     if record.raw_stream.limit > 0:
         return Skipped("damaged", f"{where}: {url} is truncated ({record.raw_stream.limit:,} bytes missing)", url), False
-    if not _is_html(content_type, body):
-        return Skipped("not-html", f"{where}: {url} is {content_type or 'not HTML'}", url), False
     date = record.rec_headers.get_header("WARC-Date")
     try:
         captured_at = archive_time(date)
     except (TypeError, ValueError):
         return Skipped("damaged", f"{where}: {url} has no valid WARC-Date ({date!r})", url), False
     return Capture(url, int(record.http_headers.get_statuscode()), headers, body, captured_at,
-                   record.rec_headers.get_header(KIND_HEADER), offset), False
+                   record.rec_headers.get_header(KIND_HEADER), offset, _is_html(content_type, body),
+                   f"{where}: {url} is {content_type or 'not HTML'}"), False
 
 
 def _stored_headers(http: StatusAndHeaders) -> dict[str, str]:

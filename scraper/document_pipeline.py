@@ -26,7 +26,7 @@ from archive.documents import DocumentStore, sha256
 from archive.store import Archive, now
 from scraper.crawl.document_reader import DocumentReader, Reading, TextLimits, mib
 from scraper.extraction.document_text import DocumentText
-from scraper.items import DocumentItem
+from scraper.items import IMAGE, DocumentItem
 from scraper.model import NOT_MODIFIED, FailureKind
 from scraper.crawl.logs import SUMMED_UP, documents_line
 from scraper.pipelines import ArchivePipeline, guarded
@@ -122,6 +122,8 @@ class DocumentPipeline:
         self.reading = SharedReading.join(text_limits(self.crawler.settings))
 
     async def process_item(self, item, spider: Spider | None = None):
+        if isinstance(item, DocumentItem) and item.kind == IMAGE:
+            return item  # an article's image: scraper/image_pipeline.py keeps it
         if isinstance(item, DocumentItem) and not item.document:
             self.save_web_page(item)
         elif isinstance(item, DocumentItem):

@@ -43,6 +43,9 @@ class NotModifiedItem:
     portal: str
 
 
+IMAGE = "image"  # the DocumentItem kind of an article's image (scraper/image_pipeline.py stores it)
+
+
 @dataclass
 class DocumentItem:
     """A fetched attachment (or image): its bytes as served, or a 304 saying it has not changed."""
@@ -53,7 +56,7 @@ class DocumentItem:
     body: bytes = b""
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    kind: str = "attachment"  # or "image" (with SOYTE_WITH_IMAGES)
+    kind: str = "attachment"  # or IMAGE (SOYTE_WITH_IMAGES): left to the image pipeline
     document: bool = True  # False: the link served a web page, kept as a raw page and not as a document
 
 

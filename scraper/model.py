@@ -7,7 +7,9 @@ is written here once. docs/ARCHITECTURE.md shows the parts.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 # The article record (scraper/demo_portals/LAYOUTS.md), in the order records are printed, exported
 # and stored. `portal` and `province` come from the registry; every other field is read from the page.
@@ -67,17 +69,37 @@ def final_listing_failure(status: int | None) -> bool:
     return status is not None and status < 500 and status not in TRANSIENT_4XX
 
 
+class ArchiveLookup(Protocol):
+    """The per-URL questions a frontier asks of the archive (archive/frontier.py `ArchivedFrontier`
+    answers them with indexed SQLite lookups), so that nothing proportional to the archive's
+    article count is read into memory when a crawl starts."""
+
+    def is_known(self, url: str) -> bool:
+        """An archived article's key, or the URL an archived article's page was fetched at."""
+
+    def fetched_at(self, url: str) -> str | None:
+        """The URL the page of the article archived under this key was fetched at."""
+
+    def is_fetched_page(self, url: str) -> bool:
+        """Whether an archived article's page was fetched at this URL."""
+
+    def validators(self, url: str) -> dict[str, str] | None:
+        """Conditional headers of this URL's capture (None: no capture a request may be conditioned on)."""
+
+
 @dataclass
 class Frontier:
-    """What a crawl knows before it starts, as plain facts: the frontier a spider is handed.
+    """What a crawl knows before it starts: the frontier a spider is handed.
 
-    `soyte crawl` reads it from the archive (archive/frontier.py `load_frontier`) and passes it to
+    `soyte crawl` builds it from the archive (archive/frontier.py `load_frontier`) and passes it to
     each spider, so a spider never opens the database nor imports `archive/`: it only asks whether a
-    URL is known, which conditional headers to send, and whether to stop paginating.
+    URL is known, which conditional headers to send, and whether to stop paginating. What grows
+    with the archive's article count is asked of `archive` per URL; the sets and dicts below hold
+    what a frontier made in memory knows (a test's, or one with no archive behind it).
     """
 
     known: set[str] = field(default_factory=set)
-    due: dict[str, list[str]] = field(default_factory=dict)          # portal -> article URLs to revisit
+    due: Mapping[str, Iterable[str]] = field(default_factory=dict)   # portal -> article URLs to revisit
     validators: dict[str, dict[str, str]] = field(default_factory=dict)  # URL -> conditional headers
     resume: set[str] = field(default_factory=set)                    # portals whose last run did not complete
     retry: dict[str, list[str]] = field(default_factory=dict)        # portal -> failed, unarchived URLs
@@ -89,20 +111,67 @@ class Frontier:
     pending_documents: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     # portal -> (listing URL, its page number in the walk) where a bound stopped an earlier run's walk
     walk_from: dict[str, tuple[str, int]] = field(default_factory=dict)
+    archive: ArchiveLookup | None = None  # the archive's answers per URL, beside the facts above
 
     def is_known(self, url: str) -> bool:
-        return url in self.known
+        return url in self.known or (self.archive is not None and self.archive.is_known(url))
+
+    def page_of(self, url: str) -> str | None:
+        """The URL the page of the article archived under this key was fetched at (None: not archived)."""
+        found = self.fetched_at.get(url)
+        if found is None and self.archive is not None:
+            found = self.archive.fetched_at(url)
+        return found
+
+    def is_fetched_page(self, url: str) -> bool:
+        """Whether an archived article's page was fetched at this URL."""
+        return url in self.fetched_at.values() or (self.archive is not None and self.archive.is_fetched_page(url))
+
+    def validators_of(self, url: str) -> dict[str, str] | None:
+        found = self.validators.get(url)
+        if found is None and self.archive is not None:
+            found = self.archive.validators(url)
+        return found
 
     def listing_walked(self, url: str) -> bool:
         """Whether a finished run fetched this page (it has validators): a listing's next page so
         fetched is ground covered before, which a walk going on from an earlier stop leaves behind."""
-        return url in self.validators
+        return self.validators_of(url) is not None
 
     def conditional_headers(self, url: str, portal: str, kind: str) -> dict[str, str]:
         if kind == "listing" and portal in self.resume:
             return {}
-        return self.validators.get(url, {})
+        return self.validators_of(url) or {}
+
+    def archived_keys(self) -> "ArchivedKeys":
+        """The archived keys with the URL each page was fetched at, as scraper.extraction.urls.CanonicalGuard asks."""
+        return ArchivedKeys(self)
+
+    def archived_pages(self) -> "ArchivedPages":
+        """The URLs archived article pages were fetched at, as CanonicalGuard asks (`in`)."""
+        return ArchivedPages(self)
 
     def stop_paginating(self, portal: str, article_urls: list[str]) -> bool:
         """Stop after a listing page that holds only archived articles, unless resuming."""
         return portal not in self.resume and bool(article_urls) and all(map(self.is_known, article_urls))
+
+
+@dataclass(frozen=True)
+class ArchivedKeys:
+    """archived key -> URL its page was fetched at, asked of the frontier one key at a time (`get`)."""
+
+    frontier: Frontier
+
+    def get(self, url: str, default: str | None = None) -> str | None:
+        found = self.frontier.page_of(url)
+        return default if found is None else found
+
+
+@dataclass(frozen=True)
+class ArchivedPages:
+    """The URLs archived article pages were fetched at, asked of the frontier one URL at a time (`in`)."""
+
+    frontier: Frontier
+
+    def __contains__(self, url: object) -> bool:
+        return isinstance(url, str) and self.frontier.is_fetched_page(url)

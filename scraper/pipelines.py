@@ -32,7 +32,7 @@ from scraper.items import ArticleItem, FailureItem, NotModifiedItem, header_dict
 from scraper.model import NOT_MODIFIED, FailureKind
 from scraper.crawl.logs import (SUMMED_UP, attachment_reason, attachments_line, failure_message, listing_stop_message,
                           warning_message)
-from scraper.portals.registry import UnknownPortal, get_portal
+from scraper.portals.registry import UnknownPortal, get_portal, images_archived
 
 logger = logging.getLogger(__name__)
 
@@ -246,7 +246,8 @@ class ArchivePipeline:
     def record_links(self, item: ArticleItem) -> None:
         """The files the article links, in the article's own write: a kill keeps both or neither, so
         a link whose file no capture holds is one the next run asks for (archive/frontier.py)."""
-        links = article_links(item.record, self.crawler.settings.getbool("SOYTE_WITH_IMAGES"))
+        links = article_links(item.record, images_archived(item.record["portal"],
+                                                            self.crawler.settings.getbool("SOYTE_WITH_IMAGES")))
         DocumentStore(self.archive).record_links(item.record["url"], links)
 
     def storage_failed(self, error: sqlite3.Error) -> None:

@@ -28,7 +28,8 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 
 ITEM_PIPELINES = {"scraper.pipelines.ArchivePipeline": 300,
-                  "scraper.document_pipeline.DocumentPipeline": 310}  # after the article is stored
+                  "scraper.document_pipeline.DocumentPipeline": 310,  # after the article is stored
+                  "scraper.image_pipeline.ImagePipeline": 320}
 # A callback yields a handful of items and the pipeline writes them one at a time anyway; Scrapy's
 # default of 100 starts 100 asyncio tasks per response (bench/crawl.py: 1.2× pages/s with 1).
 CONCURRENT_ITEMS = 1
@@ -73,4 +74,5 @@ SOYTE_DOCUMENT_MAXSIZE = 50 * 1024 * 1024  # an attachment larger than this is r
 SOYTE_DOCUMENT_TEXT_TIMEOUT = 30.0               # seconds per file
 SOYTE_DOCUMENT_TEXT_MEMORY = 512 * 1024 * 1024   # bytes of address space for the reader
 SOYTE_DOCUMENT_TEXT_MAXCHARS = 5_000_000         # characters of text kept (the first ones; the rest cut)
-SOYTE_WITH_IMAGES = False        # also fetch articles' images into the document tables (`soyte crawl --with-images`)
+SOYTE_WITH_IMAGES = True         # archive the articles' images too (`soyte crawl --no-images`; a portal's `images = false`)
+SOYTE_IMAGE_MAXSIZE = 10 * 1024 * 1024  # an image larger than this is recorded as skipped, not stored

@@ -1,4 +1,4 @@
-"""Fetching the documents an article attaches (and, with SOYTE_WITH_IMAGES, its images).
+"""Fetching the documents an article attaches, and its images (SOYTE_WITH_IMAGES, a portal's `images`).
 
 One hook in the spider: after an article is yielded, `document_requests(record, portal)` asks for
 each attachment on the portal's own host, as an ordinary Scrapy request (the same robots.txt,
@@ -9,7 +9,8 @@ that serves a web page is kept as a raw page, not a document: it too is settled.
 once per URL per run (Scrapy's duplicate filter); the pipeline stores bytes once per distinct
 content. Files over SOYTE_DOCUMENT_MAXSIZE are cut off by Scrapy's per-request `download_maxsize`
 and recorded as skipped, never half-stored.
-Only files on the article's own host (exactly: not a subdomain) are fetched; a link whose URL holds
+Images have their own cap (SOYTE_IMAGE_MAXSIZE) and may also come from the CDN hosts the portal's
+registry entry names (`image_hosts`). Only files on the article's own host (exactly: not a subdomain) are fetched; a link whose URL holds
 control characters or is longer than Scrapy's URLLENGTH_LIMIT is refused unfetched. Each skipped
 file is one `failures` row of kind `document-skipped`, and is not asked for again by later runs.
 """
@@ -26,9 +27,9 @@ from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from scraper.extraction.document_text import DOCUMENT_KINDS, EXTENSIONS, declared_kind, sniff, url_extension
-from scraper.items import DocumentItem, FailureItem, header_dict
+from scraper.items import IMAGE, DocumentItem, FailureItem, header_dict
 from scraper.model import NOT_MODIFIED, FailureKind
-from scraper.portals.registry import get_portal
+from scraper.portals.registry import get_portal, images_archived
 
 DOCUMENT_PRIORITY = 5  # after the current listing page's articles, before further listing pages
 # Raw control characters, or CR, LF and NUL percent-encoded: a header-splitting trick or a broken link,
@@ -41,15 +42,18 @@ class DocumentRequests:
 
     def document_requests(self, record: dict, portal: str) -> Iterator[scrapy.Request]:
         links = [(a.get("url"), "attachment") for a in record.get("attachments") or []]
-        if self.settings.getbool("SOYTE_WITH_IMAGES"):
-            links += [(i.get("url"), "image") for i in record.get("images") or []]
+        if images_archived(portal, self.settings.getbool("SOYTE_WITH_IMAGES")):
+            links += [(i.get("url"), IMAGE) for i in record.get("images") or []]
         hosts = {get_portal(portal).host, urlsplit(record.get("url") or "").hostname or ""}
+        cdn_hosts = set(get_portal(portal).image_hosts) - hosts  # the portal's uploads elsewhere: images only
         validators = getattr(self.frontier, "document_validators", {})
         skipped = getattr(self.frontier, "document_skipped", set())
-        maxsize = self.settings.getint("SOYTE_DOCUMENT_MAXSIZE")
+        caps = {IMAGE: self.settings.getint("SOYTE_IMAGE_MAXSIZE")}
         for url, kind in links:
-            if not url or url in skipped or not any(on_host(url, host) for host in hosts):
+            on_cdn = kind == IMAGE and any(on_host(url or "", host) for host in cdn_hosts)
+            if not url or url in skipped or not (on_cdn or any(on_host(url, host) for host in hosts)):
                 continue  # linked (document_links), not fetched: another host's, or skipped by an earlier run
+            maxsize = caps.get(kind) or self.settings.getint("SOYTE_DOCUMENT_MAXSIZE")
             refused = link_problem(url, self.settings.getint("URLLENGTH_LIMIT"))
             if refused:
                 yield FailureItem(url, portal, refused, kind=FailureKind.DOCUMENT_SKIPPED)
@@ -58,7 +62,8 @@ class DocumentRequests:
                 url, callback=self.parse_document, errback=self.document_failed, priority=DOCUMENT_PRIORITY,
                 headers=validators.get(url, {}), cb_kwargs={"portal": portal, "kind": kind},
                 meta={"soyte_kind": "document", "portal": portal, "handle_httpstatus_list": [NOT_MODIFIED],
-                      "download_maxsize": maxsize, "download_warnsize": maxsize})
+                      "download_maxsize": maxsize, "download_warnsize": maxsize,
+                      **({"allow_offsite": True} if on_cdn else {})})
 
     def pending_document_requests(self, portal: str) -> Iterator[scrapy.Request | FailureItem]:
         """The files archived articles link that no run settled (a crawl killed before it fetched

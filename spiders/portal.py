@@ -16,6 +16,7 @@ generic extraction (scraper.crawl.contracts.checked); in a crawl they pass every
 """
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any, AsyncIterator, ClassVar
 
 import scrapy
@@ -78,7 +79,8 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
     def use_frontier(self, frontier: Frontier) -> None:
         """What the archive already knows of this portal, read by the crawl-run extension."""
         self.frontier = frontier
-        self.canonicals = CanonicalGuard(frontier.fetched_at, frontier.fetched_at.values(), frontier.listings)
+        self.canonicals = CanonicalGuard(frontier.archived_keys(), (), frontier.listings,
+                                         archived_pages=frontier.archived_pages())  # asked per URL
         self.walks = {portal.key: ListingWalk(portal.max_listing_pages, portal.max_empty_listing_pages,
                                               WalkPoint(*frontier.walk_from[portal.key])
                                               if portal.key in frontier.walk_from else None)
@@ -98,7 +100,7 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
             if carried:  # where a bound stopped an earlier run: after the start pages, the walk goes on
                 yield self.listing_request(carried.url, portal.key, carried.page, walking_on=True,
                                            meta={"soyte_walk_from": True})
-            for url in self.frontier.due.get(portal.key, []) + self.frontier.retry.get(portal.key, []):
+            for url in chain(self.frontier.due.get(portal.key, ()), self.frontier.retry.get(portal.key, ())):
                 yield self.article_request(url, portal.key)
             for request in self.pending_document_requests(portal.key):  # what a killed crawl left unfetched
                 yield request
@@ -145,7 +147,7 @@ class PortalSpider(DocumentRequests, scrapy.Spider):
     def taken_by_another_page(self, url: str) -> bool:
         """An archived key that another page's canonical gave: the page at this URL, which a
         listing now links, is fetched all the same (the store gives it its key back: archive/keys.py)."""
-        fetched = self.frontier.fetched_at.get(url)
+        fetched = self.frontier.page_of(url)
         return fetched is not None and self.article_link(fetched) != url
 
     def parse_listing(self, response: Response, portal: str):

@@ -97,10 +97,12 @@ class PortalSuite:
         # Each attached file is asked for too: a site serves it as a `document` page (the demo portals
         # serve every one), else it answers 404, one error each (a portal captured without its files).
         attachments = {a["url"] for record in served_articles(self.PORTAL) for a in record["attachments"]}
-        unserved = attachments - {page.url for page in portal_site(self.PORTAL).pages(("document",))}
+        images = {i["url"] for record in served_articles(self.PORTAL) for i in record["images"]}  # archived too
+        served = {page.url for page in portal_site(self.PORTAL).pages(("document", "image"))}
+        unserved = (attachments | images) - served
         assert (first["status"], first["articles_new"], first["articles_updated"], first["errors"]) == (
             "completed", articles, 0, len(unserved))
-        assert first["requests"] == self.requests() + len(attachments)
+        assert first["requests"] == self.requests() + len(attachments) + len(images)
 
     def test_second_crawl_adds_no_rows_and_fetches_no_article(self, crawled):
         db, _first, second = crawled

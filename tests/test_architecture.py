@@ -19,7 +19,7 @@ import pytest
 
 from tests.helpers import ROOT
 
-ROOT_PACKAGES = ("scraper", "spiders", "archive", "bench")
+ROOT_PACKAGES = ("scraper", "spiders", "archive", "soyte", "bench")
 CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
 
 
@@ -88,6 +88,14 @@ def test_every_module_of_scraper_belongs_to_a_part():
     outside = sorted(module for module in graph.find_descendants("scraper")
                      if not any(module == part or module.startswith(part + ".") for part in parts))
     assert outside == []
+
+
+def test_the_python_api_is_a_part_on_top():
+    """`import soyte` (soyte/) sits beside the command line: it may read the archive, nothing imports it."""
+    layers = next(contract["layers"] for contract in CONTRACTS if contract["type"] == "layers")
+    assert "soyte" in {name.strip() for name in layers[0].replace("|", ":").split(":")}
+    graph = import_graph()
+    assert graph.find_modules_that_directly_import("soyte") - graph.find_descendants("soyte") == set()
 
 
 def test_the_circle_finder_finds_a_circle():

@@ -201,6 +201,20 @@ def soyte_measured(tmp: Path, *args: str, timeout: float, during=None) -> Measur
                     int(peak.read_text()) * 1024)
 
 
+CRAWL_MODULES = ("scraper.crawl.process", "scraper.pipelines", "scraper.document_pipeline", "scraper.image_pipeline",
+                 "spiders.portal", "archive.stories", "datasketch", "twisted.internet.reactor")
+
+
+def imports_peak() -> int:
+    """The peak resident memory (bytes) of a process that only imports what a crawl imports."""
+    code = ("import importlib, pathlib\n"
+            f"for name in {CRAWL_MODULES!r}: importlib.import_module(name)\n"
+            "print(pathlib.Path('/proc/self/status').read_text().split('VmHWM:')[1].split()[0])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return int(done.stdout) * 1024
+
+
 def peak_in(note: str) -> int:
     """The reader's peak memory that a note reports, in bytes."""
     return int(re.search(r"peak memory ([\d,]+) MiB", note).group(1).replace(",", "")) * MiB
@@ -274,7 +288,9 @@ def test_the_reader_stays_under_its_memory_limit_and_the_crawl_holds_no_bomb(bom
     # crawl's own process (~90 MiB) never held the unpacked XML, the 512 MiB `mimetype` or the
     # objects of 500,000 ZIP entries (~300 MiB), though it sniffs the two ZIPs named like no file.
     assert 100 * MiB < peak_in(note) < READER_MEMORY
-    assert result.peak_rss < 200 * MiB
+    # Measured above what the crawl's modules take once imported: that floor moves with what is
+    # installed (sqlite-utils imports pandas when it is there, ~60 MiB), the bombs would not fit above it.
+    assert result.peak_rss - imports_peak() < 120 * MiB
 
 
 def test_the_bombs_cost_the_crawl_seconds_of_cpu_not_minutes(bombs):
@@ -296,8 +312,8 @@ def test_a_text_over_the_cap_keeps_its_first_characters(bombs):
 def test_an_ordinary_file_beside_the_bombs_is_read_in_full(bombs):
     db, _served, _result = bombs
     assert query(db, "SELECT text, text_status, text_note FROM documents WHERE url = ?", (SHEET,)) == [
-        {"text": "Tổng hợp\nSTT Cơ sở khám Huyện\n1 Bệnh viện Đa khoa tỉnh Hà Tĩnh TP Hà Tĩnh\n"
-                 "2 Trung tâm Y tế huyện Kỳ Anh Kỳ Anh", "text_status": "ok", "text_note": None}]
+        {"text": "Tổng hợp\nSTT\tCơ sở khám\tHuyện\n1\tBệnh viện Đa khoa tỉnh Hà Tĩnh\tTP Hà Tĩnh\n"
+                 "2\tTrung tâm Y tế huyện Kỳ Anh\tKỳ Anh", "text_status": "ok", "text_note": None}]
 
 
 # Ctrl-C while the reader is busy

@@ -141,7 +141,7 @@ def test_the_search_query_page_says_why_a_term_of_17_words_is_not_searched(serve
     with urllib.request.urlopen(f"{server}/archive/search.json?term={term}&_shape=array", timeout=10) as response:
         assert response.status == 200
         assert json.loads(response.read()) == [{"published": None, "province": None, "title": message,
-                                                "beginning": None, "url": None}]
+                                                "snippet": None, "url": None, "copies": None}]
     dom = rendered_dom(f"{server}/archive/search?term={term}")
     assert dom.css("td.col-title::text").getall() == [message]
 

@@ -26,7 +26,7 @@ def bundled_pages() -> list[tuple[str, bytes, str]]:
     pages = []
     for manifest in sorted(DEMO.glob("*/site.json")):
         for entry in json.loads(manifest.read_text(encoding="utf-8"))["pages"]:
-            if entry["kind"] not in ("snapshot", "document"):
+            if entry["kind"] not in ("snapshot", "document", "image"):  # files: the document and image tables
                 pages.append((entry["url"], (manifest.parent / entry["file"]).read_bytes(), entry["content_type"]))
     return pages
 

@@ -155,8 +155,8 @@ def test_the_crawl_logs_a_summary_per_portal(archive_path, replay_server):
     result = crawl(archive_path, replay_server, "bacninh")
     assert ("bacninh: 3 listing pages (0 unchanged), 5 new, 0 updated, 0 unchanged articles, "
             "0 extraction and 0 fetch failures") in result.stderr
-    # 10 requests: robots.txt, 3 listing pages, 5 articles and bacninh-5's attachment
-    assert "crawl run 1 completed: 5 new, 0 updated, 0 unchanged articles; 0 errors; 10 requests" in result.stderr
+    # 13 requests: robots.txt, 3 listing pages, 5 articles, bacninh-5's attachment and 3 images (issue 33)
+    assert "crawl run 1 completed: 5 new, 0 updated, 0 unchanged articles; 0 errors; 13 requests" in result.stderr
 
 
 def test_schedule_prints_a_cron_line_for_this_install(tmp_path, capsys):

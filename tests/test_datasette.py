@@ -17,6 +17,7 @@ from datasette.utils import tilde_encode
 from markupsafe import escape
 
 from archive.datasette import make_datasette
+from archive.datasette.feeds import FEED_QUERIES
 from archive.datasette.metadata import QUERIES, TITLE
 from archive.datasette.plugin import paragraphs
 from archive.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, search
@@ -274,7 +275,7 @@ def test_canned_query_search_a_term_of_seven_words_lists_the_newest_first(client
 def test_canned_query_search_a_term_past_the_bounds_says_so_in_one_row(client, term, message):
     rows = client.json(f"/archive/search.json?term={term}&_shape=array")
     assert rows == [{"published": None, "province": None, "title": f"{message}: search with fewer, more telling words",
-                     "beginning": None, "url": None}]
+                     "snippet": None, "url": None, "copies": None}]
     page = client.get(f"/archive/search?term={term}").text
     assert f"{message}: search with fewer, more telling words" in page
     assert "user-defined function raised exception" not in page
@@ -315,8 +316,9 @@ def test_canned_queries_on_failures_and_alarms(tmp_path):
 
 def test_every_canned_query_has_a_title_and_description(client):
     queries = client.json("/-/metadata.json")["databases"]["archive"]["queries"]
-    assert sorted(queries) == sorted(QUERIES) == sorted(["latest_articles", "articles_per_province_per_month",
-                                                         "search", "crawl_health", "extraction_failures"])
+    assert sorted(queries) == sorted([*QUERIES, *FEED_QUERIES])  # the Atom feeds: archive/datasette/feeds.py
+    assert sorted(QUERIES) == sorted(["latest_articles", "articles_per_province_per_month",
+                                      "search", "crawl_health", "extraction_failures", "story"])
     assert all(query["title"] and query["description"] for query in queries.values())
 
 

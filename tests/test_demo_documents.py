@@ -55,7 +55,7 @@ def test_the_demo_ends_with_no_error_and_stores_every_document(demo):
     assert query(db, "SELECT count(*) AS n FROM failures") == [{"n": 0}]
     assert "WARNING" not in result.stderr and "ERROR" not in result.stderr
     assert [line for line in result.stderr.splitlines() if line.startswith("crawl run ")] == [
-        "crawl run 1 completed: 37 new, 0 updated, 0 unchanged articles; 0 errors; 77 requests"]
+        "crawl run 1 completed: 37 new, 0 updated, 0 unchanged articles; 0 errors; 100 requests"]  # 23 of them images
     rows = query(db, "SELECT url, type, text_status FROM documents")
     assert len(rows) == len(ATTACHMENTS) == 14
     assert {(row["type"], row["text_status"]) for row in rows} == {
@@ -68,7 +68,7 @@ def test_the_demo_ends_with_no_error_and_stores_every_document(demo):
      "pdf", ["Số: 2310/SYT-BHXH", "2. Trung tâm Y tế huyện Gia Bình: tối đa 30.000 thẻ"]),
     (HATINH_DOCX, "docx", ["GIẤY KHÁM SỨC KHỎE CỦA NGƯỜI LÁI XE", "Có bệnh mắt hoặc giảm thị lực"]),
     ("https://soyte.cantho.gov.vn/attachments/article/3523/Danh-sach-xa-phuong-dat-chuan-2023.xlsx", "xlsx",
-     ["Danh sách\n", "STT Xã, phường Quận, huyện Điểm đạt", "3 Phường Lê Bình Quận Cái Răng 88"]),
+     ["Danh sách\n", "STT\tXã, phường\tQuận, huyện\tĐiểm đạt", "3\tPhường Lê Bình\tQuận Cái Răng\t88"]),
     ("https://soyte.nghean.gov.vn/tin-tuc/Documents/2024/tai%20lieu%20hoi%20nghi%20luat%20kbcb%202023.doc", "rtf",
      ["Luật Khám bệnh, chữa bệnh số 15/2023/QH15"]),
     ("https://soyte.thanhhoa.gov.vn/LinkClick.aspx?fileticket=n9KASeSjhXQ%3d&tabid=75&portalid=0&mid=1841", "pdf",
@@ -116,7 +116,8 @@ def test_the_generator_rebuilds_the_bundled_files_with_the_same_text_and_the_sam
     for root in (copy, again):
         result = subprocess.run([sys.executable, "-m", "scraper.portals.demo_documents", str(root)], cwd=ROOT,
                                 capture_output=True, text=True, timeout=120)
-        assert (result.returncode, result.stderr) == (0, f"wrote 14 documents and their site.json entries under {root}\n")
+        assert (result.returncode, result.stderr) == (
+        0, f"wrote 37 documents and images and their site.json entries under {root}\n")  # 14 files, 23 pictures
     files = sorted(path.relative_to(DEMO_PORTALS) for path in DEMO_PORTALS.rglob("*") if path.is_file())
     assert files == sorted(path.relative_to(copy) for path in copy.rglob("*") if path.is_file())
     assert [(copy / name).read_bytes() == (again / name).read_bytes() for name in files] == [True] * len(files)
@@ -165,7 +166,8 @@ def test_an_unknown_kind_in_a_site_json_is_refused_in_one_line(tmp_path):
     folder = tmp_path / "hatinh"
     shutil.copytree(DEMO_PORTALS / "hatinh", folder)
     manifest = json.loads((folder / "site.json").read_text(encoding="utf-8"))
-    manifest["pages"][-1]["kind"] = "attachment"  # the DOCX, under a kind soyte does not know
+    docx = next(entry for entry in manifest["pages"] if entry["url"] == HATINH_DOCX)
+    docx["kind"] = "attachment"  # the DOCX, under a kind soyte does not know
     (folder / "site.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     message = (f"{folder / 'site.json'}: unknown page kind 'attachment' for {HATINH_DOCX} "
                f"(kinds: {', '.join(KINDS)})")
@@ -174,7 +176,7 @@ def test_an_unknown_kind_in_a_site_json_is_refused_in_one_line(tmp_path):
     assert str(error.value) == message
     result = soyte("serve-portals", str(folder), "--port", "8999", check=False)
     assert (result.returncode, result.stderr) == (2, f"soyte serve-portals: {message}\n")
-    assert KINDS == ("listing", "article", "snapshot", "sitemap", "robots", "document")
+    assert KINDS == ("listing", "article", "snapshot", "sitemap", "robots", "document", "image")
 
 
 def test_save_page_refuses_an_unknown_kind():
@@ -182,7 +184,7 @@ def test_save_page_refuses_an_unknown_kind():
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
         "soyte save-page: error: argument --kind: invalid choice: 'attachment' (choose from 'listing', 'article', "
-        "'snapshot', 'sitemap', 'robots', 'document')")
+        "'snapshot', 'sitemap', 'robots', 'document', 'image')")
 
 
 def test_save_page_saves_documents_into_the_site_folder_and_it_serves_them(tmp_path):
@@ -260,7 +262,7 @@ def test_the_run_summary_and_the_documents_line_are_printed_once(tmp_path):
     db = tmp_path / "archive.db"
     result = soyte("crawl", "--demo-portals", "--db", str(db))
     lines = result.stderr.splitlines()
-    summary = "crawl run 1 completed: 37 new, 0 updated, 0 unchanged articles; 0 errors; 77 requests"
+    summary = "crawl run 1 completed: 37 new, 0 updated, 0 unchanged articles; 0 errors; 100 requests"  # 23 images
     assert [line for line in lines if "crawl run " in line] == [summary] == lines[-1:]
     documents = [line for line in lines if " documents: " in line]
     assert [line.split(" ", 2)[2] for line in documents] == [

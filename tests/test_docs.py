@@ -34,7 +34,7 @@ from tests.helpers import ROOT, reference_server
 from tests.installed import copy_for_build
 
 # The order a new user reads them in; the walk-through that activates a portal comes last.
-DOCUMENTS = ("README.md", "docs/ARCHITECTURE.md", "docs/OPERATIONS.md", "docs/BENCHMARKS.md",
+DOCUMENTS = ("README.md", "docs/ARCHITECTURE.md", "docs/OPERATIONS.md", "docs/BENCHMARKS.md", "docs/PYTHON.md",
              "docs/ADDING_A_PORTAL.md")
 # A foreground command that serves until stopped, and the port it serves on unless --port says otherwise.
 SERVERS = ((re.compile(r"^soyte serve-portals\b"), 8123), (re.compile(r"^soyte serve\b"), 8001),

@@ -80,7 +80,8 @@ def test_every_attachment_is_fetched_once_and_each_content_stored_once(crawled):
     assert set(stored) == {sha(body) for body in met.values()}
     # 6 URLs served here, 9 by Thanh Hóa, Nghệ An, Quảng Ninh and Cần Thơ; Hà Giang and An Giang share one file
     assert (len(met), len(stored)) == (15, 14)
-    bodies = {row["sha256"]: zlib.decompress(row["body"]) for row in query(db, "SELECT * FROM document_bodies")}
+    bodies = {row["sha256"]: zlib.decompress(row["body"]) for row in query(
+        db, "SELECT b.* FROM document_bodies b JOIN documents d ON d.sha256 = b.sha256")}  # images' beside them
     assert bodies == {sha(body): body for body in met.values()}
     captures = query(db, "SELECT url, sha256, version, status FROM document_captures ORDER BY url")
     assert captures == sorted(({"url": url, "sha256": sha(body), "version": 1, "status": 200}
@@ -122,8 +123,8 @@ def test_each_document_records_its_type_text_and_the_link_title(crawled):
     assert bacninh["published"] == query(db, "SELECT published FROM articles WHERE url = ?", (BACNINH_ARTICLE,))[0]["published"]
     assert (rows[HATINH_DOCX]["type"], rows[HATINH_DOCX]["text"]) == ("docx", "\n".join(files.DOCX_PARAGRAPHS))
     assert rows[HATINH_XLSX]["type"] == "xlsx"
-    assert rows[HATINH_XLSX]["text"] == ("Danh sách\nSTT Cơ sở khám Huyện\n1 Bệnh viện Đa khoa tỉnh Hà Tĩnh TP Hà Tĩnh\n"
-                                         "2 Trung tâm Y tế huyện Kỳ Anh Kỳ Anh")
+    assert rows[HATINH_XLSX]["text"] == ("Danh sách\nSTT\tCơ sở khám\tHuyện\n1\tBệnh viện Đa khoa tỉnh Hà Tĩnh\tTP Hà Tĩnh\n"
+                                         "2\tTrung tâm Y tế huyện Kỳ Anh\tKỳ Anh")
     assert rows[HATINH_XLSX]["title"] == "Bảng tổng hợp cơ sở"
 
 
@@ -132,6 +133,7 @@ def test_each_document_records_its_type_text_and_the_link_title(crawled):
 def test_search_for_words_only_inside_an_attachment_finds_it_and_names_the_article(crawled):
     db, served, *_ = crawled
     lines = [json.loads(line) for line in soyte("search", "cong van 2310 soi rubella", "--db", str(db)).stdout.splitlines()]
+    assert [line.pop("snippet").count("«") >= 4 for line in lines] == [True]  # where it matched (test_reading.py)
     assert lines == [{"found_in": "document", "url": BACNINH_PDF, "title": "Công văn số 2310/SYT-BHXH", "type": "pdf",
                       "sha256": sha(served[BACNINH_PDF]), "portal": "bacninh", "published": "2019-12-02T08:15:00+07:00",
                       "articles": [{"url": BACNINH_ARTICLE,
@@ -242,7 +244,8 @@ def test_a_changed_attachment_is_a_new_version_and_an_unchanged_one_costs_a_304(
     assert query(db, "SELECT count(*) AS n FROM document_captures WHERE url = ?", (HATINH_DOCX,)) == [{"n": 1}]
     docx = query(db, "SELECT fetched_at, last_fetched_at FROM document_captures WHERE url = ?", (HATINH_DOCX,))[0]
     assert docx["last_fetched_at"] >= docx["fetched_at"]
-    assert query(db, "SELECT count(*) AS n FROM document_bodies") == [{"n": 4}]  # 3 files, one of them twice
+    assert query(db, "SELECT count(*) AS n FROM document_bodies b JOIN documents d ON d.sha256 = b.sha256") == [
+        {"n": 4}]  # 3 files, one of them twice (the articles' images are in document_bodies too: archive/images.py)
     assert query(db, "SELECT text FROM documents WHERE sha256 = ?", (sha(changed),)) == [
         {"text": "QUYẾT ĐỊNH số 842/QĐ-SYT (sửa đổi)\nBổ sung Bệnh viện Đa khoa Hương Sơn"}]
 
@@ -315,7 +318,7 @@ def test_bad_files_are_stored_as_fetched_and_the_oversized_one_not_at_all(bad_cr
         "quyet-dinh-scan.pdf": ("pdf", "no-text-layer")}
     for name, row in rows.items():
         assert row["sha256"] == sha(served[BAD + name][0])
-    assert rows["bang-ke.xlsx"]["text"] == "Bảng kê\nXã Số ca\nKỳ Anh 12"
+    assert rows["bang-ke.xlsx"]["text"] == "Bảng kê\nXã\tSố ca\nKỳ Anh\t12"
     assert query(db, "SELECT text_note FROM documents WHERE sha256 = ?", (rows["quyet-dinh-scan.pdf"]["sha256"],)) == [
         {"text_note": "no text layer in its 2 pages (scanned images?); the file is kept"}]
     assert query(db, "SELECT count(*) AS n FROM document_captures WHERE url = ?", (BAD + "ho-so-lon.pdf",)) == [{"n": 0}]
@@ -330,20 +333,16 @@ def test_the_article_linking_bad_files_is_still_stored(bad_crawl):
 
 # images
 
-def test_with_images_archives_the_articles_images_too(tmp_path):
+def test_images_go_to_the_image_tables_and_never_into_documents(tmp_path):
+    """The articles' images are archived by default (tests/test_images.py), in their own tables:
+    `documents` keeps the attached files only, as it did before images were archived."""
     image_url = "https://soyte.hatinh.gov.vn/uploads/soyte/2022_03/hoi-nghi-chuyen-doi-so-2022.jpg"
-    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 8 + b"\xff\xd9"
     with ReplayServer(portals=("hatinh",)) as server:
-        server.set_page(image_url, jpeg, "image/jpeg")
-        crawl(tmp_path / "without.db", server, "hatinh")
-        crawl(tmp_path / "with.db", server, "hatinh", extra=("--with-images",))
-    # Hà Tĩnh's two attachments either way (the portal serves them); the image only when asked for.
-    assert query(tmp_path / "without.db", "SELECT url FROM documents ORDER BY url") == [
+        crawl(tmp_path / "with.db", server, "hatinh")
+    assert query(tmp_path / "with.db", "SELECT url FROM documents ORDER BY url") == [
         {"url": HATINH_PDF}, {"url": HATINH_DOCX}]
-    assert query(tmp_path / "with.db", "SELECT url, type, content_type, text_status, title FROM documents "
-                                       "WHERE url NOT IN (?, ?)", (HATINH_PDF, HATINH_DOCX)) == [
-        {"url": image_url, "type": "jpeg", "content_type": "image/jpeg", "text_status": "not-text",
-         "title": "Quang cảnh hội nghị."}]
+    assert query(tmp_path / "with.db", "SELECT type FROM images i JOIN image_captures c ON c.sha256 = i.sha256 "
+                                       "WHERE c.url = ?", (image_url,)) == [{"type": "jpeg"}]
 
 
 # text extraction on its own
@@ -366,7 +365,7 @@ def test_an_xls_and_an_odt_are_read_by_their_bytes_whatever_their_name():
     workbook = extract_text(files.xls("Cơ sở", [["Tên", "Số giường"], ["Bệnh viện Đa khoa", 500]]),
                             "https://x/download?id=7", "application/octet-stream")
     assert (workbook.kind, workbook.media_type, workbook.text) == (
-        "xls", "application/vnd.ms-excel", "Cơ sở\nTên Số giường\nBệnh viện Đa khoa 500")
+        "xls", "application/vnd.ms-excel", "Cơ sở\nTên\tSố giường\nBệnh viện Đa khoa\t500")
     text = extract_text(files.odt(["Kế hoạch số 12/KH-SYT", "Phòng chống dịch"]), "https://x/kh.odt", None)
     assert (text.kind, text.text) == ("odt", "Kế hoạch số 12/KH-SYT\nPhòng chống dịch")
 

@@ -142,3 +142,93 @@ def test_a_sentence_that_begins_with_a_boilerplate_word_is_still_text():
                 "thực hiện tốt hơn nhiều so với các năm trước.")
     got = generic(page(f"<div><p>{SENTENCES[0]}</p><p>{sentence}</p><p>{SENTENCES[1]}</p></div>"))
     assert got["text"] == f"{SENTENCES[0]}\n\n{sentence}\n\n{SENTENCES[1]}"
+
+
+# Boxes inside the story's column, told by the names the page gives them (words.BOX_NAMES, OFFER_NAMES,
+# SCREEN_READER_ONLY, AD_NAMES, TICKER_NAMES), and a quotation longer than the story around it.
+
+QUOTE = [
+    "Chúng tôi đã rà soát toàn bộ quy trình tiếp nhận, phân loại người bệnh tại khoa cấp cứu và bổ sung thêm "
+    "nhân lực trực vào ban đêm để bảo đảm không để người bệnh phải chờ đợi lâu.",
+    "Bên cạnh đó, bệnh viện đã đầu tư thêm hệ thống máy thở, máy theo dõi bệnh nhân và mở rộng khu hồi sức để "
+    "đáp ứng nhu cầu điều trị của người dân trong mùa dịch.",
+    "Đội ngũ bác sĩ, điều dưỡng được tập huấn định kỳ về kỹ năng giao tiếp, ứng xử với người bệnh và người nhà "
+    "người bệnh, hướng tới sự hài lòng của người dân khi đến khám chữa bệnh.",
+    "Chúng tôi cũng thiết lập đường dây nóng tiếp nhận phản ánh, mọi ý kiến đều được xem xét, trả lời trong vòng "
+    "24 giờ và công khai kết quả xử lý trên trang thông tin của bệnh viện.",
+]
+
+
+def test_a_comment_box_named_by_the_page_after_a_short_story_is_not_taken_with_it():
+    """Drupal's 'comment-wrapper' under a 'View comments (4)' header (no comment heading word to read):
+    longer than the story, it would make the story's column (and the author's note after it) the body."""
+    comments = "".join(f"<div class='comment'><b>Reader {n}</b><p>{s} Tôi hoàn toàn đồng tình với ý kiến này.</p>"
+                       f"<span>reply</span></div>" for n, s in enumerate(SENTENCES))
+    story = "".join(f"<p>{s}</p>" for s in SENTENCES)
+    got = generic(page(f"<div class='column'><div class='description'>{story}</div>"
+                       f"<div class='pane-social-comments'><div class='comments comment-wrapper'><div><span>View "
+                       f"comments</span> (4)</div><div class='content'><div id='comments'>{comments}</div></div></div></div>"
+                       "<div class='author-bio'><p>Bài viết thuộc chuyên mục Sức khỏe cộng đồng do phóng viên thường "
+                       "trú tại tỉnh thực hiện, cập nhật các hoạt động của ngành y tế địa phương.</p></div></div>"))
+    assert got["text"] == "\n\n".join(SENTENCES)
+
+
+def test_newsletter_offers_ad_slots_screen_reader_labels_and_a_marquee_inside_the_story_are_not_its_text():
+    """A newspaper's story column: 'Article content' for screen readers, a scrolling greeting, a newsletter
+    sign-up box before the first paragraph, an ad slot ('Story continues below') between two, a ticker at
+    the end; none is text, and the greeting's dates are not the article's."""
+    article = ("<div class='story'><h2 class='visually-hidden'>Article content</h2>"
+               "<marquee>Chào mừng kỷ niệm 70 năm Ngày Thầy thuốc Việt Nam 27/2/1955 - 27/2/2025</marquee>"
+               "<div class='newsletter-component'><h3>Sign up to our free health news emails</h3>"
+               "<p>For free real time health alerts sent straight to your inbox sign up to our emails</p>"
+               "<a href='/signup'>Sign up</a></div>"
+               f"<p>{SENTENCES[0]}</p><section class='ad'><div class='ad__label'>Story continues below</div></section>"
+               f"<p>{SENTENCES[1]}</p><p>{SENTENCES[2]}</p><p>{SENTENCES[3]}</p><div class='news-ticker'>Tin mới: Tỉnh triển khai chiến "
+               "dịch tiêm vắc xin sởi cho trẻ em</div></div>")
+    got = generic(page(article))
+    assert got["text"] == "\n\n".join(SENTENCES)
+    assert got["published"] is None
+
+
+def test_a_long_quotation_inside_a_story_is_read_with_the_story_around_it():
+    """A blockquote holding more text than the paragraphs around it scores best; the story is its parent."""
+    article = (f"<div class='entry'><p>{SENTENCES[0]}</p><p>{SENTENCES[1]}</p>"
+               f"<blockquote>{''.join(f'<p>{q}</p>' for q in QUOTE)}</blockquote><p>{SENTENCES[2]}</p></div>")
+    got = generic(page(article))
+    assert got["text"] == "\n\n".join(SENTENCES[:2] + QUOTE + SENTENCES[2:3])
+
+
+def test_a_title_tag_that_names_only_the_site_does_not_make_its_logo_the_headline_nor_its_clock_the_date():
+    """No <h1>, no metadata, a <title> that is the site's name: the logo's text confirms it, but the
+    headline is the article's own title line, and the header's clock is not the publication date."""
+    html = ("<html><head><title>Sở Y tế tỉnh Ví Dụ</title></head><body>"
+            "<div id='header'><div class='logo'><a href='/'>SỞ Y TẾ TỈNH VÍ DỤ</a></div>"
+            "<div class='clock'>Thứ Hai, 15/04/2024 10:30</div></div>"
+            "<div class='menu'><a href='/'>Trang chủ</a> <a href='/tin-tuc'>Tin tức</a></div>"
+            "<table><tr><td class='content'><span class='tieude'>Tổng kết công tác phòng chống dịch bệnh năm 2023</span>"
+            f"<div>{''.join(f'<p>{s}</p>' for s in SENTENCES)}</div></td></tr></table>"
+            "<div><p>Cơ quan chủ quản: Sở Y tế tỉnh. Giấy phép số 12/GP-TTĐT.</p></div></body></html>")
+    got = generic(html)
+    assert (got["title"], got["published"], got["sapo"]) == ("Tổng kết công tác phòng chống dịch bệnh năm 2023", None, None)
+    assert got["text"] == "\n\n".join(SENTENCES)
+
+
+def test_a_comment_box_named_by_the_page_inside_the_story_element_is_dropped():
+    """WordPress's 'comments-area' inside the <article> after its text: its heading ('2 Responses') is
+    no comment word; the box's name says what it is."""
+    article = ("<article class='post'>" + "".join(f"<p>{s}</p>" for s in SENTENCES) +
+               "<div id='comments' class='comments-area'><h3>2 Responses</h3><ol><li><b>Lan</b><p>Cảm ơn bài viết rất "
+               "hữu ích cho người dân.</p></li><li><b>Minh</b><p>Mong ngành y tế tiếp tục phát huy.</p></li></ol></div>"
+               "</article>")
+    assert generic(page(article))["text"] == "\n\n".join(SENTENCES)
+
+
+def test_a_photo_gallerys_controls_inside_the_story_are_not_its_text():
+    """An embedded gallery between two paragraphs: its counter and buttons are toolbar words, its photo
+    is the record's image."""
+    gallery = ("<div class='inline-gallery'><div class='bar'><div>1 of 12</div><div>Full Screen</div><div>Autoplay"
+               "</div><div>Close</div><div>×</div></div><img src='/anh/tiem-chung.jpg'><div>View Photos</div></div>")
+    article = f"<div class='body'><p>{SENTENCES[0]}</p><p>{SENTENCES[1]}</p>{gallery}<p>{SENTENCES[2]}</p></div>"
+    got = generic(page(article))
+    assert got["text"] == "\n\n".join(SENTENCES[:3])
+    assert [image["url"] for image in got["images"]] == ["https://soyte.example.gov.vn/anh/tiem-chung.jpg"]

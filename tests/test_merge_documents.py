@@ -57,7 +57,8 @@ def merge(into: Path, *sources: Path, check: bool = True) -> subprocess.Complete
 
 
 def bodies(db: Path) -> dict[str, bytes]:
-    return {row["sha256"]: zlib.decompress(row["body"]) for row in query(db, "SELECT * FROM document_bodies")}
+    return {row["sha256"]: zlib.decompress(row["body"]) for row in query(
+        db, "SELECT b.* FROM document_bodies b JOIN documents d ON d.sha256 = b.sha256")}  # images': tests/test_images.py
 
 
 def captures(db: Path) -> list[dict]:

@@ -48,6 +48,7 @@ LAYOUTS_BUT_HATINH = [name for name in layout_names() if name != "hatinh"]
 # The active bundled portals the copy keeps, in registry order; Hà Tĩnh's articles and the files they link.
 OTHERS = [key for key in active_bundled_portals() if key != "hatinh"]
 HATINH_ATTACHMENTS = {attachment["url"] for record in served_articles("hatinh") for attachment in record["attachments"]}
+HATINH_IMAGES = {image["url"] for record in served_articles("hatinh") for image in record["images"]}  # archived too
 
 
 @pytest.fixture
@@ -271,7 +272,7 @@ def test_save_page_keeps_the_bytes_and_headers_the_real_host_served(project, rep
         (SITEMAP, "pages/sitemap.xml", "sitemap", 200, "application/xml"),
         ("https://soyte.hatinh.gov.vn/robots.txt", "pages/robots.txt", "robots", 200, "text/plain; charset=utf-8")]
     assert {name for p in pages for name in p["headers"]} == {"server", "etag", "last-modified", "content-type"}
-    served = {page.url: page.body() for page in HATINH_PAGES if page.kind not in ("snapshot", "document")}
+    served = {page.url: page.body() for page in HATINH_PAGES if page.kind not in ("snapshot", "document", "image")}
     folder = project / "tests" / "fixtures" / "hatinh"
     assert {p["url"]: (folder / p["file"]).read_bytes() for p in pages} == served
     # Every request reached the replay server as a request for the real host.
@@ -373,10 +374,10 @@ def test_a_planned_portal_named_is_crawled_from_its_served_fixture_folder_with_a
     assert ('warning: hatinh is planned, not active yet: crawled because it was named (set status = "active" in the '
             'registry once its tests pass)') in crawl.stderr.splitlines()
     run_row = json.loads(crawl.stdout)
-    # errors: Hà Tĩnh's attachments were not captured, each answers 404 once
+    # errors: Hà Tĩnh's attachments and images were not captured, each answers 404 once
     assert (run_row["portals"], run_row["status"], run_row["articles_new"], run_row["errors"]) == (
-        "hatinh", "completed", 4, len(HATINH_ATTACHMENTS))
-    assert len(HATINH_ATTACHMENTS) == 2
+        "hatinh", "completed", 4, len(HATINH_ATTACHMENTS) + len(HATINH_IMAGES))
+    assert (len(HATINH_ATTACHMENTS), len(HATINH_IMAGES)) == (2, 5)
     db = tmp_path / "a.db"
     with sqlite3.connect(db) as conn:
         urls = sorted(url for (url,) in conn.execute("SELECT url FROM articles"))

@@ -198,8 +198,10 @@ def warc_urls(path: Path) -> list[str]:
 
 
 EXPORTS = {
-    "warc": (["--format", "warc", "-o", "{out}/pages.warc.gz"], "exported {pages} pages from {db} as WARC"),
-    "wacz": (["--format", "wacz", "-o", "{out}/pages.wacz"], "exported {pages} pages from {db} as WACZ"),
+    "warc": (["--format", "warc", "-o", "{out}/pages.warc.gz"],
+             "exported {pages} pages, {document_captures} documents and {image_captures} images from {db} as WARC"),
+    "wacz": (["--format", "wacz", "-o", "{out}/pages.wacz"],
+             "exported {pages} pages, {document_captures} documents and {image_captures} images from {db} as WACZ"),
     "documents": (["--documents", "{out}/documents"], "exported {documents} documents from {db} into {out}/documents "
                                                        "(manifest.jsonl lists them)"),
 }
@@ -208,8 +210,11 @@ EXPORTS = {
 @pytest.mark.parametrize("kind", EXPORTS)
 def test_the_page_and_document_exports_read_an_archive_on_read_only_storage(node, small_disk, tmp_path, kind):
     db = copy_of(node, small_disk, "archive.db")
-    counts = {table: query(db, f"SELECT count(*) AS n FROM {table}")[0]["n"] for table in ("pages", "articles", "documents")}
-    page_urls = sorted(row["url"] for row in query(db, "SELECT url FROM pages"))
+    counts = {table: query(db, f"SELECT count(*) AS n FROM {table}")[0]["n"]
+              for table in ("pages", "articles", "documents", "document_captures", "image_captures")}
+    # every stored capture is a record: pages, then documents and images (issue 33)
+    page_urls = sorted(row["url"] for row in query(db, "SELECT url FROM pages UNION ALL SELECT url FROM "
+                                                       "document_captures UNION ALL SELECT url FROM image_captures"))
     hashes = sorted(row["sha256"] for row in query(db, "SELECT sha256 FROM documents"))
     options, line = EXPORTS[kind]
     out = tmp_path / "out"

@@ -35,6 +35,7 @@ S1_2017_CAPTURED = "2017-08-02T03:14:00Z"  # site.json: captured 2017-08-02T10:1
 PAGES = len(demo_pages())
 HTML_PAGES = sum(1 for page in demo_pages() if page.kind in ("listing", "article"))
 ROBOTS = sum(1 for page in demo_pages() if page.kind == "robots")
+FILE_KINDS = ("document", "image")  # Soyte-Page-Kind of the documents' and images' records, after the pages
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,8 @@ def warc_of(captures: list[tuple[str, bytes, str]]) -> bytes:
 def test_export_holds_one_response_per_stored_page_with_its_url_status_date_and_body(crawled, exported):
     pages = stored_pages(crawled)
     responses = {(h.get_header("WARC-Target-URI"), h.get_header("WARC-Date")): (http, body)
-                 for kind, h, http, body in records(exported) if kind == "response"}
+                 for kind, h, http, body in records(exported) if kind == "response"
+                 and h.get_header("Soyte-Page-Kind") not in FILE_KINDS}  # files: tests/test_warc_images.py
     assert len(pages) == PAGES and set(responses) == set(pages)
     for key, page in pages.items():
         http, body = responses[key]
@@ -94,7 +96,7 @@ def test_export_holds_one_response_per_stored_page_with_its_url_status_date_and_
         assert http.get_header("Content-Length") == str(len(page["body"]))
 
 
-def test_export_starts_with_a_warcinfo_naming_soyte_and_pairs_each_response_with_a_request(exported):
+def test_export_starts_with_a_warcinfo_naming_soyte_and_pairs_each_response_with_a_request(crawled, exported):
     found = records(exported)
     kind, headers, _http, body = found[0]
     assert kind == "warcinfo" and headers.get_header("WARC-Type") == "warcinfo"
@@ -103,7 +105,8 @@ def test_export_starts_with_a_warcinfo_naming_soyte_and_pairs_each_response_with
     response_ids = {h.get_header("WARC-Record-ID"): h.get_header("WARC-Target-URI")
                     for kind, h, _, _ in found if kind == "response"}
     requests = [(h, http) for kind, h, http, _ in found if kind == "request"]
-    assert len(requests) == len(response_ids) == PAGES
+    files = query(crawled, "SELECT (SELECT count(*) FROM document_captures) + (SELECT count(*) FROM image_captures) n")
+    assert len(requests) == len(response_ids) == PAGES + files[0]["n"]  # pages, then documents and images
     for headers, http in requests:
         assert response_ids[headers.get_header("WARC-Concurrent-To")] == headers.get_header("WARC-Target-URI")
         assert http.protocol == "GET" and http.get_header("Host").startswith("soyte.")
@@ -121,7 +124,10 @@ def test_export_of_one_portal_since_a_day_holds_only_its_pages(crawled, tmp_path
     soyte("export", "--format", "warc", "--portal", "bacninh", "--since", "2020-01-01", "-o", str(out),
           "--db", str(crawled))
     urls = {h.get_header("WARC-Target-URI") for kind, h, _, _ in records(out) if kind == "response"}
-    assert len(urls) == 9 and all(url.startswith("https://soyte.bacninh.gov.vn/") for url in urls)
+    files = query(crawled, "SELECT url FROM document_captures WHERE portal = 'bacninh' UNION "
+                           "SELECT url FROM image_captures WHERE portal = 'bacninh'")
+    assert len(files) == 4  # its letter and its three pictures
+    assert len(urls) == 9 + len(files) and all(url.startswith("https://soyte.bacninh.gov.vn/") for url in urls)
     soyte("export", "--format", "warc", "--since", "2999-01-01", "-o", str(out), "--db", str(crawled))
     assert [kind for kind, *_ in records(out)] == ["warcinfo"]
 

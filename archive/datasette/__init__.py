@@ -12,7 +12,7 @@ from pathlib import Path
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from archive.datasette import documents, plugin
+from archive.datasette import documents, images, plugin, reading, stories
 from archive.datasette.metadata import metadata
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -35,19 +35,27 @@ def database_name(path: str | Path) -> str:
     return Path(path).stem
 
 
-def make_datasette(path: str | Path, immutable: bool = False) -> Datasette:
-    """The archive's Datasette; `immutable` for a file on read-only storage (archive.store.Archive.immutable)."""
+def make_datasette(path: str | Path, immutable: bool = False, lang: str = "en") -> Datasette:
+    """The archive's Datasette; `immutable` for a file on read-only storage (archive.store.Archive.immutable);
+    `lang` the language of its words (archive.datasette.language)."""
     if not pm.is_registered(plugin):
         pm.register(plugin, name="soyte")
     if not pm.is_registered(documents):
         pm.register(documents, name="soyte-documents")
+    if not pm.is_registered(images):
+        pm.register(images, name="soyte-images")  # the articles' archived images (archive/datasette/images.py)
+    if not pm.is_registered(stories):
+        pm.register(stories, name="soyte-stories")
+    if not pm.is_registered(reading):
+        pm.register(reading, name="soyte-reading")
     files = {"immutables": [str(path)]} if immutable else {"files": [str(path)]}
-    return Datasette(**files, metadata=copy.deepcopy(metadata(database_name(path))),
+    return Datasette(**files, metadata=copy.deepcopy(metadata(database_name(path), lang)),
                      template_dir=str(TEMPLATES), settings=SETTINGS)
 
 
-def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8001, immutable: bool = False) -> None:
+def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8001, immutable: bool = False,
+          lang: str = "en") -> None:
     """Serve the archive until interrupted."""
     import uvicorn
 
-    uvicorn.run(make_datasette(path, immutable).app(), host=host, port=port, log_level="warning", lifespan="on")
+    uvicorn.run(make_datasette(path, immutable, lang).app(), host=host, port=port, log_level="warning", lifespan="on")

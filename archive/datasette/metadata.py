@@ -5,6 +5,10 @@ metadata is built for a name rather than kept as a fixed JSON file.
 """
 from __future__ import annotations
 
+from archive.datasette.feeds import FEED_QUERIES
+from archive.datasette.language import translated
+from archive.datasette.stories import QUERIES as STORY_QUERIES
+from archive.datasette.stories import TABLES as STORY_TABLES
 from scraper.model import FailureKind, fetch_failure
 
 TITLE = "Sở Y tế news archive"
@@ -44,7 +48,8 @@ TABLES: dict[str, dict] = {
     "articles": {
         "description": "One row per article (canonical URL). Newest first; open an article by its title.",
         "columns": ARTICLE_COLUMNS,
-        "facets": ["province", "category", {"year": "published"}],
+        # Unfiltered, these three are read from the counts triggers keep (archive.datasette.counted).
+        "facets": [{"counted": "province"}, {"counted": "category"}, {"year": "published"}],
         "sort_desc": "published",
         "label_column": "title",
         "fts_table": "articles_fts",
@@ -150,8 +155,8 @@ TABLES: dict[str, dict] = {
 
 TABLES.update({
     "documents": {
-        "description": "One row per distinct attached file (PDF, DOC, DOCX, XLS, XLSX, ODT, RTF, ZIP; images with "
-                       "--with-images), by SHA-256 of its bytes. Search its text without accents; open one by its "
+        "description": "One row per distinct attached file (PDF, DOC, DOCX, XLS, XLSX, ODT, RTF, ZIP; the articles' "
+                       "images are in the images table), by SHA-256 of its bytes. Search its text without accents; open one by its "
                        "title for its text, the articles that link it and a download of the stored bytes.",
         "columns": {
             "sha256": "SHA-256 of the file's bytes (the key: one row per distinct content)",
@@ -206,6 +211,58 @@ TABLES.update({
     },
 })
 
+# Counts kept by triggers (archive/summaries.py) and a merge's place (archive/merge_progress.py).
+TABLES.update({
+    "article_counts": {
+        "description": "Articles per portal, province, month and category, kept up to date by SQLite triggers as "
+                       "articles are stored: what the summaries and the articles table's facets read.",
+        "columns": {"portal": "Portal key", "province": "Province ('' when the record has none)",
+                    "month": "YYYY-MM of the publication time at +07:00 ('' when there is none)",
+                    "category": "Section ('' when the record has none)", "articles": "Articles"},
+        "facets": ["portal"],
+        "sort_desc": "month",
+    },
+    "merge_progress": {
+        "description": "Where a `soyte merge` stopped (killed) in each input: the same merge run again goes on from there.",
+        "hidden": True,
+    },
+})
+
+# The articles' images (archive/images.py); their bytes are in document_bodies.
+TABLES.update({
+    "images": {
+        "description": "One row per distinct image the articles show, by SHA-256 of its bytes; the article page "
+                       "shows each from the archive with its caption.",
+        "columns": {
+            "sha256": "SHA-256 of the image's bytes (the key: one row per distinct picture)",
+            "url": "URL the picture was first fetched at", "portal": "Portal key of that URL",
+            "caption": "The caption it was first shown with", "type": "What the bytes are (read from them, not "
+            "from the server): jpeg, png, gif, webp, bmp, tiff, ico, svg",
+            "content_type": "The content type the archived copy is served with",
+            "width": "Width in pixels (none for an SVG)", "height": "Height in pixels (none for an SVG)",
+            "size": "Size of the image in bytes", "stored_size": "Size of the compressed bytes kept in the archive",
+            "first_seen": "When the archive first stored this picture (UTC)",
+        },
+        "facets": ["portal", "type"],
+        "sort_desc": "first_seen",
+        "label_column": "caption",
+    },
+    "image_captures": {
+        "description": "Each distinct image fetched at each URL: a changed picture at the same URL is a new version.",
+        "columns": {
+            "id": "Capture id", "url": "URL fetched", "portal": "Portal key", "sha256": "The picture (images.sha256)",
+            "version": "1 for the first picture seen at this URL, 2 for the next …", "status": "HTTP status",
+            "content_type": "Content-Type as the server sent it",
+            "headers": "The response headers as served (JSON), written back into the WARC export",
+            "etag": "ETag, for conditional requests", "last_modified": "Last-Modified, for conditional requests",
+            "fetched_at": "First fetched (UTC)", "last_fetched_at": "Last fetched or confirmed unchanged (UTC)",
+            "run_id": "Crawl run (crawl_runs.id)",
+        },
+        "facets": ["portal", "version"],
+        "sort_desc": "id",
+    },
+})
+
 QUERIES: dict[str, dict] = {
     "latest_articles": {
         "title": "Latest articles",
@@ -216,21 +273,30 @@ QUERIES: dict[str, dict] = {
     "articles_per_province_per_month": {
         "title": "Articles per province per month",
         "description": "How many archived articles each province published each month, newest month first.",
-        "sql": "select province, substr(published, 1, 7) as month, count(*) as articles from articles\n"
-               "where published is not null\n"
+        # From the counts triggers keep as articles are stored (archive.summaries), not every article.
+        "sql": "select nullif(province, '') as province, month, sum(articles) as articles from article_counts\n"
+               "where month != ''\n"
                "group by province, month order by month desc, province",
     },
     "search": {
         "title": "Search a term",
-        "description": "Accent-insensitive: every word must occur in the title, sapo or text. "
+        "description": "Accent-insensitive: every word must occur in the title, sapo or text; \"quoted words\" "
+                       "as that exact phrase; each match with a snippet of where it matched. "
                        "'sot xuat huyet' finds 'sốt xuất huyết', 'Dak Lak' finds 'Đắk Lắk'.",
         # Ordered as `soyte search --limit 100` orders (archive.search.best_matches): up to 6 words,
         # bm25 among the newest 2,000 matches, so a term found in most articles stays fast (ranking
         # every match: 228 ms); more words, the newest 100 matches (bm25 costs ~3 ms a common word);
         # only the 100 shown are read from `articles`. A term past the bounds (16 words, 1,000
         # characters) gives one row saying so, not SQLite's "user-defined function raised exception".
-        "sql": "select published, province, title, beginning, url from (\n"
-               "  select a.published, a.province, a.title, substr(coalesce(a.sapo, a.text), 1, 240) as beginning,\n"
+        # A story (archive.stories) is shown once, at its best-ranked copy, the others' portal and URL in `copies`.
+        "sql": "select published, province, title, snippet, url, copies from (\n"
+               " select q.*, row_number() over (partition by coalesce(q.story, -q.article) order by q.rank, q.article) as nth,\n"
+               "  (select group_concat(c.portal || ': ' || c.url, char(10)) from story_members o join articles c on c.url = o.url\n"
+               "   where o.story_id = q.story and o.url != q.url) as copies\n"
+               " from (select i.*, (select story_id from story_members where url = i.url) as story from (\n"
+               "  select a.published, a.province, a.title,\n"
+               "    (select snippet(articles_fts, -1, '«', '»', '…', 24) from articles_fts\n"
+               "     where articles_fts match soyte_highlight_query(:term) and rowid = f.rowid) as snippet,\n"
                "    a.url, f.rank, f.rowid as article\n"
                "  from (select rowid, rank from (\n"
                "          select rowid, case when soyte_search_ranked(:term) then rank else -rowid end as rank\n"
@@ -242,7 +308,8 @@ QUERIES: dict[str, dict] = {
                "  union all\n"
                "  select null, null, soyte_search_refusal(:term), null, null, null, null\n"
                "  where soyte_search_refusal(:term) is not null\n"
-               ") order by rank, article",
+               ") i) q\n"
+               ") where nth = 1 order by rank, article",
     },
     "crawl_health": {
         "title": "Crawl health per run",
@@ -265,16 +332,35 @@ QUERIES: dict[str, dict] = {
 }
 
 
-def metadata(database: str) -> dict:
-    """Datasette metadata for an archive served under the name `database`."""
+# The stories of republished and syndicated copies (archive.datasette.stories).
+TABLES.update(STORY_TABLES)
+QUERIES.update(STORY_QUERIES)
+
+
+def metadata(database: str, lang: str = "en") -> dict:
+    """Datasette metadata for an archive served under the name `database`, in `lang` (archive.datasette.language)."""
+    title, description, tables, queries = translated(TITLE, DESCRIPTION, reader_first(TABLES),
+                                                     {**QUERIES, **FEED_QUERIES}, lang)
     return {
-        "title": TITLE,
-        "description": DESCRIPTION,
+        "title": title,
+        "description": description,
         "databases": {
             database: {
-                "description": DESCRIPTION,
-                "tables": TABLES,
-                "queries": QUERIES,
+                "title": title,
+                "description": description,
+                "tables": tables,
+                "queries": {name: {**query, "hide_sql": True} for name, query in queries.items()},
             },
         },
+        "plugins": {"soyte": {"lang": lang}},
     }
+
+
+# What a reader opens; every other table is for engineers: hidden from the archive's page (each still
+# opens at its address, and "hidden tables" lists them), its SQL too (canned queries' "show").
+READER_TABLES = ("articles", "documents")
+
+
+def reader_first(tables: dict[str, dict]) -> dict[str, dict]:
+    """The tables' metadata with every table but READER_TABLES hidden."""
+    return {name: {**table, "hidden": True} if name not in READER_TABLES else table for name, table in tables.items()}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from datasette import hookimpl
@@ -16,7 +15,9 @@ from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_encode, urlsafe_components
 from markupsafe import Markup
 
-from archive.search import fold, is_ranked, match_expression, refusal
+from archive.datasette.counted import YEARS, CountedFacet, whole_table
+from archive.datasette.language import readable_time
+from archive.search import MARK_CLOSE, MARK_OPEN, fold, highlight_expression, is_ranked, match_expression, refusal
 from archive.store import tune_for_reading
 
 
@@ -36,6 +37,8 @@ class YearFacet(Facet):
             sql = (f"select substr({escape_sqlite(column)}, 1, 4) as value, count(*) as count "
                    f"from ({self.sql}) where {escape_sqlite(column)} glob '[0-9][0-9][0-9][0-9]*' "
                    f"group by value order by value desc limit {size + 1}")
+            if column == "published" and whole_table(self):  # every article: from the counts (archive.summaries)
+                sql = YEARS.format(limit=size + 1)
             try:
                 rows = await self.ds.execute(self.database, sql, self.params, truncate=False,
                                              custom_time_limit=self.ds.setting("facet_time_limit_ms"))
@@ -59,7 +62,7 @@ class YearFacet(Facet):
 
 @hookimpl
 def register_facet_classes():
-    return [YearFacet]
+    return [YearFacet, CountedFacet]
 
 
 @hookimpl
@@ -74,6 +77,8 @@ def prepare_connection(conn):
     conn.create_function("soyte_search_refusal", 1, lambda query: refusal(query or ""), deterministic=True)
     conn.create_function("soyte_search_ranked", 1, lambda query: int(is_ranked(query or "")), deterministic=True)
     conn.create_function("soyte_fold", 1, fold, deterministic=True)
+    conn.create_function("soyte_highlight_query", 1, lambda query: highlight_expression(query or "") or '""',
+                         deterministic=True)  # what snippet() marks: archive.search.highlight_expression
     tune_for_reading(conn)
     limit_value_length(conn)
 
@@ -96,7 +101,10 @@ def limit_value_length(conn: sqlite3.Connection) -> None:
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """An article's title, in the articles table and in query results with its url, opens its page."""
+    """An article's title, in the articles table and in query results with its url, opens its page;
+    a search's snippet shows its matches marked."""
+    if column == "snippet" and isinstance(value, str) and table is None:
+        return marked_snippet(value)
     if column != "title" or not isinstance(value, str) or table not in (None, "articles"):
         return None
     try:
@@ -146,24 +154,15 @@ def web_url(value: str | None) -> str | None:
     return None
 
 
-def readable_time(value: str | None) -> str:
-    """'2018-06-12T10:05:00+07:00' as '12 June 2018, 10:05 (UTC+07:00)'; a date alone stays a date."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    day = f"{moment.day} {moment:%B %Y}"
-    if "T" not in value:
-        return day
-    offset = moment.strftime("%z")
-    zone = f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""
-    return f"{day}, {moment:%H:%M}{zone}"
-
-
 @hookimpl
 def prepare_jinja2_environment(env):
     env.filters.update(soyte_paragraphs=paragraphs, soyte_json=json_list, soyte_url=web_url,
                        soyte_time=readable_time)
 
+
+
+def marked_snippet(snippet: str) -> Markup:
+    """An FTS5 snippet's «matches» as <mark>, the rest escaped: the stored text never becomes markup."""
+    pieces = snippet.replace(MARK_CLOSE, MARK_OPEN).split(MARK_OPEN)
+    return Markup("").join(Markup("<mark>{}</mark>").format(piece) if n % 2 else Markup.escape(piece)
+                           for n, piece in enumerate(pieces))

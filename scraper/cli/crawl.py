@@ -28,8 +28,9 @@ def crawl_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fetch archived articles again (conditionally) when older than this (default 30; 0: all)")
     parser.add_argument("--max-failure-share", type=float, metavar="SHARE",
                         help="alarm when more than this share of a portal's article pages fail extraction (default 0.2)")
-    parser.add_argument("--with-images", action="store_true",
-                        help="also archive the articles' images, beside their attached documents (SOYTE_WITH_IMAGES)")
+    parser.add_argument("--no-images", action="store_true",
+                        help="archive the articles' text and attachments only, not their images (SOYTE_WITH_IMAGES=False)")
+    parser.add_argument("--with-images", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy or soyte setting, as `scrapy crawl -s` does (repeatable)")
     parser.add_argument("-v", "--verbose", action="count", default=0,
@@ -75,8 +76,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             if problem:
                 raise UsageError(f"{option} {value}: {problem}")
             extra[name] = value
-    if args.with_images:
-        extra["SOYTE_WITH_IMAGES"] = True
+    if args.no_images and args.with_images:
+        raise UsageError("--no-images and --with-images contradict each other: images are archived unless --no-images")
+    if args.no_images:
+        extra["SOYTE_WITH_IMAGES"] = False
     for assignment in args.set:
         name, equals, value = assignment.partition("=")
         if not equals or not name.isupper():
@@ -241,26 +244,29 @@ def search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("query")
     parser.add_argument("--limit", type=int, default=20, metavar="N",
                         help="at most N articles, then at most N documents (default 20)")
+    parser.add_argument("--json", action="store_true", help="JSON lines even in a terminal (the default when piped)")
 
 
-@command("search", "Accent-insensitive full-text search of the archive; prints matching articles, then "
-         "matching attached documents with the articles that link them, as JSON lines.",
+@command("search", "Accent-insensitive full-text search of the archive (\"quoted words\" as an exact phrase); "
+         "prints matching articles, then matching attached documents with the articles that link them, each "
+         "with a snippet of where it matched: a list in a terminal, JSON lines when piped.",
          "soyte search 'sot xuat huyet' --db archive.db", search_arguments)
 def cmd_search(args: argparse.Namespace) -> int:
     from archive.documents import search_with_documents
+    from archive.results import with_snippets
     from archive.search import QueryTooLong
+    from scraper.cli.terminal import show_matches
 
     if args.limit < 1:
         raise UsageError(f"--limit wants a positive number, not {args.limit}")
     archive = open_archive(args.db, readonly=True)
     try:
-        rows = list(search_with_documents(archive.conn, args.query, args.limit))
+        rows = with_snippets(archive.conn, args.query, list(search_with_documents(archive.conn, args.query, args.limit)))
     except QueryTooLong as error:
         raise UsageError(f"{error}: search with fewer, more telling words") from None
     finally:
         archive.close()
-    for row in rows:
-        emit(row)
+    show_matches(rows, args.json)
     if not rows:  # stdout stays empty (a pipe reads no line); the person at the terminal is told
         say(f"no match for {args.query!r}")
     return EXIT_OK

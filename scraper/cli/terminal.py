@@ -107,3 +107,47 @@ def short_time(key: str, value: object) -> str:
             moment = moment.astimezone(VIETNAM)
         return moment.strftime("%Y-%m-%d %H:%M:%S")
     return text.replace(",", ", ")
+
+
+def show_matches(matches: list[dict], as_json: bool = False) -> None:
+    """`soyte search`'s matches as a numbered list a person reads (title; date, province or portal;
+    the snippet with its matches in bold; the URL), or one JSON object a line when stdout is not a
+    terminal or with --json, every key as found."""
+    console = Console(highlight=False)
+    if as_json or not console.is_terminal:
+        for match in matches:
+            sys.stdout.write(json.dumps(match, ensure_ascii=False) + "\n")
+        return
+    for number, match in enumerate(matches, 1):
+        console.print(match_lines(number, match))
+
+
+def match_lines(number: int, match: dict) -> Text:
+    """One match as show_matches prints it: a Text, never markup (a `[` in a title stays a `[`)."""
+    document = match.get("found_in") == "document"
+    text = Text()
+    text.append(f"{number}. {match.get('title') or match.get('url') or ''}", style="bold")
+    published = match.get("published")  # at +07:00 as published: the day and minute, as a reader gives them
+    facts = [published[:16].replace("T", " ") if published else "date unknown",
+             match.get("province") or match.get("portal") or ""]
+    if document:
+        facts.append(f"attached document ({match.get('type')})")
+        facts += [f"linked from: {article['title']}" for article in match.get("articles", [])[:1]]
+    text.append("\n   " + " · ".join(fact for fact in facts if fact), style="dim")
+    if match.get("snippet"):
+        text.append("\n   ")
+        text.append_text(marked(match["snippet"]))
+    text.append(f"\n   {match.get('url')}\n", style="cyan")
+    for copy in match.get("copies") or []:  # the story's other copies (archive.stories), shown once with it
+        text.append(f"   also on {copy['portal']}: {copy['url']}\n", style="dim")
+    return text
+
+
+def marked(snippet: str) -> Text:
+    """A snippet's «matches» in bold yellow, without the marks."""
+    from archive.search import MARK_CLOSE, MARK_OPEN
+
+    text = Text()
+    for n, piece in enumerate(snippet.replace(MARK_CLOSE, MARK_OPEN).split(MARK_OPEN)):
+        text.append(piece, style="bold yellow" if n % 2 else "")
+    return text

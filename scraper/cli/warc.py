@@ -63,17 +63,18 @@ def export_pages(args: argparse.Namespace) -> int:
         require_extra("wacz", "wacz.main", "--format wacz")
     archive = open_archive(args.db, readonly=True)
     damaged, on_damaged = damage_log("left out")
+    tally: dict[str, int] = {}
     try:
         if args.output:  # written as FILE.part, renamed once complete
             name = Path(args.output).name
             with output_file(Path(args.output)) as part:
                 if args.format == "wacz":
-                    count = write_wacz(archive.conn, part, hosts, since, on_damaged, name)
+                    write_wacz(archive.conn, part, hosts, since, on_damaged, name, tally)
                 else:
                     with part.open("wb") as out:
-                        count = write_warc(archive.conn, out, hosts, since, on_damaged, name)
+                        write_warc(archive.conn, out, hosts, since, on_damaged, name, tally=tally)
         else:
-            count = write_warc(archive.conn, sys.stdout.buffer, hosts, since, on_damaged)
+            write_warc(archive.conn, sys.stdout.buffer, hosts, since, on_damaged, tally=tally)
             sys.stdout.flush()
     except BrokenPipeError:
         # The reader stopped early (`soyte export --format warc | head -1`): not an error, as for
@@ -85,7 +86,9 @@ def export_pages(args: argparse.Namespace) -> int:
         return EXIT_STORAGE
     finally:
         archive.close()
-    say(f"exported {count} pages from {args.db} as {args.format.upper()}"
+    files = (f", {tally.get('document', 0)} documents and {tally.get('image', 0)} images"
+             if tally.get("document") or tally.get("image") else "")
+    say(f"exported {tally.get('page', 0)} pages{files} from {args.db} as {args.format.upper()}"
         + (f"; {len(damaged)} damaged pages left out" if damaged else ""))
     return EXIT_PROBLEM if damaged else EXIT_OK
 
@@ -122,7 +125,9 @@ def cmd_import_warc(args: argparse.Namespace) -> int:
         f"{counts['articles_new']} new, {counts['articles_updated']} updated, {counts['articles_earlier']} earlier "
         f"versions, {counts['articles_unchanged']} unchanged articles; skipped {counts['revisit']} revisits, "
         f"{counts['not_html']} non-HTML, {counts['other_host']} other hosts, {counts['damaged']} damaged; "
-        f"{counts['extraction_failures']} extraction failures")
+        f"{counts['extraction_failures']} extraction failures; files of the articles: {counts['documents_new']} new "
+        f"documents, {counts['images_new']} new images, {counts['files_known']} already archived, "
+        f"{counts['files_unlinked']} no article links (skipped), {counts['files_unreadable']} unreadable")
     emit(counts)
     return EXIT_PROBLEM if counts["damaged"] or counts["extraction_failures"] else EXIT_OK
 

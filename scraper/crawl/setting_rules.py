@@ -91,6 +91,7 @@ RULES: dict[str, Rule] = {
     "SOYTE_DOCUMENT_TEXT_MEMORY": Rule(int, 64 * 2**20, 64 * GIB, "bytes of memory the text reader may use"),
     "SOYTE_DOCUMENT_TEXT_MAXCHARS": Rule(int, 1, 10**9, "characters of a file's text kept"),
     "SOYTE_WITH_IMAGES": Rule(bool),
+    "SOYTE_IMAGE_MAXSIZE": Rule(int, 1, GIB, "bytes of an article's image; 0 would switch the cap off"),
 }
 
 GETTERS = {bool: "getbool", int: "getint", float: "getfloat", list: "getlist", tuple: "getlist", dict: "getdict"}

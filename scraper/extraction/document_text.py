@@ -186,6 +186,23 @@ def lines(chunks) -> str:
     return "\n".join(line for line in (tidy(chunk) for chunk in chunks) if line)
 
 
+def table_row(cells) -> str:
+    """One row of a table (a spreadsheet's, a Word table's) as one line, its cells separated by a
+    tab, so that a reader or a script still sees the columns ("Vân Đồn\t42\t17", not "Vân Đồn 42 17").
+    Each cell is tidied (a line break inside a cell becomes a space); an empty cell stays an empty
+    field, so the columns after it keep their place; empty cells at the row's end are dropped."""
+    values = ["" if value is None else tidy(str(value)) for value in cells]
+    while values and not values[-1]:
+        values.pop()
+    return "\t".join(values)
+
+
+def table_lines(prepared) -> str:
+    """Lines already tidied (paragraphs, a sheet's name) and table rows (`table_row`), one per
+    line, empty ones dropped: unlike `lines`, which would turn a row's tabs into spaces."""
+    return "\n".join(line for line in prepared if line)
+
+
 def pdf_text(body: bytes) -> DocumentText:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
@@ -216,11 +233,21 @@ def docx_text(body: bytes) -> str:
 
     guard_zip(body).close()
     document = docx.Document(io.BytesIO(body))
-    chunks = [paragraph.text for paragraph in document.paragraphs]
+    out = [tidy(paragraph.text) for paragraph in document.paragraphs]
     for table in document.tables:
-        for row in table.rows:
-            chunks.append("\t".join(cell.text for cell in row.cells))
-    return lines(chunks)
+        out += [table_row(distinct_cells(row)) for row in table.rows]
+    return table_lines(out)
+
+
+def distinct_cells(row) -> list[str]:
+    """A Word table row's cells' text, a merged cell once (python-docx repeats it for each grid
+    column it spans, which would shift the columns after it)."""
+    seen, texts = set(), []
+    for cell in row.cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            texts.append(cell.text)
+    return texts
 
 
 def xlsx_text(body: bytes) -> str:
@@ -230,8 +257,8 @@ def xlsx_text(body: bytes) -> str:
     book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     sheets = []
     for sheet in book.worksheets:
-        rows = ["\t".join(str(v) for v in row if v is not None) for row in sheet.iter_rows(values_only=True)]
-        sheets.append(lines([sheet.title, *rows]))
+        rows = [table_row(row) for row in sheet.iter_rows(values_only=True)]
+        sheets.append(table_lines([tidy(sheet.title), *rows]))
     book.close()
     return "\n\n".join(sheets)
 
@@ -242,9 +269,9 @@ def xls_text(body: bytes) -> str:
     book = xlrd.open_workbook(file_contents=body, on_demand=True)
     sheets = []
     for sheet in book.sheets():
-        rows = ["\t".join(xls_cell(cell, book.datemode) for cell in sheet.row(r) if cell.value not in ("", None))
-                for r in range(sheet.nrows)]
-        sheets.append(lines([sheet.name, *rows]))
+        rows = [table_row(xls_cell(cell, book.datemode) if cell.value not in ("", None) else None
+                          for cell in sheet.row(r)) for r in range(sheet.nrows)]
+        sheets.append(table_lines([tidy(sheet.name), *rows]))
     return "\n\n".join(sheets)
 
 

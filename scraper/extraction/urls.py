@@ -10,7 +10,7 @@ turns a URL into an article's key, for the spider, `reextract` and `import-warc`
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable
+from typing import Callable, Container, Iterable
 from urllib.parse import urljoin, urlsplit
 
 from w3lib.url import safe_url_string, url_query_cleaner
@@ -142,9 +142,10 @@ class CanonicalGuard:
     """
 
     def __init__(self, archived: dict[str, str] | None = None, pages: Iterable[str] = (),
-                 listings: Iterable[str] = ()):
-        self.archived = archived or {}          # canonical URL -> URL its page was fetched at
+                 listings: Iterable[str] = (), archived_pages: Container[str] = frozenset()):
+        self.archived = archived or {}          # canonical URL -> URL its page was fetched at (`get`)
         self.pages: set[str] = set(pages)       # URLs archived article pages were fetched at
+        self.archived_pages = archived_pages    # the same, asked per URL (a crawl's frontier: scraper.model)
         self.listings: set[str] = set(listings)  # listing pages: start URLs, walked, archived
         self.listed: set[str] = set()           # article URLs the listings of this run link
         self.claims: dict[str, str] = {}        # canonical -> first fetched URL claiming it this run
@@ -177,7 +178,7 @@ class CanonicalGuard:
             return f"canonical {canonical} is another archived article"
         if canonical in self.own:
             return f"canonical {canonical} is another article of this run"
-        if canonical in self.pages:
+        if canonical in self.pages or canonical in self.archived_pages:
             return f"canonical {canonical} is another archived page"
         if self.archived.get(fetched) == fetched:
             return f"canonical {canonical} differs from the key {fetched} this page is archived under"

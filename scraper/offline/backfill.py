@@ -1,10 +1,11 @@
 """Backfilling the archive from WARC/WACZ files (the Internet Archive, Browsertrix, Heritrix, a soyte export).
 
-Two passes: first every response of a registered portal is kept as a page with its original
+Three passes: first every HTML response of a registered portal is kept as a page with its original
 capture time (pages are unique by URL and body, so nothing already archived is stored twice);
 then the new article pages are extracted in capture order, oldest first, and each placed in its
 article's history (archive.history): a capture older than what is archived becomes an earlier
-version, a newer one updates the article. Extraction goes through `archive_extraction` only.
+version, a newer one updates the article; last, the files the articles link (documents, images)
+are read from the same files again and kept (scraper/offline/warc_files.py). Extraction goes through `archive_extraction` only.
 An imported page is keyed as a crawled one is: its canonical only where it names no other page the
 archive or the files hold (scraper.extraction.urls.CanonicalGuard), never a listing or the home page, and a
 page imported at its own URL takes its key back from a forger (archive.keys).
@@ -28,6 +29,7 @@ from scraper.portals.reading import extract_portal_page, key_rule, page_key
 from scraper.portals.registry import Portal, get_portal, portal_for_url
 from scraper.extraction.urls import CanonicalGuard
 from scraper.model import FailureKind
+from scraper.offline.warc_files import import_files
 
 
 @dataclass
@@ -71,6 +73,8 @@ def import_warc(archive: Archive, paths: list[Path], portal_key: str | None = No
                 counts[item.what.replace("-", "_")] += 1
                 say(item.message)
                 continue
+            if not item.html:
+                continue  # a file (or robots.txt …): the second pass, once the articles are in (warc_files)
             counts["responses"] += 1
             page = _keep(archive, item, only, counts, say)
             if page:
@@ -78,6 +82,7 @@ def import_warc(archive: Archive, paths: list[Path], portal_key: str | None = No
     guard = archive_guard(archive, (page_key(page.url, page.portal) for page in fresh))
     for page in sorted(fresh):
         _extract(archive, page, counts, say, guard)
+    import_files(archive, paths, only, counts, say)  # documents and images of the articles that link them
     return dict(counts)
 
 

@@ -6,6 +6,9 @@ the article pages give). Without files there a crawl of the demo met one 404 per
 module writes a real file for each into `<portal>/documents/` and registers it in the portal's
 site.json as a page of kind `document` (URL, file, content type), which the replay server serves.
 
+Beside them, `<portal>/images/`: a small JPEG for each image the articles show (`picture`, its
+caption written on it), registered as pages of kind `image`, so a crawl of the demo archives images too.
+
 The files are meant to be read: text PDFs, DOCX, an XLSX table, and one scanned decision (an image
 of the page, no text layer, as Cần Thơ's stamped decision would be), in Vietnamese, saying what
 their link titles say. The format follows the URL's extension; Thanh Hóa's DNN links
@@ -397,6 +400,91 @@ def linked_urls(folder: Path) -> set[str]:
             for attachment in json.loads(path.read_text(encoding="utf-8")).get("attachments") or []}
 
 
+# The pictures the demo articles show (their `images`), drawn here: a JPEG per image URL, showing its
+# caption. Hà Tĩnh reuses one photo of its conference hall for two years' conferences, as portals do:
+# two URLs, the same bytes, which the archive keeps once (tests/test_images.py).
+SAME_PICTURE = {
+    "https://soyte.hatinh.gov.vn/uploads/soyte/2023_12/toan-canh-hoi-nghi-tong-ket-2023.jpg":
+        "https://soyte.hatinh.gov.vn/uploads/soyte/2022_03/hoi-nghi-chuyen-doi-so-2022.jpg",
+}
+PICTURE_SIZE = (400, 266)  # what a portal's thumbnail-sized upload is; ~10 KB each as JPEG
+
+
+def linked_images(folder: Path) -> dict[str, str]:
+    """Image URL → its caption, of the images a portal folder's articles show, per their expected records."""
+    found: dict[str, str] = {}
+    for path in sorted((folder / "expected").glob("*.json")):
+        for image in json.loads(path.read_text(encoding="utf-8")).get("images") or []:
+            found.setdefault(image["url"], image.get("caption") or "")
+    return found
+
+
+def image_file_name(url: str) -> str:
+    """The demo file of an image URL: its last path segment named like an image (Liferay puts an id
+    after it: …/kiem-tra-o-bo-gay.jpg/48c4215e-81fa4c60), without its query."""
+    from urllib.parse import unquote, urlsplit
+
+    segments = [s for s in unquote(urlsplit(url).path).split("/") if s]
+    named = [s for s in segments if s.lower().endswith((".jpg", ".jpeg", ".png"))]
+    return (named or segments)[-1]
+
+
+def picture(caption: str, seed: str) -> bytes:
+    """A small JPEG: a scene of coloured shapes (its colours from `seed`, the same every run) and the
+    caption's first words written on it, so a person sees which picture is which."""
+    import hashlib
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    _fonts()
+    digest = hashlib.sha256(seed.encode("utf-8")).digest()
+    width, height = PICTURE_SIZE
+    image = Image.new("RGB", PICTURE_SIZE, (digest[0] // 2 + 100, digest[1] // 2 + 100, digest[2] // 2 + 110))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, height * 2 // 3, width, height), fill=(digest[3] // 3 + 60, digest[4] // 3 + 60, 80))
+    for n in range(5):  # people in a row
+        x = 40 + n * 72 + digest[5 + n] % 20
+        draw.ellipse((x, 120, x + 30, 150), fill=(230, 200, 170))
+        draw.rectangle((x - 6, 152, x + 36, 215), fill=(digest[10 + n], digest[15 + n] // 2, 90))
+    font = ImageFont.truetype(str(FONT), 15)
+    words, line = caption.split(), ""
+    for word in words:  # the caption's first line, as much as fits
+        if draw.textlength(f"{line} {word}".strip(), font=font) > width - 24:
+            break
+        line = f"{line} {word}".strip()
+    draw.rectangle((0, height - 30, width, height), fill=(20, 20, 20))
+    draw.text((12, height - 25), line, fill=(255, 255, 255), font=font)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=70)  # no EXIF, no date: the same bytes every run
+    return out.getvalue()
+
+
+def _write_images(folder: Path) -> list[Path]:
+    """Write one portal folder's pictures into `images/` (removing those no article shows any more)
+    and their site.json entries (kind `image`), which replace its earlier `image` entries."""
+    shown = linked_images(folder)
+    names = {url: image_file_name(url) for url in shown}
+    if len(set(names.values())) != len(names):
+        raise ValueError(f"{folder.name}: two image URLs end with the same file name: {sorted(names.values())}")
+    images = folder / "images"
+    for stale in images.glob("*") if images.is_dir() else ():
+        if stale.name not in names.values():
+            stale.unlink()
+    written = []
+    for url, name in names.items():
+        images.mkdir(exist_ok=True)
+        same = SAME_PICTURE.get(url, url)
+        (images / name).write_bytes(picture(shown.get(same, shown[url]), same))
+        written.append(images / name)
+    manifest_path = folder / "site.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["pages"] = [entry for entry in manifest["pages"] if entry.get("kind") != "image"] + [
+        {"url": url, "file": f"images/{name}", "kind": "image", "content_type": "image/jpeg"}
+        for url, name in names.items()]
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return written
+
+
 def write(root: Path) -> list[Path]:
     """(Re)write every portal folder's attachment files under `root` and their site.json entries.
 
@@ -406,7 +494,7 @@ def write(root: Path) -> list[Path]:
     folders = sorted(path for path in root.iterdir() if (path / "site.json").is_file())
     for folder in folders:  # every folder is checked before any is written
         _check_links(folder)
-    return [path for folder in folders for path in _write_folder(folder)]
+    return [path for folder in folders for path in (*_write_folder(folder), *_write_images(folder))]
 
 
 def _attachments_of(portal: str) -> list[Attachment]:
@@ -458,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError) as error:
         sys.stderr.write(f"scraper.portals.demo_documents: {error}\n")
         return 1
-    sys.stderr.write(f"wrote {len(written)} documents and their site.json entries under {root}\n")
+    sys.stderr.write(f"wrote {len(written)} documents and images and their site.json entries under {root}\n")
     return 0
 
 

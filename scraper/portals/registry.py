@@ -64,6 +64,8 @@ class Portal:
     host_note: str = ""
     max_listing_pages: int = LISTING_BOUNDS["max_listing_pages"]
     max_empty_listing_pages: int = LISTING_BOUNDS["max_empty_listing_pages"]
+    images: bool = True             # archive its articles' images (unless `soyte crawl --no-images`)
+    image_hosts: tuple[str, ...] = ()  # CDN hosts its uploads are served from, fetched as its own host is
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -208,7 +210,19 @@ def entry_problems(portal: Portal) -> list[str]:
             date.fromisoformat(portal.retired_on)
         except (TypeError, ValueError):
             problems.append(f"retired_on {portal.retired_on!r} is not a date YYYY-MM-DD")
-    return problems + start_url_problems(portal) + host_problems(portal) + listing_bound_problems(portal)
+    return (problems + start_url_problems(portal) + host_problems(portal) + listing_bound_problems(portal)
+            + image_option_problems(portal))
+
+
+def image_option_problems(portal: Portal) -> list[str]:
+    """`images` is true or false; `image_hosts` a list of bare host names (a CDN's, not a URL)."""
+    problems = []
+    if not isinstance(portal.images, bool):
+        problems.append(f"images {portal.images!r} must be true or false")
+    for host in portal.image_hosts:
+        if not isinstance(host, str) or not HOST_PATTERN.match(host):
+            problems.append(f"image_hosts entry {host!r} is not a bare host name (e.g. cdn.soyte.hatinh.gov.vn)")
+    return problems
 
 
 def validate(portals: dict[str, Portal]) -> list[str]:
@@ -239,6 +253,9 @@ def parse_registry(data: dict) -> dict[str, Portal]:
         extra = {name: value for name, value in entry.items() if name not in known and name != "start_urls"}
         fields.setdefault("province", "")
         fields.setdefault("host", "")
+        if "image_hosts" in fields:  # a TOML array; a bare string would be one host per letter
+            hosts = fields["image_hosts"]
+            fields["image_hosts"] = tuple(hosts) if isinstance(hosts, list) else (hosts,)
         portals[key] = Portal(key=key, start_urls=tuple(entry.get("start_urls", ())), extra=extra, **fields)
     return portals
 
@@ -262,6 +279,15 @@ def get_portal(key: str) -> Portal:
         return load_portals()[key]
     except KeyError:
         raise UnknownPortal(key) from None
+
+
+def images_archived(key: str, wanted: bool) -> bool:
+    """Whether a run archives this portal's images: the run wants them (SOYTE_WITH_IMAGES, off with
+    `soyte crawl --no-images`) and the portal's entry does not say `images = false`."""
+    try:
+        return wanted and get_portal(key).images
+    except UnknownPortal:
+        return wanted
 
 
 def portal_for_url(url: str) -> Portal | None:

@@ -6,7 +6,7 @@ elsewhere) holds `pages/` (raw bytes, never decoded), `documents/` (the files it
 attach), `expected/<page>.json` (the record an article page must give) and `site.json`, the
 manifest: the portal's key, province, layout, base URL and start URLs, and for each page its real
 URL, file, kind (listing, article, snapshot, sitemap, robots, document: a file an article
-attaches) and content type, with, for captured pages, the HTTP status, headers and capture time;
+attaches, image: a picture an article shows, in `images/`) and content type, with, for captured pages, the HTTP status, headers and capture time;
 another kind is refused (SiteError). The replay server serves a site, the contracts and the tests
 read it, `soyte learn` learns from it; scraper/portals/capture.py writes fixture folders.
 """
@@ -24,10 +24,10 @@ if TYPE_CHECKING:
     from scraper.portals.registry import Portal
 
 MANIFEST = "site.json"
-KINDS = ("listing", "article", "snapshot", "sitemap", "robots", "document")
+KINDS = ("listing", "article", "snapshot", "sitemap", "robots", "document", "image")
 ARTICLE_KINDS = ("article", "snapshot")
 PAGE_KINDS = ("listing", "article", "robots", "sitemap")  # the web pages a crawl keeps in its `pages` table
-SERVED_KINDS = (*PAGE_KINDS, "document")  # a snapshot is an older capture: not served
+SERVED_KINDS = (*PAGE_KINDS, "document", "image")  # a snapshot is an older capture: not served
 
 
 class SiteError(ValueError):

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from itertools import chain
+from typing import Callable, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
+
 from scraper.extraction.cleaning import tidy
-from scraper.extraction.generic.meta import ld_values, meta
+from scraper.extraction.generic.meta import PUBLISHED_PROPERTIES, ld_values, meta
 from scraper.extraction.generic.words import CATEGORY_LABEL, CHROME_HEADINGS, GENERIC_HEADINGS, HOME_CRUMBS, SECTION_NAMES
 from scraper.extraction.visible import tag_of, text_of
 
@@ -28,23 +31,8 @@ def _named(value: str | None, fold: dict) -> bool:
     return bool(value) and "breadcrumb" in value.lower() and "breadcrumb" in value.translate(fold)
 
 
-def _breadcrumbs(root) -> list:
-    """Elements named a breadcrumb, in document order: class or id holding 'breadcrumb' (any case),
-    schema.org BreadcrumbList, Joomla's 'pathway', an aria-label 'Breadcrumb'. A walk in Python: the
-    XPath with translate() on every element's attributes cost more than the rest of category()."""
-    found = []
-    for node in root.iter("*"):
-        get = node.get
-        cls, ident, itemtype, label = get("class"), get("id"), get("itemtype"), get("aria-label")
-        if cls is None and ident is None and itemtype is None and label is None:
-            continue
-        if _named(cls, _FOLD_BREADCRUMB) or _named(ident, _FOLD_BREADCRUMB) or "BreadcrumbList" in (itemtype or "") \
-                or "pathway" in (cls or "") or _named(label, _FOLD_BREADCRUMS):
-            found.append(node)
-    return found
-
-
-def category(root, ld, title: str | None, lines: list[tuple], url: str, title_at: int) -> str | None:
+def category(root, ld, title: str | None, lines: list[tuple], url: str, title_at: int,
+             marks: PageMarks | None = None) -> str | None:
     """The section: a labelled 'Danh mục:' line of the article, the breadcrumb's last crumb that is
     not the headline, the page's metadata, else the link to the section whose path the URL extends."""
     labelled = [(node, text) for node, text in lines if len(text) <= 80
@@ -52,7 +40,8 @@ def category(root, ld, title: str | None, lines: list[tuple], url: str, title_at
     for node, text in labelled:  # the innermost element: its parent may hold "Từ khóa: …" too
         if not any(node in other.iterancestors() for other, _ in labelled):
             return tidy(CATEGORY_LABEL.sub("", text, count=1))
-    for trail in chain(_breadcrumbs(root), _lazy(lambda: _trails(root, title_at, url))):
+    marks = marks or page_marks(root, {node: index for index, node in enumerate(root.iter())})
+    for trail in chain(marks.crumbs, _lazy(lambda: _trails(marks.runs(), title_at, url))):
         crumbs = [text_of(a) for a in trail.iter("a")]
         tail = _trailing_text(trail)
         crumb = _last_section(crumbs + ([tail] if tail else []), title)
@@ -100,11 +89,14 @@ def _section_link(root, url: str) -> str | None:
     """The text of the link to the longest path that the article's URL extends ('/tin-hoat-dong')."""
     article = urlsplit(url)
     best, best_length = None, 1
+    targets: dict = {}  # href: its split absolute URL (menus print the same links twice or more)
     for link in root.iter("a"):
         href = (link.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        target = urlsplit(urljoin(url, href))
+        target = targets.get(href)
+        if target is None:
+            target = targets[href] = urlsplit(urljoin(url, href))
         path = target.path.rstrip("/")
         if target.netloc != article.netloc or target.query or len(path) <= best_length:
             continue
@@ -118,18 +110,14 @@ def _section_link(root, url: str) -> str | None:
 _CRUMB_SEPARATOR = re.compile(r"[»›>/|→]|::")
 
 
-def _trails(root, title_at: int, url: str) -> list:
+def _trails(runs: list[tuple], title_at: int, url: str) -> list:
     """Breadcrumbs found by shape, the nearest before the headline first: a short run of 2–8 links,
     the first to the home page, separated by '»', '>', '/' … (or items of a short list), with
-    nothing else but the current page's name. A menu has more links, and comes earlier."""
+    nothing else but the current page's name. A menu has more links, and comes earlier. `runs`: the
+    page's elements that may be one, as _page_marks finds them."""
     found = []
-    counts = _href_links(root)
-    for at, node in enumerate(root.iter()):
-        if tag_of(node) not in _TRAIL_TAGS or not 2 <= counts.get(node, 0) <= 8:
-            continue
+    for at, node in runs:
         links = [a for a in node.iter("a") if a.get("href") is not None]
-        if not 2 <= len(links) <= 8:
-            continue
         text = text_of(node)
         listed = tag_of(node) in ("ul", "ol") and len(links) <= 5 and _extends(url, links[-1].get("href"))
         if len(text) > 300 or not (_CRUMB_SEPARATOR.search(text) or listed):
@@ -149,20 +137,59 @@ def _trails(root, title_at: int, url: str) -> list:
 _TRAIL_TAGS = frozenset({"div", "nav", "p", "span", "ul", "ol", "td", "li"})
 
 
-def _href_links(root) -> dict:
-    """Per element, how many <a href> it holds (itself included), counted bottom-up in one walk: listing
-    each candidate's links only to find most hold too few or too many was most of _trails' time."""
+class PageMarks(NamedTuple):
+    """What the page's markup names (page_marks)."""
+
+    crumbs: list              # elements named a breadcrumb, in document order
+    runs: Callable[[], list]  # (document position, element) that _trails looks at, in document order: counted
+                              # when asked (a page whose breadcrumb is named never needs them)
+    dated: list               # elements marked as the publication date (meta._dated_by_markup's rule), in document order
+
+
+def page_marks(root, position: dict) -> PageMarks:
+    """What the page's attributes and links name, for category() and meta.published: the elements named
+    a breadcrumb (class or id holding 'breadcrumb' in any case, schema.org BreadcrumbList, Joomla's
+    'pathway', an aria-label 'Breadcrumb'); the elements marked as the publication date
+    (meta._dated_by_markup's rule); and, when asked, the elements _trails looks at (_link_runs). One XPath
+    gives the six attributes' values, which Python reads (reading every element's attributes from Python
+    cost a third more; an XPath with translate() on them, three times as much)."""
+    crumbs: list = []
+    dated: list = []
+    for value in _MARKS(root):
+        name = value.attrname
+        if name == "class":
+            if "pathway" in value or _named(value, _FOLD_BREADCRUMB):
+                crumbs.append(value.getparent())
+        elif name == "id":
+            if _named(value, _FOLD_BREADCRUMB):
+                crumbs.append(value.getparent())
+        elif name == "itemtype":
+            if "BreadcrumbList" in value:
+                crumbs.append(value.getparent())
+        elif name == "aria-label":
+            if _named(value, _FOLD_BREADCRUMS):
+                crumbs.append(value.getparent())
+        elif name == "property":
+            if any(prop in value for prop in PUBLISHED_PROPERTIES):
+                dated.append(value.getparent())
+        elif value == "datePublished":  # itemprop
+            dated.append(value.getparent())
+    # an element named by two of its attributes is listed once
+    return PageMarks(list(dict.fromkeys(crumbs)), lambda: _link_runs(root, position), list(dict.fromkeys(dated)))
+
+
+def _link_runs(root, position: dict) -> list[tuple]:
+    """(document position, element) of every element of _TRAIL_TAGS holding 2–8 <a href>, itself included:
+    each link counts for itself and its ancestors (cheaper than listing each element's links)."""
     counts: dict = {}
+    for link in root.iter("a"):
+        if link.get("href") is not None:
+            for node in (link, *link.iterancestors()):
+                counts[node] = counts.get(node, 0) + 1
+    return sorted((position[node], node) for node, count in counts.items() if 2 <= count <= 8 and node.tag in _TRAIL_TAGS)
 
-    def visit(node) -> int:
-        count = int(node.tag == "a" and node.get("href") is not None)
-        for child in node:
-            count += visit(child)
-        counts[node] = count
-        return count
 
-    visit(root)
-    return counts
+_MARKS = etree.XPath("//@class|//@id|//@itemtype|//@aria-label|//@property|//@itemprop")  # in document order
 
 
 def _lazy(make):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from lxml import etree
 
 from scraper.extraction.body import BLOCK_TAGS, SKIP_TAGS
-from scraper.extraction.generic.words import FOOTER_LINE, MAX_SECTION_HEADING, SECTION_HEADINGS
+from scraper.extraction.generic.words import BOX_NAMES, FOOTER_LINE, MAX_SECTION_HEADING, SECTION_HEADINGS
 from scraper.extraction.visible import tag_of, text_of
 
 MIN_PARAGRAPH = 25  # shorter blocks are labels, dates, menu items
@@ -70,7 +70,8 @@ def _is_leaf_block(element) -> bool:
     return not any(tag_of(child) in BLOCK_TAGS for child in element)
 
 
-def find_body(root: etree._Element, stats: Stats | None = None, anchor=None) -> etree._Element | None:
+def find_body(root: etree._Element, stats: Stats | None = None, anchor=None,
+              position: dict | None = None) -> etree._Element | None:
     """The element holding the article's running text, or None when the page has none.
 
     With the headline's element (`anchor`), a block of two or more paragraphs that starts right
@@ -78,22 +79,19 @@ def find_body(root: etree._Element, stats: Stats | None = None, anchor=None) -> 
     sidebar's "Giới thiệu" text beside a short notice), as long as it scores a third of the best.
     """
     stats = stats or Stats(root)
+    at = position if position is not None else {node: index for index, node in enumerate(root.iter())}
     scores: dict = {}
     paragraphs: list = []  # (document position, credit) of every good paragraph
-    order: list = []
-    at: dict = {}
     outside = {node for tag in OUTSIDE_TAGS for element in root.iter(tag) for node in element.iter()}
-    outside |= _headed_sections(root, stats, anchor)
-    for index, element in enumerate(root.iter()):
-        at[element] = index
-        tag = tag_of(element)
-        if not tag or tag in SCORED_SKIP or tag in OUTSIDE_TAGS or tag in ("ul", "ol", "table", "tbody", "tr"):
+    outside |= _headed_sections(stats, anchor, at)
+    # Only an element of MIN_PARAGRAPH characters or more can be a paragraph (a shorter one's loose text
+    # is shorter too): those Stats measured, in document order (the credits add up in that order).
+    for element in sorted([node for node, count in stats.chars.items() if count >= MIN_PARAGRAPH], key=at.__getitem__):
+        index, tag = at[element], element.tag
+        if tag in SCORED_SKIP or tag in OUTSIDE_TAGS or tag in _NEVER_SCORED:
             continue
-        order.append(element)
-        if tag not in BLOCK_TAGS or element.tag in ("h1", "h2", "h3") or element in outside:
+        if tag not in BLOCK_TAGS or tag in ("h1", "h2", "h3") or element in outside:
             continue
-        if stats.chars.get(element, 0) < MIN_PARAGRAPH:
-            continue  # too short whole, so its loose text is too: skip the child scan below
         if _is_leaf_block(element):
             chars, link_chars = stats.chars.get(element, 0), stats.link_chars.get(element, 0)
         else:  # a container's loose text: lines set apart by <br> beside its blocks
@@ -101,7 +99,7 @@ def find_body(root: etree._Element, stats: Stats | None = None, anchor=None) -> 
         if chars < MIN_PARAGRAPH or link_chars > MAX_LINK_DENSITY * chars:
             continue
         credit = float(chars - link_chars)
-        if FOOTER_LINE.match(" ".join(element.itertext())):
+        if FOOTER_LINE.match(_raw_start(element)):
             credit = -2 * credit  # the site's footer: owner, licence, address
         if tag in SELF_CREDITED:
             scores[element] = scores.get(element, 0.0) + credit
@@ -114,8 +112,10 @@ def find_body(root: etree._Element, stats: Stats | None = None, anchor=None) -> 
                     share /= 2
             ancestor = ancestor.getparent()
     best, best_score, ranked = None, 0.0, []
-    for element in order:  # document order: on a tie the deeper element (seen later) wins
-        score = scores.get(element, 0.0) * (1 - stats.density(element))
+    for element in sorted(scores, key=at.__getitem__):  # document order: on a tie the deeper element (seen later) wins
+        if element.tag in SCORED_SKIP or element.tag in OUTSIDE_TAGS or element.tag in _NEVER_SCORED:
+            continue
+        score = scores[element] * (1 - stats.density(element))
         if score > 0:
             ranked.append((score, element))
         if score >= best_score and score > 0:
@@ -124,7 +124,39 @@ def find_body(root: etree._Element, stats: Stats | None = None, anchor=None) -> 
         best = _after_headline(best, best_score, ranked, paragraphs, at, anchor)
     if best is None:
         return None
+    best = _around_quotation(best, paragraphs, at)
     return _with_split_parts(_with_parts_before(best, paragraphs, at, stats, anchor), paragraphs, at, stats)
+
+
+def _around_quotation(best, paragraphs: list, at: dict):
+    """The block around a quotation that scored best: a <blockquote> is quoted inside a story, never the
+    story itself. When the best block is one and its parent holds MIN_PART_PARAGRAPHS good paragraphs
+    or more of its own beside it (the story around a long quote), the parent is the body."""
+    parent = best.getparent()
+    if tag_of(best) != "blockquote" or parent is None or tag_of(parent) in ("body", "html"):
+        return best
+    start, end = at[best], _end(best, at)
+    around = [index for index, _credit in paragraphs if at[parent] <= index <= _end(parent, at) and not start <= index <= end]
+    return parent if len(around) >= MIN_PART_PARAGRAPHS else best
+
+
+FOOTER_READ = 100  # characters a footer label is read in: the longest label (words.FOOTER_LINE) is far shorter
+
+
+def _raw_start(element) -> str:
+    """The start of the element's text nodes joined by spaces, as they are (FOOTER_LINE reads them so): at
+    least FOOTER_READ characters after the leading space, or all of them. A container's whole text is not
+    joined only to read its first words."""
+    pieces, length = [], 0
+    for fragment in element.itertext():
+        pieces.append(fragment)
+        length += len(fragment) + 1
+        if length > FOOTER_READ and len(" ".join(pieces).lstrip()) > FOOTER_READ:
+            break
+    return " ".join(pieces)
+
+
+_NEVER_SCORED = frozenset({"ul", "ol", "table", "tbody", "tr"})  # a list or a table is scored in its items or cells
 
 
 def _after_headline(best, best_score: float, ranked: list, paragraphs: list, at: dict, anchor):
@@ -167,22 +199,37 @@ def _with_split_parts(best, paragraphs: list, at: dict, stats: Stats):
     """The body's ancestor when the article goes on in sibling blocks after it (an editor's wrapper
     per part): two or more further good paragraphs worth a quarter of the body's text, in a block that is
     not mostly links. Wrappers that add nothing are climbed through; what precedes the body (title,
-    date, sapo) never counts."""
+    date, sapo) never counts, nor do the paragraphs of a box the page names as none of the story's
+    (reader comments, a newsletter or subscription offer, related stories: words.BOX_NAMES), though they
+    stop the climb as any other text does."""
     start, end = at[best], _end(best, at)
     own = sum(credit for index, credit in paragraphs if start <= index <= end)
-    node = best
+    node, nodes = best, None
     for _ in range(4):
         parent = node.getparent()
         if parent is None or tag_of(parent) in ("body", "html"):
             break
-        after = [credit for index, credit in paragraphs if end < index <= _end(parent, at)]
+        further = [(index, credit) for index, credit in paragraphs if end < index <= _end(parent, at)]
+        if further:
+            nodes = nodes or list(at)  # document order: an index's element
+        after = [credit for index, credit in further if not _in_box(nodes[index], parent)]
         if sum(after) >= 0.25 * own and len(after) >= 2 and stats.density(parent) < 0.3:
             best, end = parent, _end(parent, at)
             own += sum(after)
-        elif sum(after) > MIN_PARAGRAPH:
+        elif sum(credit for _index, credit in further) > MIN_PARAGRAPH:
             break
         node = parent
     return best
+
+
+def _in_box(element, stop) -> bool:
+    """The element, or an ancestor below `stop`, is named as a box that is not the story (BOX_NAMES)."""
+    while element is not None and element is not stop:
+        marks = element.get("class"), element.get("id")
+        if (marks[0] or marks[1]) and BOX_NAMES.search(" ".join(mark for mark in marks if mark)):
+            return True
+        element = element.getparent()
+    return False
 
 
 def _loose_text(element, stats: Stats) -> tuple[int, int]:
@@ -199,14 +246,16 @@ def _loose_text(element, stats: Stats) -> tuple[int, int]:
 HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "div", "p", "span", "strong", "b", "header", "label", "legend"})
 
 
-def _headed_sections(root, stats: Stats, anchor) -> set:
+def _headed_sections(stats: Stats, anchor, at: dict) -> set:
     """The nodes of the sections a boilerplate heading opens ('Bình luận', 'Có thể bạn quan tâm',
     'Chăm sóc khách hàng', 'Comments'; words.SECTION_HEADINGS): the heading and the siblings after
-    it in its parent, never a block that holds the headline."""
+    it in its parent, never a block that holds the headline. Looked for among the short elements
+    Stats measured, in document order."""
     found: set = set()
-    for element in root.iter(*HEADING_TAGS):
-        chars = stats.chars.get(element, 0)
-        if not 0 < chars <= MAX_SECTION_HEADING or element in found:
+    short = [node for node, count in stats.chars.items() if 0 < count <= MAX_SECTION_HEADING and node.tag in HEADING_TAGS]
+    for element in sorted(short, key=at.__getitem__):
+        chars = stats.chars[element]
+        if element in found:
             continue
         parent = element.getparent()
         if parent is None or not SECTION_HEADINGS.match(text_of(element)):

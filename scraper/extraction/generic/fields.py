@@ -15,11 +15,11 @@ from scraper.extraction.body import BLOCK_TAGS, holder_images
 from scraper.extraction.cleaning import SOURCE_LABEL, parse_count, tidy
 from scraper.extraction.dates import has_date, parse_date_words
 from scraper.extraction.generic.content import OUTSIDE_TAGS, Stats
-from scraper.extraction.generic.meta import ld_values
+from scraper.extraction.generic.meta import in_ticker, ld_values
 from scraper.extraction.generic.words import (AUTHOR_LABEL_ANY, BYLINE_VERB, CHROME_HEADINGS, CMS_ACCOUNTS,
                                    DOCUMENT_LINK, FOOTER_LINE, GENERIC_HEADINGS, GENERIC_LINK_TEXT,
                                    PUBLISHED_LABEL, SOURCE_WRAPPED, THEO_SOURCE, VIEWS, is_meta_line, is_toolbar_text)
-from scraper.extraction.generic.words import AD_NAMES, CREDIT_SPLIT, ORGANISATION_TYPES, TICKER_NAMES, VISITS
+from scraper.extraction.generic.words import AD_NAMES, CREDIT_SPLIT, ORGANISATION_TYPES, VISITS
 from scraper.extraction.urls import absolute_url
 from scraper.extraction.visible import tag_of, text_of
 
@@ -48,19 +48,16 @@ def short_lines(scope, stats: Stats) -> list[tuple]:
     """(element, text) of every element of the article's scope with a short text (a label line),
     outside menus and sidebars, in document order: read once, searched by each labelled field."""
     found: list[tuple] = []
-
-    def visit(node) -> None:
-        tag = tag_of(node)
-        if not tag or tag in ("nav", "aside") or node not in stats.chars:
-            return
-        if tag != "a" and 0 < stats.chars[node] <= 2 * MAX_LINE:
+    chars = stats.chars
+    menus = {node for menu in scope.iter("nav", "aside") for node in menu.iter()}
+    for node in scope.iter():  # (what Stats left out, scripts and form controls, it has no count for)
+        count = chars.get(node)
+        if count is None or node in menus:
+            continue
+        if 0 < count <= 2 * MAX_LINE and node.tag != "a":
             text = text_of(node)
             if text and len(text) <= MAX_LINE:
                 found.append((node, text))
-        for child in node:
-            visit(child)
-
-    visit(scope)
     return found
 
 
@@ -248,7 +245,7 @@ def sapo(title_node, body, position: dict, title: str | None) -> str | None:
         taken = node
         if tag == "figcaption" or any(tag_of(a) == "figure" for a in node.iterancestors()) or _caption_like(node):
             continue  # a lead image's caption is not a sapo
-        if _in_ticker(node):
+        if in_ticker(node):
             continue
         text = text_of(node)
         links = sum(len(text_of(a)) for a in node.iter("a"))
@@ -269,15 +266,6 @@ def _caption_like(node) -> bool:
         previous = element.getprevious()
         if previous is not None and (tag_of(previous) == "img" or (next(previous.iter("img"), None) is not None
                                                                    and not text_of(previous))):
-            return True
-    return False
-
-
-def _in_ticker(node) -> bool:
-    """Inside a <marquee> or an element named as a scrolling ticker."""
-    for element in (node, *node.iterancestors()):
-        if tag_of(element) == "marquee" or TICKER_NAMES.search(" ".join((element.get("class") or "",
-                                                                         element.get("id") or ""))):
             return True
     return False
 

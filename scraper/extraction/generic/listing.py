@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from scraper.extraction.body import BLOCK_TAGS
 from scraper.extraction.cleaning import tidy
-from scraper.extraction.generic.prune import _drop
+from scraper.extraction.generic.prune import _drop, text_start
 from scraper.extraction.visible import tag_of
 
 
@@ -83,7 +83,7 @@ def in_teaser_series(body) -> bool:
         if parent is None:
             return False
         # the length first: a whole body fails it at once, where counting its headline links reads every link
-        if len(tidy(" ".join(node.itertext()))) <= MAX_TEASER_CHARS and headline_links(node):
+        if text_start(node, MAX_TEASER_CHARS)[1] and headline_links(node):
             alike = [s for s in parent if s.tag == node.tag and s.get("class") == node.get("class")]
             if sum(1 for s in alike if headline_links(s)) >= MIN_TEASERS:
                 return True

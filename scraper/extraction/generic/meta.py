@@ -9,28 +9,32 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 from scraper.extraction.body import BLOCK_TAGS
 from scraper.extraction.cleaning import tidy
 from scraper.extraction.dates import has_date, iso_from_head, parse_date_words
 from scraper.extraction.jsonld import ld_objects
 from scraper.extraction.generic.words import CHROME_HEADINGS, GENERIC_HEADINGS, is_meta_line, is_toolbar_text
-from scraper.extraction.generic.words import MAX_SITE_NAME_WORDS, SITE_NAME_START
+from scraper.extraction.generic.words import MAX_SITE_NAME_WORDS, SITE_NAME_START, TICKER_NAMES
 from scraper.extraction.visible import tag_of, text_of
 
 _SEPARATORS = re.compile(r"\s+(?:[|–—:>\-]|::|»|›)\s+")
 
 
 def meta(root, *names: str) -> str | None:
-    """The first non-empty <meta property|name|itemprop=…> content among `names`."""
-    for name in names:
-        for node in root.iterfind(".//meta"):
-            if name.lower() in ((node.get("property") or "").lower(), (node.get("name") or "").lower(),
-                                (node.get("itemprop") or "").lower()):
+    """The first non-empty <meta property|name|itemprop=…> content among `names` (for the first name that
+    has one, the first such <meta> of the page). One pass over the page's <meta>s, not one per name."""
+    wanted = {name.lower() for name in names}
+    found: dict = {}
+    for node in root.iterfind(".//meta"):
+        for key in ((node.get("property") or "").lower(), (node.get("name") or "").lower(),
+                    (node.get("itemprop") or "").lower()):
+            if key in wanted and key not in found:
                 value = tidy(node.get("content"))
                 if value:
-                    return value
-    return None
+                    found[key] = value
+    return next((found[name.lower()] for name in names if name.lower() in found), None)
 
 
 def json_ld(root) -> list[dict]:
@@ -58,16 +62,21 @@ def declared_titles(root, ld: list[dict]) -> list[str]:
     return [tidy(value) for value in values if value and tidy(value)]
 
 
-def confirmed_headlines(root, declared: list[str], chars: dict, position: dict) -> list[tuple]:
-    """(node, text, in a link) of every page element whose text the declared title confirms."""
+def confirmed_headlines(root, declared: list[str], chars: dict, position: dict, ld: list[dict] | None = None) -> list[tuple]:
+    """(node, text, in a link) of every page element whose text the declared title confirms (`ld`: the page's
+    JSON-LD, when the caller has read it)."""
     folded_declared = [value.casefold() for value in declared]
+    if not folded_declared:
+        return []  # nothing to confirm
     found = []
-    for node in root.iter():
-        tag = tag_of(node)
-        if not tag or tag in ("html", "head", "title", "body", "script", "style") or len(node) > 4:
+    # The elements Stats measured (every element outside scripts and form controls, in no set order),
+    # 8–600 characters long: too short or too long to be a headline are most of a page's elements.
+    for node in [node for node, count in chars.items() if 8 <= count <= 600]:
+        tag = node.tag
+        if tag in ("html", "head", "title", "body", "script", "style") or len(node) > 4:
             continue
-        if not 8 <= chars.get(node, 0) <= 600:
-            continue  # too short or too long to be a headline: most of a page's elements (tested first: cheapest)
+        if not _may_confirm(node, folded_declared):
+            continue  # its first word is in no declared title: most paragraphs, told apart without reading them whole
         if any(tag_of(child) in BLOCK_TAGS for child in node):
             continue
         text = text_of(node)
@@ -76,10 +85,39 @@ def confirmed_headlines(root, declared: list[str], chars: dict, position: dict) 
         folded = text.casefold()
         if any(_confirms(folded, value) for value in folded_declared):
             found.append((node, text, tag == "a" or next(node.iterancestors("a"), None) is not None))
+    found.sort(key=lambda entry: position[entry[0]])  # in document order
     if found:  # the site's name in the header confirms the '… - Sở Y tế tỉnh X' part of a title: not a headline
-        names = site_names(root)
-        found = [entry for entry in found if not _names_the_site(entry[1], folded_declared, names)]
+        names = site_names(root, ld)
+        found = [entry for entry in found if not _names_the_site(entry[1], folded_declared, names)
+                 and entry[1].casefold() not in names]  # a <title> that is only the site's name confirms its logo
     return found
+
+
+def _may_confirm(node, folded_declared: list[str]) -> bool:
+    """False only when _confirms cannot hold for the node's text: the text's first word (its first 20
+    characters) is in no declared title. Every way a text confirms a title puts its start inside one (the
+    text is the title or a part of it, or begins with the title's first 20 characters or more), and a
+    text's first word is its first fragment's (text_of joins fragments with a space, tidy folds nothing
+    across them)."""
+    text = node.text
+    for fragment in ((text,) if text and not text.isspace() else node.itertext()):
+        words = fragment.split(None, 1)
+        if not words:
+            continue
+        word = words[0]
+        if word.isascii() and word.isprintable():  # most words: NFC and casefold are lower()
+            word = word.lower()[:20]
+        else:
+            if not word.isprintable():  # a zero-width character: tidy's rules decide what the first word is
+                word = tidy(fragment).split(" ", 1)[0]
+                if not word:
+                    continue
+            word = unicodedata.normalize("NFC", word).casefold()[:20]
+        for value in folded_declared:
+            if word in value:
+                return True
+        return False
+    return False
 
 
 def _names_the_site(text: str, folded_declared: list[str], names: list[str]) -> bool:
@@ -98,7 +136,8 @@ def title_anchor(confirmed: list[tuple], position: dict):
     return max(candidates, key=lambda c: c[:3])[3] if candidates else None
 
 
-def find_title(confirmed: list[tuple], declared: list[str], root, body, position: dict) -> tuple[str | None, object]:
+def find_title(confirmed: list[tuple], declared: list[str], root, body, position: dict,
+               ld: list[dict] | None = None) -> tuple[str | None, object]:
     """The headline and its element: the page element whose text the declared title confirms.
 
     Any element qualifies (a heading, a table cell, a span), the longest match first, then one
@@ -115,14 +154,14 @@ def find_title(confirmed: list[tuple], declared: list[str], root, body, position
     if matched:
         _key, node, text = max(matched, key=lambda m: m[0])
         if tag_of(node) not in _HEADING_TAGS:  # a span or cell that prints the document title whole
-            text = without_site_name(text, site_names(root))
+            text = without_site_name(text, site_names(root, ld))
         return text, node
     if not declared:
         return None, None
     heading = _nearest_heading(root, body_at, position)
     if heading is not None:
         return text_of(heading), heading
-    stripped = without_site_name(declared[0], site_names(root))
+    stripped = without_site_name(declared[0], site_names(root, ld))
     if stripped != declared[0]:
         return stripped, None
     parts = sorted(_SEPARATORS.split(declared[0]), key=len, reverse=True)
@@ -133,11 +172,14 @@ _TITLE_PARTS = re.compile(r"\s+(?:[|–—\-]|::)\s+")
 MIN_TITLE_LEFT = 15  # characters of headline a cut must leave: never cut a title down to a word
 
 
-def site_names(root) -> list[str]:
+_HOME_URL = re.compile(r"(?:https?:)?//[^/]+/?")  # a site's home page, as a link's href gives it
+
+
+def site_names(root, ld: list[dict] | None = None) -> list[str]:
     """The site's names, casefolded: og:site_name, JSON-LD WebSite/Organization/publisher names, and the
     logo's alt text or the text of a link to the home page in the page header."""
     names = [meta(root, "og:site_name", "application-name", "apple-mobile-web-app-title")]
-    for obj in json_ld(root):
+    for obj in (json_ld(root) if ld is None else ld):  # (`ld`: the page's JSON-LD, already read)
         if re.search(r"website|organi[sz]ation", str(obj.get("@type") or ""), re.IGNORECASE):
             names.append(str(obj.get("name") or ""))
         publisher = obj.get("publisher")
@@ -146,7 +188,7 @@ def site_names(root) -> list[str]:
     for link in root.iter("a"):
         href = (link.get("href") or "").strip()
         if href in ("/", "./", "index.php", "index.html", "default.aspx", "Default.aspx") or \
-                re.fullmatch(r"(?:https?:)?//[^/]+/?", href):
+                href.startswith(("http", "//")) and _HOME_URL.fullmatch(href):
             names += [img.get("alt") or "" for img in link.iter("img")] + [text_of(link)]
     return [tidy(name).casefold() for name in names if name and len(tidy(name)) >= 6]
 
@@ -249,12 +291,13 @@ def _from_head_value(value: str | None) -> str | None:
     return parse_date_words(value) if has_date(value) else None
 
 
-_PUBLISHED_PROPERTIES = ("datePublished", "dc:created", "dc:date", "dcterms:created")  # RDFa, contained in @property
+PUBLISHED_PROPERTIES = ("datePublished", "dc:created", "dc:date", "dcterms:created")  # RDFa, contained in @property
 
 
 def _dated_by_markup(root) -> list:
     """Elements whose itemprop is datePublished or whose RDFa property names a creation date, in
-    document order. A walk in Python: the XPath's contains() on every element cost twice as much."""
+    document order. A walk in Python: the XPath's contains() on every element cost twice as much.
+    (generic_record has them from category.page_marks' walk of the page.)"""
     found = []
     for node in root.iter():
         attrib = node.attrib if isinstance(node.tag, str) else None
@@ -262,23 +305,23 @@ def _dated_by_markup(root) -> list:
             continue
         prop = attrib.get("property")
         if attrib.get("itemprop") == "datePublished" or \
-                (prop is not None and any(name in prop for name in _PUBLISHED_PROPERTIES)):
+                (prop is not None and any(name in prop for name in PUBLISHED_PROPERTIES)):
             found.append(node)
     return found
 
 
-def head_published(root, ld: list[dict], window: tuple[int, int], position: dict) -> str | None:
+def head_published(root, ld: list[dict], window: tuple[int, int], position: dict, dated: list | None = None) -> str | None:
     """The machine-readable publication time: microdata, article:published_time, JSON-LD, then a
     <time datetime> of the article itself (from the headline to the body's end: a header clock or a
     sidebar's list is not the article's date)."""
     candidates = []
-    for node in _dated_by_markup(root):  # microdata and RDFa (Drupal)
+    for node in (_dated_by_markup(root) if dated is None else dated):  # microdata and RDFa (Drupal)
         candidates += [node.get("content"), node.get("datetime")]
     candidates += [meta(root, "article:published_time", "og:published_time", "datePublished", "pubdate",
                         "publishdate", "publish-date", "dc.date.issued", "dcterms.created", "date")]
     candidates += [str(v) for v in ld_values(ld, "datePublished")]
-    for node in root.xpath("//time[@datetime]"):
-        if not window[0] <= position.get(node, -1) <= window[1]:
+    for node in root.iter("time"):  # (an XPath '//time[@datetime]' walks the page more slowly)
+        if node.get("datetime") is None or not window[0] <= position.get(node, -1) <= window[1]:
             continue
         marks = " ".join((node.get("class") or "", node.get("itemprop") or "")).lower()
         if not any(word in marks for word in ("update", "modif")):
@@ -303,11 +346,22 @@ def visible_published(root, title_node, body, position: dict) -> str | None:
         window += [n for n in parent.iter() if position.get(n, 0) < start] if parent is not None else []
     for node in window:
         text = text_of(node)
-        if text and len(text) <= 160 and has_date(text) and next(node.iterancestors("a"), None) is None:
+        if text and len(text) <= 160 and has_date(text) and next(node.iterancestors("a"), None) is None \
+                and not in_ticker(node):
             parsed = parse_date_words(text)
             if parsed:
                 return parsed
     return None
+
+
+def in_ticker(node) -> bool:
+    """Inside a <marquee> or an element named as a scrolling ticker (words.TICKER_NAMES): its text is never
+    the article's lead, nor its date ('Chào mừng kỷ niệm … 27/2/1955 - 27/2/2025' scrolling above a story)."""
+    for element in (node, *node.iterancestors()):
+        if tag_of(element) == "marquee" or TICKER_NAMES.search(" ".join((element.get("class") or "",
+                                                                         element.get("id") or ""))):
+            return True
+    return False
 
 
 def _first_paragraph(body):
@@ -317,13 +371,14 @@ def _first_paragraph(body):
     return body
 
 
-def published(root, ld, title_node, body, position) -> str | None:
-    """A head time with a clock beats the visible text; a visible time beats a bare head date."""
+def published(root, ld, title_node, body, position, dated: list | None = None) -> str | None:
+    """A head time with a clock beats the visible text; a visible time beats a bare head date. `dated`:
+    _dated_by_markup's elements, when the caller has them."""
     last = body
     for last in body.iter():
         pass
     start = position.get(title_node, position.get(body, 0))
-    head = head_published(root, ld, (start, position.get(last, start)), position)
+    head = head_published(root, ld, (start, position.get(last, start)), position, dated)
     if head and "T" in head:
         return head
     visible = visible_published(root, title_node, body, position)

@@ -17,14 +17,18 @@ from lxml import etree
 from scraper.extraction.body import BLOCK_TAGS, SKIP_TAGS
 from scraper.extraction.cleaning import tidy
 from scraper.extraction.generic.content import Stats, _is_leaf_block
-from scraper.extraction.generic.words import AD_LABEL, CHROME_HEADINGS, DOCUMENT_LINK, is_meta_line, is_toolbar_text
+from scraper.extraction.generic.words import (AD_LABEL, AD_NAMES, BOX_NAMES, CHROME_HEADINGS, DOCUMENT_LINK, OFFER_NAMES,
+                                              SCREEN_READER_ONLY, TICKER_NAMES, is_meta_line, is_toolbar_text)
 from scraper.extraction.visible import tag_of
 
 
 def _hidden(element) -> bool:
+    """Not shown on screen: hidden by its style or attributes, or text for screen readers only (its class
+    says so: 'sr-only', 'visually-hidden', 'screen-reader-text', words.SCREEN_READER_ONLY)."""
     style = (element.get("style") or "").replace(" ", "").lower()
+    cls = element.get("class")
     return ("display:none" in style or "visibility:hidden" in style or element.get("hidden") is not None
-            or element.get("aria-hidden") == "true")
+            or element.get("aria-hidden") == "true" or (cls is not None and SCREEN_READER_ONLY.search(cls) is not None))
 
 
 TABLE_PARTS = frozenset({"table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"})
@@ -46,11 +50,41 @@ def _chrome(element, text: str, stats: Stats, title: str | None) -> bool:
     if links and density >= 0.6 and all(DOCUMENT_LINK.search(a.get("href") or "") for a in element.iter("a")
                                          if a.get("href") is not None):
         return True
-    if is_toolbar_text(text) and (links or len(text) <= 40):
+    if (links or len(text) <= 40) and is_toolbar_text(text):
         return True
-    if is_meta_line(text) or AD_LABEL.match(text):
+    if is_meta_line(text) or AD_LABEL.match(text) or (len(text) <= MAX_TICKER_TEXT and _ticker(element)):
         return True
     return bool(title) and text == title and len(element) <= 3
+
+
+# The longest text a chrome rule reads whole: toolbars and meta lines (words.is_toolbar_text, is_meta_line)
+# are never longer; of a longer block the rules read only its start (a heading's words) and its numbers.
+MAX_CHROME_TEXT = 160
+
+
+def text_start(element, limit: int) -> tuple[str, bool]:
+    """(the element's text as text_of gives it, True), or (its first words, False) once they pass `limit`
+    characters: a long block's text is not joined whole at every level of the body, only to learn that it
+    is long. Tidying each text node and joining them with one space gives text_of's text (tidy never joins
+    or splits across whitespace)."""
+    pieces, length = [], -1
+    for fragment in element.itertext():
+        piece = tidy(fragment)
+        if piece:
+            pieces.append(piece)
+            length += len(piece) + 1
+            if length > limit:
+                return " ".join(pieces), False
+    return " ".join(pieces), True
+
+
+MAX_TICKER_TEXT = 300  # a scrolling line of greetings or headlines; a story is longer
+
+
+def _ticker(element) -> bool:
+    """A <marquee>, or a block named as a scrolling ticker (words.TICKER_NAMES), itself: the body's own
+    name ('breaking-news-detail') says nothing of its children."""
+    return tag_of(element) == "marquee" or bool(TICKER_NAMES.search(_marks(element)))
 
 
 def pruned_copy(body: etree._Element, title: str | None) -> etree._Element:
@@ -69,10 +103,13 @@ def pruned_copy(body: etree._Element, title: str | None) -> etree._Element:
     first_text = next((position[n] for n in copy.iter() if tag_of(n) in BLOCK_TAGS and _is_leaf_block(n)
                        and stats.chars.get(n, 0) >= 80), len(position))
 
+    limit = max(MAX_CHROME_TEXT, len(title or ""))
+
     def visit(element) -> None:
         for child in list(element):
-            text = tidy(" ".join(child.itertext()))
-            if _chrome(child, text, stats, title) or (position.get(child, 0) > first_text and _headed_section(child)):
+            text, _whole = text_start(child, limit)
+            if _chrome(child, text, stats, title) or _ad_slot(child, text) or \
+                    (position.get(child, 0) > first_text and (_headed_section(child) or _named_box(child))):
                 _drop(child)
             elif len(child):
                 visit(child)
@@ -81,15 +118,50 @@ def pruned_copy(body: etree._Element, title: str | None) -> etree._Element:
     return copy
 
 
+def _marks(element) -> str:
+    return " ".join(mark for mark in (element.get("class"), element.get("id")) if mark)
+
+
+def _named_box(element) -> bool:
+    """A block after the article's text that the page names as a box that is not the story: reader
+    comments, a newsletter offer, related stories (words.BOX_NAMES)."""
+    marks = _marks(element)
+    return bool(marks) and BOX_NAMES.search(marks) is not None
+
+
+MAX_AD_TEXT = 100  # an ad slot's own words ('Advertisement', 'Story continues below'); a longer text is a story's
+MAX_OFFER_TEXT = 400  # a newsletter or subscription box's pitch: a few lines
+
+
+def _ad_slot(element, text: str) -> bool:
+    """An advertisement's slot inside the story: named as an ad (words.AD_NAMES), a few words, no image
+    (an image in a block so named is a banner, which record_images leaves out on its own); or a short
+    box named as a newsletter or subscription offer (words.OFFER_NAMES)."""
+    if len(text) > MAX_OFFER_TEXT:
+        return False
+    marks = _marks(element)
+    if not marks:
+        return False
+    if OFFER_NAMES.search(marks):
+        return True
+    return len(text) <= MAX_AD_TEXT and AD_NAMES.search(marks) is not None and next(element.iter("img"), None) is None
+
+
 def _headed_section(element) -> bool:
     """A block after the article's text whose first line is a chrome heading alone ('Ý kiến bạn đọc',
     'Tin liên quan', 'Từ khóa'): the section it heads is chrome, whatever follows the heading."""
     first = next((n for n in element.iter() if n is not element and isinstance(n.tag, str)
-                  and tidy(" ".join(n.itertext()))), None)
-    if first is None or tag_of(first) in ("p",) and len(tidy(" ".join(first.itertext()))) > 40:
+                  and text_start(n, 0)[0]), None)
+    if first is None:
         return False
-    label = tidy(" ".join(first.itertext()))
-    return len(label) <= 40 and bool(CHROME_HEADINGS.match(label)) and label != tidy(" ".join(element.itertext()))
+    label, whole = text_start(first, MAX_HEADING_LABEL)
+    if not whole or not CHROME_HEADINGS.match(label):
+        return False
+    text, whole = text_start(element, len(label))
+    return not whole or label != text  # the heading, then the section it heads
+
+
+MAX_HEADING_LABEL = 40  # a heading is a short line; a longer first line is the section's own text
 
 
 def _drop(element) -> None:

@@ -36,6 +36,9 @@ TOOLBAR_WORDS = [
     "kích thước chữ", "kích cỡ chữ", "mặc định", "bình chọn", "lượt bình chọn", "lượt", "phiếu", "votes?",
     "đánh giá bài viết", "nghe đọc bài viết", "nghe đọc", "pinterest", "messenger", "whatsapp", "telegram",
     "[★☆✩✭]+",
+    # a photo gallery's controls inside a story ('1 of 24', 'Full Screen', 'Autoplay', 'Close', '×')
+    "\\d+ of \\d+", "full screen", "fullscreen", "toàn màn hình", "autoplay", "tự động phát", "close", "đóng", "×",
+    "view photos", "view gallery", "xem ảnh", "xem album ảnh",
 ]
 _TOOLBAR = re.compile(r"(?:(?<![\w+-])(?:" + "|".join(sorted(TOOLBAR_WORDS, key=len, reverse=True))
                       + r")(?![\w+-]))|[\s|·•:;,/\\()\[\]«»<>‹›\-–—_*+=!?.]+", re.IGNORECASE)
@@ -130,8 +133,14 @@ def is_meta_line(text: str) -> bool:
     """A line that only states the article's date, views, category or poster ('Ngày đăng: … | Lượt xem: 12')."""
     if not text or len(text) > 160:
         return False
-    parts = [part for part in re.split(r"\s[|·•]\s|\s{2,}|\|", text) if part.strip()]
-    return bool(parts) and all(_meta_part(part.strip()) for part in parts)
+    parts = [part.strip() for part in _META_SEPARATORS.split(text) if part.strip()]
+    if not _DIGIT.search(text):  # no date, clock or count: only labels can make it a meta line (most text)
+        return bool(parts) and all(len(part) <= 60 and META_LABEL.match(part) for part in parts)
+    return bool(parts) and all(_meta_part(part) for part in parts)
+
+
+_META_SEPARATORS = re.compile(r"\s[|·•]\s|\s{2,}|\|")
+_DIGIT = re.compile(r"\d")  # every date, clock and count of _meta_part holds one
 
 
 def _meta_part(part: str) -> bool:
@@ -177,6 +186,25 @@ CREDIT_SPLIT = re.compile(r"\s*(?:[/|;,–—-]\s*|\(\s*)(?=(?:nguồn(?:\s+tin)
 # Class or id words of advertising blocks: an image inside one is a banner, not the article's.
 AD_NAMES = re.compile(r"(?:^|[\s_-])(?:ads?|advert\w*|banner\w*|quang-?cao|quangcao|qc|sponsor\w*)(?:$|[\s_-])",
                       re.IGNORECASE)
+
+# Class or id words of the boxes news sites put after a story, inside its column, that are not the story:
+# reader comments, newsletter and subscription offers, related and recommended stories (Drupal's
+# 'comment-wrapper', WordPress's 'comments-area', 'newsletter-widget', 'related-posts', Outbrain,
+# Taboola; Vietnamese themes' 'binh-luan', 'tin-lien-quan'). A word of its own in the name, between
+# '-', '_' or spaces: 'comments' names a box, 'commentsCount' or 'recomment' does not.
+_OFFER_WORDS = r"newsletters?|subscribe|subscription|signup|sign-up|paywall|regwall"
+BOX_NAMES = re.compile(r"(?:^|[\s_-])(?:comments?|comment-?(?:list|wrapper|area|section|form)|disqus|" + _OFFER_WORDS +
+                       r"|related|recommended|outbrain|taboola|binh-?luan|y-?kien-?ban-?doc|tin-?lien-?quan|tin-?khac)"
+                       r"(?:$|[\s_-])", re.IGNORECASE)
+# Of those, the offers (a newsletter sign-up, a subscription or paywall box): a short one is chrome
+# wherever it sits in the story, before its text too.
+OFFER_NAMES = re.compile(r"(?:^|[\s_-])(?:" + _OFFER_WORDS + r")(?:$|[\s_-])", re.IGNORECASE)
+
+# Classes of text written for screen readers only, never shown on screen (Bootstrap's 'sr-only' and
+# 'visually-hidden', WordPress's 'screen-reader-text', Drupal's 'element-invisible'): 'Article content',
+# 'Advertisement', 'Share on Facebook' labels inside a story.
+SCREEN_READER_ONLY = re.compile(r"(?:^|\s)(?:sr-only|visually-?hidden|screen-reader-(?:text|only)|element-invisible|"
+                                r"a11y-hidden|u-hidden-visually)(?:$|\s)", re.IGNORECASE)
 
 # Class or id words of a section label printed above an article ('<div class="title-cate">Tin hoạt động</div>').
 SECTION_NAMES = re.compile(r"cate|chuyen-?muc|chuyenmuc|danh-?muc|section|channel|module-?title|box-?title|"

@@ -1,0 +1,51 @@
+"""A million articles (issue 32): every item of the issue's table, on archives of 100k and 1M, in one run.
+
+    python -m bench.million build --dir /tmp/million [--sizes 100000 1000000]
+    python -m bench.million measure --dir /tmp/million [--sizes 100000 1000000] [--reps 5]
+
+`build` writes each archive through the store API as a crawl does (archive.store.Archive:
+save_page with the article's raw page, compressed; upsert_article with its record, so the
+full-text index and the summaries are written as they are in a crawl; one crawl run row per
+20,000 articles, listing pages beside them), over 34 portals of the registry, dated over twenty
+years. The smaller archive is built first and copied as the start of the larger one, so both
+hold the same first articles. A killed build goes on from the articles already stored. The
+store rate of every 50,000 articles is kept in <dir>/build-<n>.json.
+
+`measure` times, on each archive, the other size's right after it (alternating, with the load
+average of the machine at each): the Datasette articles table page, the table search box
+and the canned search for common words, the canned summaries, `soyte search` p95 over 16
+queries, an incremental crawl's time and memory to its first request (the frontier), the
+store rate of 5,000 more articles, and writes bench/results/million.json. `merge` of two
+archives is timed by `python -m bench.million merge --dir /tmp/million --size 100000`.
+
+The archives go under the directory given (never the checkout): 1M is about 8 GB.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bench.million_build import build_all
+from bench.million_measure import measure_all, measure_merge
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("step", choices=["build", "measure", "merge"])
+    parser.add_argument("--dir", type=Path, required=True, help="where the archives go (not the checkout)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--size", type=int, default=100_000, help="merge: the size of each of the two archives")
+    args = parser.parse_args()
+    if Path(args.dir).resolve().is_relative_to(Path(__file__).resolve().parent.parent):
+        raise SystemExit("--dir must be outside the checkout: the archives take gigabytes")
+    if args.step == "build":
+        build_all(args.dir, args.sizes)
+    elif args.step == "measure":
+        measure_all(args.dir, args.sizes, args.reps)
+    else:
+        measure_merge(args.dir, args.size)
+
+
+if __name__ == "__main__":
+    main()

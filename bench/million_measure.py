@@ -1,0 +1,230 @@
+"""The measuring half of bench/million.py: each item of issue 32's table, on every archive size.
+
+Every timing is taken on one archive, then the same on the next size, alternating over `reps`
+rounds, with the load average at each round beside it. Datasette is the archive's own
+(archive.datasette.make_datasette, its settings and plugin), asked in-process through its ASGI
+client (no socket: the figures are the server's work, not the network's). The frontier is timed
+in a fresh process per archive (its peak memory is that process's). Imported by bench/million.py.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from bench.common import percentile, write_results
+
+SEARCH_QUERIES = [
+    "sot xuat huyet", "sốt xuất huyết", "bac ninh", "y tế", "tiêm vắc xin", "Đắk Lắk", "dau",
+    "covid", "tay chân miệng", "benh vien da khoa", "chuyen doi so", "kiểm soát bệnh tật",
+    "hội nghị sơ kết", "tre em", "bảo hiểm y tế", "đậy kín dụng cụ chứa nước",
+]  # bench/archive.py's 16
+PAGES = {
+    "articles table page": "/{db}/articles",
+    "search box 'sot xuat huyet'": "/{db}/articles?_search=sot+xuat+huyet",
+    "search box 'y te'": "/{db}/articles?_search=y+te",
+    "canned articles per province per month": "/{db}/articles_per_province_per_month",
+    "canned search 'y te'": "/{db}/search?term=y+te",
+    "canned latest articles": "/{db}/latest_articles",
+    "article page": "/{db}/articles/{article}",
+}
+
+FRONTIER_SCRIPT = r"""
+import json, os, resource, sys, time
+started = time.perf_counter()
+import asyncio
+from datetime import timedelta
+from archive.store import Archive
+from archive.frontier import load_frontier
+from bench.million_build import portals
+from spiders.loader import PortalSpiderLoader
+path = sys.argv[1]
+keys = [p.key for p in portals()]
+archive = Archive(path)  # as a crawl opens it: for writing
+opened = time.perf_counter() - started
+frontier = load_frontier(archive.conn, keys, timedelta(days=30))
+spider = PortalSpiderLoader().load(keys[0])(frontier=frontier)
+async def first():
+    async for request in spider.start():
+        return request
+request = asyncio.run(first())
+first_s = time.perf_counter() - started
+rss_first = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t = time.perf_counter()
+due = sum(len(frontier.due.get(key, [])) for key in keys)
+due_s = time.perf_counter() - t
+t = time.perf_counter()
+urls = [row[0] for row in archive.conn.execute("SELECT url FROM articles ORDER BY random() LIMIT 2000")]
+t = time.perf_counter()
+known = sum(frontier.is_known(url) for url in urls) + sum(frontier.is_known(url + "-not") for url in urls)
+lookup_us = (time.perf_counter() - t) / (2 * len(urls)) * 1e6
+print(json.dumps({"open_s": opened, "first_request_s": first_s, "rss_mb_at_first_request": rss_first,
+                  "first_request": request.url, "due_all_portals": due, "due_all_portals_s": due_s,
+                  "is_known_us": lookup_us, "known": known,
+                  "rss_mb_after_due": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+def timed_pages(paths: dict[str, Path], reps: int) -> dict:
+    """Each page of PAGES on each archive, alternating, `reps` times after one untimed pass."""
+    from archive.datasette import make_datasette
+
+    async def run() -> dict:
+        sites = {}
+        for name, path in paths.items():
+            ds = make_datasette(path)
+            await ds.invoke_startup()
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            article = conn.execute("SELECT url FROM articles ORDER BY rowid DESC LIMIT 1").fetchone()[0]
+            conn.close()
+            sites[name] = (ds, path.stem, quote(article, safe=""))
+        times = {name: {page: [] for page in PAGES} for name in paths}
+        statuses: dict = {name: {} for name in paths}
+        loads = []
+        for rep in range(reps + 1):
+            for name in (list(paths) if rep % 2 == 0 else list(reversed(list(paths)))):
+                ds, db, article = sites[name]
+                loads.append(load())
+                for page, template in PAGES.items():
+                    url = template.format(db=db, article=article)
+                    started = time.perf_counter()
+                    response = await ds.client.get(url)
+                    seconds = time.perf_counter() - started
+                    statuses[name][page] = response.status_code
+                    if rep:
+                        times[name][page].append(seconds * 1e3)
+        return {"ms": {name: {page: stats(v) for page, v in by_page.items()} for name, by_page in times.items()},
+                "status": statuses, "load": loads}
+
+    return asyncio.run(run())
+
+
+def stats(values: list[float]) -> dict:
+    return {"p50": statistics.median(values), "p95": percentile(values, 95), "min": min(values),
+            "max": max(values), "n": len(values)}
+
+
+def timed_search(paths: dict[str, Path], reps: int) -> dict:
+    """`soyte search` (archive.search.search on a read-only Archive, as the command opens it), the 16 queries."""
+    from archive.search import search
+    from archive.store import Archive
+
+    readers = {name: Archive(path, readonly=True) for name, path in paths.items()}
+    times: dict = {name: [] for name in paths}
+    for name, reader in readers.items():  # one untimed pass each
+        for q in SEARCH_QUERIES:
+            search(reader.conn, q)
+    for rep in range(reps):
+        for name in (list(paths) if rep % 2 == 0 else list(reversed(list(paths)))):
+            for q in SEARCH_QUERIES:
+                started = time.perf_counter()
+                search(readers[name].conn, q)
+                times[name].append((time.perf_counter() - started) * 1e3)
+    for reader in readers.values():
+        reader.close()
+    return {name: stats(v) for name, v in times.items()}
+
+
+def timed_frontier(paths: dict[str, Path], reps: int) -> dict:
+    """Time and peak memory to an incremental crawl's first request, in a fresh process each."""
+    results: dict = {name: [] for name in paths}
+    for rep in range(reps):
+        for name in (list(paths) if rep % 2 == 0 else list(reversed(list(paths)))):
+            started = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", FRONTIER_SCRIPT, str(paths[name])], capture_output=True,
+                                 text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            row["process_s"] = time.perf_counter() - started
+            row["load"] = load()
+            results[name].append(row)
+    return results
+
+
+def timed_writes(paths: dict[str, Path], articles: int = 2000) -> dict:
+    """The store rate of `articles` more articles (page and record, as a crawl writes them) on each archive."""
+    from archive.store import Archive
+    from bench.million_build import Builder, article_count, store
+
+    rates = {}
+    for name, path in paths.items():
+        have = article_count(path)
+        archive = Archive(path)
+        builder = Builder(seed=have)
+        run_id = archive.start_run([p.key for p in builder.portals])
+        started = time.perf_counter()
+        store(archive, builder, have, have + articles, run_id)
+        seconds = time.perf_counter() - started
+        archive.finish_run(run_id, "completed")
+        archive.close()
+        rates[name] = {"articles": articles, "per_s": articles / seconds, "load": load()}
+    return rates
+
+
+def first_open(paths: dict[str, Path]) -> dict:
+    """The one-time upgrade of an archive built by an older soyte (indexes, counts): its seconds."""
+    out = {}
+    for name, path in paths.items():
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import sys; from archive.store import Archive; Archive(sys.argv[1]).close()",
+                        str(path)], check=True, cwd=Path(__file__).resolve().parent.parent)
+        out[name] = {"seconds": time.perf_counter() - started, "load": load()}
+    return out
+
+
+def sizes_of(paths: dict[str, Path]) -> dict:
+    return {name: {"articles": _count(path), "bytes": path.stat().st_size} for name, path in paths.items()}
+
+
+def _count(path: Path) -> int:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def measure_all(folder: Path, sizes: list[int], reps: int) -> None:
+    paths = {f"{size // 1000}k": folder / f"{size}.db" for size in sorted(sizes)}
+    results: dict = {"first_open": first_open(paths), "sizes": sizes_of(paths)}
+    print(json.dumps(results["first_open"]), flush=True)
+    results["frontier"] = timed_frontier(paths, max(2, reps // 2))
+    print(json.dumps(results["frontier"]), flush=True)
+    results["search"] = timed_search(paths, reps)
+    print(json.dumps(results["search"]), flush=True)
+    results["datasette"] = timed_pages(paths, reps)
+    print(json.dumps(results["datasette"]), flush=True)
+    results["writes"] = timed_writes(paths)
+    print(json.dumps(results["writes"]), flush=True)
+    write_results("million", results)
+
+
+def measure_merge(folder: Path, size: int) -> None:
+    """`soyte merge` of the archive of `size` articles into a new file (every page, article, run and
+    index entry written), its time and the WAL's largest size, sampled every 0.2 s."""
+    source, into = folder / f"{size}.db", folder / f"merged-{size}.db"
+    for path in (into, Path(f"{into}-wal"), Path(f"{into}-shm"), Path(f"{into}.lock")):
+        path.unlink(missing_ok=True)
+    started, wal_peak, load_at_start = time.perf_counter(), 0, load()
+    process = subprocess.Popen([sys.executable, "-m", "scraper.cli", "merge", str(source), "--into", str(into)],
+                               cwd=Path(__file__).resolve().parent.parent)
+    wal = Path(f"{into}-wal")
+    while process.poll() is None:
+        if wal.exists():
+            wal_peak = max(wal_peak, wal.stat().st_size)
+        time.sleep(0.2)
+    result = {"articles": size, "seconds": time.perf_counter() - started, "wal_peak_bytes": wal_peak,
+              "target_bytes": into.stat().st_size, "exit": process.returncode, "load_start": load_at_start,
+              "load_end": load()}
+    print(json.dumps(result))
+    write_results(f"million-merge-{size}", result)

@@ -1,0 +1,256 @@
+"""Same story, many places (archive.stories), on real archive files: copies grouped when stored,
+within and across portals; two weekly reports of one template kept apart; a changed copy stays in
+its story; search shows a story once; the export gives one record per story; a merge of two archives
+groups their copies; an archive written before stories is filed when opened for writing."""
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from archive.export import export
+from archive.merge import merge
+from archive.search import search
+from archive.store import Archive
+from archive.stories import BANDS, MIN_SHINGLES, Text, same_story, search_stories
+
+ORIGINAL = (
+    "Sáng 21/8, Trung tâm Kiểm soát bệnh tật tỉnh phối hợp với UBND thành phố tổ chức lễ ra quân chiến dịch "
+    "vệ sinh môi trường, diệt bọ gậy phòng chống dịch sốt xuất huyết. Tham dự có đại diện lãnh đạo Sở Y tế, "
+    "UBND thành phố cùng hơn 500 cán bộ y tế, đoàn viên thanh niên và người dân địa phương.\n\n"
+    "Theo báo cáo của Trung tâm Kiểm soát bệnh tật, từ đầu năm đến nay toàn tỉnh ghi nhận 1.245 trường hợp "
+    "mắc sốt xuất huyết, tăng 3,2 lần so với cùng kỳ năm 2022; các ca bệnh tập trung chủ yếu tại thành phố "
+    "và các huyện ven biển, nơi có mật độ dân cư cao.\n\n"
+    "Trong thời gian diễn ra chiến dịch, các đội xung kích sẽ đến từng hộ gia đình hướng dẫn người dân đậy "
+    "kín dụng cụ chứa nước, thả cá ăn bọ gậy, thu gom lốp xe, chai lọ, chậu cảnh bỏ đi; đồng thời tuyên "
+    "truyền bằng loa lưu động tại các khu dân cư.\n\n"
+    "Phát biểu tại lễ ra quân, lãnh đạo Sở Y tế đề nghị các địa phương không chủ quan, tăng cường giám sát "
+    "chặt chẽ ca bệnh, xử lý triệt để ổ dịch ngay khi phát hiện, không để dịch lây lan ra cộng đồng.")
+LEAD = ("(SKĐS) Trước tình hình dịch sốt xuất huyết diễn biến phức tạp, ngành y tế tỉnh đã huy động lực lượng "
+        "ra quân diệt bọ gậy tại các địa bàn trọng điểm.")
+CREDIT = "Theo Báo Sức khỏe & Đời sống"
+
+ADVICE = (
+    "Trung tâm Kiểm soát bệnh tật tỉnh khuyến cáo người dân chủ động phòng bệnh bằng cách đậy kín các dụng cụ "
+    "chứa nước, thả cá ăn bọ gậy vào bể chứa nước lớn, thu gom và hủy bỏ các vật dụng phế thải có thể chứa "
+    "nước đọng quanh nhà như chai lọ, lốp xe, chum vại bỏ đi.\n\n"
+    "Khi có các dấu hiệu sốt cao đột ngột, đau đầu, đau cơ, xuất huyết dưới da, người dân cần đến ngay cơ sở "
+    "y tế gần nhất để được khám, tư vấn và điều trị kịp thời; tuyệt đối không tự ý điều trị tại nhà, không "
+    "truyền dịch tại các cơ sở không đủ điều kiện.\n\n"
+    "Ngủ màn kể cả ban ngày, mặc quần áo dài tay, dùng bình xịt muỗi, hương muỗi, kem xua muỗi; phối hợp "
+    "với chính quyền địa phương trong các đợt phun hóa chất diệt muỗi và chiến dịch diệt lăng quăng, bọ gậy.")
+
+
+def weekly_report(week: int, start: str, end: str, cases: int, change: int, total: int, city: int, coast: int) -> str:
+    """A province's weekly dengue report: the same template every week, new figures and dates."""
+    return (f"Tuần {week} năm 2024 (từ ngày {start} đến ngày {end}), toàn tỉnh ghi nhận {cases} ca mắc sốt xuất "
+            f"huyết, tăng {change} ca so với tuần trước; cộng dồn từ đầu năm {total} ca, không có ca tử vong. Các "
+            f"ca bệnh tập trung tại thành phố ({city} ca) và các huyện ven biển ({coast} ca).\n\n{ADVICE}")
+
+
+WEEK_23 = weekly_report(23, "03/6", "09/6", 45, 12, 312, 21, 9)
+WEEK_24 = weekly_report(24, "10/6", "16/6", 52, 7, 364, 25, 11)
+
+
+def record(url: str, text: str, portal: str = "thanhhoa", title: str = "Ra quân diệt bọ gậy",
+           published: str | None = "2023-08-22T15:06:00+07:00", sapo: str | None = None) -> dict:
+    return {"url": url, "portal": portal, "province": portal.title(), "title": title, "published": published,
+            "category": "Tin tức", "sapo": sapo, "text": text, "author": None, "source": None, "views": 0,
+            "images": [], "attachments": []}
+
+
+def store(archive: Archive, *records: dict) -> list[str]:
+    return [archive.upsert_article(r, layout="demo", extractor="demo/1", page_id=None) for r in records]
+
+
+def story(archive: Archive, url: str) -> int:
+    return archive.conn.execute("SELECT story_id FROM story_members WHERE url = ?", (url,)).fetchone()[0]
+
+
+def members(archive: Archive, url: str) -> list[tuple[str, float]]:
+    return archive.conn.execute(
+        "SELECT m.url, m.similarity FROM story_members m JOIN articles a ON a.url = m.url "
+        "WHERE m.story_id = ? ORDER BY a.published, a.url", (story(archive, url),)).fetchall()
+
+
+def consistent(archive: Archive) -> None:
+    """Every article in exactly one story, every story's row counting its members, no band of a
+    removed article left behind."""
+    conn = archive.conn
+    assert conn.execute("SELECT count(*) FROM articles WHERE url NOT IN (SELECT url FROM story_members)").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM story_members WHERE url NOT IN (SELECT url FROM articles)").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM stories s WHERE copies != (SELECT count(*) FROM story_members m "
+                        "WHERE m.story_id = s.id) OR url NOT IN (SELECT url FROM story_members m WHERE "
+                        "m.story_id = s.id)").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM story_bands WHERE article NOT IN (SELECT article FROM story_members)"
+                        ).fetchone()[0] == 0
+
+
+A = "https://soyte.thanhhoa.gov.vn/tin/ra-quan"
+B = "https://soyte.bacninh.gov.vn/tin/suc-khoe-doi-song-ra-quan"
+C = "https://soyte.bacninh.gov.vn/tin/ra-quan-dang-lai"
+COPY = record(B, f"{ORIGINAL.rsplit(chr(10) * 2, 1)[0]}\n\n{CREDIT}", portal="bacninh", sapo=LEAD,
+              title="Thanh Hóa: hơn 500 người ra quân diệt bọ gậy", published="2023-08-23T09:00:00+07:00")
+
+
+def test_a_syndicated_copy_with_new_title_lead_cut_ending_and_credit_joins_the_story(archive):
+    assert store(archive, record(A, ORIGINAL), COPY) == ["new", "new"]
+    assert story(archive, A) == story(archive, B)
+    (first, one), (second, similarity) = members(archive, A)
+    assert (first, one, second) == (A, 1.0, B) and 0.6 < similarity < 0.9  # Jaccard with the earliest copy
+    row = archive.conn.execute("SELECT url, title, portal, copies, portals FROM stories WHERE id = ?",
+                               (story(archive, A),)).fetchone()
+    assert row == (A, "Ra quân diệt bọ gậy", "thanhhoa", 2, 2)
+
+
+def test_a_notice_posted_twice_on_one_portal_is_one_story(archive):
+    store(archive, record(A, ORIGINAL), record(C, ORIGINAL, title="Ra quân diệt bọ gậy (đăng lại)"))
+    assert story(archive, A) == story(archive, C)
+    assert [similarity for _url, similarity in members(archive, A)] == [1.0, 1.0]
+
+
+def test_a_copy_in_another_encoding_is_the_same_story():
+    """Decoded from windows-1258 a page keeps its tone marks apart (combining), and a copy may lose them."""
+    decomposed = unicodedata.normalize("NFD", ORIGINAL)
+    assert decomposed != ORIGINAL
+    assert same_story(Text(None, ORIGINAL), Text(None, decomposed))
+    assert same_story(Text(None, ORIGINAL), Text(None, _unaccented(ORIGINAL)))
+
+
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).replace("đ", "d")
+
+
+def test_two_weekly_reports_of_one_template_stay_two_stories(archive):
+    mine, theirs = Text(None, WEEK_23), Text(None, WEEK_24)
+    from archive.stories import overlap
+
+    _jaccard, containment = overlap(mine, theirs)
+    assert containment > 0.7  # the template alone would group them: their figures keep them apart
+    store(archive, record(A, WEEK_23, title="Tình hình sốt xuất huyết tuần 23"),
+          record(C, WEEK_24, title="Tình hình sốt xuất huyết tuần 24", published="2024-06-17T08:00:00+07:00"))
+    assert story(archive, A) != story(archive, C)
+
+
+def test_a_short_text_stands_alone_even_when_identical(archive):
+    """"Xem chi tiết tại file đính kèm." is the whole text of many different notices."""
+    store(archive, record(A, "Xem chi tiết tại file đính kèm."), record(C, "Xem chi tiết tại file đính kèm."))
+    assert story(archive, A) != story(archive, C)
+    assert len(Text(None, "Xem chi tiết tại file đính kèm.").grams) < MIN_SHINGLES
+    assert archive.conn.execute("SELECT count(*) FROM story_bands").fetchone()[0] == 0
+
+
+def test_every_article_has_a_story_and_each_is_indexed_in_every_band(archive):
+    store(archive, record(A, ORIGINAL), record(C, WEEK_23))
+    assert archive.conn.execute("SELECT count(*) FROM stories").fetchone()[0] == 2
+    assert archive.conn.execute("SELECT count(*) FROM story_bands").fetchone()[0] == 2 * BANDS
+
+
+def test_a_new_article_is_compared_through_the_band_index_not_with_every_article(archive):
+    plan = " ".join(row[-1] for row in archive.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT article, count(*) FROM story_bands WHERE key IN (?, ?, ?) AND article != ? "
+        "GROUP BY article", (1, 2, 3, 4)))
+    assert "SEARCH story_bands USING PRIMARY KEY (key=?)" in plan and "SCAN story_bands" not in plan
+
+
+def test_a_changed_copy_stays_in_its_story_and_an_earlier_copy_becomes_the_face(archive):
+    store(archive, record(A, ORIGINAL), COPY)
+    before = story(archive, A)
+    edited = dict(COPY, text=COPY["text"].replace("hơn 500", "gần 600"))
+    assert store(archive, edited) == ["updated"]
+    assert story(archive, B) == before
+    earlier = record("https://soyte.nghean.gov.vn/tin/ra-quan", ORIGINAL, portal="nghean",
+                     published="2023-08-21T07:00:00+07:00")
+    store(archive, earlier)
+    assert archive.conn.execute("SELECT url, copies, portals FROM stories WHERE id = ?", (before,)).fetchone() == (
+        earlier["url"], 3, 3)
+    assert dict(members(archive, A))[A] == 1.0  # the same text as the new face
+    consistent(archive)
+
+
+def test_a_copy_rewritten_into_another_story_leaves_and_its_story_stays(archive):
+    store(archive, record(A, ORIGINAL), COPY, record(C, ORIGINAL))
+    group = story(archive, A)
+    store(archive, dict(COPY, text=WEEK_23, sapo=None))
+    assert story(archive, A) == story(archive, C) == group and story(archive, B) != group
+    assert archive.conn.execute("SELECT copies FROM stories WHERE id = ?", (group,)).fetchone()[0] == 2
+    consistent(archive)
+
+
+def test_an_article_moved_to_another_key_keeps_its_story_and_one_removed_leaves_it(archive):
+    from archive import stories
+
+    store(archive, record(A, ORIGINAL), COPY, record(C, ORIGINAL))
+    group = story(archive, A)
+    with archive.transaction():  # as archive.keys moves and removes articles
+        archive.conn.execute("UPDATE articles SET url = ? WHERE url = ?", (A + "-moved", A))
+        stories.rename(archive.conn, A, A + "-moved")
+        stories.forget(archive.conn, C)
+        archive.conn.execute("DELETE FROM articles WHERE url = ?", (C,))
+    assert story(archive, A + "-moved") == story(archive, B) == group
+    consistent(archive)
+
+
+def test_search_shows_a_story_once_with_its_copies(archive):
+    store(archive, record(A, ORIGINAL), COPY, record(C, WEEK_23, title="Tuần 23"))
+    assert len(search(archive.conn, "sot xuat huyet")) == 3  # archive.search finds every copy
+    rows = search_stories(archive.conn, "sot xuat huyet")
+    assert [row["url"] for row in rows].count(A) + [row["url"] for row in rows].count(B) == 1
+    assert len(rows) == 2
+    shown = next(row for row in rows if row["url"] in (A, B))
+    assert [copy["url"] for copy in shown["copies"]] == [{A: B, B: A}[shown["url"]]]
+    assert next(row for row in rows if row["url"] == C)["copies"] == []
+
+
+def test_export_one_per_story_gives_the_earliest_with_the_others_urls(archive):
+    store(archive, COPY, record(A, ORIGINAL), record(C, WEEK_23, title="Tuần 23", published="2024-06-10T08:00:00+07:00"))
+    out = io.StringIO()
+    assert export(archive.conn, out, "jsonl", one_per_story=True) == 2
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(line["url"], line["copies"]) for line in lines] == [(C, []), (A, [B])]
+    out = io.StringIO()
+    assert export(archive.conn, out, "csv", one_per_story=True) == 2
+    assert out.getvalue().splitlines()[0].endswith(",copies") and f'"[""{B}""]"' in out.getvalue()
+    out = io.StringIO()
+    assert export(archive.conn, out, "jsonl", portal="bacninh", one_per_story=True) == 1  # its earliest selected copy
+    assert json.loads(out.getvalue())["copies"] == [A]
+    assert export(archive.conn, io.StringIO(), "jsonl") == 3
+
+
+def test_a_merge_of_two_archives_groups_their_copies(tmp_path):
+    for name, item in (("a.db", record(A, ORIGINAL)), ("b.db", COPY)):
+        node = Archive(tmp_path / name)
+        store(node, item)
+        node.close()
+    merge([tmp_path / "a.db", tmp_path / "b.db"], tmp_path / "merged.db")
+    merged = Archive(tmp_path / "merged.db")
+    try:
+        assert story(merged, A) == story(merged, B)
+        assert merged.conn.execute("SELECT url, copies FROM stories WHERE copies > 1").fetchall() == [(A, 2)]
+        consistent(merged)
+    finally:
+        merged.close()
+
+
+def test_an_archive_written_before_stories_is_filed_when_opened_for_writing(tmp_path):
+    path = tmp_path / "old.db"
+    old = Archive(path)
+    store(old, record(A, ORIGINAL), COPY)
+    old.close()
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE story_members; DROP TABLE stories; DROP TABLE story_bands;")
+    conn.close()
+    reader = Archive(path, readonly=True)  # read-only: nothing written, every article alone
+    try:
+        assert len(search_stories(reader.conn, "sot xuat huyet")) == 2
+    finally:
+        reader.close()
+    writer = Archive(path)
+    try:
+        assert story(writer, A) == story(writer, B)
+    finally:
+        writer.close()
