@@ -18,7 +18,7 @@ import json
 import sqlite3
 import zlib
 from pathlib import PurePosixPath
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import sqlite_utils
@@ -90,6 +90,31 @@ def sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def write_capture(archive, table: str, url: str, portal: str, digest: str, headers: dict[str, str], *,
+                  status: int, served_type: str | None, run_id: int | None, at: str, known: bool,
+                  insert_new: Callable[[], None], extra: dict | None = None) -> str:
+    """Record one fetch of a file (a document or an image) in its captures `table`, inside the caller's
+    transaction; returns 'new', 'changed' (a new version at a known URL), 'duplicate' (bytes already
+    stored under another URL) or 'unchanged' (the same bytes at the same URL: only its times and
+    validators move). `insert_new` stores bytes not `known` yet. One rule for both kinds of file, so a
+    rerun asks and counts documents and images alike."""
+    conn = archive.conn
+    lower = {k.lower(): v for k, v in headers.items()}
+    same = conn.execute(f"SELECT id FROM [{table}] WHERE url = ? AND sha256 = ?", (url, digest)).fetchone()
+    if same:
+        conn.execute(f"UPDATE [{table}] SET last_fetched_at = ?, status = ?, etag = ?, last_modified = ? "
+                     "WHERE id = ?", (at, status, lower.get("etag"), lower.get("last-modified"), same[0]))
+        return "unchanged"
+    versions = conn.execute(f"SELECT count(*) FROM [{table}] WHERE url = ?", (url,)).fetchone()[0]
+    if not known:
+        insert_new()
+    archive.db[table].insert({
+        "url": url, "portal": portal, "sha256": digest, "version": versions + 1, "status": status,
+        "content_type": served_type, "etag": lower.get("etag"), "last_modified": lower.get("last-modified"),
+        "fetched_at": at, "last_fetched_at": at, "run_id": run_id, **(extra or {})})
+    return "changed" if versions else ("duplicate" if known else "new")
+
+
 class DocumentStore:
     """Document writes and reads on an open `archive.store.Archive` (its connection and transactions)."""
 
@@ -125,28 +150,17 @@ class DocumentStore:
         `extracted` is needed only when the bytes need their text (see `needs_text`): it completes
         the text of stored bytes whose text step did not."""
         digest = sha256(body)
-        lower = {k.lower(): v for k, v in headers.items()}
         with self.archive.transaction():
             if extracted is not None and self.has_body(digest):
                 self._complete_text(digest, extracted)
-            same = self.conn.execute("SELECT id FROM document_captures WHERE url = ? AND sha256 = ?",
-                                     (url, digest)).fetchone()
-            if same:
-                self.conn.execute("UPDATE document_captures SET last_fetched_at = ?, status = ?, etag = ?, "
-                                  "last_modified = ? WHERE id = ?", (at, status, lower.get("etag"),
-                                                                      lower.get("last-modified"), same[0]))
-                return "unchanged"
-            versions = self.conn.execute("SELECT count(*) FROM document_captures WHERE url = ?", (url,)).fetchone()[0]
-            known = self.has_body(digest)
-            if not known:
+
+            def insert_new() -> None:
                 if extracted is None:
                     raise ValueError(f"new bytes from {url} need their extracted text")
                 self._insert_document(digest, url, portal, body, extracted, at)
-            self.db["document_captures"].insert({
-                "url": url, "portal": portal, "sha256": digest, "version": versions + 1, "status": status,
-                "content_type": served_type, "etag": lower.get("etag"), "last_modified": lower.get("last-modified"),
-                "fetched_at": at, "last_fetched_at": at, "run_id": run_id})
-        return "changed" if versions else ("duplicate" if known else "new")
+            return write_capture(self.archive, "document_captures", url, portal, digest, headers, status=status,
+                                 served_type=served_type, run_id=run_id, at=at, known=self.has_body(digest),
+                                 insert_new=insert_new)
 
     def _insert_document(self, digest: str, url: str, portal: str, body: bytes, extracted: DocumentText,
                          at: str) -> None:

@@ -186,6 +186,18 @@ NEWEST_LISTING = ("SELECT p.headers, (SELECT r.status FROM crawl_runs r WHERE r.
 FINISHED_RUNS = ("completed", "alarm")
 
 
+# The tables the crawl asks per URL once it runs: a damaged one must stop the crawl before its first
+# request (scraper.crawl.run.cannot_start), as reading the frontier whole did, not halfway through.
+ASKED_PER_URL = ("articles", "pages")
+
+
+def probe_tables(conn: sqlite3.Connection, tables: tuple[str, ...]) -> None:
+    """Read the first row of each table's own b-tree (NOT INDEXED: a covering index would answer
+    without it); raises sqlite3.DatabaseError on a damaged one."""
+    for table in tables:
+        conn.execute(f"SELECT rowid FROM [{table}] NOT INDEXED LIMIT 1").fetchall()
+
+
 def newest_article(conn: sqlite3.Connection) -> int:
     """The rowid of the newest article row: the frontier's bound (an article stored after it is this run's)."""
     return conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]
@@ -197,6 +209,7 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
     and validators, revisits) is asked of SQLite per URL or per portal when the spider needs it;
     what is bounded per portal (listing pages, failures, where a walk stopped) is read here."""
     now = now or datetime.now(timezone.utc)
+    probe_tables(conn, ASKED_PER_URL)
     newest = newest_article(conn)
     frontier = Frontier(archive=ArchivedFrontier(conn, portals, newest),
                         due=DueRevisits(conn, portals, revisit_after, now, newest))

@@ -22,7 +22,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from archive.documents import DocumentStore, sha256
+from archive.documents import DocumentStore, sha256, write_capture
 from scraper.extraction.image_files import ImageFile
 
 TABLES: dict[str, dict] = {
@@ -70,25 +70,11 @@ class ImageStore:
         """Keep one fetched image; returns 'new', 'changed' (a new version at a known URL),
         'duplicate' (bytes already stored under another URL) or 'unchanged'."""
         digest = sha256(body)
-        lower = {k.lower(): v for k, v in headers.items()}
         with self.archive.transaction():
-            same = self.conn.execute("SELECT id FROM image_captures WHERE url = ? AND sha256 = ?",
-                                     (url, digest)).fetchone()
-            if same:
-                self.conn.execute("UPDATE image_captures SET last_fetched_at = ?, status = ?, etag = ?, "
-                                  "last_modified = ? WHERE id = ?", (at, status, lower.get("etag"),
-                                                                      lower.get("last-modified"), same[0]))
-                return "unchanged"
-            versions = self.conn.execute("SELECT count(*) FROM image_captures WHERE url = ?", (url,)).fetchone()[0]
-            known = self.has_image(digest)
-            if not known:
-                self._insert_image(digest, url, portal, body, image, at)
-            self.db["image_captures"].insert({
-                "url": url, "portal": portal, "sha256": digest, "version": versions + 1, "status": status,
-                "content_type": served_type, "headers": json.dumps(headers, ensure_ascii=False),
-                "etag": lower.get("etag"), "last_modified": lower.get("last-modified"),
-                "fetched_at": at, "last_fetched_at": at, "run_id": run_id})
-        return "changed" if versions else ("duplicate" if known else "new")
+            return write_capture(self.archive, "image_captures", url, portal, digest, headers, status=status,
+                                 served_type=served_type, run_id=run_id, at=at, known=self.has_image(digest),
+                                 insert_new=lambda: self._insert_image(digest, url, portal, body, image, at),
+                                 extra={"headers": json.dumps(headers, ensure_ascii=False)})
 
     def _insert_image(self, digest: str, url: str, portal: str, body: bytes, image: ImageFile, at: str) -> None:
         compressed = zlib.compress(body, IMAGE_ZLIB_LEVEL)

@@ -22,8 +22,9 @@
 - documents, document_bodies, document_captures, document_links, documents_fts: attached
                     documents, content-addressed (archive.documents)
 - images, image_captures: articles' images, their bytes in document_bodies (archive.images)
-- stories, story_members, story_bands: near-duplicate articles grouped into stories, and the
-                    locality-sensitive index that finds them (archive.stories)
+- stories, story_members, story_bands, story_passages: near-duplicate articles grouped into stories,
+                    the locality-sensitive index that finds them and the sentences that tell boilerplate
+                    (archive.stories)
 """
 from __future__ import annotations
 

@@ -217,6 +217,9 @@ def matching_rows(conn: sqlite3.Connection, fts_table: str, table: str, columns:
     words = query_words(query)
     if not words:
         return []
+    ranked = telling_ranking(conn, fts_table, words, limit)
+    if ranked is not None:
+        return rows_in_order(conn, table, columns, ranked)
     matches, parameters = best_matches(fts_table, words, limit)
     cursor = conn.execute(f"SELECT {', '.join('t.' + column for column in columns)} FROM ({matches}) f "
                           f"JOIN {table} t ON t.rowid = f.rowid ORDER BY f.rank, f.rowid", parameters)
@@ -225,7 +228,8 @@ def matching_rows(conn: sqlite3.Connection, fts_table: str, table: str, columns:
 
 def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
     """Articles matching every word of `query`: best first among the newest 2,000 matches (or
-    `limit`, when more are asked for), newest first past RANKED_WORDS words. QueryTooLong past
+    `limit`, when more are asked for; bm25 over the words that tell articles apart, telling_ranking),
+    newest first past RANKED_WORDS words. QueryTooLong past
     MAX_QUERY_WORDS or MAX_QUERY_CHARS."""
     return matching_rows(conn, FTS_TABLE, "articles", ("url", "title", "published", "portal"), query, limit)
 
@@ -322,3 +326,64 @@ def snippets(conn: sqlite3.Connection, query: str, table: str, key: str, keys: l
                         f"WHERE {fts_table} MATCH ? AND t.{key} IN ({marks})",
                         (MARK_OPEN, MARK_CLOSE, SNIPPET_WORDS, highlight_expression(query), *keys))
     return dict(rows.fetchall())
+
+
+# Ranking at scale (issue 32). bm25 weighs a word by its IDF, log((N - n + 0.5) / (n + 0.5)) for a
+# word in n of N rows, floored at 1e-6 from n ≥ N/2: a word in half the archive or more ("y", "tế",
+# "bệnh") tells no article from another, yet bm25 reads its whole list of rows to count n (~35 ns a
+# row: 15 ms for "y" at 462,000 articles, docs/BENCHMARKS.md "A million articles"). So the words
+# that appear in at least half of the newest SHARE_WINDOW indexed rows are left out of the ranking
+# expression, and bm25 ranks the newest matches of every word by the others, counted as before.
+SHARE_WINDOW = 20000
+# The ranking expression is matched over the rowids the candidates span; past this many rowids per
+# candidate (the query's words meet rarely, its candidates spread over the archive) that would read
+# more than counting the common words does, and best_matches ranks as before.
+SPAN_PER_CANDIDATE = 20
+
+
+def telling_ranking(conn: sqlite3.Connection, fts_table: str, words: list[str], limit: int) -> list[int] | None:
+    """The rowids of best_matches' `limit` best rows, ranked by bm25 over the telling words only, or
+    None when best_matches' own query is the one to run: up to one word, past RANKED_WORDS, when
+    no word is left out (or all would be: every word common, the full bm25 still orders the rows by
+    how often and how densely they use them), or when the candidates spread too far."""
+    if not 1 < len(words) <= RANKED_WORDS:
+        return None
+    telling = telling_words(conn, fts_table, words)
+    if len(telling) in (0, len(words)):
+        return None
+    candidates = [row[0] for row in conn.execute(
+        f"SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ? ORDER BY rowid DESC LIMIT ?",
+        (_expression(words), max(RANKED_CANDIDATES, limit)))]
+    if not candidates:
+        return []
+    low, high = candidates[-1], candidates[0]
+    if high - low > SPAN_PER_CANDIDATE * len(candidates):
+        return None
+    wanted = set(candidates)
+    ranks = [(rank, rowid) for rowid, rank in conn.execute(
+        f"SELECT rowid, rank FROM {fts_table} WHERE {fts_table} MATCH ? AND rowid BETWEEN ? AND ?",
+        (_expression(telling), low, high)) if rowid in wanted]
+    return [rowid for _, rowid in sorted(ranks)[:limit]]
+
+
+def telling_words(conn: sqlite3.Connection, fts_table: str, words: list[str]) -> list[str]:
+    """The words (or phrases) of a query found in fewer than half of the newest SHARE_WINDOW rows
+    `fts_table` indexes: those bm25 gives a weight above its floor. In an archive of up to
+    SHARE_WINDOW rows the count is exact, and the ranking is bm25's but for the floored words'
+    1e-6 weights; past it, a word's share of the newest rows stands for its share of all."""
+    sizes = f"{fts_table}_docsize"  # FTS5's row of each indexed row's length: small, where the content rows are not
+    low = conn.execute(f"SELECT id FROM {sizes} ORDER BY id DESC LIMIT 1 OFFSET ?", (SHARE_WINDOW - 1,)).fetchone()
+    low = low[0] if low else -(2 ** 63)
+    rows = conn.execute(f"SELECT count(*) FROM {sizes} WHERE id >= ?", (low,)).fetchone()[0]
+    return [word for word in words
+            if 2 * conn.execute(f"SELECT count(*) FROM {fts_table} WHERE {fts_table} MATCH ? AND rowid >= ?",
+                                (_expression([word]), low)).fetchone()[0] < rows]
+
+
+def rows_in_order(conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rowids: list[int]) -> list[dict]:
+    """`columns` of the rows of `table` with these rowids, in the order given."""
+    if not rowids:
+        return []
+    found = {row[0]: row[1:] for row in conn.execute(
+        f"SELECT rowid, {', '.join(columns)} FROM {table} WHERE rowid IN ({', '.join('?' * len(rowids))})", rowids)}
+    return [dict(zip(columns, found[rowid])) for rowid in rowids if rowid in found]

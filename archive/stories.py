@@ -26,6 +26,17 @@ story's face, its earliest member (published, else first archived): a shared boi
 must not chain unrelated articles into one story. Matching two stories so, it joins them. Every
 member keeps its Jaccard similarity to the face. Removing an article from a story (its text changed
 too much) never splits the others: what was grouped stays grouped.
+
+Boilerplate, learnt from the archive rather than listed: every sentence of PASSAGE words or more is a
+row of `story_passages` (its folded words hashed, the article). When two candidates share a passage
+that other articles (not copies of the candidate) also print (a portal's standard footer, a notice's legal paragraph, a
+resolution quoted whole), that passage says nothing of the two being one story: they must also agree
+on what is left (their own text, CONTAINMENT), unless one is nearly all such passages (a copy of a
+much-reposted story is: its sentences are in its other copies), which is then compared whole. The
+first articles sharing a footer cannot know it is one: when a later one shows it is (a candidate
+refused for it), that candidate's story is checked again against its face, and members that no
+longer pass leave it and are filed again (the one case where a story is split: a link that was
+boilerplate, not a copy).
 """
 from __future__ import annotations
 
@@ -74,12 +85,24 @@ JACCARD = 0.3
 # a story of its own: the same few words on two pages say nothing of the pages being one story.
 MIN_SHINGLES = 15
 MAX_CANDIDATES = 50  # articles verified per stored article: a boilerplate shared by thousands costs 50 reads
+# Boilerplate passages (see the module's docstring): a sentence of PASSAGE folded words or more (shorter
+# ones, "Theo Báo Sức khỏe & Đời sống", are too common to be evidence and too short to matter) that
+# two texts share is boilerplate for them when COMMON other articles print it that are not copies of
+# the candidate (sharing under COPY_PASSAGES of its passages: the other copies of a reposted story
+# print its sentences too, and counting them split real stories, bench/stories.py); and a text whose
+# own words (outside such passages) are under OWN_SHARE of it, or under MIN_SHINGLES shingles, is
+# compared whole. Measured, not tuned one by one: docs/BENCHMARKS.md "Same story, many places".
+PASSAGE = 10
+COMMON = 2
+COPY_PASSAGES = 0.8
+OWN_SHARE = 0.2
 
 # Search reads this many times the matches it shows, so that copies folded into their story still
 # leave `limit` stories to show.
 STORY_READ_AHEAD = 3
 
 WORD = re.compile(r"\w+")
+SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 FIGURE = re.compile(r"\d+(?:[.,/:-]\d+)*")
 
 TABLES: dict[str, dict] = {
@@ -90,11 +113,12 @@ TABLES: dict[str, dict] = {
     },
     "story_members": {
         "columns": {"url": str, "story_id": int, "similarity": float, "containment": float, "article": int,
-                    "bands": bytes},
+                    "bands": bytes, "passages": bytes},
         "pk": "url",
     },
 }
 BANDS_TABLE = "story_bands"
+PASSAGES_TABLE = "story_passages"
 
 
 def ensure_story_schema(db) -> None:
@@ -113,6 +137,8 @@ def ensure_story_schema(db) -> None:
     db["stories"].create_index(["copies"], if_not_exists=True)
     # (band key, article rowid), no rowid of its own: the lookup is the table itself.
     db.execute(f"CREATE TABLE IF NOT EXISTS {BANDS_TABLE} (key INTEGER NOT NULL, article INTEGER NOT NULL, "
+               "PRIMARY KEY (key, article)) WITHOUT ROWID")
+    db.execute(f"CREATE TABLE IF NOT EXISTS {PASSAGES_TABLE} (key INTEGER NOT NULL, article INTEGER NOT NULL, "
                "PRIMARY KEY (key, article)) WITHOUT ROWID")
     if new and db.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
         filed = index_missing(db.conn)
@@ -144,15 +170,11 @@ def prepare_reading(conn: sqlite3.Connection) -> None:
 
 def words(sapo: str | None, text: str | None) -> list[str]:
     """The lead and text as folded words: the form copies are compared in (stored text is never folded)."""
-    joined = "\n".join(part for part in (sapo, text) if part)
-    return WORD.findall(fold(unicodedata.normalize("NFC", joined)))
+    return WORD.findall(_folded(sapo, text))
 
 
 def shingles(sapo: str | None, text: str | None) -> frozenset[str]:
-    tokens = words(sapo, text)
-    if len(tokens) < SHINGLE:
-        return frozenset([" ".join(tokens)]) if tokens else frozenset()
-    return frozenset(" ".join(tokens[i:i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1))
+    return _grams(words(sapo, text))
 
 
 def figures(sapo: str | None, text: str | None) -> frozenset[str]:
@@ -196,13 +218,66 @@ def unpack_keys(blob: bytes | None) -> list[int]:
 # ---- verification ------------------------------------------------------------------------------
 
 class Text:
-    """One article's text as compared: its shingles and figures."""
+    """One article's text as compared: its shingles and figures, and its sentences (folded words) to
+    tell its own words from boilerplate passages."""
 
-    __slots__ = ("grams", "figures")
+    __slots__ = ("grams", "figures", "_folded", "_sentences", "_passages")
 
     def __init__(self, sapo: str | None, text: str | None):
-        self.grams = shingles(sapo, text)
+        self._folded = _folded(sapo, text)
+        self._sentences: list[list[str]] | None = None
+        self._passages: list[int | None] | None = None
+        self.grams = _grams(WORD.findall(self._folded))
         self.figures = figures(sapo, text)
+
+    @property
+    def sentences(self) -> list[list[str]]:
+        """Its sentences of folded words, cut when first asked: most candidates never need them."""
+        if self._sentences is None:
+            self._sentences = [found for found in map(WORD.findall, SENTENCE.split(self._folded)) if found]
+        return self._sentences
+
+    def passages(self) -> list[int]:
+        """The keys of its sentences long enough to be a passage, each once."""
+        return list(dict.fromkeys(key for key in self._keys() if key is not None))
+
+    def _keys(self) -> list[int | None]:
+        """Each sentence's passage key (None: too short), hashed once."""
+        if self._passages is None:
+            self._passages = [passage_key(sentence) for sentence in self.sentences]
+        return self._passages
+
+    def own(self, common: set[int]) -> frozenset[str]:
+        """Its shingles outside the `common` passages (shingled run by run: none spans a passage left out)."""
+        grams: set[str] = set()
+        run: list[str] = []
+        for sentence, key in zip(self.sentences, self._keys()):
+            if key in common:
+                grams.update(_grams(run) if len(run) >= SHINGLE else ())
+                run = []
+            else:
+                run.extend(sentence)
+        grams.update(_grams(run) if len(run) >= SHINGLE else ())
+        return frozenset(grams)
+
+
+def _folded(sapo: str | None, text: str | None) -> str:
+    """The lead and text folded as search folds them: cut into the words `words` gives, or into sentences."""
+    return fold(unicodedata.normalize("NFC", "\n".join(part for part in (sapo, text) if part)))
+
+
+def _grams(tokens: list[str]) -> frozenset[str]:
+    if len(tokens) < SHINGLE:
+        return frozenset([" ".join(tokens)]) if tokens else frozenset()
+    return frozenset(" ".join(tokens[i:i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1))
+
+
+def passage_key(sentence: list[str]) -> int | None:
+    """A sentence's key in `story_passages` (signed 64-bit), None when too short to be a passage."""
+    if len(sentence) < PASSAGE:
+        return None
+    digest = hashlib.blake2b(" ".join(sentence).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 def overlap(a: Text, b: Text) -> tuple[float, float]:
@@ -252,12 +327,21 @@ def index_article(conn: sqlite3.Connection, url: str, outcome: str = "new") -> i
     return _file(conn, url, rowid, Text(sapo, text), face)
 
 
-def _file(conn: sqlite3.Connection, url: str, rowid: int, mine: Text, face: list) -> int:
+def _file(conn: sqlite3.Connection, url: str, rowid: int, mine: Text, face: list,
+          recheck_refused: bool = True) -> int:
     """File the article in the story of the candidates it matches (joining them), or in a new story of
-    its own, `face` (title, published, portal) being that story's row."""
+    its own, `face` (title, published, portal) being that story's row. The stories of candidates refused
+    for boilerplate alone are checked again (`recheck`), unless this is recheck's own filing."""
     keys = band_keys(mine.grams) if len(mine.grams) >= MIN_SHINGLES else []  # too short: alone, unindexed
-    matched = {story for story, theirs in _candidates(conn, keys, rowid) if same_story(mine, theirs)}
-    stories = sorted(story for story in matched if _face_agrees(conn, story, mine))
+    passages = mine.passages()
+    conn.executemany(f"INSERT OR IGNORE INTO {PASSAGES_TABLE} (key, article) VALUES (?, ?)",
+                     [(key, rowid) for key in passages])
+    matched, refused = set(), set()
+    read = {url: mine}  # the texts read and shingled once for this filing: a story's face is often a candidate
+    for story, article, theirs in _candidates(conn, keys, rowid, read):
+        same, boilerplate = verified(conn, mine, theirs, (rowid, article))
+        (matched if same else refused if boilerplate else set()).add(story)
+    stories = sorted(story for story in matched if _face_agrees(conn, story, mine, rowid, read))
     if stories:
         story = stories[0]
         for other in stories[1:]:  # this article links two stories: they are one
@@ -266,44 +350,108 @@ def _file(conn: sqlite3.Connection, url: str, rowid: int, mine: Text, face: list
     else:  # a story of one: its row written whole, nothing to compare
         story = conn.execute("INSERT INTO stories (url, title, published, portal, copies, portals) "
                              "VALUES (?, ?, ?, ?, 1, 1)", (url, *face)).lastrowid
-    conn.execute("INSERT OR REPLACE INTO story_members (url, story_id, similarity, containment, article, bands) "
-                 "VALUES (?, ?, ?, ?, ?, ?)", (url, story, None if stories else 1.0, None if stories else 1.0,
-                                              rowid, pack_keys(keys)))
+    conn.execute("INSERT OR REPLACE INTO story_members (url, story_id, similarity, containment, article, bands, "
+                 "passages) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (url, story, None if stories else 1.0, None if stories else 1.0, rowid, pack_keys(keys),
+                  pack_keys(passages)))
     conn.executemany(f"INSERT OR IGNORE INTO {BANDS_TABLE} (key, article) VALUES (?, ?)",
                      [(key, rowid) for key in keys])
     if stories:
-        refresh_story(conn, story, changed=None if len(stories) > 1 else url)
+        refresh_story(conn, story, changed=None if len(stories) > 1 else url, read=read)
+    for other in sorted(refused - set(stories)) if recheck_refused else ():
+        recheck(conn, other)
     return story
 
 
-def _face_agrees(conn: sqlite3.Connection, story: int, mine: Text) -> bool:
+def verified(conn: sqlite3.Connection, mine: Text, theirs: Text, articles: tuple[int, int]) -> tuple[bool, bool]:
+    """(same story?, refused only for boilerplate?) of two stored articles (rowids `articles`): the
+    verified test, then, when they print passages that another article also prints, the same
+    containment on their own words (see the module's docstring)."""
+    if not same_story(mine, theirs):
+        return False, False
+    common = common_passages(conn, set(mine.passages()) & set(theirs.passages()), theirs.passages(), articles)
+    if not common:
+        return True, False
+    a, b = mine.own(common), theirs.own(common)
+    if min(len(a), len(b)) < MIN_SHINGLES or len(a) < OWN_SHARE * len(mine.grams) \
+            or len(b) < OWN_SHARE * len(theirs.grams):
+        return True, False  # one of them is nearly all such passages: compared whole, as it was
+    same = len(a & b) / min(len(a), len(b)) >= CONTAINMENT
+    return same, not same
+
+
+def common_passages(conn: sqlite3.Connection, keys: set[int], theirs: list[int], articles: tuple[int, int]) -> set[int]:
+    """Those of `keys` that COMMON other texts print: articles besides `articles` that are not a copy of
+    the candidate (whose passages are `theirs`), i.e. share under COPY_PASSAGES of the passages of the
+    one with fewer. The copies of a much-reposted story print its sentences too, and say nothing of
+    them being boilerplate. Indexed lookups by key; the holders' passage counts from story_members."""
+    if not keys:
+        return set()
+    marks = ",".join("?" * len(theirs))
+    return {key for (key,) in conn.execute(
+        f"SELECT p.key FROM {PASSAGES_TABLE} p JOIN (SELECT article, count(*) AS shared FROM {PASSAGES_TABLE} "
+        f"WHERE key IN ({marks}) AND article NOT IN (?, ?) GROUP BY article) h ON h.article = p.article "
+        "JOIN articles a ON a.rowid = p.article JOIN story_members m ON m.url = a.url "
+        f"WHERE p.key IN ({','.join('?' * len(keys))}) "
+        "AND h.shared < ? * min(?, length(m.passages) / 8) GROUP BY p.key HAVING count(*) >= ?",
+        (*theirs, *articles, *keys, COPY_PASSAGES, len(theirs), COMMON))}
+
+
+def recheck(conn: sqlite3.Connection, story: int) -> None:
+    """Check a story's members against its face again, now that a passage they share is known to be
+    boilerplate (a candidate was refused for it): those that no longer pass leave it and are filed
+    again, alone or in the story they do match."""
+    face = conn.execute("SELECT a.rowid, a.sapo, a.text FROM stories s JOIN articles a ON a.url = s.url "
+                        "WHERE s.id = ? AND s.copies > 1", (story,)).fetchone()
+    if face is None:  # gone, or a story of one: nothing to check (a footer refuses up to MAX_CANDIDATES)
+        return
+    first = Text(face[1], face[2])
+    for url, article, sapo, text in conn.execute(
+            "SELECT m.url, a.rowid, a.sapo, a.text FROM story_members m JOIN articles a ON a.url = m.url "
+            "WHERE m.story_id = ? AND a.rowid != ? ORDER BY a.rowid", (story, face[0])).fetchall():
+        mine = Text(sapo, text)
+        if not verified(conn, mine, first, (article, face[0]))[0]:
+            forget(conn, url)  # one at a time: the others' passages stay the evidence that it was boilerplate
+            _file(conn, url, article, mine, list(conn.execute(
+                "SELECT title, published, portal FROM articles WHERE rowid = ?", (article,)).fetchone()),
+                  recheck_refused=False)
+
+
+def _face_agrees(conn: sqlite3.Connection, story: int, mine: Text, rowid: int, read: dict[str, Text]) -> bool:
     """Whether the text also passes the test against the story's face (its earliest copy): without
     this, a short article sharing a long boilerplate paragraph (a resolution quoted whole) with two
     unrelated ones joins their stories, and such links chain stories of nothing in common (581
     articles in one story at 100,000 synthetic articles, bench/stories.py)."""
-    face = conn.execute("SELECT a.sapo, a.text FROM stories s JOIN articles a ON a.url = s.url WHERE s.id = ?",
-                        (story,)).fetchone()
-    return face is None or same_story(mine, Text(*face))
+    face = conn.execute("SELECT a.rowid, a.url FROM stories s JOIN articles a ON a.url = s.url "
+                        "WHERE s.id = ?", (story,)).fetchone()
+    return face is None or verified(conn, mine, _text(conn, face[1], read), (rowid, face[0]))[0]
 
 
-def _candidates(conn: sqlite3.Connection, keys: list[int], rowid: int) -> Iterator[tuple[int, Text]]:
-    """(story, text) of the stored articles sharing a band with `keys`, most bands first, at most
+def _candidates(conn: sqlite3.Connection, keys: list[int], rowid: int,
+                read: dict[str, Text] | None = None) -> Iterator[tuple[int, int, Text]]:
+    """(story, article rowid, text) of the stored articles sharing a band with `keys`, most bands first, at most
     MAX_CANDIDATES."""
     if not keys:
         return
     found = conn.execute(
-        f"SELECT m.story_id, a.sapo, a.text FROM (SELECT article, count(*) AS bands FROM {BANDS_TABLE} "
+        f"SELECT m.story_id, b.article, a.url, a.sapo, a.text FROM (SELECT article, count(*) AS bands FROM {BANDS_TABLE} "
         f"WHERE key IN ({','.join('?' * len(keys))}) AND article != ? GROUP BY article "
         "ORDER BY bands DESC, article LIMIT ?) b JOIN articles a ON a.rowid = b.article "
         "JOIN story_members m ON m.url = a.url", (*keys, rowid, MAX_CANDIDATES)).fetchall()
-    for story, sapo, text in found:
-        yield story, Text(sapo, text)
+    for story, article, url, sapo, text in found:
+        compared = Text(sapo, text)
+        if read is not None:
+            read[url] = compared
+        yield story, article, compared
 
 
 def _leave(conn: sqlite3.Connection, url: str, story: int, keys: list[int]) -> None:
-    """Take an article out of its story and the band index; the others stay together."""
+    """Take an article out of its story, the band index and the passages; the others stay together."""
     conn.executemany(f"DELETE FROM {BANDS_TABLE} WHERE key = ? AND article = "
                      "(SELECT article FROM story_members WHERE url = ?)", [(key, url) for key in keys])
+    article, passages = conn.execute("SELECT article, passages FROM story_members WHERE url = ?", (url,)).fetchone()
+    conn.executemany(f"DELETE FROM {PASSAGES_TABLE} WHERE key = ? AND article = ?",
+                     [(key, article) for key in unpack_keys(passages)])
     conn.execute("DELETE FROM story_members WHERE url = ?", (url,))
     if conn.execute("SELECT 1 FROM story_members WHERE story_id = ? LIMIT 1", (story,)).fetchone():
         refresh_story(conn, story)
@@ -314,7 +462,8 @@ def _leave(conn: sqlite3.Connection, url: str, story: int, keys: list[int]) -> N
 EARLIEST = "coalesce(a.published, a.first_seen), a.first_seen, a.url"
 
 
-def refresh_story(conn: sqlite3.Connection, story: int, changed: str | None = None) -> None:
+def refresh_story(conn: sqlite3.Connection, story: int, changed: str | None = None,
+                  read: dict[str, Text] | None = None) -> None:
     """The story's row (its earliest member, copies, portals) and its members' similarity to the
     earliest: only `changed`'s when the earliest stays the same (two texts read, however large the
     story), every member's when the earliest moved (an older copy archived later)."""
@@ -330,8 +479,8 @@ def refresh_story(conn: sqlite3.Connection, story: int, changed: str | None = No
     for url, *_fields, unset in members:
         if moved or url == changed or unset:
             if url != first_url:
-                first = first or _text(conn, first_url)
-            jaccard, containment = (1.0, 1.0) if url == first_url else overlap(first, _text(conn, url))
+                first = first or _text(conn, first_url, read)
+            jaccard, containment = (1.0, 1.0) if url == first_url else overlap(first, _text(conn, url, read))
             conn.execute("UPDATE story_members SET similarity = ?, containment = ? WHERE url = ?",
                          (round(jaccard, 3), round(containment, 3), url))
     conn.execute("UPDATE stories SET url = ?, title = ?, published = ?, portal = ?, copies = ?, portals = ? "
@@ -339,7 +488,10 @@ def refresh_story(conn: sqlite3.Connection, story: int, changed: str | None = No
                                   len({member[3] for member in members}), story))
 
 
-def _text(conn: sqlite3.Connection, url: str) -> Text:
+def _text(conn: sqlite3.Connection, url: str, read: dict[str, Text] | None = None) -> Text:
+    """The article's text as compared, from `read` when this filing already shingled it."""
+    if read is not None and url in read:
+        return read[url]
     return Text(*conn.execute("SELECT sapo, text FROM articles WHERE url = ?", (url,)).fetchone())
 
 

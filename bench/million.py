@@ -16,7 +16,9 @@ average of the machine at each): the Datasette articles table page, the table se
 and the canned search for common words, the canned summaries, `soyte search` p95 over 16
 queries, an incremental crawl's time and memory to its first request (the frontier), the
 store rate of 5,000 more articles, and writes bench/results/million.json. `merge` of two
-archives is timed by `python -m bench.million merge --dir /tmp/million --size 100000`.
+archives is timed by `python -m bench.million merge --dir /tmp/million --size 100000`; `search`
+times `soyte search` ranked both ways (bm25 over every word, over the telling words only) and the
+Datasette pages, without the rest (bench/results/million-search.json).
 
 The archives go under the directory given (never the checkout): 1M is about 8 GB.
 """
@@ -26,12 +28,12 @@ import argparse
 from pathlib import Path
 
 from bench.million_build import build_all
-from bench.million_measure import measure_all, measure_merge
+from bench.million_measure import measure_all, measure_merge, measure_search
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=["build", "measure", "merge"])
+    parser.add_argument("step", choices=["build", "measure", "merge", "search"])
     parser.add_argument("--dir", type=Path, required=True, help="where the archives go (not the checkout)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--reps", type=int, default=5)
@@ -43,6 +45,8 @@ def main() -> None:
         build_all(args.dir, args.sizes)
     elif args.step == "measure":
         measure_all(args.dir, args.sizes, args.reps)
+    elif args.step == "search":
+        measure_search(args.dir, args.sizes, args.reps)
     else:
         measure_merge(args.dir, args.size)
 

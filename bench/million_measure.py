@@ -99,7 +99,7 @@ def timed_pages(paths: dict[str, Path], reps: int) -> dict:
                 for page, template in PAGES.items():
                     url = template.format(db=db, article=article)
                     started = time.perf_counter()
-                    response = await ds.client.get(url)
+                    response = await ds.client.get(url, follow_redirects=True)  # the search box: to "Search a term"
                     seconds = time.perf_counter() - started
                     statuses[name][page] = response.status_code
                     if rep:
@@ -134,6 +134,46 @@ def timed_search(paths: dict[str, Path], reps: int) -> dict:
     for reader in readers.values():
         reader.close()
     return {name: stats(v) for name, v in times.items()}
+
+
+def timed_ranking(paths: dict[str, Path], reps: int) -> dict:
+    """The 16 queries ranked each way, each method alone over both sizes (alternating) before the
+    next: bm25 over every word (archive.search.best_matches, as before issue 32's second pass) and
+    over the telling words only (archive.search.telling_ranking, now); with how many of the 20
+    results and of the first 10 in order the two share."""
+    import archive.search as search_module
+    from archive.search import search
+    from archive.store import Archive
+
+    readers = {name: Archive(path, readonly=True) for name, path in paths.items()}
+    telling = search_module.telling_ranking
+    methods = {"bm25 over every word (before)": lambda *args: None, "bm25 over the telling words (now)": telling}
+    out: dict = {"ms": {}, "agreement": {}}
+    results: dict = {}
+    try:
+        for method, ranking in methods.items():
+            search_module.telling_ranking = ranking
+            times: dict = {name: [] for name in paths}
+            for name, reader in readers.items():  # one untimed pass each, and the answers compared below
+                results[method, name] = [[row["url"] for row in search(reader.conn, q)] for q in SEARCH_QUERIES]
+            for rep in range(reps):
+                for name in (list(paths) if rep % 2 == 0 else list(reversed(list(paths)))):
+                    for q in SEARCH_QUERIES:
+                        started = time.perf_counter()
+                        search(readers[name].conn, q)
+                        times[name].append((time.perf_counter() - started) * 1e3)
+            out["ms"][method] = {name: {**stats(v), "load": load()} for name, v in times.items()}
+    finally:
+        search_module.telling_ranking = telling
+        for reader in readers.values():
+            reader.close()
+    before, now = list(methods)
+    for name in paths:
+        pairs = list(zip(results[before, name], results[now, name]))
+        out["agreement"][name] = {"same_20": sum(set(a) == set(b) for a, b in pairs),
+                                  "same_first_10_in_order": sum(a[:10] == b[:10] for a, b in pairs),
+                                  "queries": len(pairs)}
+    return out
 
 
 def timed_frontier(paths: dict[str, Path], reps: int) -> dict:
@@ -207,6 +247,17 @@ def measure_all(folder: Path, sizes: list[int], reps: int) -> None:
     results["writes"] = timed_writes(paths)
     print(json.dumps(results["writes"]), flush=True)
     write_results("million", results)
+
+
+def measure_search(folder: Path, sizes: list[int], reps: int) -> None:
+    """Issue 32's search items alone: `soyte search` ranked both ways, then the Datasette pages."""
+    paths = {f"{size // 1000}k": folder / f"{size}.db" for size in sorted(sizes)}
+    results: dict = {"sizes": sizes_of(paths), "load_start": load()}
+    results["ranking"] = timed_ranking(paths, reps)
+    print(json.dumps(results["ranking"]), flush=True)
+    results["datasette"] = timed_pages(paths, max(3, reps // 2))
+    print(json.dumps(results["datasette"]), flush=True)
+    write_results("million-search", results)
 
 
 def measure_merge(folder: Path, size: int) -> None:

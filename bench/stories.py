@@ -11,7 +11,10 @@
      vaccination, six-month reviews), and every pair within a series of reports of one template
      whose figures and dates change (weekly dengue reports, monthly citizen-reception notices,
      weekly vaccination results, daily COVID-19 bulletins; two provinces, six issues each); beside
-     them, a syndicated copy of each issue (positive).
+     them, a syndicated copy of each issue (positive);
+   - boilerplate: 30 short notices (40 words of their own, no figures) that end with one portal's
+     long standard footer (110 words, longer than each notice): every pair different stories, and a
+     copy of every fifth (a credit added) the same story as its notice.
    Measured twice: the verification alone (archive.stories.same_story) at a grid of thresholds, and
    the whole path at the chosen ones: every text stored with Archive.upsert_article in a new
    archive, each labelled pair then read as "same story_id or not" (the band index's misses and
@@ -172,6 +175,24 @@ def series_issue(kind: str, province: str, n: int, rng: random.Random) -> dict:
     return {"title": f"{kind.capitalize()} {n}", "sapo": None, "text": "\n\n".join([first.format(**values), *static])}
 
 
+FOOTER = (
+    "Mọi thắc mắc về thủ tục hành chính, tổ chức và công dân liên hệ Văn phòng Sở Y tế qua số điện thoại "
+    "đường dây nóng hoặc gửi văn bản về Bộ phận tiếp nhận và trả kết quả của Trung tâm Phục vụ hành chính "
+    "công tỉnh để được hướng dẫn, giải đáp kịp thời theo quy định. Thông tin đăng tải trên Cổng thông tin "
+    "điện tử Sở Y tế chỉ có giá trị tham khảo, văn bản chính thức được gửi qua hệ thống quản lý văn bản và "
+    "điều hành của tỉnh tới các cơ quan, đơn vị liên quan để triển khai thực hiện.")
+NOTICES = 30
+FOOTER_KINDS = ("two notices sharing a footer", "a notice's copy, footer and all")
+
+
+def notices(bases: list[dict], rng: random.Random) -> list[dict]:
+    """NOTICES short notices of their own (40 words drawn from the records' words, figures left out:
+    nothing but their words tells them apart), each ending with the portal's FOOTER."""
+    vocabulary = [word for record in bases for word in record["text"].split() if not any(c.isdigit() for c in word)]
+    return [{"title": f"Thông báo số {n}", "sapo": None,
+             "text": f"{' '.join(rng.choices(vocabulary, k=40)).capitalize()}.\n\n{FOOTER}"} for n in range(NOTICES)]
+
+
 def labelled_set(seed: int = 35) -> tuple[list[dict], list[tuple[int, int, bool, str]]]:
     """(texts, pairs): each pair (i, j, same story?, kind)."""
     rng = random.Random(seed)
@@ -200,6 +221,14 @@ def labelled_set(seed: int = 35) -> tuple[list[dict], list[tuple[int, int, bool,
                 pairs.append((issues[-1], len(texts) - 1, True, "a report's syndicated copy"))
             for i, j in itertools.combinations(issues, 2):
                 pairs.append((i, j, False, f"two issues of one {kind}"))
+    first = len(texts)
+    texts.extend({**notice, "kind": "notice"} for notice in notices(bases, rng))
+    for i, j in itertools.combinations(range(first, len(texts)), 2):
+        pairs.append((i, j, False, FOOTER_KINDS[0]))
+    for i in range(first, first + NOTICES, 5):
+        texts.append({"title": f"Sao y: {texts[i]['title']}", "sapo": None,
+                      "text": f"{texts[i]['text']}\n\n{rng.choice(CREDITS)}", "kind": "notice (copy)"})
+        pairs.append((i, len(texts) - 1, True, FOOTER_KINDS[1]))
     return texts, pairs
 
 
@@ -212,7 +241,10 @@ def scores(labels: list[tuple[bool, bool]]) -> dict:
 
 
 def verification_grid(texts: list[dict], pairs: list) -> list[dict]:
+    """same_story alone on the pairs, the notices' left out: what tells their footer is boilerplate is
+    the archive (other articles printing it), measured end to end only."""
     compared = [Text(t["sapo"], t["text"]) for t in texts]
+    pairs = [pair for pair in pairs if pair[3] not in FOOTER_KINDS]
     rows = []
     for jaccard in (0.0, 0.3):
         for containment in (0.5, 0.6, 0.7, 0.8, 0.9):
@@ -230,7 +262,7 @@ def end_to_end(texts: list[dict], pairs: list, workdir: Path) -> dict:
     together = stored_stories(texts, pairs, workdir / "all.db")
     alone: dict[str, dict] = {}
     for kind in sorted({kind for _i, _j, truth, kind in pairs if truth}):
-        keep = {n for n, text in enumerate(texts) if text["kind"] == "article" or text["kind"] in SERIES
+        keep = {n for n, text in enumerate(texts) if text["kind"] in ("article", "notice") or text["kind"] in SERIES
                 or any(truth and k == kind and j == n for _i, j, truth, k in pairs)}
         chosen = [(i, j, truth, k) for i, j, truth, k in pairs if k == kind]
         alone[kind] = stored_stories(texts, chosen, workdir / f"{len(alone)}.db", keep)["overall"]
@@ -381,7 +413,8 @@ def hook_parts(store: Archive, words: Words, rng: random.Random, count: int) -> 
     banded = time.perf_counter()
     found = [list(stories._candidates(store.conn, key, -1)) for key in keys]
     looked = time.perf_counter()
-    verified = sum(same_story(text, other) for text, candidates in zip(compared, found) for _story, other in candidates)
+    verified = sum(stories.verified(store.conn, text, other, (-1, article))[0]
+                   for text, candidates in zip(compared, found) for _story, article, other in candidates)
     done = time.perf_counter()
     return {"shingles_ms": (shingled - began) / count * 1000, "minhash_bands_ms": (banded - shingled) / count * 1000,
             "lookup_and_read_ms": (looked - banded) / count * 1000, "verify_ms": (done - looked) / count * 1000,
@@ -406,7 +439,8 @@ def main() -> None:
         whole = end_to_end(texts, pairs, Path(tmp))
         spent = None if args.skip_cost else cost(Path(tmp), args.articles, args.block, args.reps)
     results = {"thresholds": {"containment": CONTAINMENT, "numbers": NUMBERS, "jaccard": stories.JACCARD,
-                              "min_shingles": MIN_SHINGLES,
+                              "min_shingles": MIN_SHINGLES, "passage": stories.PASSAGE, "common": stories.COMMON,
+                              "own_share": stories.OWN_SHARE,
                               "bands": stories.BANDS, "rows": stories.ROWS, "shingle": stories.SHINGLE},
                "texts": len(texts), "pairs": len(pairs), "positives": sum(1 for p in pairs if p[2]),
                "grid": grid, "end_to_end": whole, "cost": spent}

@@ -32,7 +32,7 @@ BUILD_IGNORES = shutil.ignore_patterns(".git", ".venv", "__pycache__", ".pytest_
 # Variables that would make a command find the checkout, another environment or another project.
 _NOT_PASSED = {"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV", "SCRAPY_SETTINGS_MODULE",
                "VIRTUAL_ENV_PROMPT", "SCRAPY_PROJECT", "SCRAPY_PYTHON_SHELL", "PWD", "OLDPWD"}
-PACKAGES = ("scraper", "spiders", "archive")
+PACKAGES = ("scraper", "spiders", "archive", "soyte")
 
 
 def project_version() -> str:

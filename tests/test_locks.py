@@ -166,10 +166,10 @@ def test_attachments_a_kill_9_left_unfetched_are_fetched_by_the_next_run_once(tm
     assert finished["status"] == again["status"] == "completed"
     linked = query(db, "SELECT DISTINCT j.value ->> 'url' AS url FROM articles a, json_each(a.attachments) j")
     assert {row["url"] for row in linked} == set(served)
-    # Every file the archived articles link: one link, one capture, its document with its text.
+    # Every attachment the archived articles link: one link, one capture, its document with its text.
     assert query(db, "SELECT l.url, count(DISTINCT c.id) AS captures, count(DISTINCT d.sha256) AS documents, "
                      "min(d.text_status) AS text FROM document_links l LEFT JOIN document_captures c ON c.url = l.url "
-                     "LEFT JOIN documents d ON d.sha256 = c.sha256 GROUP BY l.url ORDER BY l.url") == [
+                     "LEFT JOIN documents d ON d.sha256 = c.sha256 WHERE l.kind = 'attachment' GROUP BY l.url ORDER BY l.url") == [
         {"url": url, "captures": 1, "documents": 1, "text": "ok"} for url in sorted(served)]
     assert query(db, "SELECT count(*) AS n FROM documents") == [{"n": len(served)}]
     # Each file was asked for at most once per run that reached it, and a run with nothing pending asks for none.

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import sqlite3
 import unicodedata
-from pathlib import Path
 
-import pytest
 
 from archive.export import export
 from archive.merge import merge
@@ -78,8 +77,8 @@ def members(archive: Archive, url: str) -> list[tuple[str, float]]:
 
 
 def consistent(archive: Archive) -> None:
-    """Every article in exactly one story, every story's row counting its members, no band of a
-    removed article left behind."""
+    """Every article in exactly one story, every story's row counting its members, no band or passage
+    of a removed article left behind."""
     conn = archive.conn
     assert conn.execute("SELECT count(*) FROM articles WHERE url NOT IN (SELECT url FROM story_members)").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM story_members WHERE url NOT IN (SELECT url FROM articles)").fetchone()[0] == 0
@@ -87,6 +86,8 @@ def consistent(archive: Archive) -> None:
                         "WHERE m.story_id = s.id) OR url NOT IN (SELECT url FROM story_members m WHERE "
                         "m.story_id = s.id)").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM story_bands WHERE article NOT IN (SELECT article FROM story_members)"
+                        ).fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM story_passages WHERE article NOT IN (SELECT article FROM story_members)"
                         ).fetchone()[0] == 0
 
 
@@ -242,7 +243,7 @@ def test_an_archive_written_before_stories_is_filed_when_opened_for_writing(tmp_
     store(old, record(A, ORIGINAL), COPY)
     old.close()
     conn = sqlite3.connect(path)
-    conn.executescript("DROP TABLE story_members; DROP TABLE stories; DROP TABLE story_bands;")
+    conn.executescript("DROP TABLE story_members; DROP TABLE stories; DROP TABLE story_bands; DROP TABLE story_passages;")
     conn.close()
     reader = Archive(path, readonly=True)  # read-only: nothing written, every article alone
     try:
@@ -252,5 +253,75 @@ def test_an_archive_written_before_stories_is_filed_when_opened_for_writing(tmp_
     writer = Archive(path)
     try:
         assert story(writer, A) == story(writer, B)
+    finally:
+        writer.close()
+
+
+FOOTER = (
+    "Mọi thắc mắc về thủ tục hành chính, tổ chức và công dân liên hệ Văn phòng Sở Y tế qua số điện thoại "
+    "đường dây nóng hoặc gửi văn bản về Bộ phận tiếp nhận và trả kết quả của Trung tâm Phục vụ hành chính "
+    "công tỉnh để được hướng dẫn, giải đáp kịp thời theo quy định. Thông tin đăng tải trên Cổng thông tin "
+    "điện tử Sở Y tế chỉ có giá trị tham khảo, văn bản chính thức được gửi qua hệ thống quản lý văn bản và "
+    "điều hành của tỉnh tới các cơ quan, đơn vị liên quan để triển khai thực hiện.")
+VOCABULARY = [word for word in ORIGINAL.replace(".", " ").replace(",", " ").split() if not any(c.isdigit() for c in word)]
+
+
+def short_notice(n: int) -> str:
+    """A short notice of its own (40 words of ORIGINAL's vocabulary drawn with seed `n`, no figures to
+    tell them apart), then the portal's footer, longer than the notice."""
+    return f"{' '.join(random.Random(n).choices(VOCABULARY, k=40))}.\n\n{FOOTER}"
+
+
+def test_thirty_short_notices_sharing_a_long_footer_stay_thirty_stories_and_a_copy_still_joins(archive):
+    notices = [short_notice(n) for n in range(30)]
+    mine, theirs = Text(None, notices[0]), Text(None, notices[1])
+    assert same_story(mine, theirs)  # by their shingles alone the footer makes any two of them one story
+    urls = [f"https://soyte.thanhhoa.gov.vn/thong-bao/{n}" for n in range(30)]
+    store(archive, *[record(url, text, title=f"Thông báo số {n}") for n, (url, text) in enumerate(zip(urls, notices))])
+    assert len({story(archive, url) for url in urls}) == 30
+    assert archive.conn.execute("SELECT max(copies) FROM stories").fetchone()[0] == 1
+    copy = record("https://soyte.bacninh.gov.vn/tin/thong-bao-7", f"{notices[7]}\n\n{CREDIT}", portal="bacninh",
+                  title="Thanh Hóa: thông báo số 7", published="2023-08-23T09:00:00+07:00")
+    store(archive, copy)
+    assert story(archive, copy["url"]) == story(archive, urls[7])
+    assert len({story(archive, url) for url in urls}) == 30
+    assert archive.conn.execute("SELECT url, copies FROM stories WHERE copies > 1").fetchall() == [(urls[7], 2)]
+    consistent(archive)
+
+
+def test_a_footer_is_learnt_from_the_archive_and_the_first_notices_split_when_a_later_one_shows_it(archive):
+    """The first notices alone cannot tell a shared footer from a copy (a passage is boilerplate when
+    COMMON = 2 articles beside the two compared print it); the fourth shows it is, and the first three's
+    story is checked again and split."""
+    urls = [f"https://soyte.thanhhoa.gov.vn/thong-bao/{n}" for n in range(4)]
+    store(archive, *[record(url, short_notice(n)) for n, url in enumerate(urls[:3])])
+    assert len({story(archive, url) for url in urls[:3]}) == 1
+    store(archive, record(urls[3], short_notice(3)))
+    assert len({story(archive, url) for url in urls}) == 4
+    assert archive.conn.execute("SELECT count(*) FROM story_passages GROUP BY key HAVING count(*) > 1").fetchall() == [
+        (4,), (4,)]  # the footer's two sentences, printed by the four
+    consistent(archive)
+
+
+def test_an_archive_written_before_boilerplate_passages_opens_and_learns_them_from_then_on(tmp_path):
+    """An archive whose stories were filed before `story_passages` (and story_members.passages) keeps
+    its stories; the passages of the articles stored from then on are learnt."""
+    path = tmp_path / "older.db"
+    older = Archive(path)
+    urls = [f"https://soyte.thanhhoa.gov.vn/thong-bao/{n}" for n in range(4)]
+    store(older, record(A, ORIGINAL), COPY)
+    older.close()
+    conn = sqlite3.connect(path)
+    conn.executescript("DROP TABLE story_passages; ALTER TABLE story_members DROP COLUMN passages;")
+    conn.close()
+    writer = Archive(path)
+    try:
+        assert story(writer, A) == story(writer, B)
+        assert writer.conn.execute("SELECT count(*) FROM story_passages").fetchone()[0] == 0
+        store(writer, *[record(url, short_notice(n)) for n, url in enumerate(urls)])
+        assert len({story(writer, url) for url in urls}) == 4
+        store(writer, dict(COPY, text=COPY["text"] + " Cập nhật."))  # re-filed: it leaves with no passages stored
+        assert story(writer, A) == story(writer, B)
+        consistent(writer)
     finally:
         writer.close()

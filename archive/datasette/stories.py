@@ -36,6 +36,7 @@ TABLES: dict[str, dict] = {
             "containment": "Share of the shorter text's shingles found in the other: near 1 for any copy",
             "article": "The article's rowid (the band index keys it)",
             "bands": "The article's locality-sensitive keys (story_bands), packed",
+            "passages": "The keys of the article's long sentences (story_passages), packed",
         },
         "facets": ["story_id"],
     },
@@ -43,6 +44,12 @@ TABLES: dict[str, dict] = {
         "description": "The locality-sensitive index that finds a new article's copies: MinHash band keys per article.",
         "columns": {"key": "One band of the article's MinHash signature, hashed with the band's number",
                     "article": "The article's rowid (story_members.article)"},
+        "hidden": True,
+    },
+    "story_passages": {
+        "description": "The sentences of 10 words or more each article prints (folded, hashed): one printed by "
+                       "other articles that are not its copies is boilerplate, not evidence of a copy.",
+        "columns": {"key": "The sentence's folded words, hashed", "article": "The article's rowid (story_members.article)"},
         "hidden": True,
     },
 }
