@@ -115,6 +115,14 @@ def write_capture(archive, table: str, url: str, portal: str, digest: str, heade
     return "changed" if versions else ("duplicate" if known else "new")
 
 
+def touch_capture(archive, captures: str, url: str, at: str) -> bool:
+    """A 304 for the file at `url`: its newest capture in `captures` was seen again at `at`."""
+    with archive.transaction():
+        return archive.conn.execute(
+            f"UPDATE [{captures}] SET last_fetched_at = ? WHERE id = "
+            f"(SELECT max(id) FROM [{captures}] WHERE url = ?)", (at, url)).rowcount > 0
+
+
 class DocumentStore:
     """Document writes and reads on an open `archive.store.Archive` (its connection and transactions)."""
 
@@ -192,24 +200,22 @@ class DocumentStore:
 
     def touch(self, url: str, at: str) -> bool:
         """The server says the file at `url` has not changed (304): its newest capture was seen again."""
-        with self.archive.transaction():
-            return self.conn.execute(
-                "UPDATE document_captures SET last_fetched_at = ? WHERE id = "
-                "(SELECT max(id) FROM document_captures WHERE url = ?)", (at, url)).rowcount > 0
+        return touch_capture(self.archive, "document_captures", url, at)
 
     def body(self, digest: str) -> bytes | None:
         found = self.conn.execute("SELECT body FROM document_bodies WHERE sha256 = ?", (digest,)).fetchone()
         return zlib.decompress(found[0]) if found else None
 
 
-def conditional_headers(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
-    """URL → If-None-Match / If-Modified-Since from the newest successful capture of each document."""
+def conditional_headers(conn: sqlite3.Connection, captures: str = "document_captures") -> dict[str, dict[str, str]]:
+    """URL → If-None-Match / If-Modified-Since from the newest successful capture of each file in
+    the `captures` table (documents', or images': archive.images)."""
     found: dict[str, dict[str, str]] = {}
-    if "document_captures" not in sqlite_utils.Database(conn).table_names():
+    if captures not in sqlite_utils.Database(conn).table_names():
         return found
     for url, etag, modified in conn.execute(
-            "SELECT c.url, c.etag, c.last_modified FROM document_captures c JOIN "
-            "(SELECT max(id) AS id FROM document_captures WHERE status = 200 GROUP BY url) newest ON newest.id = c.id"):
+            f"SELECT c.url, c.etag, c.last_modified FROM [{captures}] c JOIN "
+            f"(SELECT max(id) AS id FROM [{captures}] WHERE status = 200 GROUP BY url) newest ON newest.id = c.id"):
         headers = {"If-None-Match": etag} if etag else {}
         if modified:
             headers["If-Modified-Since"] = modified

@@ -22,7 +22,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from archive.documents import DocumentStore, sha256, write_capture
+from archive.documents import DocumentStore, conditional_headers, sha256, touch_capture, write_capture
 from scraper.extraction.image_files import ImageFile
 
 TABLES: dict[str, dict] = {
@@ -88,10 +88,7 @@ class ImageStore:
 
     def touch(self, url: str, at: str) -> bool:
         """The server says the image at `url` has not changed (304): its newest capture was seen again."""
-        with self.archive.transaction():
-            return self.conn.execute(
-                "UPDATE image_captures SET last_fetched_at = ? WHERE id = "
-                "(SELECT max(id) FROM image_captures WHERE url = ?)", (at, url)).rowcount > 0
+        return touch_capture(self.archive, "image_captures", url, at)
 
     def body(self, digest: str) -> bytes | None:
         return self.bodies.body(digest)
@@ -103,18 +100,7 @@ def has_image_tables(conn: sqlite3.Connection) -> bool:
 
 def image_validators(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
     """URL → If-None-Match / If-Modified-Since from the newest successful capture of each image."""
-    found: dict[str, dict[str, str]] = {}
-    if not has_image_tables(conn):
-        return found
-    for url, etag, modified in conn.execute(
-            "SELECT c.url, c.etag, c.last_modified FROM image_captures c JOIN "
-            "(SELECT max(id) AS id FROM image_captures WHERE status = 200 GROUP BY url) newest ON newest.id = c.id"):
-        headers = {"If-None-Match": etag} if etag else {}
-        if modified:
-            headers["If-Modified-Since"] = modified
-        if headers:
-            found[url] = headers
-    return found
+    return conditional_headers(conn, "image_captures")
 
 
 def archived_image_urls(conn: sqlite3.Connection) -> set[str]:
