@@ -207,23 +207,6 @@ class DocumentStore:
         return zlib.decompress(found[0]) if found else None
 
 
-def conditional_headers(conn: sqlite3.Connection, captures: str = "document_captures") -> dict[str, dict[str, str]]:
-    """URL → If-None-Match / If-Modified-Since from the newest successful capture of each file in
-    the `captures` table (documents', or images': archive.images)."""
-    found: dict[str, dict[str, str]] = {}
-    if captures not in sqlite_utils.Database(conn).table_names():
-        return found
-    for url, etag, modified in conn.execute(
-            f"SELECT c.url, c.etag, c.last_modified FROM [{captures}] c JOIN "
-            f"(SELECT max(id) AS id FROM [{captures}] WHERE status = 200 GROUP BY url) newest ON newest.id = c.id"):
-        headers = {"If-None-Match": etag} if etag else {}
-        if modified:
-            headers["If-Modified-Since"] = modified
-        if headers:
-            found[url] = headers
-    return found
-
-
 def linking_articles(conn: sqlite3.Connection, digest: str) -> list[dict]:
     """The archived articles that link any URL this content was fetched at, newest first."""
     cursor = conn.execute(

@@ -18,10 +18,11 @@ and 813 MB at a million). What is bounded per portal is read at the start. It an
 - which article pages failed before and are still not archived (tried again);
 - which listing pages are archived (a canonical naming one is never an article's key);
 - where a bound stopped a portal's listing walk (`listing_resume`): the walk goes on from there;
-- which attached documents are archived, with their validators (asked conditionally), and which
-  were skipped (over the size cap, a URL refused): those are not asked for again;
+- which attached documents and images are archived, with their validators (asked conditionally),
+  and which were skipped (over the size cap, a URL refused): those are not asked for again;
 - which files archived articles link that no run settled (`pending_documents`: a crawl killed
   before fetching them): asked for again, whether or not their article is.
+  These three are asked per URL, and per portal in batches (archive/frontier_files.py).
 """
 from __future__ import annotations
 
@@ -33,11 +34,10 @@ from functools import lru_cache
 
 from archive.revisits import is_due, parse_time
 from archive.keys import listing_urls
-from archive.documents import TEXT_NOT_DONE, conditional_headers
+from archive.frontier_files import MAX_RETRIES, TABLES as FILE_TABLES, ArchivedFiles
 from scraper.model import FailureKind, Frontier
 from scraper.portals.registry import UnknownPortal, get_portal
 
-MAX_RETRIES = 3  # an article page that failed this many runs is left to a person (see `failures`)
 RETRIED_KINDS = (FailureKind.EXTRACTION, FailureKind.TRUNCATED, FailureKind.ERROR)  # and article-fetch failures but 4xx
 
 
@@ -70,36 +70,6 @@ def last_walk_complete(conn: sqlite3.Connection, portal: str) -> bool:
         "AND pr.portal = ? WHERE r.status != 'running' AND (',' || r.portals || ',') LIKE ? "
         "ORDER BY r.id DESC LIMIT 1", (portal, f"%,{portal},%")).fetchone()
     return last is None or (last[0] in ("completed", "alarm") and last[1] == 1)
-
-
-def pending_documents(conn: sqlite3.Connection, portals: list[str]) -> dict[str, list[tuple[str, str, str]]]:
-    """portal -> (article URL, file URL, link kind) of each link of an archived article whose file no
-    run has settled: no capture of it, or one whose text step did not complete (TEXT_NOT_DONE); no
-    page (a web page where a file was expected); no final failure (a 4xx, skipped); fewer than
-    MAX_RETRIES failed fetches (5xx, network). A crawl killed between an article's write and its
-    files' is finished this way, although the article is archived and not fetched again; a run
-    with nothing pending asks for no file."""
-    failed: dict[str, tuple[int, int]] = {}  # URL -> (fetches worth another try, final failures)
-    for url, retried, final in conn.execute(
-            f"SELECT url, sum(kind = '{FailureKind.DOCUMENT_FETCH}' AND (status IS NULL OR status >= 500)), "
-            f"sum(NOT (kind = '{FailureKind.DOCUMENT_FETCH}' AND (status IS NULL OR status >= 500))) FROM failures "
-            f"WHERE kind IN {FailureKind.DOCUMENT_FAILURES} GROUP BY url"):
-        failed[url] = (retried, final)
-    marks = ",".join("?" * len(portals))
-    not_done = ",".join("?" * len(TEXT_NOT_DONE))
-    pending: dict[str, list[tuple[str, str, str]]] = {}
-    for portal, article_url, url, kind in conn.execute(
-            f"SELECT a.portal, l.article_url, l.url, l.kind FROM document_links l "
-            f"JOIN articles a ON a.url = l.article_url WHERE a.portal IN ({marks}) "
-            f"AND NOT EXISTS (SELECT 1 FROM pages p WHERE p.url = l.url) AND ("
-            f"NOT EXISTS (SELECT 1 FROM document_captures c WHERE c.url = l.url) OR EXISTS (SELECT 1 FROM "
-            f"document_captures c JOIN documents d ON d.sha256 = c.sha256 WHERE c.url = l.url AND "
-            f"(d.text_status IS NULL OR d.text_status IN ({not_done})))) ORDER BY l.article_url, l.url",
-            (*portals, *TEXT_NOT_DONE)):
-        retried, final = failed.get(url, (0, 0))
-        if not final and retried < MAX_RETRIES:
-            pending.setdefault(portal, []).append((article_url, url, kind))
-    return pending
 
 
 class DueRevisits(Mapping[str, list[str]]):
@@ -149,6 +119,9 @@ class ArchivedFrontier:
         self.fetched_at = lru_cache(self.CACHE)(self._fetched_at)
         self.is_fetched_page = lru_cache(self.CACHE)(self._is_fetched_page)
         self.validators = lru_cache(self.CACHE)(self._validators)
+        files = ArchivedFiles(conn, portals, newest)  # documents and images (archive/frontier_files.py)
+        self.document_validators, self.is_document_skipped = files.document_validators, files.is_document_skipped
+        self.pending_documents = files.pending_documents
 
     def _one(self, sql: str, url: str):
         return self.conn.execute(sql, (url, *self.portals, self.newest)).fetchone()
@@ -188,7 +161,7 @@ FINISHED_RUNS = ("completed", "alarm")
 
 # The tables the crawl asks per URL once it runs: a damaged one must stop the crawl before its first
 # request (scraper.crawl.run.cannot_start), as reading the frontier whole did, not halfway through.
-ASKED_PER_URL = ("articles", "pages")
+ASKED_PER_URL = ("articles", "pages", *FILE_TABLES)
 
 
 def probe_tables(conn: sqlite3.Connection, tables: tuple[str, ...]) -> None:
@@ -196,6 +169,14 @@ def probe_tables(conn: sqlite3.Connection, tables: tuple[str, ...]) -> None:
     without it); raises sqlite3.DatabaseError on a damaged one."""
     for table in tables:
         conn.execute(f"SELECT rowid FROM [{table}] NOT INDEXED LIMIT 1").fetchall()
+
+
+def retries_sql(portals: int) -> str:
+    """The failed article URLs of `portals` portals worth another try, with their tries: read along
+    failures(portal, url), so a crawl's start reads its portals' failures, not the archive's."""
+    return (f"SELECT url, portal, count(*) FROM failures WHERE (kind IN {RETRIED_KINDS} OR "
+            f"(kind = '{FailureKind.ARTICLE_FETCH}' AND (status IS NULL OR status >= 500))) "
+            f"AND portal IN ({','.join('?' * portals)}) GROUP BY url, portal")
 
 
 def newest_article(conn: sqlite3.Connection) -> int:
@@ -206,8 +187,9 @@ def newest_article(conn: sqlite3.Connection) -> int:
 def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: timedelta | None,
                   now: datetime | None = None) -> Frontier:
     """The frontier of these portals: what grows with the archive (archived articles, their pages
-    and validators, revisits) is asked of SQLite per URL or per portal when the spider needs it;
-    what is bounded per portal (listing pages, failures, where a walk stopped) is read here."""
+    and validators, revisits, archived files, their validators and pending links) is asked of
+    SQLite per URL or per portal when the spider needs it; what is bounded per portal (listing
+    pages, failures, where a walk stopped) is read here."""
     now = now or datetime.now(timezone.utc)
     probe_tables(conn, ASKED_PER_URL)
     newest = newest_article(conn)
@@ -225,19 +207,9 @@ def load_frontier(conn: sqlite3.Connection, portals: list[str], revisit_after: t
         frontier.walk_from[portal] = (url, page)
     # 404 and other 4xx are final; network errors, 5xx, truncated pages, extraction failures and
     # unforeseen errors are worth another try.
-    for url, portal, tries in conn.execute(
-            f"SELECT url, portal, count(*) FROM failures WHERE (kind IN {RETRIED_KINDS} OR "
-            f"(kind = '{FailureKind.ARTICLE_FETCH}' AND (status IS NULL OR status >= 500))) "
-            f"AND portal IN ({marks}) GROUP BY url, portal", portals):
+    for url, portal, tries in conn.execute(retries_sql(len(portals)), portals):
         if tries < MAX_RETRIES and not frontier.is_known(url):
             frontier.retry.setdefault(portal, []).append(url)
-    frontier.document_validators = conditional_headers(conn)
-    frontier.pending_documents = pending_documents(conn, portals)
-    for links in frontier.pending_documents.values():  # a 304 would leave a file's text unread for good
-        for _article_url, url, _kind in links:
-            frontier.document_validators.pop(url, None)
-    # Over the size cap, or a URL refused unfetched (control characters, over-long): the next run's
-    # answer would be the same, so it is not asked again (the failures row stays for a person).
-    frontier.document_skipped = {url for (url,) in conn.execute(
-        f"SELECT DISTINCT url FROM failures WHERE kind = '{FailureKind.DOCUMENT_SKIPPED}'")}
+    # Attached documents and images (their validators, what was skipped, what a killed crawl left
+    # unfetched) are asked per URL, and per portal in batches: archive/frontier_files.py.
     return frontier

@@ -11,7 +11,7 @@
 
 Why apart from `documents`: an image has no text to read or index, and its questions differ (is it
 an image at all, how large, which caption). The crawl's questions about images (which are archived,
-their validators) are answered here and handed to the frontier by scraper/crawl/run.py.
+their validators) are asked of these tables per URL by archive/frontier_files.py.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from archive.documents import DocumentStore, conditional_headers, sha256, touch_capture, write_capture
+from archive.documents import DocumentStore, sha256, touch_capture, write_capture
 from scraper.extraction.image_files import ImageFile
 
 TABLES: dict[str, dict] = {
@@ -96,35 +96,6 @@ class ImageStore:
 
 def has_image_tables(conn: sqlite3.Connection) -> bool:
     return "image_captures" in sqlite_utils.Database(conn).table_names()
-
-
-def image_validators(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
-    """URL → If-None-Match / If-Modified-Since from the newest successful capture of each image."""
-    return conditional_headers(conn, "image_captures")
-
-
-def archived_image_urls(conn: sqlite3.Connection) -> set[str]:
-    """The image URLs a capture holds: settled, whatever the document tables say of them."""
-    if not has_image_tables(conn):
-        return set()
-    return {url for (url,) in conn.execute("SELECT DISTINCT url FROM image_captures")}
-
-
-def add_image_facts(conn: sqlite3.Connection, frontier) -> None:
-    """Complete a `scraper.model.Frontier` read by archive.frontier.load_frontier with what the
-    image tables know: an archived image is settled (not pending, as the document tables alone
-    would say) and is asked for conditionally when its article is fetched again."""
-    settled = archived_image_urls(conn)
-    for portal, links in list(frontier.pending_documents.items()):
-        kept = [link for link in links if not (link[2] == "image" and link[1] in settled)]
-        if kept:
-            frontier.pending_documents[portal] = kept
-        else:
-            del frontier.pending_documents[portal]
-    pending = {url for links in frontier.pending_documents.values() for _article, url, _kind in links}
-    for url, headers in image_validators(conn).items():
-        if url not in pending:
-            frontier.document_validators[url] = headers
 
 
 def article_images(conn: sqlite3.Connection, urls: list[str]) -> dict[str, dict]:

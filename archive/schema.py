@@ -109,14 +109,18 @@ TABLES: dict[str, dict] = {
 INDEXES = [
     ("articles", ["portal", "published"]),
     ("articles", ["published"]),
-    ("articles", ["province"]),   # Datasette's facets
-    ("articles", ["category"]),
+    # Datasette's facets, and a province's or a category's newest articles (its feed, the table filtered)
+    # without sorting all of them: 6.5 s and 22 s at 462,000 articles with the column alone (issue 32)
+    ("articles", ["province", "published"]),
+    ("articles", ["category", "published"]),
     ("articles", ["page_id"]),    # the frontier: is a URL an archived article's page (archive.frontier)
     ("articles", ["portal", "last_seen", "published", "first_seen", "url"]),  # revisits, read from the index alone
     ("article_versions", ["url"]),
     ("pages", ["url", "sha256"], True),
     ("pages", ["kind", "url"]),
     ("failures", ["run_id"]),
+    ("failures", ["portal", "url"]),  # the frontier's retries: a portal's failures, not the archive's (archive.frontier)
+    ("failures", ["url", "kind"]),  # the frontier: was a file skipped, how often did it fail (archive.frontier_files)
     ("page_dictionaries", ["host"]),
 ]
 

@@ -169,11 +169,11 @@ def refusal(query: str) -> str | None:
     return None
 
 
-def is_ranked(query: str) -> bool:
-    """Whether best_matches ranks `query` by bm25 (up to RANKED_WORDS distinct words) or lists its
-    newest matches first; False for a query past the bounds."""
+def is_ranked(conn: sqlite3.Connection, query: str, fts_table: str = FTS_TABLE) -> bool:
+    """Whether `soyte search` ranks `query` by bm25 or lists its newest matches first (ranked_words:
+    the rule, for the canned search too); False for a query past the bounds."""
     try:
-        return len(query_words(query)) <= RANKED_WORDS
+        return bool(ranked_words(conn, fts_table, query_words(query)))
     except QueryTooLong:
         return False
 
@@ -192,7 +192,7 @@ def _expression(words: list[str]) -> str:
 RANKED_CANDIDATES = 2000
 
 
-def best_matches(fts_table: str, words: list[str], limit: int) -> tuple[str, dict]:
+def best_matches(fts_table: str, words: list[str], limit: int, newest: bool = False) -> tuple[str, dict]:
     """SQL and parameters of the rowid and rank (lower first) of the best `limit` rows holding every word.
 
     Up to RANKED_WORDS words: bm25 among the newest RANKED_CANDIDATES matches (or `limit`), the
@@ -200,9 +200,10 @@ def best_matches(fts_table: str, words: list[str], limit: int) -> tuple[str, dic
     rowid of the 2,000th newest match and the ranked query matched again from there: twice the
     reading); ties go to the older row, as FTS5's own `ORDER BY rank` gave them. More words: the
     newest matches, rank being minus the rowid. Such a query names an article more than a
-    subject and matches few rows (the bench's 8- to 16-word ones: 10 to 7,572 of 100,000)."""
+    subject and matches few rows (the bench's 8- to 16-word ones: 10 to 7,572 of 100,000). With
+    `newest`, the newest matches whatever the words (a query of common words only, ranked_words)."""
     parameters = {"q": _expression(words), "limit": limit}
-    if len(words) > RANKED_WORDS:
+    if newest or len(words) > RANKED_WORDS:
         return (f"SELECT rowid, -rowid AS rank FROM {fts_table} WHERE {fts_table} MATCH :q "
                 "ORDER BY rowid DESC LIMIT :limit", parameters)
     return (f"SELECT rowid, rank FROM (SELECT rowid, rank FROM {fts_table} WHERE {fts_table} MATCH :q "
@@ -229,7 +230,7 @@ def matching_rows(conn: sqlite3.Connection, fts_table: str, table: str, columns:
 def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
     """Articles matching every word of `query`: best first among the newest 2,000 matches (or
     `limit`, when more are asked for; bm25 over the words that tell articles apart, telling_ranking),
-    newest first past RANKED_WORDS words. QueryTooLong past
+    newest first past RANKED_WORDS words or when every word is common (ranked_words). QueryTooLong past
     MAX_QUERY_WORDS or MAX_QUERY_CHARS."""
     return matching_rows(conn, FTS_TABLE, "articles", ("url", "title", "published", "portal"), query, limit)
 
@@ -333,7 +334,8 @@ def snippets(conn: sqlite3.Connection, query: str, table: str, key: str, keys: l
 # "bệnh") tells no article from another, yet bm25 reads its whole list of rows to count n (~35 ns a
 # row: 15 ms for "y" at 462,000 articles, docs/BENCHMARKS.md "A million articles"). So the words
 # that appear in at least half of the newest SHARE_WINDOW indexed rows are left out of the ranking
-# expression, and bm25 ranks the newest matches of every word by the others, counted as before.
+# expression, and bm25 ranks the newest matches of every word by the others, counted as before;
+# a query of common words only is listed newest first (ranked_words says why).
 SHARE_WINDOW = 20000
 # The ranking expression is matched over the rowids the candidates span; past this many rowids per
 # candidate (the query's words meet rarely, its candidates spread over the archive) that would read
@@ -342,14 +344,14 @@ SPAN_PER_CANDIDATE = 20
 
 
 def telling_ranking(conn: sqlite3.Connection, fts_table: str, words: list[str], limit: int) -> list[int] | None:
-    """The rowids of best_matches' `limit` best rows, ranked by bm25 over the telling words only, or
-    None when best_matches' own query is the one to run: up to one word, past RANKED_WORDS, when
-    no word is left out (or all would be: every word common, the full bm25 still orders the rows by
-    how often and how densely they use them), or when the candidates spread too far."""
-    if not 1 < len(words) <= RANKED_WORDS:
-        return None
-    telling = telling_words(conn, fts_table, words)
-    if len(telling) in (0, len(words)):
+    """The rowids of the `limit` best rows, ranked by bm25 over the telling words only, or newest
+    first when ranked_words gives none to rank by; None when best_matches' own query is the one to
+    run: when no word is left out (every word telling, a one-word query among them), or when the
+    candidates spread too far."""
+    telling = ranked_words(conn, fts_table, words)
+    if not telling:
+        return newest_matches(conn, fts_table, words, limit)
+    if len(telling) == len(words):
         return None
     candidates = [row[0] for row in conn.execute(
         f"SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ? ORDER BY rowid DESC LIMIT ?",
@@ -364,6 +366,30 @@ def telling_ranking(conn: sqlite3.Connection, fts_table: str, words: list[str], 
         f"SELECT rowid, rank FROM {fts_table} WHERE {fts_table} MATCH ? AND rowid BETWEEN ? AND ?",
         (_expression(telling), low, high)) if rowid in wanted]
     return [rowid for _, rowid in sorted(ranks)[:limit]]
+
+
+def ranked_words(conn: sqlite3.Connection, fts_table: str, words: list[str]) -> list[str]:
+    """The words bm25 ranks a query's matches by: its telling words (telling_words), or none, its
+    newest matches then listed first, past RANKED_WORDS words or when every word is common.
+
+    With every word common (in half the rows or more: "y tế", "bệnh viện", "sở y tế", "dau"),
+    bm25 weighs each at its floor, 1e-6, and orders the matches by nothing but how densely they
+    use the words, which says little about what an article is about; to know that it is so it
+    would still count every row holding each word (~35 ns a row: 25–40 ms for "y tế" at 462,000
+    articles, ~80 ms at a million). Listing the newest matches first costs the same at any size
+    (the check reads the newest SHARE_WINDOW rows), and is the order the reader of a news archive
+    expects of words that name no subject. `soyte search`, the canned search in Datasette
+    (soyte_search_ranked) and the saved-search feed (always newest first) follow this rule."""
+    if not words or len(words) > RANKED_WORDS:
+        return []
+    return telling_words(conn, fts_table, words)
+
+
+def newest_matches(conn: sqlite3.Connection, fts_table: str, words: list[str], limit: int) -> list[int]:
+    """The rowids of the `limit` newest rows holding every word: FTS5 reads the words' lists from
+    the newest row down and stops at `limit`."""
+    sql, parameters = best_matches(fts_table, words, limit, newest=True)
+    return [row[0] for row in conn.execute(sql, parameters)]
 
 
 def telling_words(conn: sqlite3.Connection, fts_table: str, words: list[str]) -> list[str]:

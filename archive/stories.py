@@ -85,6 +85,26 @@ JACCARD = 0.3
 # a story of its own: the same few words on two pages say nothing of the pages being one story.
 MIN_SHINGLES = 15
 MAX_CANDIDATES = 50  # articles verified per stored article: a boilerplate shared by thousands costs 50 reads
+# Bounded at any size (issue 32: the store rate at 1,000,000 articles within 25 % of the rate at
+# 100,000). A band key shared by many articles (a portal's footer, a notice's template) holds a row
+# per article: each key's lookup reads only its BAND_HOLDERS newest holders (copies are mostly
+# posted within days of each other, and a real copy shares many bands, so it is still found through
+# the others). Each member keeps a SKETCH of its MinHash values (their low 16 bits: 180 bytes) and a
+# candidate whose values agree with the new article's in under SKETCH_FLOOR of them is not read:
+# the share of equal values estimates the Jaccard similarity (standard error 0.048 at 0.3 over 90
+# values), so a pair at the verified test's JACCARD floor falls under 0.15 in 0.07 % of cases, and
+# most candidates sharing one band by chance (similarity ~0.05) are dropped before their text is
+# read and shingled (~0.4 ms each, most of the store's cost before, bench/million.py).
+BAND_HOLDERS = 100
+SKETCH_FLOOR = 0.15
+# Of the candidates passing it, the TEXTS_READ most similar by their sketches are read and verified:
+# a copy's estimate is high, so it is among the first, and the texts read per article stay bounded
+# however many articles of one template the archive holds. A member filed before sketches (NULL) is
+# read after those, and its sketch is written then: an older archive gains them as it is used.
+TEXTS_READ = 10
+# And a passage's holders read to tell whether COMMON other articles print it: its newest
+# PASSAGE_HOLDERS (a portal footer's key holds every article of the portal).
+PASSAGE_HOLDERS = 32
 # Boilerplate passages (see the module's docstring): a sentence of PASSAGE folded words or more (shorter
 # ones, "Theo Báo Sức khỏe & Đời sống", are too common to be evidence and too short to matter) that
 # two texts share is boilerplate for them when COMMON other articles print it that are not copies of
@@ -113,7 +133,7 @@ TABLES: dict[str, dict] = {
     },
     "story_members": {
         "columns": {"url": str, "story_id": int, "similarity": float, "containment": float, "article": int,
-                    "bands": bytes, "passages": bytes},
+                    "bands": bytes, "passages": bytes, "sketch": bytes},
         "pk": "url",
     },
 }
@@ -190,20 +210,39 @@ def _permutations():
     return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
-def band_keys(grams: frozenset[str]) -> list[int]:
-    """The article's BANDS locality-sensitive keys: each band's MinHash values hashed, with the band's
-    number, into one signed 64-bit integer (an SQLite INTEGER)."""
+def signature(grams: frozenset[str]):
+    """The article's NUM_PERM MinHash values (a numpy array of unsigned 32-bit integers)."""
     from datasketch import MinHash
 
     sketch = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
     sketch.update_batch([gram.encode("utf-8") for gram in grams])
-    values = sketch.hashvalues
+    return sketch.hashvalues
+
+
+def band_keys(grams: frozenset[str], values=None) -> list[int]:
+    """The article's BANDS locality-sensitive keys: each band's MinHash values hashed, with the band's
+    number, into one signed 64-bit integer (an SQLite INTEGER)."""
+    values = signature(grams) if values is None else values
     keys = []
     for band in range(BANDS):
         digest = hashlib.blake2b(values[band * ROWS:(band + 1) * ROWS].tobytes(), digest_size=8,
                                  salt=band.to_bytes(2, "little")).digest()
         keys.append(int.from_bytes(digest, "little", signed=True))
     return keys
+
+
+def pack_sketch(values) -> bytes:
+    """The low 16 bits of each MinHash value, stored to estimate a pair's similarity unread (SKETCH_FLOOR)."""
+    import numpy
+
+    return (numpy.asarray(values) & 0xFFFF).astype("<u2").tobytes()
+
+
+def sketch_similarity(a: bytes, b: bytes) -> float:
+    """The share of equal values of two sketches: the MinHash estimate of the texts' Jaccard similarity."""
+    import numpy
+
+    return float(numpy.count_nonzero(numpy.frombuffer(a, "<u2") == numpy.frombuffer(b, "<u2"))) / NUM_PERM
 
 
 def pack_keys(keys: list[int]) -> bytes:
@@ -332,13 +371,15 @@ def _file(conn: sqlite3.Connection, url: str, rowid: int, mine: Text, face: list
     """File the article in the story of the candidates it matches (joining them), or in a new story of
     its own, `face` (title, published, portal) being that story's row. The stories of candidates refused
     for boilerplate alone are checked again (`recheck`), unless this is recheck's own filing."""
-    keys = band_keys(mine.grams) if len(mine.grams) >= MIN_SHINGLES else []  # too short: alone, unindexed
+    values = signature(mine.grams) if len(mine.grams) >= MIN_SHINGLES else None  # too short: alone, unindexed
+    keys = band_keys(mine.grams, values) if values is not None else []
+    sketch = pack_sketch(values) if values is not None else None
     passages = mine.passages()
     conn.executemany(f"INSERT OR IGNORE INTO {PASSAGES_TABLE} (key, article) VALUES (?, ?)",
                      [(key, rowid) for key in passages])
     matched, refused = set(), set()
     read = {url: mine}  # the texts read and shingled once for this filing: a story's face is often a candidate
-    for story, article, theirs in _candidates(conn, keys, rowid, read):
+    for story, article, theirs in _candidates(conn, keys, rowid, read, sketch):
         same, boilerplate = verified(conn, mine, theirs, (rowid, article))
         (matched if same else refused if boilerplate else set()).add(story)
     stories = sorted(story for story in matched if _face_agrees(conn, story, mine, rowid, read))
@@ -351,9 +392,9 @@ def _file(conn: sqlite3.Connection, url: str, rowid: int, mine: Text, face: list
         story = conn.execute("INSERT INTO stories (url, title, published, portal, copies, portals) "
                              "VALUES (?, ?, ?, ?, 1, 1)", (url, *face)).lastrowid
     conn.execute("INSERT OR REPLACE INTO story_members (url, story_id, similarity, containment, article, bands, "
-                 "passages) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 "passages, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                  (url, story, None if stories else 1.0, None if stories else 1.0, rowid, pack_keys(keys),
-                  pack_keys(passages)))
+                  pack_keys(passages), sketch))
     conn.executemany(f"INSERT OR IGNORE INTO {BANDS_TABLE} (key, article) VALUES (?, ?)",
                      [(key, rowid) for key in keys])
     if stories:
@@ -380,21 +421,40 @@ def verified(conn: sqlite3.Connection, mine: Text, theirs: Text, articles: tuple
     return same, not same
 
 
+PASSAGE_HOLDERS_SQL = (f"SELECT article FROM {PASSAGES_TABLE} WHERE key = ? AND article NOT IN (?, ?) "
+                       "ORDER BY article DESC LIMIT ?")
+
+
 def common_passages(conn: sqlite3.Connection, keys: set[int], theirs: list[int], articles: tuple[int, int]) -> set[int]:
     """Those of `keys` that COMMON other texts print: articles besides `articles` that are not a copy of
     the candidate (whose passages are `theirs`), i.e. share under COPY_PASSAGES of the passages of the
     one with fewer. The copies of a much-reposted story print its sentences too, and say nothing of
-    them being boilerplate. Indexed lookups by key; the holders' passage counts from story_members."""
-    if not keys:
-        return set()
-    marks = ",".join("?" * len(theirs))
-    return {key for (key,) in conn.execute(
-        f"SELECT p.key FROM {PASSAGES_TABLE} p JOIN (SELECT article, count(*) AS shared FROM {PASSAGES_TABLE} "
-        f"WHERE key IN ({marks}) AND article NOT IN (?, ?) GROUP BY article) h ON h.article = p.article "
-        "JOIN articles a ON a.rowid = p.article JOIN story_members m ON m.url = a.url "
-        f"WHERE p.key IN ({','.join('?' * len(keys))}) "
-        "AND h.shared < ? * min(?, length(m.passages) / 8) GROUP BY p.key HAVING count(*) >= ?",
-        (*theirs, *articles, *keys, COPY_PASSAGES, len(theirs), COMMON))}
+    them being boilerplate. Each key's newest PASSAGE_HOLDERS holders are read (indexed), so a footer
+    printed by every article of a portal costs as much as one printed by three."""
+    common: set[int] = set()
+    other: dict[int, bool] = {}  # holder rowid -> is another text (not a copy of the candidate)
+    for key in sorted(keys):
+        seen = 0
+        for (holder,) in conn.execute(PASSAGE_HOLDERS_SQL, (key, *articles, PASSAGE_HOLDERS)):
+            if holder not in other:
+                other[holder] = _is_other_text(conn, holder, theirs)
+            seen += other[holder]
+            if seen >= COMMON:
+                common.add(key)
+                break
+    return common
+
+
+def _is_other_text(conn: sqlite3.Connection, holder: int, theirs: list[int]) -> bool:
+    """Whether the filed article `holder` shares under COPY_PASSAGES of the passages of whichever of it
+    and the candidate (passages `theirs`) prints fewer: not a copy of the candidate."""
+    row = conn.execute("SELECT length(m.passages) / 8 FROM articles a JOIN story_members m ON m.url = a.url "
+                       "WHERE a.rowid = ?", (holder,)).fetchone()
+    if row is None:
+        return False
+    shared = conn.execute(f"SELECT count(*) FROM {PASSAGES_TABLE} WHERE article = ? AND key IN "
+                          f"({','.join('?' * len(theirs))})", (holder, *theirs)).fetchone()[0]
+    return shared < COPY_PASSAGES * min(len(theirs), row[0] or 0)
 
 
 def recheck(conn: sqlite3.Connection, story: int) -> None:
@@ -427,19 +487,39 @@ def _face_agrees(conn: sqlite3.Connection, story: int, mine: Text, rowid: int, r
     return face is None or verified(conn, mine, _text(conn, face[1], read), (rowid, face[0]))[0]
 
 
-def _candidates(conn: sqlite3.Connection, keys: list[int], rowid: int,
-                read: dict[str, Text] | None = None) -> Iterator[tuple[int, int, Text]]:
-    """(story, article rowid, text) of the stored articles sharing a band with `keys`, most bands first, at most
-    MAX_CANDIDATES."""
+def candidates_sql(keys: int) -> str:
+    """The candidates of an article of `keys` band keys: (story, rowid, URL, sketch), most bands shared
+    first, each key's BAND_HOLDERS newest holders read from the band index (parameters: key, the
+    article's rowid, BAND_HOLDERS for each key, then MAX_CANDIDATES)."""
+    holders = " UNION ALL ".join([f"SELECT * FROM (SELECT article FROM {BANDS_TABLE} WHERE key = ? AND article != ? "
+                                  "ORDER BY article DESC LIMIT ?)"] * keys)
+    return (f"SELECT m.story_id, b.article, a.url, m.sketch FROM (SELECT article, count(*) AS bands FROM ({holders}) "
+            "GROUP BY article ORDER BY bands DESC, article LIMIT ?) b JOIN articles a ON a.rowid = b.article "
+            "JOIN story_members m ON m.url = a.url ORDER BY b.bands DESC, b.article")
+
+
+def _candidates(conn: sqlite3.Connection, keys: list[int], rowid: int, read: dict[str, Text] | None = None,
+                sketch: bytes | None = None) -> Iterator[tuple[int, int, Text]]:
+    """(story, article rowid, text) of the stored articles sharing a band with `keys` (each key's
+    BAND_HOLDERS newest holders), most bands first, at most MAX_CANDIDATES; with the new article's
+    `sketch`, those whose own sketch estimates a similarity under SKETCH_FLOOR are not read."""
     if not keys:
         return
-    found = conn.execute(
-        f"SELECT m.story_id, b.article, a.url, a.sapo, a.text FROM (SELECT article, count(*) AS bands FROM {BANDS_TABLE} "
-        f"WHERE key IN ({','.join('?' * len(keys))}) AND article != ? GROUP BY article "
-        "ORDER BY bands DESC, article LIMIT ?) b JOIN articles a ON a.rowid = b.article "
-        "JOIN story_members m ON m.url = a.url", (*keys, rowid, MAX_CANDIDATES)).fetchall()
-    for story, article, url, sapo, text in found:
-        compared = Text(sapo, text)
+    found = conn.execute(candidates_sql(len(keys)),
+                         (*[value for key in keys for value in (key, rowid, BAND_HOLDERS)], MAX_CANDIDATES)).fetchall()
+    estimated = [(sketch_similarity(sketch, theirs) if sketch is not None and theirs is not None else None,
+                  story, article, url) for story, article, url, theirs in found]
+    known = sorted((row for row in estimated if row[0] is not None and row[0] >= SKETCH_FLOOR), key=lambda row: -row[0])
+    wanted = (known + [row for row in estimated if row[0] is None])[:TEXTS_READ]
+    if not wanted:
+        return
+    texts = {article: (sapo, text) for article, sapo, text in conn.execute(
+        f"SELECT rowid, sapo, text FROM articles WHERE rowid IN ({','.join('?' * len(wanted))})",
+        [row[2] for row in wanted])}
+    for similarity, story, article, url in wanted:
+        compared = Text(*texts[article])
+        if similarity is None and sketch is not None and len(compared.grams) >= MIN_SHINGLES:
+            conn.execute("UPDATE story_members SET sketch = ? WHERE url = ?", (pack_sketch(signature(compared.grams)), url))
         if read is not None:
             read[url] = compared
         yield story, article, compared

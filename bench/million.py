@@ -37,18 +37,21 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, required=True, help="where the archives go (not the checkout)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--no-stories", action="store_true", help="build, measure: leave the story step out of the store (an archive built so has empty story tables)")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="build: number the articles from here (the archive is <size>-from-<offset>.db); merge: merge that archive into a copy of <size>.db")
     parser.add_argument("--size", type=int, default=100_000, help="merge: the size of each of the two archives")
     args = parser.parse_args()
     if Path(args.dir).resolve().is_relative_to(Path(__file__).resolve().parent.parent):
         raise SystemExit("--dir must be outside the checkout: the archives take gigabytes")
     if args.step == "build":
-        build_all(args.dir, args.sizes)
+        build_all(args.dir, args.sizes, stories=not args.no_stories, offset=args.offset)
     elif args.step == "measure":
-        measure_all(args.dir, args.sizes, args.reps)
+        measure_all(args.dir, args.sizes, args.reps, stories=not args.no_stories)
     elif args.step == "search":
         measure_search(args.dir, args.sizes, args.reps)
     else:
-        measure_merge(args.dir, args.size)
+        measure_merge(args.dir, args.size, args.offset, stories=not args.no_stories)
 
 
 if __name__ == "__main__":

@@ -77,10 +77,12 @@ def article_count(path: Path) -> int:
         conn.close()
 
 
-def build(path: Path, n: int, log: Path) -> list[dict]:
-    """Fill the archive at `path` up to n articles; the store rate of every REPORT_EVERY articles."""
+def build(path: Path, n: int, log: Path, offset: int = 0) -> list[dict]:
+    """Fill the archive at `path` up to n articles; the store rate of every REPORT_EVERY articles. With
+    an `offset` its articles are the builder's offset, offset + 1, …: the other half of a larger
+    archive (`merge` of two archives of 500,000 takes the first and the second half of 1,000,000)."""
     have = article_count(path)
-    builder = Builder(seed=have)
+    builder = Builder(seed=offset + have)
     archive = Archive(path)
     rates = json.loads(log.read_text()) if log.exists() else []
     try:
@@ -91,9 +93,9 @@ def build(path: Path, n: int, log: Path) -> list[dict]:
                 last = min(upto, first + RUN_EVERY)
                 run_id = archive.start_run([p.key for p in builder.portals])
                 for portal in builder.portals:  # a listing page per portal per run: listing validators
-                    url, body = builder.listing(portal, 1 + first // RUN_EVERY)
+                    url, body = builder.listing(portal, 1 + (offset + first) // RUN_EVERY)
                     archive.save_page(url, 200, {**HEADERS, "ETag": f'"l{first}"'}, body, run_id, kind="listing")
-                store(archive, builder, first, last, run_id)
+                store(archive, builder, offset + first, offset + last, run_id)
                 archive.finish_run(run_id, "completed")
             seconds = time.perf_counter() - started
             rates.append({"articles": upto, "per_s": (upto - have) / seconds, "load": load})
@@ -105,12 +107,19 @@ def build(path: Path, n: int, log: Path) -> list[dict]:
     return rates
 
 
-def build_all(folder: Path, sizes: list[int]) -> None:
+def build_all(folder: Path, sizes: list[int], stories: bool = True, offset: int = 0) -> None:
+    """With `stories` False the story step (archive.stories.index_article) is left out of the store, as
+    bench/stories.py leaves it out to time it: an archive of 1,000,000 articles is then built in
+    minutes, not hours, and its story tables stay empty (the step's cost with the archive's size is
+    measured on archives built with it: docs/BENCHMARKS.md "A million articles")."""
+    if not stories:
+        import archive.store
+        archive.store.index_article = lambda *args, **kwargs: None
     folder.mkdir(parents=True, exist_ok=True)
     previous = None
     for size in sorted(sizes):
-        path = folder / f"{size}.db"
+        path = folder / (f"{size}.db" if not offset else f"{size}-from-{offset}.db")
         if previous is not None and not path.exists():
             shutil.copyfile(previous, path)  # the larger archive starts as the smaller one
-        build(path, size, folder / f"build-{size}.json")
+        build(path, size, folder / f"build-{path.stem}.json", offset)
         previous = path

@@ -34,6 +34,14 @@ PAGES = {
     "canned search 'y te'": "/{db}/search?term=y+te",
     "canned latest articles": "/{db}/latest_articles",
     "article page": "/{db}/articles/{article}",
+    "database page (charts, feeds)": "/{db}",
+    "articles of a province": "/{db}/articles?province=B%E1%BA%AFc+Ninh",
+    "feed of a province": "/{db}/feed_province.atom?province=B%E1%BA%AFc+Ninh",
+    "feed of a category": "/{db}/feed_category.atom?category=Y+t%E1%BA%BF+c%C6%A1+s%E1%BB%9F",
+    "feed of a search 'y te'": "/{db}/feed_search.atom?term=y+te",
+    "crawl health": "/{db}/crawl_health",
+    "stories with copies": "/{db}/stories?copies__gt=1",
+    "articles.json search 'y te'": "/{db}/articles.json?_search=y+te",
 }
 
 FRONTIER_SCRIPT = r"""
@@ -191,24 +199,35 @@ def timed_frontier(paths: dict[str, Path], reps: int) -> dict:
     return results
 
 
-def timed_writes(paths: dict[str, Path], articles: int = 2000) -> dict:
-    """The store rate of `articles` more articles (page and record, as a crawl writes them) on each archive."""
+def timed_writes(paths: dict[str, Path], reps: int, articles: int = 1000, stories: bool = True) -> dict:
+    """The store rate of `articles` more articles (page and record, as a crawl writes them) on each
+    archive, alternating, `reps` rounds; without the story step when the archives were built without it
+    (bench.million_build.build_all), which then times the rest of the store alone."""
+    import archive.store
     from archive.store import Archive
     from bench.million_build import Builder, article_count, store
 
-    rates = {}
-    for name, path in paths.items():
-        have = article_count(path)
-        archive = Archive(path)
-        builder = Builder(seed=have)
-        run_id = archive.start_run([p.key for p in builder.portals])
-        started = time.perf_counter()
-        store(archive, builder, have, have + articles, run_id)
-        seconds = time.perf_counter() - started
-        archive.finish_run(run_id, "completed")
-        archive.close()
-        rates[name] = {"articles": articles, "per_s": articles / seconds, "load": load()}
-    return rates
+    hook = archive.store.index_article
+    rates: dict = {name: [] for name in paths}
+    try:
+        if not stories:
+            archive.store.index_article = lambda *args, **kwargs: None
+        for rep in range(reps):
+            for name in (list(paths) if rep % 2 == 0 else list(reversed(list(paths)))):
+                have = article_count(paths[name])
+                writer = Archive(paths[name])
+                builder = Builder(seed=have)
+                run_id = writer.start_run([p.key for p in builder.portals])
+                started = time.perf_counter()
+                store(writer, builder, have, have + articles, run_id)
+                seconds = time.perf_counter() - started
+                writer.finish_run(run_id, "completed")
+                writer.close()
+                rates[name].append({"articles": articles, "per_s": articles / seconds, "load": load()})
+    finally:
+        archive.store.index_article = hook
+    return {name: {"runs": runs, "per_s": stats([run["per_s"] for run in runs]), "story_step": stories}
+            for name, runs in rates.items()}
 
 
 def first_open(paths: dict[str, Path]) -> dict:
@@ -234,7 +253,7 @@ def _count(path: Path) -> int:
         conn.close()
 
 
-def measure_all(folder: Path, sizes: list[int], reps: int) -> None:
+def measure_all(folder: Path, sizes: list[int], reps: int, stories: bool = True) -> None:
     paths = {f"{size // 1000}k": folder / f"{size}.db" for size in sorted(sizes)}
     results: dict = {"first_open": first_open(paths), "sizes": sizes_of(paths)}
     print(json.dumps(results["first_open"]), flush=True)
@@ -244,7 +263,7 @@ def measure_all(folder: Path, sizes: list[int], reps: int) -> None:
     print(json.dumps(results["search"]), flush=True)
     results["datasette"] = timed_pages(paths, reps)
     print(json.dumps(results["datasette"]), flush=True)
-    results["writes"] = timed_writes(paths)
+    results["writes"] = timed_writes(paths, reps, stories=stories)
     print(json.dumps(results["writes"]), flush=True)
     write_results("million", results)
 
@@ -260,22 +279,39 @@ def measure_search(folder: Path, sizes: list[int], reps: int) -> None:
     write_results("million-search", results)
 
 
-def measure_merge(folder: Path, size: int) -> None:
+MERGE_WITHOUT_STORIES = ("import sys, archive.merge; archive.merge.index_article = lambda *a, **k: None; "
+                         "from scraper.cli.main import main; sys.exit(main(sys.argv[1:]))")
+
+
+def measure_merge(folder: Path, size: int, offset: int = 0, stories: bool = True) -> None:
     """`soyte merge` of the archive of `size` articles into a new file (every page, article, run and
-    index entry written), its time and the WAL's largest size, sampled every 0.2 s."""
+    index entry written), its time and the WAL's largest size, sampled every 0.2 s. With an `offset`,
+    the archive <size>-from-<offset>.db (built with the same offset) is merged into a copy of <size>.db:
+    two archives of `size`, the second half of a larger one into the first. Without `stories`, the
+    merge leaves the story step out, as the archives were built (its cost per article is measured on
+    its own: docs/BENCHMARKS.md "A million articles")."""
     source, into = folder / f"{size}.db", folder / f"merged-{size}.db"
     for path in (into, Path(f"{into}-wal"), Path(f"{into}-shm"), Path(f"{into}.lock")):
         path.unlink(missing_ok=True)
+    if offset:
+        into = folder / f"merged-{size}-and-{size}-from-{offset}.db"
+        for path in (into, Path(f"{into}-wal"), Path(f"{into}-shm"), Path(f"{into}.lock")):
+            path.unlink(missing_ok=True)
+        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as first, sqlite3.connect(into) as copy:
+            first.backup(copy)
+        source = folder / f"{size}-from-{offset}.db"
+    command = [sys.executable, "-m", "scraper.cli"] if stories else [sys.executable, "-c", MERGE_WITHOUT_STORIES]
     started, wal_peak, load_at_start = time.perf_counter(), 0, load()
-    process = subprocess.Popen([sys.executable, "-m", "scraper.cli", "merge", str(source), "--into", str(into)],
+    process = subprocess.Popen([*command, "merge", str(source), "--into", str(into)],
                                cwd=Path(__file__).resolve().parent.parent)
     wal = Path(f"{into}-wal")
     while process.poll() is None:
         if wal.exists():
             wal_peak = max(wal_peak, wal.stat().st_size)
         time.sleep(0.2)
-    result = {"articles": size, "seconds": time.perf_counter() - started, "wal_peak_bytes": wal_peak,
-              "target_bytes": into.stat().st_size, "exit": process.returncode, "load_start": load_at_start,
-              "load_end": load()}
+    result = {"articles": size, "source": source.name, "into": into.name, "story_step": stories,
+              "seconds": time.perf_counter() - started, "wal_peak_bytes": wal_peak,
+              "target_bytes": into.stat().st_size, "target_articles": _count(into), "exit": process.returncode,
+              "load_start": load_at_start, "load_end": load()}
     print(json.dumps(result))
-    write_results(f"million-merge-{size}", result)
+    write_results(f"million-merge-{size}" + (f"-and-{size}" if offset else ""), result)

@@ -7,7 +7,7 @@ is written here once. docs/ARCHITECTURE.md shows the parts.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -86,6 +86,16 @@ class ArchiveLookup(Protocol):
     def validators(self, url: str) -> dict[str, str] | None:
         """Conditional headers of this URL's capture (None: no capture a request may be conditioned on)."""
 
+    def document_validators(self, url: str) -> dict[str, str] | None:
+        """Conditional headers of an archived file's (document's or image's) newest capture; None
+        for a file a link to which no run settled (its text must be read: no 304)."""
+
+    def is_document_skipped(self, url: str) -> bool:
+        """Whether an earlier run skipped this file (over the size cap, a URL refused): not asked again."""
+
+    def pending_documents(self, portal: str) -> Iterator[tuple[str, str, str]]:
+        """(article URL, file URL, link kind) of the portal's archived articles' links no run settled."""
+
 
 @dataclass
 class Frontier:
@@ -132,6 +142,22 @@ class Frontier:
         if found is None and self.archive is not None:
             found = self.archive.validators(url)
         return found
+
+    def document_headers(self, url: str) -> dict[str, str]:
+        """The conditional headers of a request for an attached file or image ({}: asked plainly)."""
+        found = self.document_validators.get(url)
+        if found is None and self.archive is not None:
+            found = self.archive.document_validators(url)
+        return found or {}
+
+    def is_document_skipped(self, url: str) -> bool:
+        return url in self.document_skipped or (self.archive is not None and self.archive.is_document_skipped(url))
+
+    def pending_documents_of(self, portal: str) -> Iterator[tuple[str, str, str]]:
+        """The links of the portal's archived articles whose file no run settled (a killed crawl's), asked again."""
+        yield from self.pending_documents.get(portal, [])
+        if self.archive is not None:
+            yield from self.archive.pending_documents(portal)
 
     def listing_walked(self, url: str) -> bool:
         """Whether a finished run fetched this page (it has validators): a listing's next page so

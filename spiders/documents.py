@@ -46,13 +46,13 @@ class DocumentRequests:
             links += [(i.get("url"), IMAGE) for i in record.get("images") or []]
         hosts = {get_portal(portal).host, urlsplit(record.get("url") or "").hostname or ""}
         cdn_hosts = set(get_portal(portal).image_hosts) - hosts  # the portal's uploads elsewhere: images only
-        validators = getattr(self.frontier, "document_validators", {})
-        skipped = getattr(self.frontier, "document_skipped", set())
         caps = {IMAGE: self.settings.getint("SOYTE_IMAGE_MAXSIZE")}
         for url, kind in links:
             on_cdn = kind == IMAGE and any(on_host(url or "", host) for host in cdn_hosts)
-            if not url or url in skipped or not (on_cdn or any(on_host(url, host) for host in hosts)):
-                continue  # linked (document_links), not fetched: another host's, or skipped by an earlier run
+            if not url or not (on_cdn or any(on_host(url, host) for host in hosts)):
+                continue  # linked (document_links), not fetched: another host's
+            if self.frontier.is_document_skipped(url):
+                continue  # skipped by an earlier run (the archive asked per URL)
             maxsize = caps.get(kind) or self.settings.getint("SOYTE_DOCUMENT_MAXSIZE")
             refused = link_problem(url, self.settings.getint("URLLENGTH_LIMIT"))
             if refused:
@@ -60,7 +60,7 @@ class DocumentRequests:
                 continue
             yield scrapy.Request(
                 url, callback=self.parse_document, errback=self.document_failed, priority=DOCUMENT_PRIORITY,
-                headers=validators.get(url, {}), cb_kwargs={"portal": portal, "kind": kind},
+                headers=self.frontier.document_headers(url), cb_kwargs={"portal": portal, "kind": kind},
                 meta={"soyte_kind": "document", "portal": portal, "handle_httpstatus_list": [NOT_MODIFIED],
                       "download_maxsize": maxsize, "download_warnsize": maxsize,
                       **({"allow_offsite": True} if on_cdn else {})})
@@ -69,7 +69,7 @@ class DocumentRequests:
         """The files archived articles link that no run settled (a crawl killed before it fetched
         them, or stopped while their text was read): asked for again at the start, whether or not
         their article is fetched again, through the same rules as an article's own links."""
-        for article_url, url, kind in getattr(self.frontier, "pending_documents", {}).get(portal, []):
+        for article_url, url, kind in self.frontier.pending_documents_of(portal):
             field = "images" if kind == "image" else "attachments"
             yield from self.document_requests({"url": article_url, field: [{"url": url}]}, portal)
 

@@ -28,14 +28,22 @@ def numbers(rows: list[dict]) -> list[int]:
     return [int(row["url"].rsplit("/", 1)[1].removesuffix(".html")) for row in rows]
 
 
+def other_news(count: int) -> list[str]:
+    """Articles on another subject, archived after the ones a test searches: they make its words
+    less than half of the archive, as a real archive's are, so that they are ranked by bm25 (a
+    query of words in half the rows or more is listed newest first, archive.search.ranked_words)."""
+    return [f"Hội nghị tổng kết năm {n}." for n in range(count)]
+
+
 @pytest.fixture
 def vaccination_news(archive):
     """2,003 articles on vaccination: the two oldest say it three times (the best matches, but
-    older than the newest 2,000), article 1500 twice, every other one once."""
+    older than the newest 2,000), article 1500 twice, every other one once; then 2,004 on another
+    subject."""
     texts = ["Tiêm chủng mở rộng cho trẻ."] * (RANKED_CANDIDATES + 3)
     texts[0] = texts[1] = "Tiêm chủng, tiêm chủng, tiêm chủng mở rộng cho trẻ."
     texts[1500] = "Tiêm chủng, tiêm chủng mở rộng cho trẻ."
-    archive_records(archive, texts)
+    archive_records(archive, texts + other_news(RANKED_CANDIDATES + 4))
     return archive
 
 
@@ -51,7 +59,8 @@ def test_asking_for_more_than_2000_ranks_every_match(vaccination_news):
 
 def test_a_query_of_more_than_six_words_lists_the_newest_matches_first(archive):
     sentence = "Phòng chống dịch bệnh mùa mưa lũ tại xã."
-    archive_records(archive, [f"{sentence} {sentence} {sentence}", sentence, "Mùa mưa lũ.", sentence])
+    archive_records(archive, [f"{sentence} {sentence} {sentence}", sentence, "Mùa mưa lũ.", sentence,
+                              *other_news(5)])
     seven = "phong chong dich benh mua mua lu tai"  # "mua mua" is one word twice: 7 distinct words
     assert len(query_words(seven)) == RANKED_WORDS + 1
     assert numbers(search(archive.conn, seven)) == [3, 1, 0]
@@ -59,7 +68,8 @@ def test_a_query_of_more_than_six_words_lists_the_newest_matches_first(archive):
 
 
 def test_a_repeated_word_is_searched_once(archive):
-    archive_records(archive, ["Sở Y tế tỉnh Bắc Ninh.", "Y tế cơ sở, y tế dự phòng.", "Trạm y tế xã."])
+    archive_records(archive, ["Sở Y tế tỉnh Bắc Ninh.", "Y tế cơ sở, y tế dự phòng.", "Trạm y tế xã.",
+                              *other_news(4)])
     assert query_words("Y tế, y TẾ và sở Y tế") == ["y", "te", "va", "so"]
     assert search(archive.conn, "y te y te y te") == search(archive.conn, "y te")
     assert numbers(search(archive.conn, "y te y te y te")) == [1, 2, 0]
@@ -113,7 +123,8 @@ def store_documents(archive: Archive, texts: list[str]) -> None:
 
 def test_documents_are_ordered_and_bounded_as_articles(archive):
     sentence = "Kế hoạch phòng chống dịch bệnh mùa mưa lũ năm nay."
-    store_documents(archive, [f"{sentence} {sentence} {sentence}", sentence, "Kế hoạch năm nay.", sentence])
+    store_documents(archive, [f"{sentence} {sentence} {sentence}", sentence, "Kế hoạch năm nay.", sentence,
+                              *other_news(5)])
     urls = lambda rows: [int(row["url"].rsplit("/", 1)[1].removesuffix(".pdf")) for row in rows]  # noqa: E731
     assert urls(search_documents(archive.conn, "ke hoach phong chong dich")) == [0, 1, 3]  # 5 words: ranked
     assert urls(search_documents(archive.conn, "ke hoach phong chong dich benh mua")) == [3, 1, 0]  # 7: newest

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.search import FTS_TABLE, best_matches, query_words, search, telling_ranking, telling_words
+from archive.search import (FTS_TABLE, best_matches, is_ranked, query_words, ranked_words, search, telling_ranking,
+                            telling_words)
 from archive.store import Archive
 
 
@@ -67,13 +68,18 @@ def test_ranking_by_the_telling_words_gives_bm25s_order(hospitals):
     assert numbers(search(hospitals.conn, "bệnh viện khoa")) == found  # accents make no difference
 
 
-def test_a_query_of_common_words_only_is_ranked_by_bm25_as_before(hospitals):
-    assert telling_ranking(hospitals.conn, FTS_TABLE, ["benh", "vien"], 20) is None
-    assert telling_ranking(hospitals.conn, FTS_TABLE, ["khoa"], 20) is None  # one word: bm25's own
-    by_rowid = dict(hospitals.conn.execute("SELECT rowid, url FROM articles"))
-    assert [row["url"] for row in search(hospitals.conn, "benh vien")] == [
-        by_rowid[rowid] for rowid in full_bm25(hospitals, "benh vien")]
-    assert len(search(hospitals.conn, "benh vien")) == 10
+def test_a_query_of_common_words_only_is_listed_newest_first(hospitals):
+    """"bệnh viện" is in all ten articles: bm25 would weigh both words at its floor and order by
+    density alone (article 4 first, its text the shortest; 8, the longest, last), after counting
+    every row of each word; the newest matches come first instead, as past RANKED_WORDS."""
+    assert full_bm25(hospitals, "benh vien") == [5, 1, 2, 4, 6, 7, 8, 10, 3, 9]  # rowids: article n is n + 1
+    assert numbers(search(hospitals.conn, "benh vien")) == [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]
+    assert numbers(search(hospitals.conn, "bệnh viện", limit=3)) == [9, 8, 7]
+    assert numbers(search(hospitals.conn, "benh")) == [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]  # one common word too
+    assert ranked_words(hospitals.conn, FTS_TABLE, ["benh", "vien"]) == []
+    assert not is_ranked(hospitals.conn, "benh vien") and is_ranked(hospitals.conn, "benh vien khoa")
+    assert telling_ranking(hospitals.conn, FTS_TABLE, ["khoa"], 20) is None  # one telling word: bm25's own
+    assert is_ranked(hospitals.conn, "khoa") and numbers(search(hospitals.conn, "khoa")) == [2, 6, 4, 8]
 
 
 def test_no_match_is_an_empty_list(hospitals):
@@ -169,3 +175,22 @@ def test_the_count_and_the_canned_search_read_the_index_not_every_article(served
     assert not [step for step in scans if step.split()[1] in ("a", "c", "articles")]  # no article read whole
     assert any(step.startswith("SEARCH a USING INTEGER PRIMARY KEY") for step in search_plan)
     conn.close()
+
+
+def test_the_canned_search_lists_a_query_of_common_words_newest_first_as_soyte_search_does(served):
+    """"bệnh viện" is in 7 of the 12 articles (5 to 11), "sốt xuất huyết" in 5: the first is listed
+    newest first, the second ranked, in Datasette's canned search as in `soyte search`."""
+    conn = sqlite3.connect(served)
+    prepare_connection(conn)
+    assert conn.execute("select soyte_search_ranked('benh vien'), soyte_search_ranked('sot xuat huyet'), "
+                        "soyte_search_ranked('benh')").fetchone() == (0, 1, 0)
+    archive = Archive(served, readonly=True)
+    try:
+        for term in ("benh vien", "Bệnh", "sot xuat huyet"):
+            rows = get(served, "/box/search.json?_shape=array&term=" + quote(term)).json()
+            assert [row["url"] for row in rows] == [row["url"] for row in search(archive.conn, term, limit=100)]
+        newest = get(served, "/box/search.json?_shape=array&term=benh+vien").json()
+        assert [int(row["title"].split(":")[0].removeprefix("Bài ")) for row in newest] == [11, 10, 9, 8, 7, 6, 5]
+    finally:
+        archive.close()
+        conn.close()

@@ -15,6 +15,7 @@ from archive.export import export
 from archive.merge import merge
 from archive.search import search
 from archive.store import Archive
+from archive import stories
 from archive.stories import BANDS, MIN_SHINGLES, Text, same_story, search_stories
 
 ORIGINAL = (
@@ -152,10 +153,46 @@ def test_every_article_has_a_story_and_each_is_indexed_in_every_band(archive):
 
 
 def test_a_new_article_is_compared_through_the_band_index_not_with_every_article(archive):
-    plan = " ".join(row[-1] for row in archive.conn.execute(
-        "EXPLAIN QUERY PLAN SELECT article, count(*) FROM story_bands WHERE key IN (?, ?, ?) AND article != ? "
-        "GROUP BY article", (1, 2, 3, 4)))
-    assert "SEARCH story_bands USING PRIMARY KEY (key=?)" in plan and "SCAN story_bands" not in plan
+    plan = [row[-1] for row in archive.conn.execute(
+        "EXPLAIN QUERY PLAN " + stories.candidates_sql(3), (1, 4, 100, 2, 4, 100, 3, 4, 100, 50))]
+    assert plan.count("SEARCH story_bands USING PRIMARY KEY (key=?)") == 3
+    # the only scans are of the (at most 3 × BAND_HOLDERS) holders read: no table is scanned
+    scans = [step for step in plan if step.startswith("SCAN")]
+    assert scans and all(step.startswith("SCAN (subquery-") or step == "SCAN b" for step in scans), plan
+    passages = " ".join(row[-1] for row in archive.conn.execute(
+        "EXPLAIN QUERY PLAN " + stories.PASSAGE_HOLDERS_SQL, (1, 2, 3, 32)))
+    assert "SEARCH story_passages USING PRIMARY KEY (key=?)" in passages and "SCAN" not in passages
+
+
+def test_a_busy_band_key_reads_only_its_newest_holders(archive, monkeypatch):
+    """Issue 32: a band key held by every article of a template (here: four identical notices) costs a
+    new article the key's BAND_HOLDERS newest holders, not one row per article of the archive."""
+    urls = [f"{A}-{n}" for n in range(4)]
+    store(archive, *[record(url, ORIGINAL) for url in urls])
+    rowids = [archive.conn.execute("SELECT rowid FROM articles WHERE url = ?", (url,)).fetchone()[0] for url in urls]
+    keys = stories.unpack_keys(archive.conn.execute("SELECT bands FROM story_members WHERE url = ?",
+                                                    (urls[0],)).fetchone()[0])
+    assert len({row[1] for row in stories._candidates(archive.conn, keys, -1)}) == 4
+    monkeypatch.setattr(stories, "BAND_HOLDERS", 2)
+    assert sorted(row[1] for row in stories._candidates(archive.conn, keys, -1)) == rowids[2:]
+    assert len({story(archive, url) for url in urls}) == 1
+
+
+def test_an_unrelated_candidate_is_not_read_and_an_older_member_gains_its_sketch(archive):
+    """Each member keeps a sketch of its MinHash values: two unrelated texts estimate under
+    SKETCH_FLOOR (never read to be compared), a copy near 1; a member filed before sketches (NULL) is
+    read, and its sketch written then."""
+    store(archive, record(A, ORIGINAL), record(C, WEEK_23))
+    sketch_a, sketch_c = (archive.conn.execute("SELECT sketch FROM story_members WHERE url = ?", (url,)).fetchone()[0]
+                          for url in (A, C))
+    assert len(sketch_a) == 2 * stories.NUM_PERM
+    assert stories.sketch_similarity(sketch_a, sketch_c) < stories.SKETCH_FLOOR
+    assert stories.sketch_similarity(sketch_a, sketch_a) == 1.0
+    archive.conn.execute("UPDATE story_members SET sketch = NULL WHERE url = ?", (A,))
+    store(archive, COPY)
+    assert story(archive, A) == story(archive, B)
+    assert archive.conn.execute("SELECT sketch FROM story_members WHERE url = ?", (A,)).fetchone()[0] == sketch_a
+    consistent(archive)
 
 
 def test_a_changed_copy_stays_in_its_story_and_an_earlier_copy_becomes_the_face(archive):

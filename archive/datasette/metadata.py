@@ -285,7 +285,8 @@ QUERIES: dict[str, dict] = {
                        "'sot xuat huyet' finds 'sốt xuất huyết', 'Dak Lak' finds 'Đắk Lắk'.",
         # Ordered as `soyte search --limit 100` orders (archive.search.best_matches): up to 6 words,
         # bm25 among the newest 2,000 matches, so a term found in most articles stays fast (ranking
-        # every match: 228 ms); more words, the newest 100 matches (bm25 costs ~3 ms a common word);
+        # every match: 228 ms); more words, or every word common (archive.search.ranked_words), the newest
+        # 100 matches (bm25 costs ~3 ms a common word);
         # only the 100 shown are read from `articles`. A term past the bounds (16 words, 1,000
         # characters) gives one row saying so, not SQLite's "user-defined function raised exception".
         # A story (archive.stories) is shown once, at its best-ranked copy, the others' portal and URL in `copies`.

@@ -70,12 +70,15 @@ def prepare_connection(conn):
     """SQL functions for canned queries and users: soyte_fts_query('sot xuat huyet') is an FTS5
     query of folded, quoted words (an error past archive.search's bounds); soyte_search_refusal(term)
     says why a term is not searched (NULL if it is); soyte_search_ranked(term) is 1 if `soyte
-    search` ranks the term by bm25, 0 if it lists the newest matches first; soyte_fold(text) is the
-    folded text the index also holds. The connection reads as `soyte search` does
+    search` ranks the term by bm25, 0 if it lists the newest matches first (past 6 words, or every
+    word common); soyte_fold(text) is the folded text the index also holds. The connection reads as `soyte search` does
     (archive.store.tune_for_reading: the file mapped)."""
     conn.create_function("soyte_fts_query", 1, lambda query: match_expression(query or "") or '""', deterministic=True)
     conn.create_function("soyte_search_refusal", 1, lambda query: refusal(query or ""), deterministic=True)
-    conn.create_function("soyte_search_ranked", 1, lambda query: int(is_ranked(query or "")), deterministic=True)
+    # Asks the archive (archive.search.ranked_words: are all the words common?); "deterministic" so that
+    # SQLite reckons it once per query, not per row: its answer holds for the query's snapshot.
+    conn.create_function("soyte_search_ranked", 1, lambda query: int(is_ranked(conn, query or "")),
+                         deterministic=True)
     conn.create_function("soyte_fold", 1, fold, deterministic=True)
     conn.create_function("soyte_highlight_query", 1, lambda query: highlight_expression(query or "") or '""',
                          deterministic=True)  # what snippet() marks: archive.search.highlight_expression

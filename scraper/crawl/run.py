@@ -34,7 +34,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from archive.frontier import load_frontier
-from archive.images import add_image_facts
 from archive.store import Archive, archive_file_problem, is_busy, is_damage
 from scraper.crawl.archive_lock import ArchiveLock, LockHeld
 from scraper.crawl.logs import RUN_SUMMARY, documents_line
@@ -173,9 +172,7 @@ class Session:
         """The portal's frontier: read when the run opened, or now (a crawler of a portal the run did not name)."""
         if portal in self.frontiers:
             return self.frontiers.pop(portal)
-        frontier = load_frontier(self.archive.conn, [portal], timedelta(days=revisit_days) if revisit_days >= 0 else None)
-        add_image_facts(self.archive.conn, frontier)  # archived images are settled, asked for conditionally
-        return frontier
+        return load_frontier(self.archive.conn, [portal], timedelta(days=revisit_days) if revisit_days >= 0 else None)
 
     def finish(self, interrupted_by: int | None) -> None:
         """Record how the run ended (once every crawler of the process has closed, or a signal stopped
