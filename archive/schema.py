@@ -39,6 +39,7 @@ from archive.documents import TABLES as DOCUMENT_TABLES
 from archive.documents import ensure_document_schema
 from archive.images import TABLES as IMAGE_TABLES
 from archive.images import ensure_image_schema
+from archive.paging import ensure_paging_indexes
 from archive.search import INDEX_FORM, create_index, rebuild_index
 from archive.summaries import ensure_summaries
 from archive.summaries import read_as_current as read_summaries_as_current
@@ -142,6 +143,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     ensure_summaries(db.conn)  # article counts kept by triggers (archive.summaries)
     ensure_image_schema(db)
     ensure_story_schema(db)  # near-duplicate stories (archive.stories)
+    ensure_paging_indexes(db)  # Datasette's next pages read one page (archive.paging)
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version < SCHEMA_VERSION:  # no write on every open; a newer soyte's archive keeps its number
         if version < INDEX_FORM:  # its full-text indexes hold each field folded whole

@@ -1,7 +1,10 @@
 """A million articles (issue 32): every item of the issue's table, on archives of 100k and 1M, in one run.
 
-    python -m bench.million build --dir /tmp/million [--sizes 100000 1000000]
-    python -m bench.million measure --dir /tmp/million [--sizes 100000 1000000] [--reps 5]
+    python -m bench.million build --dir /tmp/million [--sizes 100000 1000000] [--no-stories]
+    python -m bench.million measure --dir /tmp/million [--sizes 100000 1000000] [--reps 5] [--no-stories]
+    python -m bench.million build --dir /tmp/million --sizes 500000 --offset 500000 --no-stories
+    python -m bench.million merge --dir /tmp/million --size 500000 --offset 500000 --no-stories
+    python -m bench.million writes --dir /tmp/stories --sizes 100000 1000000 --reps 3
 
 `build` writes each archive through the store API as a crawl does (archive.store.Archive:
 save_page with the article's raw page, compressed; upsert_article with its record, so the
@@ -18,7 +21,8 @@ queries, an incremental crawl's time and memory to its first request (the fronti
 store rate of 5,000 more articles, and writes bench/results/million.json. `merge` of two
 archives is timed by `python -m bench.million merge --dir /tmp/million --size 100000`; `search`
 times `soyte search` ranked both ways (bm25 over every word, over the telling words only) and the
-Datasette pages, without the rest (bench/results/million-search.json).
+Datasette pages, without the rest (bench/results/million-search.json); `writes` times the store with
+the story step and without it on archives built with it (bench/results/million-writes.json).
 
 The archives go under the directory given (never the checkout): 1M is about 8 GB.
 """
@@ -28,12 +32,12 @@ import argparse
 from pathlib import Path
 
 from bench.million_build import build_all
-from bench.million_measure import measure_all, measure_merge, measure_search
+from bench.million_measure import measure_all, measure_merge, measure_search, measure_writes
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=["build", "measure", "merge", "search"])
+    parser.add_argument("step", choices=["build", "measure", "merge", "search", "writes"])
     parser.add_argument("--dir", type=Path, required=True, help="where the archives go (not the checkout)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--reps", type=int, default=5)
@@ -50,6 +54,8 @@ def main() -> None:
         measure_all(args.dir, args.sizes, args.reps, stories=not args.no_stories)
     elif args.step == "search":
         measure_search(args.dir, args.sizes, args.reps)
+    elif args.step == "writes":
+        measure_writes(args.dir, args.sizes, args.reps)
     else:
         measure_merge(args.dir, args.size, args.offset, stories=not args.no_stories)
 

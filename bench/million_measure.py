@@ -315,3 +315,25 @@ def measure_merge(folder: Path, size: int, offset: int = 0, stories: bool = True
               "load_start": load_at_start, "load_end": load()}
     print(json.dumps(result))
     write_results(f"million-merge-{size}" + (f"-and-{size}" if offset else ""), result)
+
+
+def measure_writes(folder: Path, sizes: list[int], reps: int) -> None:
+    """The store rate with the story step and without it, on archives built with it (each archive named
+    by the articles it holds: a build stopped short of its size is measured as what it is), blocks of
+    500 articles alternating archives and the two ways, `reps` rounds: the story step's cost per
+    article, and how it grows with the archive (bench/results/million-writes.json)."""
+    paths = {f"{_count(folder / f'{size}.db') // 1000}k": folder / f"{size}.db" for size in sorted(sizes)}
+    results: dict = {"sizes": sizes_of(paths), "load_start": load(), "with_stories": {}, "without_stories": {}}
+    for rep in range(reps):
+        for stories in (True, False) if rep % 2 == 0 else (False, True):
+            key = "with_stories" if stories else "without_stories"
+            for name, row in timed_writes(paths, 1, articles=500, stories=stories).items():
+                results[key].setdefault(name, []).extend(run["per_s"] for run in row["runs"])
+    for key in ("with_stories", "without_stories"):
+        results[key] = {name: {"per_s": stats(rates), "ms_per_article": stats([1e3 / rate for rate in rates])}
+                        for name, rates in results[key].items()}
+    results["story_step_ms"] = {name: results["with_stories"][name]["ms_per_article"]["p50"]
+                                - results["without_stories"][name]["ms_per_article"]["p50"] for name in paths}
+    results["load_end"] = load()
+    print(json.dumps(results, indent=1), flush=True)
+    write_results("million-writes", results)

@@ -18,9 +18,26 @@ from archive.summaries import TABLE
 COUNTED = {"province": "province", "category": "category"}
 
 
+# Arguments that page, sort or shape the table page without narrowing its rows.
+NOT_FILTERS = {"_next", "_sort", "_sort_desc", "_size", "_col", "_nocol", "_labels", "_label", "_nocount",
+               "_nofacet", "_nosuggest", "_shape", "_json", "_timelimit", "_trace"}  # and _facet*
+
+
 def whole_table(facet) -> bool:
-    """Whether the facet counts the articles table unfiltered (no where clause, no parameters)."""
-    return facet.table == "articles" and not facet.params and " where " not in f" {facet.sql.lower()} "
+    """Whether the facet counts the articles table unfiltered (no where clause, no parameters), or
+    a next page of it (paged)."""
+    if facet.table != "articles":
+        return False
+    return (not facet.params and " where " not in f" {facet.sql.lower()} ") or paged(facet.request)
+
+
+def paged(request) -> bool:
+    """Whether the request is a next page (`_next`) of the unfiltered table. Datasette's own facets
+    would count only the rows after the page's token (its keyset clause is in the facets' query: a
+    scan of every older article per facet, past the time limit at 462,000 articles) while the page
+    says how many rows the whole table has; they count the whole table here, as on the first page."""
+    keys = list(request.args) if request is not None else []
+    return "_next" in keys and all(key in NOT_FILTERS or key.startswith("_facet") for key in keys)
 
 
 class CountedFacet(ColumnFacet):

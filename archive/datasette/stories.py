@@ -37,6 +37,8 @@ TABLES: dict[str, dict] = {
             "article": "The article's rowid (the band index keys it)",
             "bands": "The article's locality-sensitive keys (story_bands), packed",
             "passages": "The keys of the article's long sentences (story_passages), packed",
+            "sketch": "The low 16 bits of the article's MinHash values, packed: a candidate's similarity "
+                      "estimated without reading its text",
         },
         "facets": ["story_id"],
     },

@@ -21,10 +21,9 @@ them differs. The words are matched as everywhere else in the archive (soyte_fts
 words" as a phrase in each spelling of d and đ, as `soyte search` takes them; escape_fts took the
 quotes as characters); a term past the search's bounds matches nothing and the page says why. Not
 answered here: a sort by a column with no index (title, first_seen) still reads every match and may
-pass the time limit on a large archive, as sorting the whole table by it does; and the next page
-(`_next`) of the table sorted by `published`, searched or not, whose keyset clause
-`published < :p or published is null or (published = :p and url > :u)` SQLite answers by reading
-every older article (docs/BENCHMARKS.md).
+pass the time limit on a large archive, as sorting the whole table by it does. The next page
+(`_next`) of the table sorted by `published`, searched or not, walks the index archive/paging.py
+adds, whose order is the page's; a searched next page's facets still count every older match.
 """
 from __future__ import annotations
 
