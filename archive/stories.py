@@ -99,9 +99,12 @@ BAND_HOLDERS = 100
 SKETCH_FLOOR = 0.15
 # Of the candidates passing it, the TEXTS_READ most similar by their sketches are read and verified:
 # a copy's estimate is high, so it is among the first, and the texts read per article stay bounded
-# however many articles of one template the archive holds. A member filed before sketches (NULL) is
+# however many articles of one template the archive holds (bench/million.py's synthetic articles,
+# shuffled sentences of a few records, had 23 of 50 candidates over the floor at 210,000 articles,
+# and reading 10 of them was most of the story step's 17 ms; 3 cost one copy of the 1,170 of
+# bench/stories.py's labelled set, stored among the others). A member filed before sketches (NULL) is
 # read after those, and its sketch is written then: an older archive gains them as it is used.
-TEXTS_READ = 10
+TEXTS_READ = 3
 # And a passage's holders read to tell whether COMMON other articles print it: its newest
 # PASSAGE_HOLDERS (a portal footer's key holds every article of the portal).
 PASSAGE_HOLDERS = 32

@@ -167,6 +167,7 @@ def test_a_new_article_is_compared_through_the_band_index_not_with_every_article
 def test_a_busy_band_key_reads_only_its_newest_holders(archive, monkeypatch):
     """Issue 32: a band key held by every article of a template (here: four identical notices) costs a
     new article the key's BAND_HOLDERS newest holders, not one row per article of the archive."""
+    monkeypatch.setattr(stories, "TEXTS_READ", 10)  # every candidate read: what is bounded here is the holders
     urls = [f"{A}-{n}" for n in range(4)]
     store(archive, *[record(url, ORIGINAL) for url in urls])
     rowids = [archive.conn.execute("SELECT rowid FROM articles WHERE url = ?", (url,)).fetchone()[0] for url in urls]

@@ -81,9 +81,9 @@ def test_many_matches_walk_the_published_index_and_probe_the_matches(served, mon
     assert not [step for step in steps if "TEMP B-TREE" in step]  # nothing sorted
     count = plan(served, sql.split(" order by ")[0].replace(sql.split(" from ")[0], "select count(*)", 1), params)
     assert count[0].startswith("SCAN articles USING COVERING INDEX")  # counted without reading an article
-    facets = data["facet_results"]
+    assert data["facet_results"] == {}  # a search's facets are asked for by name: over every match, they cost the most
+    facets = json(served, "/box/articles.json?_search=Dak+Lak&_facet=province")["facet_results"]
     assert {value["value"]: value["count"] for value in facets["province"]["results"]} == {"Bắc Ninh": 3, "Đắk Lắk": 3}
-    assert {value["value"]: value["count"] for value in facets["published"]["results"]} == {"2024": 6}
 
 
 def test_few_matches_are_read_and_sorted_as_datasette_does(served):

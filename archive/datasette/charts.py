@@ -26,10 +26,11 @@ HEALTH_COLOURS = {"new": "#009e73", "updated": "#0072b2", "failed": "#d55e00"}
 
 
 def articles_per_month_sql() -> str:
-    """Articles per province per month (month 'YYYY-MM', at +07:00 as published): the one place the
-    chart reads them, so a maintained summary table can take its place."""
-    return ("select province, substr(published, 1, 7) as month, count(*) as articles from articles "
-            "where published glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]*' group by province, month")
+    """Articles per province per month (month 'YYYY-MM', at +07:00 as published), from the counts the
+    triggers keep (archive.summaries): counting every article per page view took 5.2 s at 1,000,000
+    articles (docs/BENCHMARKS.md "A million articles")."""
+    return ("select nullif(province, '') as province, month, sum(articles) as articles from article_counts "
+            "where month glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]' group by province, month")
 
 
 def crawl_health_sql() -> str:

@@ -67,7 +67,7 @@ async def feeds(datasette, database: str) -> list[dict]:
     db = datasette.get_database(database)
     if "articles" not in await db.table_names():
         return []
-    rows = await db.execute("select distinct province from articles where province is not null order by province")
+    rows = await db.execute("select distinct province from article_counts where province != '' order by province")
     return feed_links(datasette.urls.database(database), [row[0] for row in rows.rows])
 
 
