@@ -2,9 +2,10 @@
 
 Datasette's column facet counts every row of the table page's query: on the unfiltered articles
 table that is a scan of every article per facet per page view (province, category, year: about
-half of the table page's time at a million articles). With nothing filtered or searched, the
-answer is a sum over `article_counts`, a few thousand rows whatever the archive's size; as soon as
-a filter or a search narrows the rows, the facet counts them as Datasette's own does.
+half of the table page's time at a million articles). With nothing filtered or searched, or
+filtered only by equality on a column the counts are kept by (`?province=Bắc Ninh`, `?portal=…`,
+`?category=…`), the answer is a sum over `article_counts`, a few thousand rows whatever the
+archive's size; any other filter or a search counts the rows as Datasette's own facet does.
 """
 from __future__ import annotations
 
@@ -40,6 +41,37 @@ def paged(request) -> bool:
     return "_next" in keys and all(key in NOT_FILTERS or key.startswith("_facet") for key in keys)
 
 
+# The columns of article_counts a table page may be filtered by and still be counted from it.
+KEYS = ("portal", "province", "category")
+
+
+def counts_scope(facet) -> dict[str, str] | None:
+    """What the counts can answer the facet for: {} for the whole table (or a next page of it),
+    {column: value} for a page filtered only by equality on KEYS (`?province=Bắc Ninh`: its category
+    facet read every article of the province, 1 s at 1,000,000 articles), None for anything else."""
+    if facet.table != "articles":
+        return None
+    if whole_table(facet):
+        return {}
+    request = facet.request
+    if request is None:
+        return None
+    scope: dict[str, str] = {}
+    for key in request.args:
+        if key in NOT_FILTERS or key.startswith("_facet"):
+            continue
+        values = request.args.getlist(key)
+        if key not in KEYS or len(values) != 1 or not values[0]:
+            return None
+        scope[key] = values[0]
+    return scope or None
+
+
+def scope_sql(scope: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The where clause (its leading `and`) and parameters that narrow article_counts to `scope`."""
+    return "".join(f" and {key} = :soyte_{key}" for key in scope), {f"soyte_{key}": value for key, value in scope.items()}
+
+
 class CountedFacet(ColumnFacet):
     """`{"counted": "province"}` in metadata: a column facet answered from article_counts when the
     table page shows every article; the same links and labels as Datasette's column facet."""
@@ -47,8 +79,10 @@ class CountedFacet(ColumnFacet):
     type = "counted"
 
     async def facet_results(self):
-        if not whole_table(self):
+        scope = counts_scope(self)
+        if scope is None:
             return await super().facet_results()
+        narrowed, params = scope_sql(scope)
         results, timed_out = [], []
         size = self.get_facet_size()
         pairs = self.get_querystring_pairs()
@@ -58,9 +92,9 @@ class CountedFacet(ColumnFacet):
             if column not in COUNTED:
                 continue
             sql = (f"select {COUNTED[column]} as value, sum(articles) as count from {TABLE} "
-                   f"where {COUNTED[column]} != '' group by value order by count desc, value limit {size + 1}")
+                   f"where {COUNTED[column]} != ''{narrowed} group by value order by count desc, value limit {size + 1}")
             try:
-                rows = await self.ds.execute(self.database, sql, truncate=False,
+                rows = await self.ds.execute(self.database, sql, params, truncate=False,
                                              custom_time_limit=self.ds.setting("facet_time_limit_ms"))
             except QueryInterrupted:
                 timed_out.append(column)
@@ -79,5 +113,9 @@ class CountedFacet(ColumnFacet):
         return results, timed_out
 
 
-YEARS = (f"select substr(month, 1, 4) as value, sum(articles) as count from {TABLE} "
-         "where month glob '[0-9][0-9][0-9][0-9]*' group by value order by value desc limit {limit}")
+def years_sql(scope: dict[str, str], limit: int) -> tuple[str, dict[str, str]]:
+    """Articles per year of `published` from the counts, within `scope` (counts_scope)."""
+    narrowed, params = scope_sql(scope)
+    return (f"select substr(month, 1, 4) as value, sum(articles) as count from {TABLE} "
+            f"where month glob '[0-9][0-9][0-9][0-9]*'{narrowed} group by value order by value desc limit {limit}",
+            params)

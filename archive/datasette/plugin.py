@@ -15,7 +15,7 @@ from datasette.facets import Facet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_encode, urlsafe_components
 from markupsafe import Markup
 
-from archive.datasette.counted import YEARS, CountedFacet, whole_table
+from archive.datasette.counted import CountedFacet, counts_scope, years_sql
 from archive.datasette.language import readable_time
 from archive.search import MARK_CLOSE, MARK_OPEN, fold, highlight_expression, is_ranked, match_expression, refusal
 from archive.store import tune_for_reading
@@ -37,10 +37,12 @@ class YearFacet(Facet):
             sql = (f"select substr({escape_sqlite(column)}, 1, 4) as value, count(*) as count "
                    f"from ({self.sql}) where {escape_sqlite(column)} glob '[0-9][0-9][0-9][0-9]*' "
                    f"group by value order by value desc limit {size + 1}")
-            if column == "published" and whole_table(self):  # every article: from the counts (archive.summaries)
-                sql = YEARS.format(limit=size + 1)
+            params = self.params
+            scope = counts_scope(self) if column == "published" else None
+            if scope is not None:  # every article, or a province's, a portal's…: from the counts (archive.summaries)
+                sql, params = years_sql(scope, size + 1)
             try:
-                rows = await self.ds.execute(self.database, sql, self.params, truncate=False,
+                rows = await self.ds.execute(self.database, sql, params, truncate=False,
                                              custom_time_limit=self.ds.setting("facet_time_limit_ms"))
             except QueryInterrupted:
                 timed_out.append(column)
