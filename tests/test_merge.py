@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from archive.search import is_ranked
 from scraper.model import RECORD_KEYS
 from scraper.portals.replay import ReplayServer
 from tests.helpers import query, reference_server, soyte
@@ -60,8 +62,14 @@ def test_merged_archives_equal_one_crawl_of_everything(nodes, tmp_path):
     assert articles(merged) == articles(nodes["single"])
     assert versions(merged) == versions(nodes["single"])
     assert len(versions(merged)) == 1 and "96.000 liều" in versions(merged)[0][1]
+    ranked = []
     for words in ("xet nghiem", "benh an dien tu", "tiem vac xin"):
-        assert searched(merged, words) == searched(nodes["single"], words)
+        assert sorted(searched(merged, words)) == sorted(searched(nodes["single"], words))
+        with sqlite3.connect(nodes["single"]) as conn:
+            if is_ranked(conn, words):  # ranked by bm25: the same order; else newest archived first, as each archive got them
+                ranked.append(words)
+                assert searched(merged, words) == searched(nodes["single"], words)
+    assert ranked
 
 
 def test_runs_and_failures_keep_their_node(nodes, tmp_path):
