@@ -24,39 +24,27 @@ NOT_FILTERS = {"_next", "_sort", "_sort_desc", "_size", "_col", "_nocol", "_labe
                "_nofacet", "_nosuggest", "_shape", "_json", "_timelimit", "_trace"}  # and _facet*
 
 
-def whole_table(facet) -> bool:
-    """Whether the facet counts the articles table unfiltered (no where clause, no parameters), or
-    a next page of it (paged)."""
-    if facet.table != "articles":
-        return False
-    return (not facet.params and " where " not in f" {facet.sql.lower()} ") or paged(facet.request)
-
-
-def paged(request) -> bool:
-    """Whether the request is a next page (`_next`) of the unfiltered table. Datasette's own facets
-    would count only the rows after the page's token (its keyset clause is in the facets' query: a
-    scan of every older article per facet, past the time limit at 462,000 articles) while the page
-    says how many rows the whole table has; they count the whole table here, as on the first page."""
-    keys = list(request.args) if request is not None else []
-    return "_next" in keys and all(key in NOT_FILTERS or key.startswith("_facet") for key in keys)
-
-
 # The columns of article_counts a table page may be filtered by and still be counted from it.
 KEYS = ("portal", "province", "category")
 
 
 def counts_scope(facet) -> dict[str, str] | None:
-    """What the counts can answer the facet for: {} for the whole table (or a next page of it),
-    {column: value} for a page filtered only by equality on KEYS (`?province=Bắc Ninh`: its category
-    facet read every article of the province, 1 s at 1,000,000 articles), None for anything else."""
+    """What the counts can answer the facet for: {} for the whole table, {column: value} for a page
+    filtered only by equality on KEYS (`?province=Bắc Ninh`: its category facet read every article of
+    the province, 1 s at 1,000,000 articles), None for anything else (another filter, a search).
+
+    A next page (`_next`) is counted as its first page: Datasette's own facets would count only the
+    rows after the page's token (its keyset clause is in the facets' query: a scan of every older
+    article per facet, past the time limit at 462,000 articles) while the page says how many rows
+    the whole table, or the filtered one, has."""
     if facet.table != "articles":
         return None
-    if whole_table(facet):
+    if not facet.params and " where " not in f" {facet.sql.lower()} ":  # the table unfiltered
         return {}
     request = facet.request
     if request is None:
         return None
-    scope: dict[str, str] = {}
+    scope: dict[str, str] = {}  # a next page (its keyset clause the only where) reads as {}
     for key in request.args:
         if key in NOT_FILTERS or key.startswith("_facet"):
             continue
@@ -64,7 +52,7 @@ def counts_scope(facet) -> dict[str, str] | None:
         if key not in KEYS or len(values) != 1 or not values[0]:
             return None
         scope[key] = values[0]
-    return scope or None
+    return scope
 
 
 def scope_sql(scope: dict[str, str]) -> tuple[str, dict[str, str]]:
