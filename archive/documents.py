@@ -137,9 +137,12 @@ class DocumentStore:
         with self.archive.transaction():
             self.conn.execute("DELETE FROM document_links WHERE article_url = ?", (article_url,))
             for link in links:
-                self.conn.execute("INSERT OR REPLACE INTO document_links (article_url, url, title, kind) "
-                                  "VALUES (?, ?, ?, ?)", (article_url, link["url"], link.get("title"),
-                                                          link.get("kind", "attachment")))
+                # a link printed twice: the last one's text wins, as an update (a REPLACE would delete
+                # without firing the row count's trigger: archive/row_counts.py)
+                self.conn.execute("INSERT INTO document_links (article_url, url, title, kind) VALUES (?, ?, ?, ?) "
+                                  "ON CONFLICT (article_url, url) DO UPDATE SET title = excluded.title, "
+                                  "kind = excluded.kind", (article_url, link["url"], link.get("title"),
+                                                           link.get("kind", "attachment")))
 
     def has_body(self, digest: str) -> bool:
         return self.conn.execute("SELECT 1 FROM documents WHERE sha256 = ?", (digest,)).fetchone() is not None

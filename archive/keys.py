@@ -98,7 +98,11 @@ def _move(archive: Archive, key: str, forger: str) -> int | None:
         record = _rekeyed(json.loads(stored), forger)
         conn.execute("UPDATE article_versions SET url = ?, record = ?, content_hash = ? WHERE id = ?",
                      (forger, json.dumps(record, ensure_ascii=False), content_hash(record), version_id))
-    conn.execute("UPDATE OR REPLACE document_links SET article_url = ? WHERE article_url = ?", (forger, key))
+    # a link both keys hold is the moved article's, as a REPLACE would leave it; deleted first, as a
+    # REPLACE's own delete fires no row-count trigger (archive/row_counts.py)
+    conn.execute("DELETE FROM document_links WHERE article_url = ? AND url IN "
+                 "(SELECT url FROM document_links WHERE article_url = ?)", (forger, key))
+    conn.execute("UPDATE document_links SET article_url = ? WHERE article_url = ?", (forger, key))
     stories.rename(conn, key, forger)
     return row["page_id"]
 

@@ -14,9 +14,10 @@ With an index on (column, key DESC), read backwards, the index itself is in the 
 for a page far down at 462,000 articles, where it skips the newer entries. The first page (no
 tie-breaker in Datasette's query) reads the same index, its ties in the key order the next page
 continues from. SQLite 3.40 takes this plan for pages of 7 rows or more (`_size` 1-6: the three
-searches and a sort). `_sort=<column>` (oldest first) reads the index forwards; its first page's
-ties come in descending key order, which the next page does not continue from: Datasette's own
-walk has that fault whatever the index (the column's alone gave them in rowid order).
+searches and a sort). `_sort=<column>` (oldest first) reads the index forwards, its ties in
+descending key order, which the next page does not continue from (Datasette's own walk had that
+fault whatever the index): archive/datasette/ties.py gives the first page's ORDER BY the key too,
+which SQLite answers by sorting one tie at a time as it walks.
 Tables whose key is the rowid and that are sorted by it (pages, failures, the captures) need none:
 the rowid is their order.
 

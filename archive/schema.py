@@ -37,9 +37,11 @@ from archive.documents import FTS_COLUMNS as DOCUMENTS_FTS_COLUMNS
 from archive.documents import FTS_TABLE as DOCUMENTS_FTS
 from archive.documents import TABLES as DOCUMENT_TABLES
 from archive.documents import ensure_document_schema
+from archive.fts_merge import release_held
 from archive.images import TABLES as IMAGE_TABLES
 from archive.images import ensure_image_schema
 from archive.paging import ensure_paging_indexes
+from archive.row_counts import ensure_row_counts
 from archive.search import INDEX_FORM, create_index, rebuild_index
 from archive.summaries import ensure_summaries
 from archive.summaries import read_as_current as read_summaries_as_current
@@ -139,11 +141,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for table, columns, *unique in INDEXES:
         db[table].create_index(columns, unique=bool(unique), if_not_exists=True)
     create_index(db.conn)
+    release_held(db.conn)  # the index's merging a killed `soyte merge` left held (archive.fts_merge)
     ensure_document_schema(db)
     ensure_summaries(db.conn)  # article counts kept by triggers (archive.summaries)
     ensure_image_schema(db)
     ensure_story_schema(db)  # near-duplicate stories (archive.stories)
     ensure_paging_indexes(db)  # Datasette's next pages read one page (archive.paging)
+    ensure_row_counts(db)  # the big tables' row counts Datasette shows (archive.row_counts)
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version < SCHEMA_VERSION:  # no write on every open; a newer soyte's archive keeps its number
         if version < INDEX_FORM:  # its full-text indexes hold each field folded whole

@@ -157,6 +157,10 @@ def ensure_story_schema(db) -> None:
                 if column not in db[name].columns_dict:
                     db[name].add_column(column, kind)
     db["story_members"].create_index(["story_id"], if_not_exists=True)
+    # A candidate's story and sketch by its rowid, from this index alone: without it each of up to
+    # MAX_CANDIDATES candidates cost a lookup in `articles` (its URL) and one in story_members, rows
+    # far apart in a file of gigabytes (the story step's largest read at 1,000,000 articles).
+    db["story_members"].create_index(["article", "story_id", "sketch"], if_not_exists=True)
     db["stories"].create_index(["copies"], if_not_exists=True)
     # (band key, article rowid), no rowid of its own: the lookup is the table itself.
     db.execute(f"CREATE TABLE IF NOT EXISTS {BANDS_TABLE} (key INTEGER NOT NULL, article INTEGER NOT NULL, "
@@ -394,8 +398,10 @@ def _file(conn: sqlite3.Connection, url: str, rowid: int, mine: Text, face: list
     else:  # a story of one: its row written whole, nothing to compare
         story = conn.execute("INSERT INTO stories (url, title, published, portal, copies, portals) "
                              "VALUES (?, ?, ?, ?, 1, 1)", (url, *face)).lastrowid
-    conn.execute("INSERT OR REPLACE INTO story_members (url, story_id, similarity, containment, article, bands, "
-                 "passages, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    conn.execute("INSERT INTO story_members (url, story_id, similarity, containment, article, bands, passages, "
+                 "sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET story_id = excluded.story_id, "
+                 "similarity = excluded.similarity, containment = excluded.containment, article = excluded.article, "
+                 "bands = excluded.bands, passages = excluded.passages, sketch = excluded.sketch",
                  (url, story, None if stories else 1.0, None if stories else 1.0, rowid, pack_keys(keys),
                   pack_keys(passages), sketch))
     conn.executemany(f"INSERT OR IGNORE INTO {BANDS_TABLE} (key, article) VALUES (?, ?)",
@@ -451,8 +457,7 @@ def common_passages(conn: sqlite3.Connection, keys: set[int], theirs: list[int],
 def _is_other_text(conn: sqlite3.Connection, holder: int, theirs: list[int]) -> bool:
     """Whether the filed article `holder` shares under COPY_PASSAGES of the passages of whichever of it
     and the candidate (passages `theirs`) prints fewer: not a copy of the candidate."""
-    row = conn.execute("SELECT length(m.passages) / 8 FROM articles a JOIN story_members m ON m.url = a.url "
-                       "WHERE a.rowid = ?", (holder,)).fetchone()
+    row = conn.execute("SELECT length(passages) / 8 FROM story_members WHERE article = ?", (holder,)).fetchone()
     if row is None:
         return False
     shared = conn.execute(f"SELECT count(*) FROM {PASSAGES_TABLE} WHERE article = ? AND key IN "
@@ -491,14 +496,15 @@ def _face_agrees(conn: sqlite3.Connection, story: int, mine: Text, rowid: int, r
 
 
 def candidates_sql(keys: int) -> str:
-    """The candidates of an article of `keys` band keys: (story, rowid, URL, sketch), most bands shared
-    first, each key's BAND_HOLDERS newest holders read from the band index (parameters: key, the
-    article's rowid, BAND_HOLDERS for each key, then MAX_CANDIDATES)."""
+    """The candidates of an article of `keys` band keys: (story, rowid, sketch), most bands shared
+    first, each key's BAND_HOLDERS newest holders read from the band index, their story and sketch
+    from the members' index by article (parameters: key, the article's rowid, BAND_HOLDERS for each
+    key, then MAX_CANDIDATES)."""
     holders = " UNION ALL ".join([f"SELECT * FROM (SELECT article FROM {BANDS_TABLE} WHERE key = ? AND article != ? "
                                   "ORDER BY article DESC LIMIT ?)"] * keys)
-    return (f"SELECT m.story_id, b.article, a.url, m.sketch FROM (SELECT article, count(*) AS bands FROM ({holders}) "
-            "GROUP BY article ORDER BY bands DESC, article LIMIT ?) b JOIN articles a ON a.rowid = b.article "
-            "JOIN story_members m ON m.url = a.url ORDER BY b.bands DESC, b.article")
+    return (f"SELECT m.story_id, b.article, m.sketch FROM (SELECT article, count(*) AS bands FROM ({holders}) "
+            "GROUP BY article ORDER BY bands DESC, article LIMIT ?) b JOIN story_members m ON m.article = b.article "
+            "ORDER BY b.bands DESC, b.article")
 
 
 def _candidates(conn: sqlite3.Connection, keys: list[int], rowid: int, read: dict[str, Text] | None = None,
@@ -511,16 +517,19 @@ def _candidates(conn: sqlite3.Connection, keys: list[int], rowid: int, read: dic
     found = conn.execute(candidates_sql(len(keys)),
                          (*[value for key in keys for value in (key, rowid, BAND_HOLDERS)], MAX_CANDIDATES)).fetchall()
     estimated = [(sketch_similarity(sketch, theirs) if sketch is not None and theirs is not None else None,
-                  story, article, url) for story, article, url, theirs in found]
+                  story, article) for story, article, theirs in found]
     known = sorted((row for row in estimated if row[0] is not None and row[0] >= SKETCH_FLOOR), key=lambda row: -row[0])
     wanted = (known + [row for row in estimated if row[0] is None])[:TEXTS_READ]
     if not wanted:
         return
-    texts = {article: (sapo, text) for article, sapo, text in conn.execute(
-        f"SELECT rowid, sapo, text FROM articles WHERE rowid IN ({','.join('?' * len(wanted))})",
+    texts = {article: (url, sapo, text) for article, url, sapo, text in conn.execute(
+        f"SELECT rowid, url, sapo, text FROM articles WHERE rowid IN ({','.join('?' * len(wanted))})",
         [row[2] for row in wanted])}
-    for similarity, story, article, url in wanted:
-        compared = Text(*texts[article])
+    for similarity, story, article in wanted:
+        if article not in texts:
+            continue
+        url, *text = texts[article]
+        compared = Text(*text)
         if similarity is None and sketch is not None and len(compared.grams) >= MIN_SHINGLES:
             conn.execute("UPDATE story_members SET sketch = ? WHERE url = ?", (pack_sketch(signature(compared.grams)), url))
         if read is not None:

@@ -123,3 +123,40 @@ def build_all(folder: Path, sizes: list[int], stories: bool = True, offset: int 
             shutil.copyfile(previous, path)  # the larger archive starts as the smaller one
         build(path, size, folder / f"build-{path.stem}.json", offset)
         previous = path
+
+
+def file_alone(path: Path, batch: int = 5000) -> dict:
+    """Fill the story tables of an archive built without the story step (`build --no-stories`), each
+    article filed alone: archive.stories' own filing (band keys, passages, sketch, member and story
+    rows) with the candidate lookup left out, so nothing is compared. The tables then hold what they
+    hold after a crawl of that many articles (the synthetic articles are 98 % stories of one), in about
+    2 ms an article instead of the 6 ms of a filing with its comparisons: the story step's cost at
+    1,000,000 articles is then timed by `writes` without hours of filing (docs/BENCHMARKS.md). In
+    batches, each its own transaction; a killed run goes on from the articles already filed."""
+    import archive.stories as stories
+
+    lookup, file_missing = stories._candidates, stories.index_missing
+    stories._candidates = lambda *args, **kwargs: iter(())
+    stories.index_missing = lambda *args, **kwargs: 0  # the schema's own filing, done here in batches
+    try:
+        archive = Archive(path)
+    finally:
+        stories.index_missing = file_missing
+    started, filed = time.perf_counter(), 0
+    try:
+        after = archive.conn.execute("SELECT coalesce(max(article), 0) FROM story_members").fetchone()[0]
+        while True:
+            urls = [url for (url,) in archive.conn.execute(
+                "SELECT url FROM articles WHERE rowid > ? ORDER BY rowid LIMIT ?", (after, batch))]
+            if not urls:
+                break
+            with archive.transaction():
+                stories.index_missing(archive.conn, urls)
+            after = archive.conn.execute("SELECT max(article) FROM story_members").fetchone()[0]
+            filed += len(urls)
+            if filed % (10 * batch) == 0:
+                print(f"{path.name}: {after:,} filed, {filed / (time.perf_counter() - started):,.0f}/s", flush=True)
+    finally:
+        stories._candidates = lookup
+        archive.close()
+    return {"filed": filed, "seconds": time.perf_counter() - started, "articles": article_count(path)}

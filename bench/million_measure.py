@@ -279,42 +279,103 @@ def measure_search(folder: Path, sizes: list[int], reps: int) -> None:
     write_results("million-search", results)
 
 
-MERGE_WITHOUT_STORIES = ("import sys, archive.merge; archive.merge.index_article = lambda *a, **k: None; "
-                         "from scraper.cli.main import main; sys.exit(main(sys.argv[1:]))")
+# The merge with each checkpoint's WAL written down (a line of JSON per checkpoint to the file named
+# first): the WAL's size before it (what the transactions since the last one wrote: the WAL only grows
+# between checkpoints, so this is each batch's or index step's peak), after it (not 0: a reader held an
+# older snapshot), the rows merged so far and the full-text index's segments per level. Read on the merge's own
+# connection, between its transactions: no other reader of the target.
+MERGE_WATCHED = """
+import json, os, sys, time
+import archive.merge_progress as progress
+from archive.fts_merge import levels
+log, stories, argv = open(sys.argv[1], "w"), sys.argv[2] == "stories", sys.argv[3:]
+if not stories:
+    import archive.merge; archive.merge.index_article = lambda *a, **k: None
+checkpoint, record, merged, started = progress.Batches.checkpoint, progress.Batches.record, {}, time.perf_counter()
+def recorded(self, part, key):
+    merged[part] = merged.get(part, 0) + self.size
+    merged["last"] = part
+    record(self, part, key)
+def watched(self):
+    wal = str(self.target.path) + "-wal"
+    before = os.path.getsize(wal) if os.path.exists(wal) else 0
+    t = time.perf_counter()
+    checkpoint(self)
+    after = os.path.getsize(wal) if os.path.exists(wal) else 0
+    index = levels(self.conn, "articles_fts")
+    log.write(json.dumps({"at_s": round(t - started, 2), "checkpoint_s": round(time.perf_counter() - t, 3),
+                          "wal_bytes": before, "wal_after": after, "batches": self.committed,
+                          "index_steps": getattr(self, "index_steps", None),
+                          "part": merged.get("last"), "rows": {k: v for k, v in merged.items() if k != "last"},
+                          "segments": [len(level["pages"]) for level in index],
+                          "merging": [level["merging"] for level in index],
+                          "largest_pages": [max(level["pages"], default=0) for level in index]}) + "\\n")
+    log.flush()
+progress.Batches.record, progress.Batches.checkpoint = recorded, watched
+from scraper.cli.main import main
+sys.exit(main(argv))
+"""
 
 
-def measure_merge(folder: Path, size: int, offset: int = 0, stories: bool = True) -> None:
-    """`soyte merge` of the archive of `size` articles into a new file (every page, article, run and
-    index entry written), its time and the WAL's largest size, sampled every 0.2 s. With an `offset`,
-    the archive <size>-from-<offset>.db (built with the same offset) is merged into a copy of <size>.db:
-    two archives of `size`, the second half of a larger one into the first. Without `stories`, the
-    merge leaves the story step out, as the archives were built (its cost per article is measured on
-    its own: docs/BENCHMARKS.md "A million articles")."""
-    source, into = folder / f"{size}.db", folder / f"merged-{size}.db"
+def _fresh(into: Path) -> None:
     for path in (into, Path(f"{into}-wal"), Path(f"{into}-shm"), Path(f"{into}.lock")):
         path.unlink(missing_ok=True)
+
+
+def wal_per_checkpoint(rows: list[dict]) -> dict:
+    """The WAL per checkpoint: its peak, and when (the rows merged by then), its p50 and p95, the
+    checkpoints that could not empty it (a reader's older snapshot), the index's segments before and after."""
+    sizes = [row["wal_bytes"] for row in rows]
+    if not sizes:
+        return {}
+    peak = max(rows, key=lambda row: row["wal_bytes"])
+    return {"checkpoints": len(rows), "peak_bytes": peak["wal_bytes"], "peak_at": {"part": peak["part"],
+            "rows": peak["rows"], "at_s": peak["at_s"], "segments": peak["segments"]},
+            "p50_bytes": statistics.median(sizes), "p95_bytes": percentile(sizes, 95),
+            "over_100mb": sum(size > 100e6 for size in sizes),
+            "not_emptied": sum(row["wal_after"] > 0 for row in rows),
+            "index_steps": rows[-1].get("index_steps"), "batches": rows[-1].get("batches"),
+            "segments_first": rows[0]["segments"], "segments_last": rows[-1]["segments"],
+            "largest_pages_last": rows[-1]["largest_pages"]}
+
+
+def measure_merge(folder: Path, size: int, offset: int = 0, stories: bool = True, onto: Path | None = None) -> None:
+    """`soyte merge` of the archive of `size` articles into a new file (every page, article, run and
+    index entry written), its time and the WAL's largest size, sampled every 0.2 s, and the WAL at each
+    checkpoint (MERGE_WATCHED: each batch's and each index merge step's, in <into>.wal.jsonl and the
+    results). With an `offset`, the archive <size>-from-<offset>.db (built with the same offset) is
+    merged into a copy of <size>.db, or of `onto` when given: two archives of `size`, the second half
+    of a larger one into the first, or `size` new articles into an archive of a million. Without
+    `stories`, the merge leaves the story step out, as the archives were built (its cost per article is
+    measured on its own: docs/BENCHMARKS.md "A million articles")."""
+    source, into = folder / f"{size}.db", folder / f"merged-{size}.db"
+    _fresh(into)
     if offset:
-        into = folder / f"merged-{size}-and-{size}-from-{offset}.db"
-        for path in (into, Path(f"{into}-wal"), Path(f"{into}-shm"), Path(f"{into}.lock")):
-            path.unlink(missing_ok=True)
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as first, sqlite3.connect(into) as copy:
-            first.backup(copy)
+        first = onto or source
+        into = folder / (f"merged-{size}-and-{size}-from-{offset}.db" if onto is None
+                         else f"merged-{first.stem}-and-{size}-from-{offset}.db")
+        _fresh(into)
+        with sqlite3.connect(f"file:{first}?mode=ro", uri=True) as reading, sqlite3.connect(into) as copy:
+            reading.backup(copy)
         source = folder / f"{size}-from-{offset}.db"
-    command = [sys.executable, "-m", "scraper.cli"] if stories else [sys.executable, "-c", MERGE_WITHOUT_STORIES]
+    log = Path(f"{into}.wal.jsonl")
     started, wal_peak, load_at_start = time.perf_counter(), 0, load()
-    process = subprocess.Popen([*command, "merge", str(source), "--into", str(into)],
-                               cwd=Path(__file__).resolve().parent.parent)
+    process = subprocess.Popen([sys.executable, "-c", MERGE_WATCHED, str(log), "stories" if stories else "no",
+                                "merge", str(source), "--into", str(into)], cwd=Path(__file__).resolve().parent.parent)
     wal = Path(f"{into}-wal")
     while process.poll() is None:
         if wal.exists():
             wal_peak = max(wal_peak, wal.stat().st_size)
         time.sleep(0.2)
+    rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     result = {"articles": size, "source": source.name, "into": into.name, "story_step": stories,
               "seconds": time.perf_counter() - started, "wal_peak_bytes": wal_peak,
+              "wal_per_checkpoint": wal_per_checkpoint(rows),
               "target_bytes": into.stat().st_size, "target_articles": _count(into), "exit": process.returncode,
               "load_start": load_at_start, "load_end": load()}
     print(json.dumps(result))
-    write_results(f"million-merge-{size}" + (f"-and-{size}" if offset else ""), result)
+    name = f"million-merge-{size}" + (f"-and-{size}" if offset and onto is None else "")
+    write_results(name + (f"-onto-{onto.stem}" if onto else ""), {**result, "checkpoints": rows})
 
 
 def measure_writes(folder: Path, sizes: list[int], reps: int) -> None:

@@ -156,6 +156,9 @@ def test_a_new_article_is_compared_through_the_band_index_not_with_every_article
     plan = [row[-1] for row in archive.conn.execute(
         "EXPLAIN QUERY PLAN " + stories.candidates_sql(3), (1, 4, 100, 2, 4, 100, 3, 4, 100, 50))]
     assert plan.count("SEARCH story_bands USING PRIMARY KEY (key=?)") == 3
+    # each candidate's story and sketch from the members' index alone, not its row in `articles`
+    assert "SEARCH m USING COVERING INDEX idx_story_members_article_story_id_sketch (article=?)" in plan, plan
+    assert not any("articles" in step for step in plan), plan
     # the only scans are of the (at most 3 × BAND_HOLDERS) holders read: no table is scanned
     scans = [step for step in plan if step.startswith("SCAN")]
     assert scans and all(step.startswith("SCAN (subquery-") or step == "SCAN b" for step in scans), plan

@@ -12,7 +12,7 @@ from pathlib import Path
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from archive.datasette import documents, images, plugin, reading, search_box, stories, table_counts, table_search
+from archive.datasette import documents, images, plugin, reading, search_box, stories, table_counts, table_search, ties
 from archive.datasette.metadata import metadata
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -54,6 +54,8 @@ def make_datasette(path: str | Path, immutable: bool = False, lang: str = "en") 
         pm.register(table_search, name="soyte-table-search")  # ?_search= on the table's JSON and CSV (table_search.py)
     if not pm.is_registered(table_counts):
         pm.register(table_counts, name="soyte-table-counts")  # the database page's counts at scale (table_counts.py)
+    if not pm.is_registered(ties):
+        pm.register(ties, name="soyte-ties")  # a sorted first page's ties broken by the key (ties.py)
     files = {"immutables": [str(path)]} if immutable else {"files": [str(path)]}
     return Datasette(**files, metadata=copy.deepcopy(metadata(database_name(path), lang)),
                      template_dir=str(TEMPLATES), settings=SETTINGS)

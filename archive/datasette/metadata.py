@@ -212,7 +212,7 @@ TABLES.update({
     },
 })
 
-# Counts kept by triggers (archive/summaries.py) and a merge's place (archive/merge_progress.py).
+# Counts kept by triggers (archive/summaries.py, archive/row_counts.py) and a merge's place (archive/merge_progress.py).
 TABLES.update({
     "article_counts": {
         "description": "Articles per portal, province, month and category, kept up to date by SQLite triggers as "
@@ -225,6 +225,12 @@ TABLES.update({
     },
     "merge_progress": {
         "description": "Where a `soyte merge` stopped (killed) in each input: the same merge run again goes on from there.",
+        "hidden": True,
+    },
+    "_counts": {
+        "description": "How many rows each big table holds, kept up to date by sqlite-utils' counts triggers as rows "
+                       "are stored (archive/row_counts.py): the count a table's page shows, without counting it.",
+        "columns": {"table": "The table", "count": "Its rows"},
         "hidden": True,
     },
 })

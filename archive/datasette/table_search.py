@@ -15,7 +15,12 @@ first in the full-text index (read up to the SEEK_MATCHES + 1st match, no furthe
   probes the set of matches, stopping at the page's last row, and counts and facets over the
   smallest index that covers the column (idx_articles_page_id, _province, …), never the articles;
 - up to SEEK_MATCHES: `rowid in (…)`, Datasette's own form: each match read and sorted, which for
-  few matches is cheaper than walking the index.
+  few matches is cheaper than walking the index;
+- a term in DENSE_SHARE or more of the newest articles ("y te": 98 %), on a page in `published` order
+  with no facet: `exists (… articles_fts match … and articles_fts.rowid = articles.rowid)`, the index
+  asked of each article as the sort column's index is walked, with no set of every match built (the
+  page's count is then the index's own, table_counts.py: 4 ms for the rows of "y te" at 1,000,000
+  articles against 0.2–0.3 s).
 The rows, their order and the exact count are Datasette's own; only the SQL that finds them
 differs. The facets of a search are left out unless asked for by name (`_facet=province`): the
 table's three counted facets over every match took 3.3 s of the 3.5 s of "y te" at 1,000,000
@@ -47,6 +52,15 @@ TERM = ("case when soyte_search_refusal(:soyte_search) is null then soyte_fts_qu
 # Whether more than SEEK_MATCHES articles match: the index read up to the one past it, no further.
 MANY_SQL = ("select count(*) > :seek from (select rowid from articles_fts where articles_fts match "
             "soyte_fts_query(:term) limit :seek + 1)")
+# A term in at least DENSE_SHARE of the newest DENSE_WINDOW articles (by rowid) is "dense": its page
+# asks the index of each article in the sort column's order (~0.1–0.5 ms a probe) instead of building
+# the set of every match first (0.2–0.3 s for "y te", ~1,000,000 matches at 1,000,000 articles): about
+# 1/share probes a row, 4 ms for "y te"'s first page, 60–80 ms for "sot xuat huyet" (39 %). Below the
+# share, building the set (its size the number of matches) is the cheaper.
+DENSE_WINDOW = 1000
+DENSE_SHARE = 0.2
+DENSE_SQL = ("select count(*) from articles_fts where articles_fts match soyte_fts_query(:term) "
+             "and rowid > (select max(rowid) from articles) - :window")
 
 
 def taken_query_string(query_string: str) -> str | None:
@@ -86,9 +100,29 @@ def asgi_wrapper(datasette):
     return wrap
 
 
-def search_clause(many: bool) -> str:
-    """The where clause for a term matching more than SEEK_MATCHES articles (`many`) or not."""
+def search_clause(many: bool, dense: bool = False) -> str:
+    """The where clause for a term matching more than SEEK_MATCHES articles (`many`) or not, or for a
+    `dense` one (in DENSE_SHARE of the newest articles or more): each article's row probed in the index."""
+    if dense:
+        return (f"exists (select 1 from articles_fts where articles_fts match {TERM} "
+                f"and articles_fts.rowid = {TABLE}.rowid)")
     return f"{'+rowid' if many else 'rowid'} in (select rowid from articles_fts where articles_fts match {TERM})"
+
+
+def walks_published(request) -> bool:
+    """Whether the page is read in `published` order (the table's own, or asked for) with no facet:
+    the only pages a dense term's probes suit (any other order, or a facet, probes every article)."""
+    sort = request.args.get("_sort") or request.args.get("_sort_desc") or "published"
+    return sort == "published" and not any(key.startswith("_facet") for key in request.args)
+
+
+async def is_dense(datasette, database: str, term: str) -> bool:
+    """Whether `term` is in DENSE_SHARE of the newest DENSE_WINDOW articles or more (False past the time limit)."""
+    try:
+        result = await datasette.get_database(database).execute(DENSE_SQL, {"term": term, "window": DENSE_WINDOW})
+    except QueryInterrupted:
+        return False
+    return result.first()[0] >= DENSE_WINDOW * DENSE_SHARE
 
 
 async def matches_many(datasette, database: str, term: str) -> bool:
@@ -111,8 +145,9 @@ def filters_from_request(request, database, table, datasette):
     async def inner() -> FilterArguments:
         why = refusal(term)
         many = False if why else await matches_many(datasette, database, term)
+        dense = many and walks_published(request) and await is_dense(datasette, database, term)
         return FilterArguments(
-            [search_clause(many)], {"soyte_search": term},
+            [search_clause(many, dense)], {"soyte_search": term},
             [f'search matches "{term}"' + (f" ({why})" if why else "")],
             {"search": term, "supports_search": True})
 
