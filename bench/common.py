@@ -38,6 +38,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
+def stats(values: list[float]) -> dict:
+    """Median (p50), p95 and range of repeated runs, as the million-article benchmarks report them."""
+    return {"p50": statistics.median(values), "p95": percentile(values, 95), "min": min(values),
+            "max": max(values), "n": len(values)}
+
+
 def summary(values: list[float]) -> dict:
     return {"n": len(values), "median": statistics.median(values), "p95": percentile(values, 95),
             "min": min(values), "mean": statistics.fmean(values)}

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.common import percentile, write_results
+from bench.common import percentile, stats, write_results
 
 SEARCH_QUERIES = [
     "sot xuat huyet", "sốt xuất huyết", "bac ninh", "y tế", "tiêm vắc xin", "Đắk Lắk", "dau",
@@ -116,11 +116,6 @@ def timed_pages(paths: dict[str, Path], reps: int) -> dict:
                 "status": statuses, "load": loads}
 
     return asyncio.run(run())
-
-
-def stats(values: list[float]) -> dict:
-    return {"p50": statistics.median(values), "p95": percentile(values, 95), "min": min(values),
-            "max": max(values), "n": len(values)}
 
 
 def timed_search(paths: dict[str, Path], reps: int) -> dict:

@@ -31,13 +31,12 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.common import percentile, write_results
+from bench.common import stats, write_results
 
 PAGES = {
     "pages table (HTML)": "/{db}/pages",
@@ -94,11 +93,6 @@ def as_before(before: bool) -> None:
     table_counts.counting_execute = (lambda db, execute: execute) if before else OWN["counting"]
     ties.tie_breaking_execute = (lambda execute: execute) if before else OWN["ties"]
     table_search.walks_published = (lambda request: False) if before else OWN["dense"]
-
-
-def stats(values: list[float]) -> dict:
-    return {"p50": statistics.median(values), "p95": percentile(values, 95), "min": min(values),
-            "max": max(values), "n": len(values)}
 
 
 async def sites(path: Path):
